@@ -1,0 +1,12 @@
+namespace PostFleet.Simulator.Node;
+
+public static class SimNodeProgram
+{
+    public static Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    {
+        _ = args;
+        _ = cancellationToken;
+        Console.Error.WriteLine("not implemented yet");
+        return Task.FromResult(1);
+    }
+}

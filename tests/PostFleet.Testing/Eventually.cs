@@ -1,0 +1,42 @@
+using System.Diagnostics;
+
+namespace PostFleet.Testing;
+
+/// <summary>Waits on a condition with a generous timeout; tests never sleep a fixed time to "let things happen".</summary>
+public static class Eventually
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
+
+    public static async Task<T> UntilAsync<T>(Func<Task<T?>> probe, string what, TimeSpan? timeout = null, TimeSpan? interval = null)
+    {
+        var limit = timeout ?? DefaultTimeout;
+        var step = interval ?? TimeSpan.FromMilliseconds(100);
+        var clock = Stopwatch.StartNew();
+        Exception? last = null;
+        while (clock.Elapsed < limit)
+        {
+            try
+            {
+                var value = await probe();
+                if (value is not null && value is not false)
+                {
+                    return value;
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                last = ex;
+            }
+
+            await Task.Delay(step);
+        }
+
+        throw new TimeoutException($"timed out after {limit.TotalSeconds:0}s waiting for {what}" + (last is null ? "" : $"; last error: {last.Message}"), last);
+    }
+
+    public static Task UntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
+        UntilAsync<object>(() => Task.FromResult<object?>(condition() ? true : null), what, timeout);
+
+    public static Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null) =>
+        UntilAsync<object>(async () => await condition() ? true : null, what, timeout);
+}
