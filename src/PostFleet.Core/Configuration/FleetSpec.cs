@@ -1,0 +1,95 @@
+using System.Collections.Immutable;
+using PostFleet.Core.Timeline;
+
+namespace PostFleet.Core.Configuration;
+
+/// <summary>
+/// The validated, immutable desired state built from postfleet.yaml. Paths are absolute (resolved against the
+/// config file's folder). The planner only ever sees this, never the YAML DTOs.
+/// </summary>
+public sealed record FleetSpec(
+    NodeSpec Node,
+    PostSettings Post,
+    RuntimeKind Runtime,
+    ScheduleLimits Schedule,
+    ImmutableArray<DiskSpec> Disks,
+    string StateDirectory)
+{
+    public IEnumerable<ServiceSpec> Services => Disks.SelectMany(d => d.Services);
+
+    public ServiceSpec? FindService(string name) => Services.FirstOrDefault(s => s.Name == name);
+}
+
+/// <summary>How to reach the node. <see cref="PostListener"/> serves PostService + PostInfoService.</summary>
+public sealed record NodeSpec(
+    Uri PostListener,
+    Uri PublicListener,
+    Uri PrivateListener,
+    string DataDir,
+    PoetTimings Poet,
+    TlsSpec? Tls);
+
+/// <summary>mTLS material for the node's grpc-tls-listener and for post-services.</summary>
+public sealed record TlsSpec(string CaCert, string Cert, string Key, string? Domain);
+
+/// <summary>Settings passed to every post-service and postcli run; they must mirror the node's own.</summary>
+public sealed record PostSettings(
+    string ServiceBinary,
+    string PostcliBinary,
+    ulong LabelsPerUnit,
+    uint ScryptN,
+    uint K1,
+    uint K2,
+    string PowDifficulty,
+    string RandomXMode,
+    int Threads,
+    int Nonces,
+    uint MinNumUnits,
+    uint MaxNumUnits,
+    ulong? MaxFileSize,
+    uint Provider);
+
+public enum RuntimeKind
+{
+    Process,
+    Docker,
+    Kubernetes,
+}
+
+/// <summary>Caps and timings of the schedule.</summary>
+public sealed record ScheduleLimits(
+    int PerDisk,
+    int MaxPow,
+    int MaxRunning,
+    TimeSpan StopGrace,
+    TimeSpan NoProgressTimeout,
+    TimeSpan IdleStopGrace,
+    TimeSpan RestartBackoffInitial,
+    TimeSpan RestartBackoffMax,
+    ShutdownPolicy OnShutdown);
+
+/// <summary>What `postfleet run` does with running services when it stops.</summary>
+public enum ShutdownPolicy
+{
+    /// <summary>Leave them running and adopt them on return (default): a stop loses all proving progress.</summary>
+    LeaveRunning,
+
+    /// <summary>Stop every service (with its grace period).</summary>
+    StopAll,
+}
+
+public sealed record DiskSpec(string Name, ImmutableArray<ServiceSpec> Services);
+
+/// <summary>
+/// One identity's post-service. <see cref="Name"/> is its key file name without ".key", which is how PostStates
+/// reports it. <see cref="OrderOnDisk"/> is the preference from the config order; <see cref="After"/> are
+/// explicit dependencies (within an epoch: start only once those have delivered or are not needed).
+/// </summary>
+public sealed record ServiceSpec(
+    string Name,
+    string Disk,
+    string DataDir,
+    uint NumUnits,
+    string OperatorAddress,
+    ImmutableArray<string> After,
+    int OrderOnDisk);
