@@ -1,0 +1,90 @@
+using PostFleet.Core.Configuration;
+using PostFleet.Core.Model;
+using PostFleet.Core.Ports;
+using PostFleet.Core.Timeline;
+
+namespace PostFleet.Daemon.Loop;
+
+/// <summary>
+/// Gathers one observation: the node's PostStates, the runtime's own list of runs, each live run's operator
+/// /status, and the node events that arrived since the last pass. Sources are asked concurrently and each has
+/// its own timeout inside its client, so one hung endpoint never stalls the loop.
+/// </summary>
+public sealed class FleetObserver(
+    INodeClient node,
+    IPostStatusClient operators,
+    IServiceRuntime runtime,
+    NodeEventPump events,
+    TimeProvider time)
+{
+    private static readonly TimeSpan ClockRefresh = TimeSpan.FromMinutes(10);
+
+    private NetworkClock? _clock;
+    private DateTimeOffset _clockFetchedAt;
+
+    public async Task<FleetObservation> ObserveAsync(FleetSpec fleet, CancellationToken cancellationToken)
+    {
+        var statesTask = ReadPostStatesAsync(cancellationToken);
+        var runsTask = runtime.ListAsync(cancellationToken);
+        var clockTask = ReadClockAsync(cancellationToken);
+        var runs = await runsTask;
+        var statuses = await ReadStatusesAsync(fleet, runs, cancellationToken);
+        var (identities, nodeError) = await statesTask;
+        var clock = await clockTask;
+
+        return new FleetObservation(
+            time.GetUtcNow(),
+            NodeReachable: nodeError is null,
+            nodeError,
+            clock,
+            identities ?? new Dictionary<string, IdentityState>(),
+            runs,
+            statuses,
+            events.Drain());
+    }
+
+    private async Task<(IReadOnlyDictionary<string, IdentityState>? States, string? Error)> ReadPostStatesAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var states = await node.GetPostStatesAsync(cancellationToken);
+            return (states.ToDictionary(s => s.Name), null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return (null, ex.Message);
+        }
+    }
+
+    private async Task<NetworkClock?> ReadClockAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (_clock is not null && now - _clockFetchedAt < ClockRefresh)
+        {
+            return _clock;
+        }
+
+        try
+        {
+            _clock = await node.GetNetworkClockAsync(cancellationToken);
+            _clockFetchedAt = now;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Keep the last known clock: genesis and layer length do not change while a node is down.
+        }
+
+        return _clock;
+    }
+
+    private async Task<IReadOnlyDictionary<string, ServiceStatus>> ReadStatusesAsync(FleetSpec fleet, IReadOnlyList<RuntimeInstance> runs, CancellationToken cancellationToken)
+    {
+        var live = runs
+            .Where(r => r.Running)
+            .Select(r => fleet.FindService(r.ServiceName))
+            .OfType<ServiceSpec>()
+            .ToList();
+        var statuses = await Task.WhenAll(live.Select(s => operators.GetStatusAsync(s.OperatorAddress, cancellationToken)));
+        return live.Zip(statuses).ToDictionary(p => p.First.Name, p => p.Second);
+    }
+}

@@ -1,0 +1,127 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace PostFleet.Storage;
+
+/// <summary>
+/// The daemon's history: every decision the planner changed its mind about (with the reason), every action it
+/// took and how that went, and the node's events. One SQLite file, written by the single loop worker.
+/// </summary>
+public sealed class FleetHistory : IDisposable
+{
+    private readonly SqliteConnection _connection;
+    private readonly Dictionary<string, string> _lastDecision = [];
+
+    private FleetHistory(SqliteConnection connection)
+    {
+        _connection = connection;
+    }
+
+    public static FleetHistory Open(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        connection.Open();
+        Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+        Migrate(connection);
+        return new FleetHistory(connection);
+    }
+
+    public int SchemaVersion => Convert.ToInt32(Scalar(_connection, "PRAGMA user_version"), CultureInfo.InvariantCulture);
+
+    /// <summary>Stores a decision only when it differs from the last one for that service, so the table stays readable.</summary>
+    public bool RecordDecision(DateTimeOffset at, string service, string code, string message)
+    {
+        var key = code + "\n" + message;
+        if (_lastDecision.TryGetValue(service, out var last) && last == key)
+        {
+            return false;
+        }
+
+        _lastDecision[service] = key;
+        Insert("INSERT INTO decisions (at, service, code, message) VALUES ($a, $b, $c, $d)", at, service, code, message);
+        return true;
+    }
+
+    public void RecordAction(DateTimeOffset at, string service, string action, string reason, string outcome) =>
+        Insert("INSERT INTO actions (at, service, action, reason, outcome) VALUES ($a, $b, $c, $d, $e)", at, service, action, reason, outcome);
+
+    public void RecordNodeEvent(DateTimeOffset at, string kind, string? smesher, string detail) =>
+        Insert("INSERT INTO node_events (at, kind, smesher, detail) VALUES ($a, $b, $c, $d)", at, kind, smesher, detail);
+
+    public IReadOnlyList<HistoryRow> Decisions(string? service = null, int limit = 200) =>
+        Query("SELECT at, service, code, message FROM decisions", service, limit);
+
+    public IReadOnlyList<HistoryRow> Actions(string? service = null, int limit = 200) =>
+        Query("SELECT at, service, action, reason || ' -> ' || outcome FROM actions", service, limit);
+
+    private IReadOnlyList<HistoryRow> Query(string select, string? service, int limit)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = select + (service is null ? "" : " WHERE service = $service") + " ORDER BY id DESC LIMIT $limit";
+        if (service is not null)
+        {
+            command.Parameters.AddWithValue("$service", service);
+        }
+
+        command.Parameters.AddWithValue("$limit", limit);
+        using var reader = command.ExecuteReader();
+        var rows = new List<HistoryRow>();
+        while (reader.Read())
+        {
+            rows.Add(new HistoryRow(DateTimeOffset.Parse(reader.GetString(0), CultureInfo.InvariantCulture), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+        }
+
+        return rows;
+    }
+
+    private void Insert(string sql, DateTimeOffset at, params string?[] values)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$a", at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+        var names = new[] { "$b", "$c", "$d", "$e" };
+        for (var i = 0; i < values.Length; i++)
+        {
+            command.Parameters.AddWithValue(names[i], (object?)values[i] ?? DBNull.Value);
+        }
+
+        command.ExecuteNonQuery();
+    }
+
+    private static void Migrate(SqliteConnection connection)
+    {
+        var version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version"), CultureInfo.InvariantCulture);
+        if (version > Migrations.Steps.Length)
+        {
+            throw new InvalidOperationException($"history database schema version {version} is newer than this PostFleet knows ({Migrations.Steps.Length}); upgrade PostFleet or point state-dir elsewhere");
+        }
+
+        for (var step = version; step < Migrations.Steps.Length; step++)
+        {
+            using var transaction = connection.BeginTransaction();
+            Execute(connection, Migrations.Steps[step], transaction);
+            Execute(connection, $"PRAGMA user_version = {step + 1}", transaction);
+            transaction.Commit();
+        }
+    }
+
+    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    public void Dispose() => _connection.Dispose();
+}
+
+public sealed record HistoryRow(DateTimeOffset At, string Service, string What, string Detail);
