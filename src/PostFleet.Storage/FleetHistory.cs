@@ -49,6 +49,33 @@ public sealed class FleetHistory : IDisposable
     public void RecordNodeEvent(DateTimeOffset at, string kind, string? smesher, string detail) =>
         Insert("INSERT INTO node_events (at, kind, smesher, detail) VALUES ($a, $b, $c, $d)", at, kind, smesher, detail);
 
+    /// <summary>A proof the node confirmed (postComplete without failure) for a service's identity.</summary>
+    public void RecordDelivery(DateTimeOffset at, string service, uint publishEpoch, string challengeHex)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "INSERT INTO deliveries (at, service, publish_epoch, challenge) VALUES ($at, $service, $epoch, $challenge)";
+        command.Parameters.AddWithValue("$at", Text(at));
+        command.Parameters.AddWithValue("$service", service);
+        command.Parameters.AddWithValue("$epoch", publishEpoch);
+        command.Parameters.AddWithValue("$challenge", challengeHex);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>The highest publish epoch each service delivered a proof for.</summary>
+    public IReadOnlyDictionary<string, uint> LastDeliveredEpochs()
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT service, MAX(publish_epoch) FROM deliveries GROUP BY service";
+        using var reader = command.ExecuteReader();
+        var result = new Dictionary<string, uint>();
+        while (reader.Read())
+        {
+            result[reader.GetString(0)] = (uint)reader.GetInt64(1);
+        }
+
+        return result;
+    }
+
     public IReadOnlyList<HistoryRow> Decisions(string? service = null, int limit = 200) =>
         Query("SELECT at, service, code, message FROM decisions", service, limit);
 
@@ -79,7 +106,7 @@ public sealed class FleetHistory : IDisposable
     {
         using var command = _connection.CreateCommand();
         command.CommandText = sql;
-        command.Parameters.AddWithValue("$a", at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+        command.Parameters.AddWithValue("$a", Text(at));
         var names = new[] { "$b", "$c", "$d", "$e" };
         for (var i = 0; i < values.Length; i++)
         {
@@ -88,6 +115,8 @@ public sealed class FleetHistory : IDisposable
 
         command.ExecuteNonQuery();
     }
+
+    private static string Text(DateTimeOffset at) => at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 
     private static void Migrate(SqliteConnection connection)
     {

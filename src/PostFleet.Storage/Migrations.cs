@@ -33,6 +33,14 @@ internal static class Migrations
             detail TEXT NOT NULL
         );
         CREATE INDEX node_events_at ON node_events (at);
+        CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            service TEXT NOT NULL,
+            publish_epoch INTEGER NOT NULL,
+            challenge TEXT NOT NULL
+        );
+        CREATE INDEX deliveries_service ON deliveries (service, publish_epoch);
         """,
     ];
 }

@@ -59,3 +59,23 @@ public class FleetHistoryTests
         Assert.Contains("schema version 99", error.Message);
     }
 }
+
+public class DeliveryHistoryTests
+{
+    [Fact]
+    public void Last_delivered_epoch_is_the_highest_per_service()
+    {
+        using var dir = new TempDirectory();
+        using var history = FleetHistory.Open(dir.Combine("history.db"));
+        var at = DateTimeOffset.Parse("2026-01-01T00:00:00Z");
+
+        history.RecordDelivery(at, "a", 2, "00");
+        history.RecordDelivery(at, "a", 3, "01");
+        history.RecordDelivery(at, "b", 2, "00");
+
+        var last = history.LastDeliveredEpochs();
+        Assert.Equal(3u, last["a"]);
+        Assert.Equal(2u, last["b"]);
+        Assert.False(last.ContainsKey("c"));
+    }
+}
