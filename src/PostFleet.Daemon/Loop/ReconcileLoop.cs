@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using PostFleet.Core.Configuration;
+using PostFleet.Core.Model;
+using PostFleet.Core.Planning;
+using PostFleet.Core.Timeline;
+using PostFleet.Storage;
+
+namespace PostFleet.Daemon.Loop;
+
+/// <summary>
+/// The level-triggered reconcile loop, one worker: observe everything into one snapshot, let the pure planner
+/// decide, record the decision and its reasons, act idempotently, then wait for the next trigger (a node event,
+/// a user intent) or the planner's requeue time. A failed pass backs off; it never ends the loop.
+/// </summary>
+public sealed class ReconcileLoop
+{
+    private static readonly TimeSpan PassTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan MaxPassBackoff = TimeSpan.FromSeconds(30);
+
+    private readonly Func<FleetSpec> _spec;
+    private readonly FleetObserver _observer;
+    private readonly ActionExecutor _executor;
+    private readonly FleetHistory _history;
+    private readonly FleetIntents _intents;
+    private readonly IReadOnlyList<IPassListener> _listeners;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Channel<bool> _trigger = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private PlannerMemory _memory = PlannerMemory.Empty;
+
+    public ReconcileLoop(Func<FleetSpec> spec, FleetObserver observer, ActionExecutor executor, FleetHistory history, FleetIntents intents, IReadOnlyList<IPassListener> listeners, TimeProvider time, ILogger logger)
+    {
+        _spec = spec;
+        _observer = observer;
+        _executor = executor;
+        _history = history;
+        _intents = intents;
+        _listeners = listeners;
+        _time = time;
+        _logger = logger;
+        intents.Changed += Trigger;
+    }
+
+    public long Passes { get; private set; }
+
+    /// <summary>"Something changed; look again." Coalesces: many triggers before a pass make one pass.</summary>
+    public void Trigger() => _trigger.Writer.TryWrite(true);
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var failures = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            TimeSpan wait;
+            try
+            {
+                wait = await PassAsync(cancellationToken);
+                failures = 0;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                failures++;
+                wait = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks << Math.Min(failures, 5), MaxPassBackoff.Ticks));
+                _logger.LogError(ex, "reconcile pass failed ({Failures} in a row); next try in {Wait}", failures, wait);
+            }
+
+            await WaitForTriggerAsync(wait, cancellationToken);
+        }
+    }
+
+    private async Task<TimeSpan> PassAsync(CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var fleet = _spec();
+        using var passTimeout = new CancellationTokenSource(PassTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, passTimeout.Token);
+
+        var observation = await _observer.ObserveAsync(fleet, linked.Token);
+        var snapshot = SnapshotBuilder.Build(fleet, observation, _intents.Current, _executor);
+        var plan = Planner.Decide(fleet, snapshot, _memory, observation.At);
+        _memory = plan.Next;
+
+        Record(observation, plan);
+        var outcomes = await _executor.ExecuteAsync(fleet, plan.Actions, observation.Runs, linked.Token);
+        foreach (var outcome in outcomes)
+        {
+            _history.RecordAction(observation.At, outcome.Service, outcome.Action.GetType().Name, ActionReason(outcome.Action), outcome.Detail);
+        }
+
+        Passes++;
+        var pass = new PassReport(Passes, fleet, observation, plan, outcomes, clock.Elapsed);
+        foreach (var listener in _listeners)
+        {
+            listener.OnPass(pass);
+        }
+
+        return plan.RequeueAfter;
+    }
+
+    private void Record(FleetObservation observation, Plan plan)
+    {
+        foreach (var decision in plan.Decisions)
+        {
+            _history.RecordDecision(observation.At, decision.Service, decision.Code, decision.Message);
+        }
+
+        var byId = observation.Identities.Values.ToDictionary(i => i.Id, i => i.Name);
+        foreach (var e in observation.Events)
+        {
+            var smesher = Smesher(e);
+            _history.RecordNodeEvent(e.Time, e.GetType().Name, smesher?.Hex, e.ToString());
+            if (e is NodeEvent.PostCompleted completed && byId.TryGetValue(completed.Smesher, out var name) && observation.Clock is { } clock && !IsInitialPost(completed.ChallengeHex))
+            {
+                _history.RecordDelivery(e.Time, name, clock.EpochAt(e.Time), completed.ChallengeHex);
+            }
+        }
+    }
+
+    private static bool IsInitialPost(string challengeHex) => challengeHex.All(c => c == '0');
+
+    private static NodeId? Smesher(NodeEvent e) => e switch
+    {
+        NodeEvent.PostStarted x => x.Smesher,
+        NodeEvent.PostCompleted x => x.Smesher,
+        NodeEvent.PostFailed x => x.Smesher,
+        NodeEvent.PoetWaitRound x => x.Smesher,
+        NodeEvent.PoetWaitProof x => x.Smesher,
+        NodeEvent.AtxPublished x => x.Smesher,
+        _ => null,
+    };
+
+    private static string ActionReason(PlannedAction action) => action switch
+    {
+        PlannedAction.StopService stop => stop.Reason.ToString(),
+        _ => "",
+    };
+
+    private async Task WaitForTriggerAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(wait, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            await _trigger.Reader.ReadAsync(linked.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Requeue time reached (or shutting down: the caller checks).
+        }
+    }
+}
+
+/// <summary>What one pass saw, decided and did: for the console, the API and metrics.</summary>
+public sealed record PassReport(long Number, FleetSpec Fleet, FleetObservation Observation, Plan Plan, IReadOnlyList<ActionOutcome> Outcomes, TimeSpan Duration)
+{
+    public NetworkTimeline? Timeline => Observation.Clock is { } clock ? new NetworkTimeline(clock, Fleet.Node.Poet) : null;
+}
+
+public interface IPassListener
+{
+    void OnPass(PassReport pass);
+}
