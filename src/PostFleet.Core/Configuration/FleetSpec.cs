@@ -18,6 +18,9 @@ public sealed record FleetSpec(
     public IEnumerable<ServiceSpec> Services => Disks.SelectMany(d => d.Services);
 
     public ServiceSpec? FindService(string name) => Services.FirstOrDefault(s => s.Name == name);
+
+    /// <summary>Where the config came from (a file path, or a name given to <see cref="FleetConfigLoader.Parse"/>).</summary>
+    public string Source { get; init; } = "";
 }
 
 /// <summary>How to reach the node. <see cref="PostListener"/> serves PostService + PostInfoService.</summary>
@@ -66,7 +69,29 @@ public sealed record ScheduleLimits(
     TimeSpan IdleStopGrace,
     TimeSpan RestartBackoffInitial,
     TimeSpan RestartBackoffMax,
-    ShutdownPolicy OnShutdown);
+    ShutdownPolicy OnShutdown)
+{
+    /// <summary>
+    /// For this long after a start the service counts as being in k2pow whatever its /status says: it is about to
+    /// build its RandomX state and run the first k2pow, and /status may not answer yet.
+    /// </summary>
+    public TimeSpan StartupGrace { get; init; } = ConfigDefaults.StartupGrace;
+
+    /// <summary>How long the loop waits before looking again when nothing is about to change.</summary>
+    public TimeSpan Resync { get; init; } = ConfigDefaults.Resync;
+
+    /// <summary>Capped exponential backoff before the <paramref name="attempt"/>-th restart (1-based).</summary>
+    public TimeSpan RestartBackoff(int attempt)
+    {
+        var backoff = RestartBackoffInitial;
+        for (var i = 1; i < attempt && backoff < RestartBackoffMax; i++)
+        {
+            backoff *= 2;
+        }
+
+        return backoff < RestartBackoffMax ? backoff : RestartBackoffMax;
+    }
+}
 
 /// <summary>What `postfleet run` does with running services when it stops.</summary>
 public enum ShutdownPolicy

@@ -1,0 +1,67 @@
+namespace PostFleet.Core.Configuration;
+
+/// <summary>
+/// Defaults for keys a config may leave out. Where the real post-service or postcli has a flag, the default is
+/// that program's own (post-service.md §1 and §5), so leaving a key out behaves like leaving the flag out.
+/// Keep docs/configuration.md in step with this file.
+/// </summary>
+public static class ConfigDefaults
+{
+    // Node listeners: go-spacemesh's own defaults (grpc-post-listener, grpc-public-listener, grpc-private-listener).
+    public const string PostListener = "http://127.0.0.1:9094";
+    public const string PublicListener = "127.0.0.1:9092";
+    public const string PrivateListener = "127.0.0.1:9093";
+
+    // PoET timings: mainnet's. No node API serves them, so a test network must set them.
+    public static readonly TimeSpan PhaseShift = TimeSpan.FromHours(240);
+    public static readonly TimeSpan CycleGap = TimeSpan.FromHours(12);
+    public static readonly TimeSpan GracePeriod = TimeSpan.FromHours(1);
+
+    // Bare names are looked up on PATH at run time, like a shell would.
+    public const string ServiceBinary = "post-service";
+    public const string PostcliBinary = "postcli";
+
+    public const ulong LabelsPerUnit = 4_294_967_296;      // postcli -labelsPerUnit (mainnet, 64 GiB per unit)
+    public const uint ScryptN = 8192;                       // postcli -scryptN, post-service -n
+    public const uint K1 = 26;                              // post-service --k1 (mainnet)
+    public const uint K2 = 37;                              // post-service --k2 (mainnet)
+    public const string PowDifficulty = "000dfb23b0979b4b000000000000000000000000000000000000000000000000";
+    public const string RandomXMode = "fast";               // post-service --randomx-mode
+    public const int Threads = 1;                           // post-service --threads (0 = all cores)
+    public const int Nonces = 128;                          // post-service --nonces
+    public const uint MinNumUnits = 4;                      // post-service --min-num-units
+    public const uint MaxNumUnits = uint.MaxValue;          // post-service --max-num-units
+    public const uint Provider = uint.MaxValue;             // postcli -provider: 4294967295 is the CPU provider
+
+    public const RuntimeKind Runtime = RuntimeKind.Process;
+
+    // Schedule: one reader per disk (a second reader makes both seek), two k2pow (CPU) phases at once.
+    public const int PerDisk = 1;
+    public const int MaxPow = 2;
+    public const int MaxRunning = 0;
+
+    /// <summary>SIGTERM to kill. post-service has no signal handler, so it normally dies at once.</summary>
+    public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Long on purpose: during k2pow neither nonces nor position move, and k2pow of one pass can take hours on
+    /// mainnet (post-service.md §4.2). A false alarm costs all proving progress; 0 turns the check off.
+    /// </summary>
+    public static readonly TimeSpan NoProgressTimeout = TimeSpan.FromHours(3);
+
+    /// <summary>The node is IDLE only after it received the proof, so a short wait is enough.</summary>
+    public static readonly TimeSpan IdleStopGrace = TimeSpan.FromSeconds(10);
+
+    public static readonly TimeSpan RestartBackoffInitial = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan RestartBackoffMax = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long a started service is assumed to be in (or about to enter) k2pow whatever its /status says.</summary>
+    public static readonly TimeSpan StartupGrace = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the loop looks again when nothing is changing.</summary>
+    public static readonly TimeSpan Resync = TimeSpan.FromSeconds(5);
+
+    public const ShutdownPolicy OnShutdown = ShutdownPolicy.LeaveRunning;
+
+    public const string StateDirectory = ".postfleet";
+}

@@ -1,0 +1,30 @@
+namespace PostFleet.Core.Configuration;
+
+/// <summary>Every key the config accepts, per section (kebab-case, as in design.md). Unknown keys are errors.</summary>
+internal static class ConfigKeys
+{
+    public static readonly string[] Root = ["node", "post", "runtime", "schedule", "state-dir", "disks"];
+    public static readonly string[] Node = ["post-listener", "public-listener", "private-listener", "data-dir", "poet", "tls"];
+    public static readonly string[] Poet = ["phase-shift", "cycle-gap", "grace-period"];
+    public static readonly string[] Tls = ["ca-cert", "cert", "key", "domain"];
+
+    public static readonly string[] Post =
+    [
+        "service-binary", "postcli-binary", "labels-per-unit", "scrypt-n", "k1", "k2", "pow-difficulty",
+        "randomx-mode", "threads", "nonces", "min-num-units", "max-num-units", "max-file-size", "provider",
+    ];
+
+    public static readonly string[] Schedule =
+    [
+        "per-disk", "max-pow", "max-running", "stop-grace", "no-progress-timeout", "idle-stop-grace",
+        "restart-backoff", "on-shutdown", "startup-grace", "resync",
+    ];
+
+    public static readonly string[] RestartBackoff = ["initial", "max"];
+    public static readonly string[] Disk = ["name", "services"];
+    public static readonly string[] Service = ["name", "dir", "num-units", "operator", "after"];
+
+    public static readonly string[] RuntimeKinds = ["process", "docker", "kubernetes"];
+    public static readonly string[] ShutdownPolicies = ["leave-running", "stop-all"];
+    public static readonly string[] RandomXModes = ["fast", "light"];
+}

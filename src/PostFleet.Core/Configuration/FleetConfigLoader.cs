@@ -1,0 +1,87 @@
+using System.Collections.Immutable;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace PostFleet.Core.Configuration;
+
+/// <summary>
+/// postfleet.yaml → validated <see cref="FleetSpec"/>. The YAML is walked node by node (not deserialised into
+/// DTOs) so that one load reports every problem, each with its key path, instead of stopping at the first.
+/// </summary>
+public static class FleetConfigLoader
+{
+    /// <summary>Reads and validates a config file; paths in it are resolved against the file's folder.</summary>
+    public static ConfigLoadResult LoadFile(string path)
+    {
+        string yaml;
+        try
+        {
+            yaml = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return ConfigLoadResult.Failed(new ConfigError("", $"cannot read the config file: {e.Message}"));
+        }
+
+        var fullPath = Path.GetFullPath(path);
+        return Parse(yaml, Path.GetDirectoryName(fullPath)!, fullPath);
+    }
+
+    /// <summary>Validates config text; <paramref name="configDirectory"/> is what relative paths are relative to.</summary>
+    public static ConfigLoadResult Parse(string yaml, string configDirectory, string sourceName)
+    {
+        YamlNode? root;
+        try
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(yaml));
+            if (stream.Documents.Count > 1)
+            {
+                return ConfigLoadResult.Failed(new ConfigError("", $"the file holds {stream.Documents.Count} YAML documents (---); keep the whole config in one"));
+            }
+
+            root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
+        }
+        catch (YamlException e)
+        {
+            var reason = (e.InnerException?.Message ?? e.Message).Trim();
+            return ConfigLoadResult.Failed(new ConfigError("", $"YAML syntax error at line {e.Start.Line}, column {e.Start.Column}: {reason}"));
+        }
+
+        if (root is null || root is YamlScalarNode { Value: null or "" })
+        {
+            return ConfigLoadResult.Failed(new ConfigError("", "the file is empty; start from examples/demo/postfleet.yaml"));
+        }
+
+        var errors = new ErrorSink();
+        var map = YamlMap.Open(root, "", errors, ConfigKeys.Root);
+        var paths = new PathResolver(Path.GetFullPath(configDirectory));
+
+        var node = SectionReaders.ReadNode(map, paths);
+        var post = SectionReaders.ReadPost(map, paths);
+        var runtime = SectionReaders.ReadRuntime(map);
+        var schedule = SectionReaders.ReadSchedule(map);
+        var stateDir = paths.Resolve(map.String("state-dir") ?? ConfigDefaults.StateDirectory);
+        var disks = DiskReader.Read(map, paths, post, errors);
+        TopologyRules.Check(disks, errors);
+
+        if (errors.Errors.Count > 0)
+        {
+            return new ConfigLoadResult(null, [.. errors.Errors]);
+        }
+
+        var spec = new FleetSpec(node, post, runtime, schedule, [.. disks.Select(ToSpec)], stateDir) { Source = sourceName };
+        return new ConfigLoadResult(spec, []);
+    }
+
+    // Only called when no error was reported, so every required value is present.
+    private static DiskSpec ToSpec(DiskEntry disk) =>
+        new(disk.Name!, [.. disk.Services.Select(s => new ServiceSpec(
+            s.Name!,
+            disk.Name!,
+            s.DataDir!,
+            s.NumUnits!.Value,
+            s.Operator!.ToString(),
+            [.. s.After.Select(a => a.Name)],
+            s.OrderOnDisk))]);
+}

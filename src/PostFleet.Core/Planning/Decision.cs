@@ -1,0 +1,61 @@
+namespace PostFleet.Core.Planning;
+
+/// <summary>Why a service is (or is not) doing what it does after this pass; shown to the user as it is.</summary>
+public sealed record Decision(string ServiceName, DecisionCode Code, string Reason)
+{
+    public override string ToString() => $"{ServiceName}: {Code}: {Reason}";
+}
+
+/// <summary>One code per outcome of a pass for one service. Values are persisted: keep the numbers stable.</summary>
+public enum DecisionCode
+{
+    /// <summary>Start emitted: the identity is PROVING and every constraint allows it.</summary>
+    Start = 1,
+
+    /// <summary>Running while the node wants it (PROVING) and not yet delivered.</summary>
+    Proving = 2,
+
+    /// <summary>Delivered but the node still says PROVING: wait for IDLE (never stop while PROVING).</summary>
+    DeliveredWaitingForIdle = 3,
+
+    /// <summary>The identity is IDLE; the run is stopped once idle-stop-grace has passed.</summary>
+    IdleGrace = 4,
+
+    /// <summary>Stop emitted (reason in the text and in the action).</summary>
+    Stop = 5,
+
+    /// <summary>A stop was asked for and the run has not exited yet.</summary>
+    Stopping = 6,
+
+    /// <summary>No progress for no-progress-timeout: stop emitted, a start follows on a later pass.</summary>
+    NoProgress = 7,
+
+    /// <summary>Not running and not needed: the identity is IDLE.</summary>
+    Idle = 8,
+
+    /// <summary>Not running; this round's proof is delivered.</summary>
+    Done = 9,
+
+    WaitingForDisk = 10,
+    WaitingForPow = 11,
+    WaitingForRunningSlot = 12,
+    WaitingForDependency = 13,
+
+    /// <summary>The run crashed while PROVING; restart after the backoff.</summary>
+    BackingOff = 14,
+
+    /// <summary>The node did not answer: nothing is started or stopped until it does.</summary>
+    NodeUnreachable = 15,
+
+    Paused = 16,
+    SkippedThisEpoch = 17,
+
+    /// <summary>The user forced a stop: stopped (or being stopped) and kept stopped.</summary>
+    ForcedStop = 18,
+
+    /// <summary>The node does not list this identity (key not in identities/, or node not restarted since).</summary>
+    UnknownIdentity = 19,
+
+    /// <summary>A run of a service that is not in the config: left alone (exited ones are forgotten).</summary>
+    NotInConfig = 20,
+}

@@ -1,0 +1,51 @@
+using System.Collections.Immutable;
+using PostFleet.Core.Model;
+
+namespace PostFleet.Core.Planning;
+
+/// <summary>
+/// Everything one reconcile pass observed, gathered before <see cref="Planner.Decide"/> runs.
+/// </summary>
+/// <param name="ObservedAt">When the observation finished (the loop passes the same instant as <c>now</c>).</param>
+/// <param name="NodeReachable">False when PostStates failed: then <see cref="Identities"/> is not to be trusted.</param>
+/// <param name="Identities">PostStates rows by identity name (key file name without ".key").</param>
+/// <param name="Runs">The runtime's runs by service name, live or exited-but-not-forgotten; absent = no run.</param>
+/// <param name="Statuses">Operator /status of live runs by service name; absent = not polled (treated as no answer).</param>
+/// <param name="NewEvents">Node events received since the previous pass (the stream's replay included).</param>
+/// <param name="Intents">What the user asked for from the dashboard or CLI.</param>
+public sealed record FleetSnapshot(
+    DateTimeOffset ObservedAt,
+    bool NodeReachable,
+    IReadOnlyDictionary<string, IdentityState> Identities,
+    IReadOnlyDictionary<string, RuntimeInstance> Runs,
+    IReadOnlyDictionary<string, ServiceStatus> Statuses,
+    IReadOnlyList<NodeEvent> NewEvents,
+    UserIntents Intents)
+{
+    public NodePostState? NodeStateOf(string service) =>
+        NodeReachable && Identities.TryGetValue(service, out var identity) ? identity.State : null;
+
+    public RuntimeInstance? LiveRun(string service) =>
+        Runs.TryGetValue(service, out var run) && run.Running ? run : null;
+
+    public ServiceStatus? StatusOf(string service) => Statuses.GetValueOrDefault(service);
+}
+
+/// <summary>
+/// User intents per service. They change desired state only; the planner turns them into actions.
+/// </summary>
+/// <param name="Paused">Never start; a running service is left alone (a stop would lose its progress).</param>
+/// <param name="ForcedStops">Stop now even while PROVING, and keep stopped until the intent is removed.</param>
+/// <param name="ProveNow">Start first and ignore <c>after</c> dependencies; the caps still hold.</param>
+/// <param name="SkipEpoch">Do not start for the current proving round (the identity misses this epoch).</param>
+public sealed record UserIntents(
+    ImmutableHashSet<string> Paused,
+    ImmutableHashSet<string> ForcedStops,
+    ImmutableHashSet<string> ProveNow,
+    ImmutableHashSet<string> SkipEpoch)
+{
+    public static readonly UserIntents None = new([], [], [], []);
+
+    /// <summary>The user has taken this service out of the round: it will not prove, so dependents need not wait.</summary>
+    public bool WillNotProve(string service) => Paused.Contains(service) || ForcedStops.Contains(service) || SkipEpoch.Contains(service);
+}

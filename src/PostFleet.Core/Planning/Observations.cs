@@ -1,0 +1,109 @@
+using PostFleet.Core.Configuration;
+using PostFleet.Core.Model;
+
+namespace PostFleet.Core.Planning;
+
+/// <summary>
+/// Folds one pass's observations of a service into its memory: round changes, delivery, progress, and the exit
+/// of a run (a crash, or the end of a stop we asked for).
+/// </summary>
+internal static class Observations
+{
+    public static (ServiceMemory Memory, RuntimeInstance? Exited) Fold(
+        ServiceSpec service, FleetSnapshot snapshot, ServiceMemory memory, ScheduleLimits limits, DateTimeOffset now)
+    {
+        var m = FoldNodeState(service.Name, snapshot, memory, now);
+        m = FoldEvents(snapshot, m);
+
+        RuntimeInstance? exited = null;
+        var run = snapshot.Runs.GetValueOrDefault(service.Name);
+        if (run is null)
+        {
+            // The runtime no longer knows a run: a stop we asked for is over, progress belongs to no run.
+            m = m with { RunId = null, Progress = null, ProgressChangedAt = null, StopRequestedAt = null, StopRequestedFor = null };
+        }
+        else if (!run.Running)
+        {
+            exited = run;
+            m = FoldExit(m, snapshot.Intents.ForcedStops.Contains(service.Name), limits, now);
+        }
+        else
+        {
+            m = FoldLiveRun(run, snapshot.StatusOf(service.Name), m, now);
+        }
+
+        // A run that delivered proved the service healthy: the next crash starts from the initial backoff.
+        return (m.Delivered ? m with { Restarts = 0, BackoffUntil = null } : m, exited);
+    }
+
+    private static ServiceMemory FoldNodeState(string name, FleetSnapshot snapshot, ServiceMemory m, DateTimeOffset now)
+    {
+        if (!snapshot.NodeReachable || !snapshot.Identities.TryGetValue(name, out var identity))
+        {
+            return m; // nothing new about the identity: keep what was last known
+        }
+
+        m = m with { Id = identity.Id };
+        if (identity.State == NodePostState.Proving)
+        {
+            return (m.LastNodeState == NodePostState.Proving ? m : m.NewRound(now)) with { LastNodeState = NodePostState.Proving };
+        }
+
+        // PROVING → IDLE while our service ran: the node only turns IDLE after it received the proof
+        // (or after giving up on a stale challenge, in which case there is nothing left to prove either).
+        var deliveredNow = m.LastNodeState == NodePostState.Proving && (m.RanThisRound || snapshot.LiveRun(name) is not null);
+        return m with
+        {
+            LastNodeState = NodePostState.Idle,
+            Delivered = m.Delivered || deliveredNow,
+            IdleSince = m.IdleSince ?? now,
+        };
+    }
+
+    private static ServiceMemory FoldEvents(FleetSnapshot snapshot, ServiceMemory m)
+    {
+        // The event stream replays old events on subscribe; only a postComplete from this round counts.
+        if (m.Id is not { } id || m.ProvingSince is not { } since || m.LastNodeState != NodePostState.Proving)
+        {
+            return m;
+        }
+
+        var delivered = snapshot.NewEvents.OfType<NodeEvent.PostCompleted>().Any(e => e.Smesher == id && e.Time >= since);
+        return delivered ? m with { Delivered = true } : m;
+    }
+
+    private static ServiceMemory FoldExit(ServiceMemory m, bool forcedByUser, ScheduleLimits limits, DateTimeOffset now)
+    {
+        var crashed = m.StopRequestedAt is null && !forcedByUser && m.LastNodeState == NodePostState.Proving && !m.Delivered;
+        if (crashed)
+        {
+            var attempt = m.Restarts + 1;
+            m = m with { Restarts = attempt, BackoffUntil = now + limits.RestartBackoff(attempt) };
+        }
+
+        return m with { RunId = null, Progress = null, ProgressChangedAt = null, StopRequestedAt = null, StopRequestedFor = null };
+    }
+
+    private static ServiceMemory FoldLiveRun(RuntimeInstance run, ServiceStatus? status, ServiceMemory m, DateTimeOffset now)
+    {
+        if (run.InstanceId != m.RunId)
+        {
+            // A run we have not seen before (just started, or adopted after a daemon restart): its progress clock
+            // starts now, not at its start time, so an adopted run is never judged on time we did not watch.
+            m = m with { RunId = run.InstanceId, Progress = null, ProgressChangedAt = now, StopRequestedAt = null, StopRequestedFor = null };
+        }
+
+        if (m.LastNodeState == NodePostState.Proving)
+        {
+            m = m with { RanThisRound = true };
+        }
+
+        if (status is ServiceStatus.Proving proving && ProgressMark.Of(proving) is var mark && mark != m.Progress)
+        {
+            var moved = m.Progress is not null;
+            m = m with { Progress = mark, ProgressChangedAt = now, Restarts = moved ? 0 : m.Restarts };
+        }
+
+        return m;
+    }
+}

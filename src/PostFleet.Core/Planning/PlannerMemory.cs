@@ -1,0 +1,68 @@
+using System.Collections.Immutable;
+using PostFleet.Core.Model;
+
+namespace PostFleet.Core.Planning;
+
+/// <summary>What the planner remembers between passes; it returns the next value in <see cref="Plan.Next"/>.</summary>
+public sealed record PlannerMemory(ImmutableDictionary<string, ServiceMemory> Services)
+{
+    public static readonly PlannerMemory Empty = new(ImmutableDictionary<string, ServiceMemory>.Empty);
+
+    public ServiceMemory For(string service) => Services.GetValueOrDefault(service) ?? ServiceMemory.Initial;
+}
+
+/// <summary>
+/// One service's memory. A "round" is one PROVING episode of its identity (IDLE → PROVING → IDLE), normally one
+/// epoch's cycle gap.
+/// </summary>
+public sealed record ServiceMemory
+{
+    public static readonly ServiceMemory Initial = new();
+
+    /// <summary>The identity's public key, kept so node events can be matched while PostStates is not answering.</summary>
+    public NodeId? Id { get; init; }
+
+    /// <summary>The identity's state at the last pass the node answered; null before the first answer.</summary>
+    public NodePostState? LastNodeState { get; init; }
+
+    /// <summary>When this round's PROVING was first seen; events older than this belong to an earlier round.</summary>
+    public DateTimeOffset? ProvingSince { get; init; }
+
+    /// <summary>When the identity was first seen IDLE (since its last PROVING); starts the idle-stop grace.</summary>
+    public DateTimeOffset? IdleSince { get; init; }
+
+    /// <summary>The node has this round's proof: a postComplete for the identity, or PROVING → IDLE while it ran.</summary>
+    public bool Delivered { get; init; }
+
+    /// <summary>A run of this service was seen live during this round.</summary>
+    public bool RanThisRound { get; init; }
+
+    /// <summary>The run the progress below belongs to.</summary>
+    public string? RunId { get; init; }
+
+    /// <summary>The last /status Proving values seen for <see cref="RunId"/>.</summary>
+    public ProgressMark? Progress { get; init; }
+
+    /// <summary>When <see cref="Progress"/> last moved (or when the run was first seen).</summary>
+    public DateTimeOffset? ProgressChangedAt { get; init; }
+
+    /// <summary>Restarts since the last run that made progress or delivered; drives the backoff.</summary>
+    public int Restarts { get; init; }
+
+    public DateTimeOffset? BackoffUntil { get; init; }
+
+    /// <summary>When a stop was asked for the current run; a run that exits after this is not a crash.</summary>
+    public DateTimeOffset? StopRequestedAt { get; init; }
+
+    public StopReason? StopRequestedFor { get; init; }
+
+    /// <summary>Start of a new round: what was true of the previous one no longer is.</summary>
+    internal ServiceMemory NewRound(DateTimeOffset now) =>
+        this with { ProvingSince = now, IdleSince = null, Delivered = false, RanThisRound = false };
+}
+
+/// <summary>Progress as /status shows it. Any change of nonces or position is progress.</summary>
+public readonly record struct ProgressMark(ulong NonceStart, ulong NonceEnd, ulong Position)
+{
+    public static ProgressMark Of(ServiceStatus.Proving proving) => new(proving.NonceStart, proving.NonceEnd, proving.Position);
+}

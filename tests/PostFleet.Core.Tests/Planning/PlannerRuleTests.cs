@@ -1,0 +1,378 @@
+using PostFleet.Core.Configuration;
+using PostFleet.Core.Model;
+using PostFleet.Core.Planning;
+using static PostFleet.Core.Tests.Planning.Fleet;
+
+namespace PostFleet.Core.Tests.Planning;
+
+/// <summary>One rule per test: a world, one or a few passes, the expected actions and decision codes.</summary>
+public class PlannerRuleTests
+{
+    private static readonly (string, string[])[] OneDisk = [("diskC", ["diskC_post3", "diskC_post2", "diskC_post1"])];
+
+    [Fact]
+    public void Starts_only_identities_the_node_reports_PROVING()
+    {
+        var loop = new Loop(Spec(Limits(perDisk: 3), OneDisk));
+        loop.World.Proving("diskC_post2").Idle("diskC_post3");
+
+        var plan = loop.Pass(T0);
+
+        Assert.Equal(["diskC_post2"], plan.Started());
+        Assert.Equal(DecisionCode.Idle, plan.Code("diskC_post3"));
+        Assert.Equal(DecisionCode.UnknownIdentity, plan.Code("diskC_post1"));
+    }
+
+    [Fact]
+    public void Per_disk_cap_starts_the_first_on_the_disk_and_says_who_holds_it()
+    {
+        var loop = new Loop(Spec(Limits(perDisk: 1), OneDisk));
+        loop.World.Proving("diskC_post3", "diskC_post2", "diskC_post1");
+
+        var plan = loop.Pass(T0);
+
+        Assert.Equal(["diskC_post3"], plan.Started());
+        Assert.Equal(DecisionCode.WaitingForDisk, plan.Code("diskC_post2"));
+        Assert.Equal("waiting: disk diskC busy with diskC_post3 (per-disk 1)", plan.DecisionFor("diskC_post2").Reason);
+    }
+
+    [Fact]
+    public void Order_on_a_disk_is_a_preference_not_a_chain()
+    {
+        var after = new Dictionary<string, string[]> { ["diskC_post3"] = ["diskX_post1"] };
+        var loop = new Loop(Spec(Limits(perDisk: 1), [.. OneDisk, ("diskX", ["diskX_post1"])], after));
+        loop.World.Proving("diskC_post3", "diskC_post2", "diskC_post1", "diskX_post1");
+
+        var plan = loop.Pass(T0);
+
+        Assert.Equal(["diskC_post2", "diskX_post1"], plan.Started().Order());
+        Assert.Equal(DecisionCode.WaitingForDependency, plan.Code("diskC_post3"));
+    }
+
+    [Fact]
+    public void Max_pow_takes_the_first_of_each_disk_in_config_order()
+    {
+        var loop = new Loop(Demo(Limits(maxPow: 2)));
+        loop.World.Proving([.. DemoDisks.SelectMany(d => d.Services)]);
+
+        var plan = loop.Pass(T0);
+
+        // diskA_post2 waits for diskC_post2, so diskA's second service goes first.
+        Assert.Equal(["diskB_post3", "diskC_post3"], plan.Started());
+        Assert.Equal(DecisionCode.WaitingForPow, plan.Code("diskD_post1"));
+        Assert.Equal(DecisionCode.WaitingForDependency, plan.Code("diskA_post2"));
+        Assert.Contains("max-pow 2", plan.DecisionFor("diskA_post1").Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("k2pow", 5, true)]
+    [InlineData("reading", 5, false)]
+    [InlineData("done", 5, false)]
+    [InlineData("idle", 5, true)]
+    [InlineData("idle", 120, false)]
+    [InlineData("unreachable", 120, true)]
+    [InlineData("none", 5, true)]
+    public void A_running_service_counts_as_k2pow_by_its_status_and_age(string status, int secondsRunning, bool countsAsK2Pow)
+    {
+        var loop = new Loop(Spec(Limits(maxPow: 1), [("diskA", ["a"]), ("diskB", ["b"])]));
+        ServiceStatus? observed = status switch
+        {
+            "k2pow" => Proving(0),
+            "reading" => Proving(1 << 20),
+            "done" => new ServiceStatus.DoneProving(),
+            "idle" => new ServiceStatus.Idle(),
+            "unreachable" => new ServiceStatus.Unreachable("connection refused"),
+            _ => null,
+        };
+        loop.World.Proving("a", "b").Running("a", T0.AddSeconds(-secondsRunning), observed);
+
+        var plan = loop.Pass(T0);
+
+        Assert.Equal(countsAsK2Pow ? [] : ["b"], plan.Started());
+    }
+
+    [Fact]
+    public void Max_running_caps_processes_including_ones_not_in_the_config()
+    {
+        var loop = new Loop(Spec(Limits(perDisk: 3, maxRunning: 2), OneDisk));
+        loop.World.Proving("diskC_post3", "diskC_post2", "diskC_post1");
+        loop.World.Runs["stray"] = Run("stray", T0.AddHours(-1));
+
+        var plan = loop.Pass(T0);
+
+        Assert.Equal(["diskC_post3"], plan.Started());
+        Assert.Equal(DecisionCode.WaitingForRunningSlot, plan.Code("diskC_post2"));
+        Assert.Equal(DecisionCode.NotInConfig, plan.Code("stray"));
+    }
+
+    [Fact]
+    public void After_waits_until_the_dependency_delivered_in_this_round()
+    {
+        var loop = new Loop(Demo(Limits(perDisk: 3)));
+        loop.World.Proving("diskA_post2", "diskC_post2");
+        loop.World.Running("diskC_post2", T0, Proving(1 << 20));
+
+        Assert.Equal(DecisionCode.WaitingForDependency, loop.Pass(T0).Code("diskA_post2"));
+
+        loop.World.Events.Add(new NodeEvent.PostCompleted(T0.AddMinutes(1), IdOf("diskC_post2"), "00"));
+        var plan = loop.Pass(T0.AddMinutes(1));
+
+        Assert.Equal(["diskA_post2"], plan.Started());
+        Assert.Equal(DecisionCode.DeliveredWaitingForIdle, plan.Code("diskC_post2"));
+    }
+
+    [Fact]
+    public void A_dependency_the_node_does_not_need_or_the_user_skipped_holds_no_one_up()
+    {
+        var loop = new Loop(Demo(Limits(perDisk: 3)));
+        loop.World.Proving("diskA_post2").Idle("diskC_post2");
+        Assert.Equal(["diskA_post2"], loop.Pass(T0).Started());
+
+        var skipped = new Loop(Demo(Limits(perDisk: 3)));
+        skipped.World.Proving("diskA_post2", "diskC_post2");
+        skipped.World.Intents = UserIntents.None with { SkipEpoch = ["diskC_post2"] };
+        Assert.Equal(["diskA_post2"], skipped.Pass(T0).Started());
+    }
+
+    [Fact]
+    public void An_old_postComplete_replayed_by_the_event_stream_does_not_count()
+    {
+        var loop = new Loop(Demo(Limits(perDisk: 3)));
+        loop.World.Proving("diskA_post2", "diskC_post2");
+        loop.World.Events.Add(new NodeEvent.PostCompleted(T0.AddMinutes(-15), IdOf("diskC_post2"), "00"));
+
+        var plan = loop.Pass(T0);
+
+        Assert.Equal(["diskC_post2"], plan.Started());
+        Assert.Equal(DecisionCode.WaitingForDependency, plan.Code("diskA_post2"));
+    }
+
+    [Theory]
+    [InlineData("k2pow")]
+    [InlineData("done")]
+    [InlineData("idle")]
+    public void Never_stops_while_PROVING_whatever_status_says(string status)
+    {
+        var loop = new Loop(Spec(Limits(), OneDisk));
+        ServiceStatus observed = status switch
+        {
+            "k2pow" => Proving(0),
+            "done" => new ServiceStatus.DoneProving(),
+            _ => new ServiceStatus.Idle(),
+        };
+        loop.World.Proving("diskC_post3").Running("diskC_post3", T0, observed);
+
+        for (var minute = 0; minute < 29; minute++)
+        {
+            Assert.Empty(loop.Pass(T0.AddMinutes(minute)).Stops());
+        }
+    }
+
+    [Fact]
+    public void Stops_once_the_node_reports_IDLE_after_delivery_and_the_grace_passed()
+    {
+        var loop = new Loop(Spec(Limits(), OneDisk));
+        loop.World.Proving("diskC_post3").Running("diskC_post3", T0, Proving(1 << 20));
+        loop.Pass(T0);
+
+        loop.World.Idle("diskC_post3");
+        loop.World.Statuses["diskC_post3"] = new ServiceStatus.Idle();
+        var first = loop.Pass(T0.AddMinutes(1));
+        var second = loop.Pass(T0.AddMinutes(1).AddSeconds(10));
+
+        Assert.Equal(DecisionCode.IdleGrace, first.Code("diskC_post3"));
+        Assert.Empty(first.Stops());
+        var stop = Assert.Single(second.Stops());
+        Assert.Equal((StopReason.Delivered, false), (stop.Reason, stop.Force));
+        Assert.Equal(DecisionCode.Stopping, loop.Pass(T0.AddMinutes(1).AddSeconds(11)).Code("diskC_post3"));
+    }
+
+    [Fact]
+    public void An_adopted_run_for_an_IDLE_identity_is_stopped_as_not_needed()
+    {
+        var loop = new Loop(Spec(Limits(), OneDisk));
+        loop.World.Idle("diskC_post3").Running("diskC_post3", T0.AddHours(-2), new ServiceStatus.Idle());
+
+        Assert.Empty(loop.Pass(T0).Stops());
+        Assert.Equal(StopReason.NotNeeded, Assert.Single(loop.Pass(T0.AddSeconds(10)).Stops()).Reason);
+    }
+
+    [Fact]
+    public void Nothing_is_started_or_stopped_while_the_node_is_unreachable()
+    {
+        var loop = new Loop(Spec(Limits(perDisk: 3), OneDisk));
+        loop.World.Idle("diskC_post3").Proving("diskC_post2").Running("diskC_post3", T0.AddHours(-2), new ServiceStatus.Idle());
+        loop.World.Intents = UserIntents.None with { ForcedStops = ["diskC_post3"] };
+        loop.World.NodeReachable = false;
+
+        var plan = loop.Pass(T0.AddMinutes(5));
+
+        Assert.Empty(plan.Actions);
+        Assert.All(plan.Decisions, d => Assert.Equal(DecisionCode.NodeUnreachable, d.Code));
+    }
+
+    [Fact]
+    public void A_crash_while_PROVING_is_forgotten_and_restarted_with_capped_exponential_backoff()
+    {
+        var loop = new Loop(Spec(Limits(), OneDisk));
+        loop.World.Proving("diskC_post3");
+        var now = T0;
+        var backoffs = new List<TimeSpan>();
+        for (var crash = 0; crash < 5; crash++)
+        {
+            Assert.Equal(["diskC_post3"], loop.Pass(now).Started());
+            loop.World.Runs["diskC_post3"] = Run("diskC_post3", now, running: false, id: $"run{crash}");
+
+            var plan = loop.Pass(now.AddSeconds(1));
+            Assert.Equal(loop.World.Runs["diskC_post3"], Assert.Single(plan.Actions.OfType<PlannedAction.ForgetRun>()).Instance);
+            Assert.Equal(DecisionCode.BackingOff, plan.Code("diskC_post3"));
+            loop.World.Runs.Remove("diskC_post3");
+
+            var until = plan.Next.For("diskC_post3").BackoffUntil!.Value;
+            backoffs.Add(until - now.AddSeconds(1));
+            Assert.Empty(loop.Pass(until.AddMilliseconds(-1)).Started());
+            now = until;
+        }
+
+        Assert.Equal([10, 20, 40, 80, 80], backoffs.Select(b => (int)b.TotalSeconds));
+    }
+
+    [Fact]
+    public void Backoff_resets_once_a_run_made_progress()
+    {
+        var loop = new Loop(Spec(Limits(), OneDisk));
+        loop.World.Proving("diskC_post3");
+        loop.Pass(T0);
+        loop.World.Runs["diskC_post3"] = Run("diskC_post3", T0, running: false, id: "r1");
+        var until = loop.Pass(T0.AddSeconds(1)).Next.For("diskC_post3").BackoffUntil!.Value;
+        loop.World.Runs.Remove("diskC_post3");
+        Assert.Single(loop.Pass(until).Started());
+
+        loop.World.Running("diskC_post3", until, Proving(0));
+        loop.Pass(until.AddSeconds(1));
+        loop.World.Statuses["diskC_post3"] = Proving(1 << 20);
+        var progressed = loop.Pass(until.AddSeconds(2));
+
+        Assert.Equal(0, progressed.Next.For("diskC_post3").Restarts);
+    }
+
+    [Fact]
+    public void A_service_without_progress_for_the_timeout_is_stopped_and_started_again_later()
+    {
+        var limits = Limits(noProgress: TimeSpan.FromMinutes(30));
+        var loop = new Loop(Spec(limits, OneDisk));
+        loop.World.Proving("diskC_post3").Running("diskC_post3", T0, Proving(4 << 20, 32));
+        loop.Pass(T0);
+
+        Assert.Empty(loop.Pass(T0.AddMinutes(29)).Stops());
+        var plan = loop.Pass(T0.AddMinutes(30));
+
+        var stop = Assert.Single(plan.Stops());
+        Assert.Equal((StopReason.NoProgress, false), (stop.Reason, stop.Force));
+        Assert.Equal(DecisionCode.NoProgress, plan.Code("diskC_post3"));
+
+        loop.World.Runs.Remove("diskC_post3");
+        loop.World.Statuses.Remove("diskC_post3");
+        var until = loop.Pass(T0.AddMinutes(31)).Next.For("diskC_post3").BackoffUntil!.Value;
+        Assert.Equal(["diskC_post3"], loop.Pass(until).Started());
+    }
+
+    [Fact]
+    public void A_service_holding_a_finished_proof_is_never_judged_hung()
+    {
+        var loop = new Loop(Spec(Limits(noProgress: TimeSpan.FromMinutes(30)), OneDisk));
+        loop.World.Proving("diskC_post3").Running("diskC_post3", T0, new ServiceStatus.DoneProving());
+
+        loop.Pass(T0);
+
+        Assert.Empty(loop.Pass(T0.AddHours(5)).Stops());
+    }
+
+    [Fact]
+    public void A_forced_stop_overrides_PROVING_and_keeps_the_service_stopped()
+    {
+        var loop = new Loop(Spec(Limits(), OneDisk));
+        loop.World.Proving("diskC_post3").Running("diskC_post3", T0, Proving(1 << 20));
+        loop.World.Intents = UserIntents.None with { ForcedStops = ["diskC_post3"] };
+
+        var stop = Assert.Single(loop.Pass(T0).Stops());
+        Assert.Equal((StopReason.UserForced, true), (stop.Reason, stop.Force));
+
+        loop.World.Runs["diskC_post3"] = loop.World.Runs["diskC_post3"] with { Running = false, ExitCode = 143 };
+        var after = loop.Pass(T0.AddSeconds(2));
+        Assert.Empty(after.Started());
+        Assert.Equal(DecisionCode.ForcedStop, after.Code("diskC_post3"));
+        Assert.Null(after.Next.For("diskC_post3").BackoffUntil);
+    }
+
+    [Fact]
+    public void Paused_services_are_not_started_and_not_stopped()
+    {
+        var loop = new Loop(Spec(Limits(perDisk: 3), OneDisk));
+        loop.World.Proving("diskC_post3", "diskC_post2").Running("diskC_post3", T0, Proving(0));
+        loop.World.Intents = UserIntents.None with { Paused = ["diskC_post3", "diskC_post2"] };
+
+        var plan = loop.Pass(T0);
+
+        Assert.Empty(plan.Actions);
+        Assert.Equal(DecisionCode.Proving, plan.Code("diskC_post3"));
+        Assert.Equal(DecisionCode.Paused, plan.Code("diskC_post2"));
+    }
+
+    [Fact]
+    public void Prove_now_jumps_the_queue_and_ignores_after()
+    {
+        var loop = new Loop(Demo(Limits(maxPow: 1)));
+        loop.World.Proving([.. DemoDisks.SelectMany(d => d.Services)]);
+        loop.World.Intents = UserIntents.None with { ProveNow = ["diskA_post2"] };
+
+        Assert.Equal(["diskA_post2"], loop.Pass(T0).Started());
+    }
+
+    [Fact]
+    public void A_new_round_clears_delivery_so_the_service_proves_again_next_epoch()
+    {
+        var loop = new Loop(Spec(Limits(), OneDisk));
+        loop.World.Proving("diskC_post3").Running("diskC_post3", T0, Proving(1 << 20));
+        loop.Pass(T0);
+        loop.World.Idle("diskC_post3");
+        loop.World.Runs.Clear();
+        Assert.True(loop.Pass(T0.AddMinutes(2)).Next.For("diskC_post3").Delivered);
+
+        loop.World.Proving("diskC_post3");
+        var plan = loop.Pass(T0.AddMinutes(15));
+
+        Assert.Equal(["diskC_post3"], plan.Started());
+        Assert.False(plan.Next.For("diskC_post3").Delivered);
+    }
+
+    [Fact]
+    public void Requeues_soon_while_things_change_and_at_resync_when_steady()
+    {
+        var loop = new Loop(Spec(Limits(), OneDisk));
+        loop.World.Proving("diskC_post3");
+        Assert.Equal(TimeSpan.FromSeconds(1), loop.Pass(T0).RequeueAfter);
+
+        loop.World.Running("diskC_post3", T0, Proving(1 << 20));
+        Assert.Equal(TimeSpan.FromSeconds(5), loop.Pass(T0.AddMinutes(2)).RequeueAfter);
+
+        loop.World.Idle("diskC_post3");
+        loop.Pass(T0.AddMinutes(3));
+        Assert.Equal(TimeSpan.FromSeconds(3), loop.Pass(T0.AddMinutes(3).AddSeconds(7)).RequeueAfter);
+    }
+
+    /// <summary>Runs passes against a world, carrying the planner's memory from one to the next.</summary>
+    private sealed class Loop(FleetSpec spec)
+    {
+        public WorldView World { get; } = new();
+
+        public PlannerMemory Memory { get; private set; } = PlannerMemory.Empty;
+
+        public Plan Pass(DateTimeOffset now)
+        {
+            var plan = Planner.Decide(spec, World.Snapshot(now), Memory, now);
+            Memory = plan.Next;
+            return plan;
+        }
+    }
+}
