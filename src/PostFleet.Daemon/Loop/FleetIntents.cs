@@ -1,3 +1,5 @@
+using PostFleet.Core.Planning;
+
 namespace PostFleet.Daemon.Loop;
 
 /// <summary>
@@ -7,11 +9,11 @@ namespace PostFleet.Daemon.Loop;
 public sealed class FleetIntents
 {
     private readonly Lock _gate = new();
-    private UserIntentState _current = UserIntentState.None;
+    private FleetIntentState _current = FleetIntentState.None;
 
     public event Action? Changed;
 
-    public UserIntentState Current
+    public FleetIntentState Current
     {
         get
         {
@@ -22,7 +24,7 @@ public sealed class FleetIntents
         }
     }
 
-    public void Update(Func<UserIntentState, UserIntentState> change)
+    public void Update(Func<FleetIntentState, FleetIntentState> change)
     {
         lock (_gate)
         {
@@ -33,7 +35,12 @@ public sealed class FleetIntents
     }
 }
 
-public sealed record UserIntentState(bool Paused, IReadOnlySet<string> ForceStop, IReadOnlySet<string> ProveNow, IReadOnlySet<string> SkipEpoch)
+/// <summary>The per-service intents of the planner plus the fleet-wide pause.</summary>
+public sealed record FleetIntentState(bool FleetPaused, UserIntents PerService)
 {
-    public static readonly UserIntentState None = new(false, new HashSet<string>(), new HashSet<string>(), new HashSet<string>());
+    public static readonly FleetIntentState None = new(false, UserIntents.None);
+
+    /// <summary>What the planner sees: a paused fleet is every service paused.</summary>
+    public UserIntents ForPlanner(IEnumerable<string> services) =>
+        FleetPaused ? PerService with { Paused = PerService.Paused.Union(services) } : PerService;
 }

@@ -23,7 +23,7 @@ internal sealed class ConsoleReporter(IAnsiConsole console) : IPassListener
         AnnounceCycleGap(pass, at);
         foreach (var outcome in pass.Outcomes.Where(o => o.Action is not PlannedAction.ForgetRun))
         {
-            var reason = pass.Plan.Decisions.FirstOrDefault(d => d.Service == outcome.Service)?.Message ?? "";
+            var reason = pass.Plan.Decisions.FirstOrDefault(d => d.ServiceName == outcome.Service)?.Reason ?? "";
             var verb = outcome.Action is PlannedAction.StartService ? "[green]start[/]" : "[yellow]stop [/]";
             Line(at, $"{verb} {Markup.Escape(outcome.Service),-12} {Markup.Escape(outcome.Detail)}[grey]{(reason.Length > 0 ? " — " + Markup.Escape(reason) : "")}[/]");
         }

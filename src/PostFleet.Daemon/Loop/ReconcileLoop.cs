@@ -82,7 +82,7 @@ public sealed class ReconcileLoop
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, passTimeout.Token);
 
         var observation = await _observer.ObserveAsync(fleet, linked.Token);
-        var snapshot = SnapshotBuilder.Build(fleet, observation, _intents.Current, _executor);
+        var snapshot = SnapshotBuilder.Build(fleet, observation, _intents.Current);
         var plan = Planner.Decide(fleet, snapshot, _memory, observation.At);
         _memory = plan.Next;
 
@@ -107,7 +107,7 @@ public sealed class ReconcileLoop
     {
         foreach (var decision in plan.Decisions)
         {
-            _history.RecordDecision(observation.At, decision.Service, decision.Code, decision.Message);
+            _history.RecordDecision(observation.At, decision.ServiceName, decision.Code.ToString(), decision.Reason);
         }
 
         var byId = observation.Identities.Values.ToDictionary(i => i.Id, i => i.Name);
@@ -137,7 +137,7 @@ public sealed class ReconcileLoop
 
     private static string ActionReason(PlannedAction action) => action switch
     {
-        PlannedAction.StopService stop => stop.Reason.ToString(),
+        PlannedAction.StopService stop => stop.Reason.ToString() + (stop.Force ? " (forced)" : ""),
         _ => "",
     };
 

@@ -27,7 +27,7 @@ public sealed class ActionExecutor(IServiceRuntime runtime, ILogger logger)
             outcomes.Add(action switch
             {
                 PlannedAction.StartService start => await StartAsync(fleet, start, runs, cancellationToken),
-                PlannedAction.StopService stop => Stop(fleet, stop, runs),
+                PlannedAction.StopService stop => Stop(fleet, stop),
                 PlannedAction.ForgetRun forget => await ForgetAsync(forget, cancellationToken),
                 _ => new ActionOutcome(action, "?", "unknown action", Succeeded: false),
             });
@@ -41,15 +41,15 @@ public sealed class ActionExecutor(IServiceRuntime runtime, ILogger logger)
 
     private async Task<ActionOutcome> StartAsync(FleetSpec fleet, PlannedAction.StartService start, IReadOnlyList<RuntimeInstance> runs, CancellationToken cancellationToken)
     {
-        if (runs.Any(r => r.ServiceName == start.Service && r.Running))
+        if (runs.Any(r => r.ServiceName == start.ServiceName && r.Running))
         {
-            return new ActionOutcome(start, start.Service, "already running", Succeeded: true);
+            return new ActionOutcome(start, start.ServiceName, "already running", Succeeded: true);
         }
 
-        var service = fleet.FindService(start.Service);
+        var service = fleet.FindService(start.ServiceName);
         if (service is null)
         {
-            return new ActionOutcome(start, start.Service, "not in the configuration", Succeeded: false);
+            return new ActionOutcome(start, start.ServiceName, "not in the configuration", Succeeded: false);
         }
 
         try
@@ -61,30 +61,25 @@ public sealed class ActionExecutor(IServiceRuntime runtime, ILogger logger)
                 service.DataDir,
                 Path.Combine(fleet.StateDirectory, "logs"));
             var instance = await runtime.StartAsync(launch, cancellationToken);
-            return new ActionOutcome(start, start.Service, $"started ({instance.InstanceId})", Succeeded: true);
+            return new ActionOutcome(start, start.ServiceName, $"started ({instance.InstanceId})", Succeeded: true);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogWarning("starting {Service} failed: {Reason}", start.Service, ex.Message);
-            return new ActionOutcome(start, start.Service, "start failed: " + ex.Message, Succeeded: false);
+            logger.LogWarning("starting {Service} failed: {Reason}", start.ServiceName, ex.Message);
+            return new ActionOutcome(start, start.ServiceName, "start failed: " + ex.Message, Succeeded: false);
         }
     }
 
-    private ActionOutcome Stop(FleetSpec fleet, PlannedAction.StopService stop, IReadOnlyList<RuntimeInstance> runs)
+    private ActionOutcome Stop(FleetSpec fleet, PlannedAction.StopService stop)
     {
-        var run = runs.FirstOrDefault(r => r.ServiceName == stop.Service && r.Running);
-        if (run is null)
+        var run = stop.Run;
+        if (IsStopping(stop.ServiceName))
         {
-            return new ActionOutcome(stop, stop.Service, "not running", Succeeded: true);
-        }
-
-        if (IsStopping(stop.Service))
-        {
-            return new ActionOutcome(stop, stop.Service, "stop already under way", Succeeded: true);
+            return new ActionOutcome(stop, stop.ServiceName, "stop already under way", Succeeded: true);
         }
 
         // Cleanup must finish even when the daemon is shutting down, so it does not take the loop's token.
-        _stopping[stop.Service] = Task.Run(async () =>
+        _stopping[stop.ServiceName] = Task.Run(async () =>
         {
             try
             {
@@ -92,16 +87,16 @@ public sealed class ActionExecutor(IServiceRuntime runtime, ILogger logger)
             }
             catch (Exception ex)
             {
-                logger.LogWarning("stopping {Service} failed: {Reason}", stop.Service, ex.Message);
+                logger.LogWarning("stopping {Service} failed: {Reason}", stop.ServiceName, ex.Message);
             }
         });
-        return new ActionOutcome(stop, stop.Service, "stopping", Succeeded: true);
+        return new ActionOutcome(stop, stop.ServiceName, "stopping", Succeeded: true);
     }
 
     private async Task<ActionOutcome> ForgetAsync(PlannedAction.ForgetRun forget, CancellationToken cancellationToken)
     {
-        await runtime.ForgetAsync(forget.Run, cancellationToken);
-        return new ActionOutcome(forget, forget.Run.ServiceName, "forgotten", Succeeded: true);
+        await runtime.ForgetAsync(forget.Instance, cancellationToken);
+        return new ActionOutcome(forget, forget.Instance.ServiceName, "forgotten", Succeeded: true);
     }
 }
 

@@ -1,0 +1,21 @@
+using PostFleet.Core.Configuration;
+using PostFleet.Core.Planning;
+
+namespace PostFleet.Daemon.Loop;
+
+/// <summary>Turns what the observer gathered into the planner's snapshot.</summary>
+internal static class SnapshotBuilder
+{
+    public static FleetSnapshot Build(FleetSpec fleet, FleetObservation observation, FleetIntentState intents) =>
+        new(
+            observation.At,
+            observation.NodeReachable,
+            observation.Identities,
+            // The newest run per service wins: a runtime may still hold an exited run beside a fresh one.
+            observation.Runs
+                .GroupBy(r => r.ServiceName)
+                .ToDictionary(g => g.Key, g => g.OrderByDescending(r => r.Running).ThenByDescending(r => r.StartedAt).First()),
+            observation.Statuses,
+            observation.Events,
+            intents.ForPlanner(fleet.Services.Select(s => s.Name)));
+}
