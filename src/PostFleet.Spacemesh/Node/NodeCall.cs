@@ -27,7 +27,10 @@ internal sealed class NodeCall(NodeListener listener, Uri address, TimeProvider 
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            throw Failure(method, $"got no answer within {timeout.TotalSeconds:0.#} s", ex);
+            // Either our timer fired, or the node itself answered CANCELLED (the channel reports both alike).
+            throw timer.IsCancellationRequested
+                ? Failure(method, $"got no answer within {timeout.TotalSeconds:0.#} s", ex, StatusCode.DeadlineExceeded)
+                : Failure(method, "was cancelled by the node", ex, StatusCode.Cancelled);
         }
         catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
         {

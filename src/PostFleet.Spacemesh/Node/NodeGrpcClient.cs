@@ -136,6 +136,12 @@ public sealed class NodeGrpcClient : INodeClient, IDisposable
             {
                 throw _private.Failure(Method, $"failed: {ex.StatusCode} {ex.Status.Detail}".TrimEnd(), ex, ex.StatusCode);
             }
+            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The node ends the stream with CANCELLED ("buffer is full") when we lag; the channel reports any
+                // CANCELLED status as a cancellation, but this one is the node's, not ours.
+                throw _private.Failure(Method, "was cancelled by the node (a client that lags 1000 events is cut off)", ex, StatusCode.Cancelled);
+            }
 
             yield return NodeEventMapping.ToNodeEvent(next);
         }
