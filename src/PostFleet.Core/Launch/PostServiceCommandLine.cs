@@ -1,0 +1,69 @@
+using System.Globalization;
+using PostFleet.Core.Configuration;
+
+namespace PostFleet.Core.Launch;
+
+/// <summary>
+/// The arguments of one identity's <c>post-service</c> (post-rs), flag by flag as post-service.md §1 lists them.
+/// Pure: the same spec always gives the same list, so runs can be compared and adopted by their command line.
+/// </summary>
+public static class PostServiceCommandLine
+{
+    /// <remarks>
+    /// Deliberately absent: <c>--watch-pid</c> (the service must outlive a daemon restart: stopping it loses all
+    /// proving progress), <c>--max-retries</c> (a service waiting for its node should wait forever, as the
+    /// default does), <c>--labels-per-unit</c> (removed from post-service; it comes from the metadata) and
+    /// <c>-r</c>/<c>-p</c> (always 1). The scrypt N flag exists only as <c>-n</c>.
+    /// </remarks>
+    public static IReadOnlyList<string> Build(ServiceSpec service, FleetSpec fleet)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(fleet);
+        var post = fleet.Post;
+        var arguments = new List<string>
+        {
+            "--dir", service.DataDir,
+            "--address", NodeAddress(fleet.Node),
+        };
+        if (fleet.Node.Tls is { } tls)
+        {
+            arguments.AddRange(["--ca-cert", tls.CaCert, "--cert", tls.Cert, "--key", tls.Key]);
+            if (!string.IsNullOrEmpty(tls.Domain))
+            {
+                arguments.AddRange(["--domain", tls.Domain]);
+            }
+        }
+
+        arguments.AddRange(
+        [
+            "--operator-address", service.OperatorAddress,
+            "--min-num-units", Number(post.MinNumUnits),
+            "--max-num-units", Number(post.MaxNumUnits),
+            "--k1", Number(post.K1),
+            "--k2", Number(post.K2),
+            "--pow-difficulty", post.PowDifficulty,
+            "-n", Number(post.ScryptN),
+            "--threads", Number(post.Threads),
+            "--nonces", Number(post.Nonces),
+            "--randomx-mode", post.RandomXMode,
+        ]);
+        return arguments;
+    }
+
+    /// <summary>
+    /// The node's PostService endpoint with an explicit scheme (post-service treats a missing one as a legacy
+    /// fallback). With mTLS the post listener is the node's grpc-tls-listener, so the scheme is https whatever the
+    /// config wrote; without it, plaintext http.
+    /// </summary>
+    public static string NodeAddress(NodeSpec node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var scheme = node.Tls is null ? Uri.UriSchemeHttp : Uri.UriSchemeHttps;
+        // Host and port spelled out: Uri.Authority drops a port that is the old scheme's default.
+        return $"{scheme}://{node.PostListener.Host}:{node.PostListener.Port.ToString(CultureInfo.InvariantCulture)}";
+    }
+
+    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Number(ulong value) => value.ToString(CultureInfo.InvariantCulture);
+}
