@@ -1,0 +1,33 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using PostFleet.Cli.Output;
+using PostFleet.Daemon;
+using Spectre.Console;
+
+namespace PostFleet.Cli.Commands;
+
+/// <summary>`postfleet run -c postfleet.yaml`: the daemon, until Ctrl-C or SIGTERM.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var config = ConfigOption.Create();
+        var command = new Command("run", "Run the orchestrator: every epoch, start each post-service when the node needs it and the schedule allows, stop it once the node has the proof.");
+        command.Options.Add(config);
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var fleet = ConfigOption.Load(parseResult.GetValue(config)!);
+            if (fleet is null)
+            {
+                return 1;
+            }
+
+            using var loggers = ConsoleLogging.Create();
+            await using var daemon = new FleetDaemon(fleet, [new ConsoleReporter(AnsiConsole.Console)], loggers, TimeProvider.System);
+            AnsiConsole.MarkupLine($"[bold]postfleet[/]: {fleet.Services.Count()} services on {fleet.Disks.Length} disks; node post listener {Markup.Escape(fleet.Node.PostListener.ToString())}; Ctrl-C to stop ({(fleet.Schedule.OnShutdown == Core.Configuration.ShutdownPolicy.LeaveRunning ? "services are left running and adopted on return" : "services are stopped")})");
+            await daemon.RunAsync(cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,169 @@
+using System.CommandLine;
+using PostFleet.Cli.Commands;
+using PostFleet.Cli.Output;
+using PostFleet.Core.Configuration;
+using PostFleet.Daemon;
+using PostFleet.Init;
+using PostFleet.Init.Console;
+using PostFleet.Spacemesh.Node;
+using Spectre.Console;
+
+namespace PostFleet.Cli.Demo;
+
+/// <summary>
+/// `postfleet demo`: the official 1:N guide, end to end, on one machine without any binary to download: a simulated
+/// standalone node, init of the demo's ten identities on five disks, the node restart the guide asks for, then the
+/// orchestrator proving every epoch. Time runs compressed so an epoch takes under a minute.
+/// </summary>
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var dir = new Option<DirectoryInfo?>("--dir") { Description = "Where to lay out the demo (default: a new folder under /tmp, removed at the end)" };
+        var scale = new Option<double>("--time-scale") { Description = "How much faster than the guide's network time runs (20: a 15-minute epoch takes 45 s)", DefaultValueFactory = _ => 20 };
+        var epochs = new Option<int>("--epochs") { Description = "Stop after this many publish epochs in which every identity delivered (0: run until Ctrl-C)", DefaultValueFactory = _ => 0 };
+        var keep = new Option<bool>("--keep") { Description = "Keep the demo folder at the end" };
+        var command = new Command("demo", "Run the 1:N demo on a simulated standalone network: node, init of 10 identities on 5 disks, and the orchestrator.")
+        {
+            dir, scale, epochs, keep,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var timeScale = parseResult.GetValue(scale);
+            if (timeScale is <= 0 or > 1000)
+            {
+                Console.Error.WriteLine($"--time-scale {timeScale}: must be above 0 and at most 1000");
+                return 2;
+            }
+
+            var given = parseResult.GetValue(dir);
+            var root = given?.FullName ?? Directory.CreateTempSubdirectory("postfleet-demo-").FullName;
+            try
+            {
+                return await RunAsync(root, timeScale, parseResult.GetValue(epochs), cancellationToken);
+            }
+            finally
+            {
+                if (given is null && !parseResult.GetValue(keep))
+                {
+                    TryDelete(root);
+                }
+                else
+                {
+                    AnsiConsole.MarkupLine($"demo folder kept: [blue]{Markup.Escape(root)}[/]");
+                }
+            }
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string root, double timeScale, int epochs, CancellationToken cancellationToken)
+    {
+        var time = TimeProvider.System;
+        var executable = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell where the postfleet executable is");
+        var workspace = DemoWorkspace.Create(root, timeScale, executable);
+        var fleet = ConfigOption.Load(new FileInfo(workspace.FleetConfig));
+        if (fleet is null)
+        {
+            return 1;
+        }
+
+        var console = AnsiConsole.Console;
+        console.MarkupLine($"[bold]PostFleet demo[/] in [blue]{Markup.Escape(root)}[/]: 10 identities on 5 disks, time x{timeScale} (an epoch takes {TimeSpan.FromMinutes(15) / timeScale:m\\:ss})");
+        var genesis = time.GetUtcNow();
+        var nodeLog = Path.Combine(root, "node", "node.log");
+
+        // Guide step 1: start the node. With no identity yet it creates local.key (supervised mode).
+        var node = SimNodeProcess.Start(executable, workspace.NodeArguments(genesis), nodeLog);
+        try
+        {
+            using var client = new NodeGrpcClient(fleet.Node, timeProvider: time);
+            await WaitForNodeAsync(client, node, nodeLog, names: [], time, cancellationToken);
+            console.MarkupLine("node started (post listener [blue]" + Markup.Escape(fleet.Node.PostListener.ToString()) + "[/])");
+
+            // Guide steps 2-5: init every identity, copy its key, move local.key aside.
+            var init = new InitRunner(new InitDependencies(client, time));
+            var initExit = await InitConsole.RunAsync(init, new InitRequest(fleet) { RemoveLocalKey = true }, Console.Out, Console.Error, interactive: false, cancellationToken);
+            if (initExit != 0)
+            {
+                console.MarkupLine("[red]init failed[/]; see above");
+                return initExit;
+            }
+
+            // Guide step 6: restart the node, which loads keys only at start.
+            console.MarkupLine("restarting the node so it loads the new identities (it reads keys only at start)");
+            await node.StopAsync(TimeSpan.FromSeconds(10), time);
+            await node.DisposeAsync();
+            node = SimNodeProcess.Start(executable, workspace.NodeArguments(genesis), nodeLog);
+            await WaitForNodeAsync(client, node, nodeLog, names: fleet.Services.Select(s => s.Name).ToList(), time, cancellationToken);
+            console.MarkupLine("node carries all 10 identities; the orchestrator takes over (Ctrl-C to stop)");
+
+            return await OrchestrateAsync(fleet, epochs, console, time, cancellationToken);
+        }
+        finally
+        {
+            await node.DisposeAsync();
+        }
+    }
+
+    private static async Task<int> OrchestrateAsync(FleetSpec fleet, int epochs, IAnsiConsole console, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var progress = new DemoProgress(console, fleet.Services.Count(), epochs);
+        using var loggers = ConsoleLogging.Create();
+        await using var daemon = new FleetDaemon(fleet, [new ConsoleReporter(console), progress], loggers, time);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _ = progress.Done.ContinueWith(_ => stop.Cancel(), TaskScheduler.Default);
+        await daemon.RunAsync(stop.Token);
+        console.MarkupLine($"demo finished: {progress.CompleteEpochs.Count} epoch(s) with every proof delivered");
+        return epochs > 0 && progress.CompleteEpochs.Count < epochs ? 1 : 0;
+    }
+
+    private static async Task WaitForNodeAsync(NodeGrpcClient client, SimNodeProcess node, string nodeLog, IReadOnlyList<string> names, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (node.HasExited)
+            {
+                throw new InvalidOperationException($"the simulated node exited; its log: {nodeLog}\n{TailOf(nodeLog)}");
+            }
+
+            try
+            {
+                var states = await client.GetPostStatesAsync(cancellationToken);
+                if (names.All(n => states.Any(s => s.Name == n)))
+                {
+                    return;
+                }
+            }
+            catch (NodeUnavailableException) when (time.GetUtcNow() < deadline)
+            {
+            }
+
+            if (time.GetUtcNow() >= deadline)
+            {
+                throw new TimeoutException($"the simulated node did not carry {string.Join(", ", names)} within 60 s; its log: {nodeLog}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), time, cancellationToken);
+        }
+    }
+
+    private static string TailOf(string path) =>
+        File.Exists(path) ? string.Join('\n', File.ReadLines(path).TakeLast(15)) : "(no log)";
+
+    private static void TryDelete(string root)
+    {
+        try
+        {
+            Directory.Delete(root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace PostFleet.Cli.Demo;
+
+/// <summary>The demo's simulated node: a separate `postfleet sim node` process, its output appended to a log file.</summary>
+internal sealed class SimNodeProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private SimNodeProcess(Process process)
+    {
+        _process = process;
+    }
+
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public static SimNodeProcess Start(string postfleetExecutable, IReadOnlyList<string> arguments, string logPath)
+    {
+        // The shell redirects at the OS level, so the node's log keeps growing even if we stop reading.
+        var info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardInput = true };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add("exec \"$0\" \"$@\" >>\"$POSTFLEET_NODE_LOG\" 2>&1");
+        info.ArgumentList.Add(postfleetExecutable);
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        info.Environment["POSTFLEET_NODE_LOG"] = logPath;
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the simulated node");
+        process.StandardInput.Close();
+        return new SimNodeProcess(process);
+    }
+
+    /// <summary>Stops the node the way an operator would (SIGTERM: the node shuts down cleanly), then waits.</summary>
+    public async Task StopAsync(TimeSpan grace, TimeProvider time)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        _ = Kill(_process.Id, 15);
+        using var timeout = new CancellationTokenSource(grace, time);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.FromSeconds(5), TimeProvider.System);
+        _process.Dispose();
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+}

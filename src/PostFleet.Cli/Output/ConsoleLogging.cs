@@ -1,0 +1,17 @@
+using Microsoft.Extensions.Logging;
+
+namespace PostFleet.Cli.Output;
+
+/// <summary>Warnings and errors of the adapters on stderr; the fleet's story goes through ConsoleReporter.</summary>
+internal static class ConsoleLogging
+{
+    public static ILoggerFactory Create(LogLevel minimum = LogLevel.Warning) =>
+        LoggerFactory.Create(builder => builder
+            .SetMinimumLevel(Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("POSTFLEET_LOG_LEVEL"), ignoreCase: true, out var level) ? level : minimum)
+            .AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            })
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+}
