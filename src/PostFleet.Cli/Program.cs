@@ -31,5 +31,7 @@ public static class Program
         yield return SimCommand.Create();
         yield return ValidateCommand.Create();
         yield return RunCommand.Create();
+        yield return InitCommand.Create();
+        yield return Demo.DemoCommand.Create();
     }
 }

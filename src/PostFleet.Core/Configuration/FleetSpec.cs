@@ -35,7 +35,11 @@ public sealed record NodeSpec(
 /// <summary>mTLS material for the node's grpc-tls-listener and for post-services.</summary>
 public sealed record TlsSpec(string CaCert, string Cert, string Key, string? Domain);
 
-/// <summary>Settings passed to every post-service and postcli run; they must mirror the node's own.</summary>
+/// <summary>
+/// Settings passed to every post-service and postcli run; they must mirror the node's own.
+/// <see cref="CommitmentAtxId"/> (post.commitment-atx-id, 64 hex, optional) pins the ATX `postfleet init` commits new
+/// data to instead of asking the node for its highest ATX.
+/// </summary>
 public sealed record PostSettings(
     string ServiceBinary,
     string PostcliBinary,
@@ -50,7 +54,8 @@ public sealed record PostSettings(
     uint MinNumUnits,
     uint MaxNumUnits,
     ulong? MaxFileSize,
-    uint Provider);
+    uint Provider,
+    string? CommitmentAtxId = null);
 
 public enum RuntimeKind
 {
