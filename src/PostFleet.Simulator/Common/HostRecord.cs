@@ -16,6 +16,8 @@ public sealed class HostRecord(string path, TimeProvider time)
     private const int OAppend = 0x400;
     private const int OCloexec = 0x80000;
 
+    private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly Lock _gate = new();
 
     public string Path { get; } = path;
@@ -37,7 +39,7 @@ public sealed class HostRecord(string path, TimeProvider time)
             line[key] = value;
         }
 
-        var bytes = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(line) + "\n");
+        var bytes = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(line, JsonOptions) + "\n");
         lock (_gate)
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
