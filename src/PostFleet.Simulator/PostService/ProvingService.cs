@@ -1,0 +1,158 @@
+using Google.Protobuf;
+using Spacemesh.V1;
+
+namespace PostFleet.Simulator.PostService;
+
+/// <summary>
+/// One proof at a time: Idle → Running → Done, exactly the post-rs state machine (fact sheet 2.4) with its quirks.
+/// The state lives here, not in a connection, so a proof survives reconnects.
+/// </summary>
+public sealed class ProvingService(ServiceContext context)
+{
+    private readonly Lock _gate = new();
+    private State _state = new Idle();
+
+    private abstract record State;
+
+    private sealed record Idle : State;
+
+    private sealed record Running(byte[] Challenge, Task<Proof> Proving, ProvingProgress Progress) : State;
+
+    private sealed record Done(byte[] Challenge, Proof? Proof, string? Error) : State;
+
+    public Metadata Metadata()
+    {
+        var meta = context.Metadata;
+        var metadata = new Metadata
+        {
+            NodeId = ByteString.CopyFrom(meta.NodeId),
+            CommitmentAtxId = ByteString.CopyFrom(meta.CommitmentAtxId),
+            NumUnits = meta.NumUnits,
+            LabelsPerUnit = meta.LabelsPerUnit,
+        };
+        if (meta.Nonce is { } nonce)
+        {
+            metadata.Nonce = nonce;
+        }
+
+        return metadata;
+    }
+
+    public GenProofResponse GenProof(byte[] challenge)
+    {
+        lock (_gate)
+        {
+            Settle();
+            switch (_state)
+            {
+                case Idle:
+                    return Start(challenge);
+                case Running running when running.Challenge.AsSpan().SequenceEqual(challenge):
+                    return InProgress();
+                case Running running:
+                    context.Log.Info("post_service::service", $"proof generation is in progress for a different challenge (current: {Hex(running.Challenge)}, requested: {Hex(challenge)})");
+                    return Error();
+                case Done { Proof: { } proof } done:
+                    return HandOver(done, proof, challenge);
+                case Done failed:
+                    // Sticky: the real service never leaves Done(Err) until it is restarted.
+                    context.Log.Error("post_service::service", $"proof generation failed: {failed.Error}");
+                    return Error();
+                default:
+                    throw new InvalidOperationException("unknown proving state");
+            }
+        }
+    }
+
+    /// <summary>The operator API body, compact JSON as serde writes the externally tagged enum.</summary>
+    public string StatusJson()
+    {
+        lock (_gate)
+        {
+            Settle();
+            return _state switch
+            {
+                Running { Progress.Current: var p } => $"{{\"Proving\":{{\"nonces\":{{\"start\":{p.NoncesStart},\"end\":{p.NoncesEnd}}},\"position\":{p.Position}}}}}",
+                Done => "\"DoneProving\"",
+                _ => "\"Idle\"",
+            };
+        }
+    }
+
+    private GenProofResponse Start(byte[] challenge)
+    {
+        if (challenge.Length != 32)
+        {
+            context.Log.Error("post_service::service", "invalid challenge format");
+            return Error();
+        }
+
+        context.Log.Info("post_service::service", $"starting proof generation for challenge {Hex(challenge)}");
+        var progress = new ProvingProgress();
+        var generator = new ProofGenerator(context, challenge, progress);
+        // A background thread, as in post-rs: it outlives the request and the connection.
+        var proving = Task.Run(async () =>
+        {
+            try
+            {
+                return await generator.RunAsync(CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                context.Record("proof-failed", new Dictionary<string, object?> { ["challenge"] = Convert.ToHexStringLower(challenge), ["reason"] = ex.Message });
+                throw;
+            }
+        });
+        _state = new Running(challenge, proving, progress);
+        return InProgress();
+    }
+
+    private GenProofResponse HandOver(Done done, Proof proof, byte[] challenge)
+    {
+        context.Log.Info("post_service::service", "proof generation is finished");
+        context.Log.Info("post_service::service", "verifying proof");
+        var started = context.Time.GetTimestamp();
+        // The proof is forgotten whether or not it verifies: the next GenProof starts from scratch.
+        _state = new Idle();
+        if (!done.Challenge.AsSpan().SequenceEqual(challenge))
+        {
+            // The challenge is not compared before verifying; the proof was made for another one, so it fails.
+            context.Log.Error("post_service::service", "failed proof verification: invalid proof: proof was generated for a different challenge");
+            context.Record("proof-failed", new Dictionary<string, object?> { ["challenge"] = Convert.ToHexStringLower(challenge), ["reason"] = "verification failed: proof was generated for a different challenge" });
+            return Error();
+        }
+
+        context.Log.Info("post_service::service", $"proof is valid (verification took: {context.Time.GetElapsedTime(started).TotalSeconds:0.000000}s)");
+        context.Record("proof-handed-over", new Dictionary<string, object?> { ["challenge"] = Convert.ToHexStringLower(challenge) });
+        return new GenProofResponse
+        {
+            Status = GenProofStatus.Ok,
+            Proof = proof,
+            Metadata = new ProofMetadata { Challenge = ByteString.CopyFrom(challenge), Meta = Metadata() },
+        };
+    }
+
+    /// <summary>Running becomes Done as soon as the proving thread has finished, checked on every request.</summary>
+    private void Settle()
+    {
+        if (_state is not Running { Proving.IsCompleted: true } running)
+        {
+            return;
+        }
+
+        if (running.Proving.IsCompletedSuccessfully)
+        {
+            _state = new Done(running.Challenge, running.Proving.Result, null);
+            return;
+        }
+
+        var error = running.Proving.Exception?.InnerException?.Message ?? "proving was cancelled";
+        _state = new Done(running.Challenge, null, error);
+    }
+
+    private static GenProofResponse InProgress() => new() { Status = GenProofStatus.Ok };
+
+    private static GenProofResponse Error() => new() { Status = GenProofStatus.Error };
+
+    private static string Hex(byte[] bytes) => Convert.ToHexString(bytes);
+}
