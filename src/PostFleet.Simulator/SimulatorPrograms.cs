@@ -1,6 +1,6 @@
 using PostFleet.Simulator.Node;
-using PostFleet.Simulator.PostService;
 using PostFleet.Simulator.Postcli;
+using PostFleet.Simulator.PostService;
 
 namespace PostFleet.Simulator;
 
