@@ -66,12 +66,18 @@ public sealed class NodeProcess : IAsyncDisposable
 
         File.WriteAllText(folder.Combine("config.json"), config);
         int publicPort = FreePorts.Next(), privatePort = FreePorts.Next(), postPort = FreePorts.Next(), jsonPort = FreePorts.Next();
+
+        // Genesis a little in the future, so a slow start on a loaded machine does not push the first
+        // challenge into the next epoch (tests still read the publish epoch from the record).
+        var now = DateTimeOffset.UtcNow;
+        var genesis = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero) + TimeSpan.FromSeconds(3);
         var process = ChildProcess.StartPostfleet(
             [
                 "sim", "node", "-d", data, "--config=" + folder.Combine("config.json"), "--preset", "standalone",
                 "--time-scale", timeScale.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--grpc-public-listener", $"127.0.0.1:{publicPort}", "--grpc-private-listener", $"127.0.0.1:{privatePort}",
                 "--grpc-post-listener", $"127.0.0.1:{postPort}", "--grpc-json-listener", $"127.0.0.1:{jsonPort}",
+                "--genesis-time", genesis.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
                 .. extraArgs,
             ],
             logPath: folder.Combine("node.log"));
