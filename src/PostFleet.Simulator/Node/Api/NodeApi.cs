@@ -1,0 +1,21 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Spacemesh.V1;
+
+namespace PostFleet.Simulator.Node;
+
+/// <summary>spacemesh.v1.NodeService (public): a standalone node is always synced to the current layer.</summary>
+public sealed class NodeApi(SimNode node, TimeProvider time) : NodeService.NodeServiceBase
+{
+    public override Task<VersionResponse> Version(Empty request, ServerCallContext context) =>
+        Task.FromResult(new VersionResponse { VersionString = new SimpleString { Value = SimNode.Version } });
+
+    public override Task<StatusResponse> Status(StatusRequest request, ServerCallContext context)
+    {
+        var layer = new LayerNumber { Number = node.Timeline.CurrentLayer(time.GetUtcNow()) };
+        return Task.FromResult(new StatusResponse
+        {
+            Status = new NodeStatus { ConnectedPeers = 0, IsSynced = true, SyncedLayer = layer, TopLayer = layer, VerifiedLayer = layer },
+        });
+    }
+}

@@ -1,0 +1,185 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace PostFleet.Simulator.Node;
+
+/// <summary>Everything the simulated node runs with, after preset → config file → flags.</summary>
+public sealed record NodeSettings(
+    string DataFolder,
+    NetworkParameters Network,
+    PostParameters Post,
+    bool SmeshingStart,
+    string Coinbase,
+    string PublicListener,
+    string PrivateListener,
+    string PostListener,
+    string? JsonListener,
+    double TimeScale,
+    string RecordPath,
+    bool GenesisFromStartTime)
+{
+    /// <summary>
+    /// The 2 s `queryInterval` between GenProof polls and between connection look-ups (real node constants),
+    /// scaled like every other network duration.
+    /// </summary>
+    public TimeSpan PollInterval => TimeSpan.FromSeconds(2 / TimeScale);
+
+    public string IdentitiesFolder => Path.Combine(DataFolder, "identities");
+
+    public string StatePath => Path.Combine(DataFolder, "sim-state.json");
+
+    /// <summary>A coinbase of the standalone preset's kind (hrp "stest"); the value itself is not checked by anyone.</summary>
+    public const string PresetCoinbase = "stest1qqqqqqygdpsq62p4qxfyng8h2mm4f4d94vt7huqqu9mz3";
+
+    public static NodeSettings Resolve(IReadOnlyDictionary<string, string> flags, DateTimeOffset startTime)
+    {
+        var config = flags.TryGetValue("config", out var configPath) ? LoadConfig(configPath) : default;
+
+        var scale = 1.0;
+        if (flags.TryGetValue("time-scale", out var scaleText) &&
+            (!double.TryParse(scaleText, NumberStyles.Float, CultureInfo.InvariantCulture, out scale) || !(scale > 0) || double.IsInfinity(scale)))
+        {
+            throw new StartupException($"invalid --time-scale \"{scaleText}\": expected a positive number");
+        }
+
+        TimeSpan Scaled(string section, string key, TimeSpan preset) =>
+            Duration(config, section, key, preset) / scale;
+
+        var genesisGiven = flags.TryGetValue("genesis-time", out var genesisText) || TryString(config, "genesis", "genesis-time", out genesisText);
+        var genesis = genesisGiven
+            ? ParseGenesis(genesisText!)
+            : new DateTimeOffset(startTime.UtcTicks - (startTime.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+
+        var network = new NetworkParameters(
+            genesis,
+            Scaled("main", "layer-duration", TimeSpan.FromSeconds(6)),
+            (uint)Number(config, "main", "layers-per-epoch", 10),
+            Scaled("poet", "phase-shift", TimeSpan.FromSeconds(30)),
+            Scaled("poet", "cycle-gap", TimeSpan.FromSeconds(30)),
+            Scaled("poet", "grace-period", TimeSpan.FromSeconds(12)));
+        if (network.LayerDuration <= TimeSpan.Zero || network.LayersPerEpoch == 0)
+        {
+            throw new StartupException("layer-duration and layers-per-epoch must be positive");
+        }
+
+        var post = new PostParameters(
+            (ulong)Number(config, "post", "post-labels-per-unit", 1024),
+            (uint)Number(config, "post", "post-k1", 12),
+            (uint)Number(config, "post", "post-k2", 20),
+            (uint)Number(config, "post", "post-min-numunits", 1),
+            (uint)Number(config, "post", "post-max-numunits", 32),
+            (ulong)Number(config, "smeshing", "smeshing-opts.smeshing-opts-scrypt.n", 16));
+
+        var smeshingStart = flags.TryGetValue("smeshing-start", out var startText)
+            ? bool.Parse(startText)
+            : Bool(config, "smeshing", "smeshing-start", true);
+        var coinbase = flags.TryGetValue("smeshing-coinbase", out var cb) ? cb
+            : TryString(config, "smeshing", "smeshing-coinbase", out var cfgCb) ? cfgCb! : PresetCoinbase;
+
+        var dataFolder = flags.TryGetValue("data-folder", out var d) ? d
+            : TryString(config, "main", "data-folder", out var cfgData) ? cfgData! : Path.Combine(Path.GetTempPath(), "spacemesh");
+        dataFolder = Path.GetFullPath(dataFolder);
+
+        string Listener(string key, string preset) =>
+            flags.TryGetValue(key, out var v) ? v : TryString(config, "api", key, out var c) ? c! : preset;
+
+        var json = Listener("grpc-json-listener", "");
+        return new NodeSettings(
+            dataFolder,
+            network,
+            post,
+            smeshingStart,
+            coinbase,
+            Listener("grpc-public-listener", "127.0.0.1:10092"),
+            Listener("grpc-private-listener", "127.0.0.1:10093"),
+            Listener("grpc-post-listener", "127.0.0.1:0"),
+            json.Length == 0 ? null : json,
+            scale,
+            flags.TryGetValue("sim-record", out var record) ? Path.GetFullPath(record) : Path.Combine(dataFolder, "sim-record.jsonl"),
+            !genesisGiven);
+    }
+
+    private static DateTimeOffset ParseGenesis(string text) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var g)
+            ? g.ToUniversalTime()
+            : throw new StartupException($"invalid genesis-time \"{text}\": expected RFC3339, e.g. 2024-03-08T14:30:00Z");
+
+    private static JsonElement LoadConfig(string path)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            return doc.RootElement.Clone();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+        {
+            throw new StartupException($"failed to load config {path}: {ex.Message}");
+        }
+    }
+
+    /// <summary>Finds section.key where key may be a dotted path into nested objects; absent → false.</summary>
+    private static bool TryFind(JsonElement config, string section, string key, out JsonElement value)
+    {
+        value = default;
+        if (config.ValueKind != JsonValueKind.Object || !config.TryGetProperty(section, out var current))
+        {
+            return false;
+        }
+
+        foreach (var part in key.Split('.'))
+        {
+            if (current.ValueKind != JsonValueKind.Object || !current.TryGetProperty(part, out current))
+            {
+                return false;
+            }
+        }
+
+        value = current;
+        return true;
+    }
+
+    private static bool TryString(JsonElement config, string section, string key, out string? value)
+    {
+        value = TryFind(config, section, key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        return value is not null;
+    }
+
+    private static TimeSpan Duration(JsonElement config, string section, string key, TimeSpan preset)
+    {
+        if (!TryFind(config, section, key, out var v))
+        {
+            return preset;
+        }
+
+        return v.ValueKind == JsonValueKind.String && GoDuration.TryParse(v.GetString()!, out var d)
+            ? d
+            : throw new StartupException($"config {section}.{key}: invalid duration {v.GetRawText()}");
+    }
+
+    private static decimal Number(JsonElement config, string section, string key, decimal preset)
+    {
+        if (!TryFind(config, section, key, out var v))
+        {
+            return preset;
+        }
+
+        return v.ValueKind == JsonValueKind.Number && v.TryGetDecimal(out var n) && n >= 0
+            ? n
+            : throw new StartupException($"config {section}.{key}: expected a non-negative number, got {v.GetRawText()}");
+    }
+
+    private static bool Bool(JsonElement config, string section, string key, bool preset)
+    {
+        if (!TryFind(config, section, key, out var v))
+        {
+            return preset;
+        }
+
+        return v.ValueKind is JsonValueKind.True or JsonValueKind.False
+            ? v.GetBoolean()
+            : throw new StartupException($"config {section}.{key}: expected true or false, got {v.GetRawText()}");
+    }
+}
+
+/// <summary>A start-up error (config, flags, identity files) the node reports on stderr before exiting 1.</summary>
+public sealed class StartupException(string message) : Exception(message);

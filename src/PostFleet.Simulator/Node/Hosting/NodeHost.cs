@@ -1,0 +1,113 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace PostFleet.Simulator.Node;
+
+/// <summary>
+/// One ASP.NET Core app with a Kestrel endpoint per node listener (HTTP/2 cleartext; the JSON gateway HTTP/1.1).
+/// Each service is scoped to its listener by <see cref="ListenerMatcherPolicy"/>.
+/// </summary>
+public static class NodeHost
+{
+    public static WebApplication Build(SimNode node, NodeStateStore store, SimRecord record, PostStateTable states, TimeProvider time, ListenerDirectory listeners)
+    {
+        var settings = node.Settings;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+
+        // The program owns SIGINT/SIGTERM (PosixSignalRegistration in SimNodeProgram), not the host.
+        builder.Services.AddSingleton<IHostLifetime, ExternalLifetime>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            Listen(kestrel, listeners, PublicListener.Name, "--grpc-public-listener", settings.PublicListener, HttpProtocols.Http2);
+            Listen(kestrel, listeners, PrivateListener.Name, "--grpc-private-listener", settings.PrivateListener, HttpProtocols.Http2);
+            Listen(kestrel, listeners, PostListener.Name, "--grpc-post-listener", settings.PostListener, HttpProtocols.Http2);
+            if (settings.JsonListener is { } json)
+            {
+                Listen(kestrel, listeners, JsonListener.Name, "--grpc-json-listener", json, HttpProtocols.Http1);
+            }
+        });
+
+        builder.Services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = 10 * 1024 * 1024;
+            o.MaxSendMessageSize = 10 * 1024 * 1024;
+        });
+        builder.Services.AddRouting();
+        builder.Services.AddSingleton(time);
+        builder.Services.AddSingleton(node);
+        builder.Services.AddSingleton(node.Settings);
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton(record);
+        builder.Services.AddSingleton(states);
+        builder.Services.AddSingleton(listeners);
+        builder.Services.AddSingleton<MatcherPolicy, ListenerMatcherPolicy>();
+        builder.Services.AddSingleton<NodeEvents>();
+        builder.Services.AddSingleton<EventFactory>();
+        builder.Services.AddSingleton<PostServiceConnections>();
+        builder.Services.AddSingleton<ProofRequester>();
+        builder.Services.AddSingleton<MeshApi>();
+        builder.Services.AddSingleton<NodeApi>();
+        builder.Services.AddSingleton<ActivationApi>();
+        builder.Services.AddSingleton<NetworkApi>();
+        builder.Services.AddHostedService<AtxBuilderHost>();
+
+        var app = builder.Build();
+        MapListener<PublicListener>(app);
+        app.MapGrpcService<ActivationApi>().WithMetadata(new ListenerScope(PublicListener.Name));
+        app.MapGrpcService<MeshApi>().WithMetadata(new ListenerScope(PublicListener.Name));
+        app.MapGrpcService<NodeApi>().WithMetadata(new ListenerScope(PublicListener.Name));
+        app.MapGrpcService<NetworkApi>().WithMetadata(new ListenerScope(PublicListener.Name));
+
+        MapListener<PrivateListener>(app);
+        app.MapGrpcService<AdminApi>().WithMetadata(new ListenerScope(PrivateListener.Name));
+        app.MapGrpcService<SmesherApi>().WithMetadata(new ListenerScope(PrivateListener.Name));
+
+        MapListener<PostListener>(app);
+        app.MapGrpcService<PostApi>().WithMetadata(new ListenerScope(PostListener.Name));
+        app.MapGrpcService<PostInfoApi>().WithMetadata(new ListenerScope(PostListener.Name));
+
+        JsonGateway.Map(app);
+        return app;
+    }
+
+    private static void MapListener<TListener>(WebApplication app)
+        where TListener : IListenerKind
+    {
+        app.MapGrpcService<ListenerReflectionV1Alpha<TListener>>().WithMetadata(new ListenerScope(TListener.Name));
+        app.MapGrpcService<ListenerReflectionV1<TListener>>().WithMetadata(new ListenerScope(TListener.Name));
+    }
+
+    private static void Listen(KestrelServerOptions kestrel, ListenerDirectory listeners, string name, string flag, string address, HttpProtocols protocols)
+    {
+        kestrel.Listen(ListenerDirectory.Parse(flag, address), options =>
+        {
+            options.Protocols = protocols;
+            listeners.Add(name, options);
+        });
+    }
+
+    /// <summary>A host lifetime that leaves signal handling to the program.</summary>
+    private sealed class ExternalLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
