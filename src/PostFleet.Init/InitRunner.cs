@@ -40,7 +40,7 @@ public sealed class InitRunner(InitDependencies dependencies)
         var observations = new InitObservations(
             selected.ToDictionary(s => s.Name, s => PostDataInspector.Observe(s.DataDir), StringComparer.Ordinal),
             NodeIdentitiesInspector.Observe(identitiesDir),
-            SpaceBySevice(selected),
+            SpaceByService(selected),
             environment);
         var caps = InitCaps.Default with { Global = request.MaxParallel };
         var plan = InitPlanner.Plan(fleet, selected, atx, caps, request.RemoveLocalKey, observations);
@@ -54,14 +54,15 @@ public sealed class InitRunner(InitDependencies dependencies)
             throw new InvalidOperationException("the preparation has problems; report them instead of executing");
         }
 
-        var (results, backup) = await new InitExecutor(dependencies, reporter).ExecuteAsync(preparation, cancellationToken);
+        var (unordered, backup) = await new InitExecutor(dependencies, reporter).ExecuteAsync(preparation, cancellationToken);
+        var results = OrderAsPlanned(preparation.Plan!, unordered).ToList();
         var installed = results.Where(r => r.State == IdentityInitState.Done).Select(r => r.Name).ToList();
         var restart = installed.Count == 0 ? [] : await new NodeRestartCheck(dependencies, reporter).NotCarriedAsync(preparation.Request.Fleet, installed);
 
         var status = results.Any(r => r.State == IdentityInitState.Failed) ? InitStatus.Failed
             : results.Any(r => r.State == IdentityInitState.Cancelled) || cancellationToken.IsCancellationRequested ? InitStatus.Cancelled
             : InitStatus.Completed;
-        return new InitOutcome(status, preparation, [.. OrderAsPlanned(preparation.Plan!, results)], [.. restart], backup);
+        return new InitOutcome(status, preparation, [.. results], [.. restart], backup);
     }
 
     /// <summary>Prepare, report the problems or the plan, and execute unless refused or a dry run.</summary>
@@ -91,7 +92,7 @@ public sealed class InitRunner(InitDependencies dependencies)
             : await ExecuteAsync(preparation, reporter, cancellationToken);
     }
 
-    private Dictionary<string, VolumeSpace> SpaceBySevice(IEnumerable<Core.Configuration.ServiceSpec> services)
+    private Dictionary<string, VolumeSpace> SpaceByService(IEnumerable<Core.Configuration.ServiceSpec> services)
     {
         var space = new Dictionary<string, VolumeSpace>(StringComparer.Ordinal);
         foreach (var service in services)
