@@ -98,8 +98,9 @@ public sealed class ProcessRuntimeTests : IDisposable
     public async Task A_process_that_ignores_sigterm_is_killed_after_the_grace_period()
     {
         using var runtime = _harness.NewRuntime();
-        var run = await runtime.StartAsync(_harness.Script("stubborn", "trap '' TERM; while :; do sleep 0.1; done"), CancellationToken.None);
+        var run = await runtime.StartAsync(_harness.Script("stubborn", "trap '' TERM; echo ready; while :; do sleep 0.1; done"), CancellationToken.None);
         _harness.Track(run);
+        await Eventually.UntilAsync(() => File.ReadAllText(run.LogPath!).Contains("ready", StringComparison.Ordinal), "the trap to be set");
         var grace = TimeSpan.FromSeconds(1);
 
         var clock = Stopwatch.StartNew();

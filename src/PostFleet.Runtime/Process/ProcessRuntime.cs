@@ -37,6 +37,9 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable
     /// <summary>SIGKILL cannot be refused; this only bounds the wait for the kernel to tear the process down.</summary>
     private static readonly TimeSpan KillTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>Bounds the wait for the runtime to reap a child that has visibly ended (normally microseconds).</summary>
+    private static readonly TimeSpan ReapTimeout = TimeSpan.FromSeconds(1);
+
     private readonly RunRecordStore _records;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -108,7 +111,7 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable
             return;
         }
 
-        if (await WaitUntilAsync(() => !IsRunning(record), grace, cancellationToken).ConfigureAwait(false))
+        if (await WaitUntilAsync(() => HasEnded(record), grace, cancellationToken).ConfigureAwait(false))
         {
             _logger.LogInformation("stopped {Service} (pid {Pid}) with SIGTERM", record.Service, record.Pid);
             return;
@@ -116,7 +119,7 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable
 
         _logger.LogWarning("{Service} (pid {Pid}) still runs {Grace} after SIGTERM; sending SIGKILL", record.Service, record.Pid, grace);
         if (Signal(record, ProcessSignals.SigKill) == SignalOutcome.Sent
-            && !await WaitUntilAsync(() => !IsRunning(record), KillTimeout, cancellationToken).ConfigureAwait(false))
+            && !await WaitUntilAsync(() => HasEnded(record), KillTimeout, cancellationToken).ConfigureAwait(false))
         {
             _logger.LogError("{Service} (pid {Pid}) survived SIGKILL for {Timeout}", record.Service, record.Pid, KillTimeout);
         }
@@ -164,15 +167,56 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable
         return new RuntimeInstance(record.Service, record.InstanceId, record.StartedAt, running, exitCode, record.LogPath);
     }
 
+    /// <summary>The recorded process still runs and is provably the one we started (see <see cref="RunRecord.IsRunningAs"/>).</summary>
     private bool IsRunning(RunRecord record)
     {
-        // For our own children, HasExited also reaps them, so an ended child never lingers as a zombie.
         if (_children.TryGetValue(record.InstanceId, out var process) && process.HasExited)
         {
             return false;
         }
 
-        return record.IsRunningAs(ProcessSnapshot.Read(record.Pid), BootId.Value);
+        var snapshot = ProcessSnapshot.Read(record.Pid);
+        if (record.IsRunningAs(snapshot, BootId.Value))
+        {
+            return true;
+        }
+
+        if (IsGone(record, snapshot))
+        {
+            Reap(record);
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The recorded process no longer exists at all. Stricter than "not running": a process on its way out has
+    /// already lost its argv but is not a zombie yet, and a stop is only done once it is.
+    /// </summary>
+    private bool HasEnded(RunRecord record)
+    {
+        var gone = IsGone(record, ProcessSnapshot.Read(record.Pid));
+        if (gone)
+        {
+            Reap(record);
+        }
+
+        return gone;
+    }
+
+    private static bool IsGone(RunRecord record, ProcessSnapshot? snapshot) =>
+        snapshot is null || snapshot.HasEnded || snapshot.StartTimeTicks != record.StartTimeTicks || record.BootId != BootId.Value;
+
+    /// <summary>
+    /// .NET reaps the children it started when SIGCHLD arrives, a moment after they end; waiting for that here
+    /// means an ended child is reported with its exit code and never lingers as a zombie.
+    /// </summary>
+    private void Reap(RunRecord record)
+    {
+        if (_children.TryGetValue(record.InstanceId, out var process))
+        {
+            _ = process.WaitForExit(ReapTimeout);
+        }
     }
 
     private SignalOutcome Signal(RunRecord record, int signal)
