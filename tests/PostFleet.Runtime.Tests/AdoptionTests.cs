@@ -60,8 +60,8 @@ public sealed class AdoptionTests : IDisposable
 
     [Theory]
     [InlineData("arguments")]
-    [InlineData("executable")]
     [InlineData("bootId")]
+    [InlineData("startTimeTicks")]
     public async Task A_record_that_differs_from_the_live_process_in_any_identity_field_is_not_adopted(string field)
     {
         using var first = _harness.NewRuntime();
@@ -69,7 +69,12 @@ public sealed class AdoptionTests : IDisposable
         _harness.Track(run);
 
         var record = _harness.ReadRecord("svc");
-        record[field] = field == "arguments" ? new JsonArray("301") : (JsonNode)"something-else";
+        record[field] = field switch
+        {
+            "arguments" => new JsonArray("301"),
+            "startTimeTicks" => (JsonNode)(record[field]!.GetValue<ulong>() + 1),
+            _ => (JsonNode)"something-else",
+        };
         _harness.WriteRecord("svc", record);
 
         using var second = _harness.NewRuntime();
@@ -77,6 +82,29 @@ public sealed class AdoptionTests : IDisposable
         Assert.False(stale.Running);
         await second.StopAsync(stale, TimeSpan.FromMilliseconds(200), CancellationToken.None);
         Assert.True(RuntimeHarness.IsAlive(RuntimeHarness.Pid(run)));
+    }
+
+    [Fact]
+    public async Task A_wrapper_that_execs_the_program_with_the_same_arguments_is_recognised_and_adopted()
+    {
+        var wrapper = Path.Combine(Path.GetTempPath(), $"pf-wrapper-{Guid.NewGuid():N}.sh");
+        await File.WriteAllTextAsync(wrapper, "#!/bin/sh\nexec /bin/sleep \"$@\"\n");
+        File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);
+        try
+        {
+            using var first = _harness.NewRuntime();
+            var run = await first.StartAsync(_harness.Launch("svc", wrapper, "300"), CancellationToken.None);
+            _harness.Track(run);
+
+            using var second = _harness.NewRuntime();
+            var adopted = Assert.Single(await second.ListAsync(CancellationToken.None));
+            Assert.True(adopted.Running);
+            Assert.Equal(run.InstanceId, adopted.InstanceId);
+        }
+        finally
+        {
+            File.Delete(wrapper);
+        }
     }
 
     [Fact]

@@ -21,6 +21,9 @@ internal static class DetachedLaunch
 
     private static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
 
+    /// <summary>True for the launcher (setsid or the shell) before it has exec'd the program.</summary>
+    public static bool IsLauncher(IReadOnlyList<string> argv) => argv.Contains(Script, StringComparer.Ordinal);
+
     public static ProcessStartInfo StartInfo(ServiceLaunch launch, string logPath)
     {
         var info = new ProcessStartInfo(Setsid ?? Shell)

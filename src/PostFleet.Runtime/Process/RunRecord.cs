@@ -27,16 +27,18 @@ internal sealed record RunRecord(
 
     /// <summary>
     /// True when <paramref name="process"/> is this run, still running: same boot, same start time, not a zombie,
-    /// and exactly the argv we launched (the launcher's shell has exec'd the program by then).
+    /// and an argv that ends with the arguments we launched. Boot id and start time already rule out a recycled PID;
+    /// the argv check only guards against reading the wrong record, so a wrapper that execs the real binary with the
+    /// same arguments (`exec nice post-service "$@"`, the demo's simulated binaries) is still recognised.
     /// </summary>
     public bool IsRunningAs(ProcessSnapshot? process, string? currentBootId) =>
         process is { HasEnded: false }
         && process.Pid == Pid
         && process.StartTimeTicks == StartTimeTicks
         && BootId == currentBootId
-        && process.CommandLine.Count == Arguments.Count + 1
-        && process.CommandLine[0] == Executable
-        && process.CommandLine.Skip(1).SequenceEqual(Arguments, StringComparer.Ordinal);
+        && !DetachedLaunch.IsLauncher(process.CommandLine)
+        && process.CommandLine.Count > Arguments.Count
+        && process.CommandLine.TakeLast(Arguments.Count).SequenceEqual(Arguments, StringComparer.Ordinal);
 }
 
 [JsonSourceGenerationOptions(
