@@ -44,6 +44,8 @@ public static class DemoFleet
         Position = (ulong)(s.DataBytes * fraction),
         ReadFraction = fraction,
         InstanceId = "pid:" + (4000 + s.NumUnits),
+        DecisionCode = "proving",
+        DecisionMessage = "node wants the proof; reading the PoST data",
     };
 
     private static ServiceView Waiting(string disk, string name, uint units, string[] after, int port) => new(

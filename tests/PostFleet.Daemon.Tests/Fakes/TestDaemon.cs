@@ -46,8 +46,8 @@ public sealed class TestDaemon : IAsyncDisposable
         string[] names = ["diskC_post3", "diskB_post3", "diskC_post2"];
         foreach (var (name, i) in names.Select((n, i) => (n, i)))
         {
-            yield return new(now.AddDays(-14).AddHours(i), name, "action", "StartService", "cycle gap open -> started");
-            yield return new(now.AddDays(-14).AddHours(i + 1), name, "delivery", "proof delivered", "publish epoch 13");
+            yield return new(now.AddDays(-15).AddHours(i), name, "action", "StartService", "cycle gap open -> started");
+            yield return new(now.AddDays(-15).AddHours(i + 1), name, "delivery", "proof delivered", "publish epoch 13");
             yield return new(now.AddHours(-3 + i), name, "action", "StartService", "cycle gap open -> started");
         }
     }

@@ -60,7 +60,9 @@ export function renderGantt(view, now, width) {
 
   const guide = (t, cls, label) => {
     root.append(svg('line', { class: `guide ${cls}`, x1: x(t), x2: x(t), y1: AXIS_H - 6, y2: height }));
-    root.append(svg('text', { class: `guide-label ${cls}`, x: x(t) + 4, y: AXIS_H + 2 }, label));
+    // Labels near the right edge go to the left of their line so they are not cut off.
+    const right = x(t) > width - 110;
+    root.append(svg('text', { class: `guide-label ${cls}`, x: right ? x(t) - 4 : x(t) + 4, y: AXIS_H + 2, 'text-anchor': right ? 'end' : 'start' }, label));
   };
   if (gap) guide(new Date(gap.proofDeadline).getTime(), 'deadline', 'proof deadline');
   guide(now, 'now', 'now');

@@ -34,8 +34,9 @@ function gapCard(view, now) {
   if (!g) return card('Cycle gap', '–');
   const opens = new Date(g.opens).getTime(), closes = new Date(g.closes).getTime();
   const progress = g.isOpen ? Math.min(1, (now - opens) / (closes - opens)) : 0;
-  return card('Cycle gap', g.isOpen ? `open · closes ${relative(g.closes, now)}` : `opens ${relative(g.opens, now)}`,
-    el('div', { class: 'muted' }, `${clock(g.opens)} – ${clock(g.closes)} · publish epoch ${g.publishEpoch}`),
+  return card('Cycle gap', g.isOpen ? 'open' : relative(g.opens, now),
+    el('div', { class: 'muted' }, `${g.isOpen ? `closes ${relative(g.closes, now)}` : 'until it opens'} · publish epoch ${g.publishEpoch}`),
+    el('div', { class: 'muted' }, `${clock(g.opens)} – ${clock(g.closes)}`),
     el('div', { class: 'meter' }, el('div', { class: 'meter-fill', style: `width:${(progress * 100).toFixed(1)}%` })));
 }
 
