@@ -61,7 +61,28 @@ public sealed record ServiceView(
     string? LogPath,
     string? DecisionCode,
     string? DecisionMessage,
-    uint? LastDeliveredEpoch);
+    uint? LastDeliveredEpoch)
+{
+    // Extra facts for alerts, metrics and the service page. Init-only with defaults so the loop's existing
+    // construction keeps compiling; the loop fills what it knows.
+
+    /// <summary>Times the runtime restarted (or found dead) this service in the current cycle gap.</summary>
+    public int Restarts { get; init; }
+
+    /// <summary>Seconds the current (or last) proof spent in k2pow, when known.</summary>
+    public double? K2PowSeconds { get; init; }
+
+    /// <summary>Seconds the last completed proof took, start to delivery.</summary>
+    public double? LastProofSeconds { get; init; }
+
+    /// <summary>The loop's projection of when this service's proof will be done (null when not proving/queued).</summary>
+    public DateTimeOffset? EstimatedFinish { get; init; }
+
+    public DateTimeOffset? LastDeliveredAt { get; init; }
+
+    /// <summary>True when the last delivery came after its cycle gap's proof deadline.</summary>
+    public bool LastDeliveryLate { get; init; }
+}
 
 /// <summary>An edge of the proving DAG: kind is "disk-order" (same disk, config order) or "after" (explicit).</summary>
 public sealed record DagEdgeView(string From, string To, string Kind);

@@ -1,0 +1,101 @@
+using PostFleet.Daemon.View;
+
+namespace PostFleet.Daemon.Alerts;
+
+/// <summary>
+/// Pure: (open alerts, the latest view, now) → the alerts open now plus what fired and what resolved. The view
+/// carries every fact needed (failed state, restarts, the loop's finish estimate, late deliveries), so the same
+/// inputs always give the same answer and tests need no clock.
+/// </summary>
+public sealed class AlertEvaluator(AlertRules rules)
+{
+    public AlertEvaluation Evaluate(IReadOnlyList<Alert> open, FleetView view, DateTimeOffset now)
+    {
+        var active = Conditions(view, now).ToDictionary(a => a.Key);
+        var previous = open.ToDictionary(a => a.Key);
+        var changes = new List<AlertChange>();
+        var stillOpen = new List<Alert>();
+
+        foreach (var alert in open)
+        {
+            if (active.ContainsKey(alert.Key))
+            {
+                // Keep the original: "since" and the first summary are what the user was told.
+                stillOpen.Add(alert);
+            }
+            else
+            {
+                changes.Add(new AlertChange(alert, Resolved: true, now, ResolvedMessage(alert, view)));
+            }
+        }
+
+        foreach (var alert in active.Values)
+        {
+            if (!previous.ContainsKey(alert.Key))
+            {
+                stillOpen.Add(alert);
+                changes.Add(new AlertChange(alert, Resolved: false, now, alert.Summary));
+            }
+        }
+
+        return new AlertEvaluation(stillOpen, changes);
+    }
+
+    private IEnumerable<Alert> Conditions(FleetView view, DateTimeOffset now)
+    {
+        if (!view.Node.Reachable)
+        {
+            yield return new Alert(AlertKinds.NodeUnreachable, AlertKinds.NodeUnreachable, null, "critical",
+                $"node unreachable at {view.Node.PostListener}: {view.Node.Error ?? "no answer"}", now);
+        }
+
+        var gap = view.Network?.CycleGap;
+        foreach (var s in view.Services)
+        {
+            if (s.DagState == "failed")
+            {
+                var why = s.DecisionMessage ?? s.DecisionCode ?? "the node reported a failed proof";
+                yield return new Alert($"{AlertKinds.ProofFailed}:{s.Name}", AlertKinds.ProofFailed, s.Name, "critical",
+                    $"{s.Name}: proof failed ({why})", now);
+            }
+
+            if (s.Restarts >= rules.CrashLoopRestarts)
+            {
+                yield return new Alert($"{AlertKinds.CrashLoop}:{s.Name}", AlertKinds.CrashLoop, s.Name, "critical",
+                    $"{s.Name}: post-service restarted {s.Restarts} times this cycle gap (crash loop)", now);
+            }
+
+            if (gap is not null && s.EstimatedFinish is { } finish && finish > gap.ProofDeadline && StillToProve(s))
+            {
+                var late = finish - gap.ProofDeadline;
+                yield return new Alert($"{AlertKinds.PredictedMiss}:{s.Name}:{gap.PublishEpoch}", AlertKinds.PredictedMiss, s.Name, "warning",
+                    $"{s.Name}: predicted to finish {Describe(late)} after the proof deadline ({gap.ProofDeadline:u}) for publish epoch {gap.PublishEpoch}", now);
+            }
+
+            if (s.LastDeliveryLate && s.LastDeliveredEpoch is { } epoch)
+            {
+                yield return new Alert($"{AlertKinds.DeliveredLate}:{s.Name}:{epoch}", AlertKinds.DeliveredLate, s.Name, "warning",
+                    $"{s.Name}: proof for publish epoch {epoch} delivered after the deadline", now);
+            }
+        }
+    }
+
+    private static bool StillToProve(ServiceView s) => s.DagState is "waiting" or "k2pow" or "reading";
+
+    private static string ResolvedMessage(Alert alert, FleetView view)
+    {
+        var service = alert.Service is null ? null : view.Services.FirstOrDefault(s => s.Name == alert.Service);
+        return alert.Kind switch
+        {
+            AlertKinds.NodeUnreachable => "node reachable again",
+            AlertKinds.ProofFailed when service is not null => $"{service.Name}: no longer failed (now {service.DagState})",
+            AlertKinds.CrashLoop when service is not null => $"{service.Name}: restarts back to {service.Restarts}",
+            AlertKinds.PredictedMiss when service is not null => $"{service.Name}: no longer predicted to miss the deadline (now {service.DagState})",
+            AlertKinds.DeliveredLate when service is not null => $"{service.Name}: delivered on time since",
+            _ => $"{alert.Service ?? "fleet"}: condition cleared (service no longer in the fleet or the epoch moved on)",
+        };
+    }
+
+    private static string Describe(TimeSpan span) =>
+        span.TotalHours >= 1 ? $"{span.TotalHours:0.#} h" : span.TotalMinutes >= 1 ? $"{span.TotalMinutes:0} min" : $"{span.TotalSeconds:0} s";
+}

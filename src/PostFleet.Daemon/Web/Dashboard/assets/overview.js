@@ -1,0 +1,80 @@
+// The overview: where the network is (epoch, cycle gap, deadline), whether the node answers, the fleet at a
+// glance, open alerts, then the DAG and the timeline.
+
+import { el, clock, relative, duration } from './format.js';
+import { store } from './store.js';
+import { renderDag } from './dag.js';
+import { renderGantt } from './gantt.js';
+
+export function renderOverview(root, view, now, open) {
+  root.replaceChildren(
+    el('section', { class: 'cards' }, epochCard(view), gapCard(view, now), deadlineCard(view, now), nodeCard(view), fleetCard(view)),
+    alertsCard(),
+    el('section', { class: 'card wide' },
+      el('div', { class: 'card-head' }, el('h2', {}, 'Proving DAG'), dagLegend()),
+      renderDag(view, now, open)),
+    el('section', { class: 'card wide' },
+      el('div', { class: 'card-head' }, el('h2', {}, 'Timeline'), el('span', { class: 'muted' }, 'recorded while this page was open; hatched = projected')),
+      renderGantt(view, now, Math.min(1400, Math.max(640, root.clientWidth - 40)))),
+  );
+}
+
+function card(title, value, ...rest) {
+  return el('div', { class: 'card stat' }, el('div', { class: 'stat-title' }, title), el('div', { class: 'stat-value' }, value), ...rest);
+}
+
+function epochCard(view) {
+  const n = view.network;
+  if (!n) return card('Epoch', '–', el('div', { class: 'muted' }, 'network clock unknown'));
+  return card('Epoch', String(n.currentEpoch), el('div', { class: 'muted' }, `layer ${n.currentLayer} · ${n.layersPerEpoch} layers × ${n.layerSeconds}s`));
+}
+
+function gapCard(view, now) {
+  const g = view.network?.cycleGap;
+  if (!g) return card('Cycle gap', '–');
+  const opens = new Date(g.opens).getTime(), closes = new Date(g.closes).getTime();
+  const progress = g.isOpen ? Math.min(1, (now - opens) / (closes - opens)) : 0;
+  return card('Cycle gap', g.isOpen ? 'open' : relative(g.opens, now),
+    el('div', { class: 'muted' }, `${g.isOpen ? `closes ${relative(g.closes, now)}` : 'until it opens'} · publish epoch ${g.publishEpoch}`),
+    el('div', { class: 'muted' }, `${clock(g.opens)} – ${clock(g.closes)}`),
+    el('div', { class: 'meter' }, el('div', { class: 'meter-fill', style: `width:${(progress * 100).toFixed(1)}%` })));
+}
+
+function deadlineCard(view, now) {
+  const g = view.network?.cycleGap;
+  if (!g) return card('Proof deadline', '–');
+  const left = new Date(g.proofDeadline).getTime() - now;
+  return card('Proof deadline', left >= 0 ? duration(left) : 'passed', el('div', { class: 'muted' }, `${clock(g.proofDeadline)} · next challenge ${clock(g.nextChallengeAt)}`));
+}
+
+function nodeCard(view) {
+  const n = view.node;
+  return el('div', { class: `card stat ${n.reachable ? '' : 'bad'}` },
+    el('div', { class: 'stat-title' }, 'Node'),
+    el('div', { class: 'stat-value' }, el('span', { class: `dot ${n.reachable ? 'ok' : 'down'}` }), n.reachable ? 'reachable' : 'unreachable'),
+    el('div', { class: 'muted' }, n.reachable ? `${n.identities} identities · ${n.postListener}` : (n.error || n.postListener)));
+}
+
+function fleetCard(view) {
+  const s = view.summary;
+  const chip = (cls, n, label) => el('span', { class: `chip state-${cls}` }, el('b', {}, String(n)), ` ${label}`);
+  return el('div', { class: 'card stat' }, el('div', { class: 'stat-title' }, `Fleet · ${s.services} services · pass ${view.pass}`),
+    el('div', { class: 'chips' }, chip('k2pow', s.k2Pow, 'k2pow'), chip('reading', s.reading, 'reading'), chip('delivered', s.delivered, 'delivered'),
+      chip('failed', s.failed, 'failed'), chip('waiting', s.proving, 'node wants')),
+    el('div', { class: 'muted' }, `${s.running} running · limits: ${view.schedule.perDisk}/disk, ${view.schedule.maxPow} k2pow, ${view.schedule.maxRunning || '∞'} total`));
+}
+
+function alertsCard() {
+  if (!store.alerts.length) return el('section', { class: 'alerts none' }, el('span', { class: 'dot ok' }), 'No open alerts');
+  return el('section', { class: 'alerts' },
+    el('h2', {}, `Open alerts (${store.alerts.length})`),
+    el('ul', {}, store.alerts.map((a) => el('li', { class: `sev-${a.severity}` },
+      el('span', { class: 'alert-kind' }, a.kind), a.summary, el('span', { class: 'muted' }, ` · since ${clock(a.since)}`)))));
+}
+
+function dagLegend() {
+  const item = (state) => el('span', { class: 'legend-item' }, el('i', { class: `swatch state-${state}` }), state);
+  return el('div', { class: 'legend' }, ['waiting', 'k2pow', 'reading', 'done', 'delivered', 'failed', 'idle'].map(item),
+    el('span', { class: 'legend-item' }, el('i', { class: 'swatch line' }), 'disk order'),
+    el('span', { class: 'legend-item' }, el('i', { class: 'swatch line dashed' }), 'after'));
+}

@@ -1,0 +1,150 @@
+using PostFleet.Daemon.View;
+using Prometheus;
+
+namespace PostFleet.Daemon.Web.Metrics;
+
+/// <summary>
+/// Prometheus metrics derived only from the FleetView, on a registry of its own (several daemons or tests in one
+/// process must not share the static default registry). The loop calls <see cref="ObservePass"/> after each pass;
+/// the web host also calls <see cref="ObserveView"/> on every Updated so gauges are right before the loop is wired.
+/// </summary>
+public sealed class FleetMetrics
+{
+    public static readonly IReadOnlyList<string> Phases = ["not-running", "starting", "k2pow", "reading", "done-proving", "idle", "unreachable"];
+
+    private readonly Lock _gate = new();
+    private readonly HashSet<(string Service, string Disk)> _seen = [];
+    private readonly Gauge _nodeState;
+    private readonly Gauge _phase;
+    private readonly Gauge _position;
+    private readonly Gauge _dataBytes;
+    private readonly Gauge _readRatio;
+    private readonly Gauge _runningSeconds;
+    private readonly Gauge _lastProofSeconds;
+    private readonly Gauge _lastDeliveredEpoch;
+    private readonly Gauge _restarts;
+    private readonly Gauge _nodeReachable;
+    private readonly Gauge _currentEpoch;
+    private readonly Gauge _currentLayer;
+    private readonly Gauge _gapOpen;
+    private readonly Gauge _proofDeadline;
+    private readonly Gauge _paused;
+    private readonly Gauge _lastPass;
+    private readonly Counter _passes;
+    private readonly Histogram _passDuration;
+
+    public FleetMetrics()
+    {
+        Registry = Prometheus.Metrics.NewCustomRegistry();
+        var f = Prometheus.Metrics.WithCustomRegistry(Registry);
+        string[] service = ["service", "disk"];
+        _nodeState = f.CreateGauge("postfleet_service_node_state", "What the node's PostStates says for the identity: 0 idle, 1 proving, 2 unknown (node unreachable or identity not listed).", service);
+        _phase = f.CreateGauge("postfleet_service_phase", "1 for the service's current phase, 0 for the others.", ["service", "disk", "phase"]);
+        _position = f.CreateGauge("postfleet_service_read_position_bytes", "Bytes of PoST data read in the current proving pass.", service);
+        _dataBytes = f.CreateGauge("postfleet_service_data_bytes", "Bytes one full read of the identity's PoST data covers.", service);
+        _readRatio = f.CreateGauge("postfleet_service_read_ratio", "Fraction of the current read done, 0..1.", service);
+        _runningSeconds = f.CreateGauge("postfleet_service_running_seconds", "Seconds since the running post-service started; 0 when not running.", service);
+        _lastProofSeconds = f.CreateGauge("postfleet_service_last_proof_duration_seconds", "Seconds the last completed proof took, start to delivery.", service);
+        _lastDeliveredEpoch = f.CreateGauge("postfleet_service_last_delivered_epoch", "Highest publish epoch the node confirmed a proof for.", service);
+        _restarts = f.CreateGauge("postfleet_service_restarts", "Restarts of the post-service in the current cycle gap.", service);
+        _nodeReachable = f.CreateGauge("postfleet_node_reachable", "1 when the node answered the last pass.");
+        _currentEpoch = f.CreateGauge("postfleet_node_current_epoch", "The network's current epoch.");
+        _currentLayer = f.CreateGauge("postfleet_node_current_layer", "The network's current layer.");
+        _gapOpen = f.CreateGauge("postfleet_cycle_gap_open", "1 while the cycle gap is open.");
+        _proofDeadline = f.CreateGauge("postfleet_cycle_gap_proof_deadline_timestamp_seconds", "Unix time of the current or next cycle gap's proof deadline.");
+        _paused = f.CreateGauge("postfleet_fleet_paused", "1 when the user paused the fleet.");
+        _lastPass = f.CreateGauge("postfleet_reconcile_last_pass", "Number of the last reconcile pass.");
+        _passes = f.CreateCounter("postfleet_reconcile_passes_total", "Reconcile passes run.");
+        _passDuration = f.CreateHistogram("postfleet_reconcile_pass_duration_seconds", "Wall time of one reconcile pass.",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.005, 2, 12) });
+    }
+
+    public CollectorRegistry Registry { get; }
+
+    /// <summary>Called by the loop after every pass.</summary>
+    public void ObservePass(FleetView view, TimeSpan duration)
+    {
+        _passes.Inc();
+        _passDuration.Observe(duration.TotalSeconds);
+        ObserveView(view);
+    }
+
+    /// <summary>Sets every gauge from the view; idempotent.</summary>
+    public void ObserveView(FleetView view)
+    {
+        lock (_gate)
+        {
+            _nodeReachable.Set(view.Node.Reachable ? 1 : 0);
+            _paused.Set(view.Paused ? 1 : 0);
+            _lastPass.Set(view.Pass);
+            if (view.Network is { } network)
+            {
+                _currentEpoch.Set(network.CurrentEpoch);
+                _currentLayer.Set(network.CurrentLayer);
+                _gapOpen.Set(network.CycleGap.IsOpen ? 1 : 0);
+                _proofDeadline.Set(network.CycleGap.ProofDeadline.ToUnixTimeMilliseconds() / 1000.0);
+            }
+
+            var current = new HashSet<(string, string)>();
+            foreach (var s in view.Services)
+            {
+                current.Add((s.Name, s.Disk));
+                ObserveService(view, s);
+            }
+
+            // A service removed from the config must not keep reporting its last values forever.
+            foreach (var gone in _seen.Where(k => !current.Contains(k)).ToList())
+            {
+                Forget(gone.Service, gone.Disk);
+                _seen.Remove(gone);
+            }
+
+            _seen.UnionWith(current);
+        }
+    }
+
+    private void ObserveService(FleetView view, ServiceView s)
+    {
+        string[] labels = [s.Name, s.Disk];
+        _nodeState.WithLabels(labels).Set(NodeStateCode(view.Node.Reachable ? s.NodeState : null));
+        foreach (var phase in Phases)
+        {
+            _phase.WithLabels(s.Name, s.Disk, phase).Set(phase == s.Phase ? 1 : 0);
+        }
+
+        _position.WithLabels(labels).Set(s.Position ?? 0);
+        _dataBytes.WithLabels(labels).Set(s.DataBytes);
+        _readRatio.WithLabels(labels).Set(s.ReadFraction);
+        _runningSeconds.WithLabels(labels).Set(s.RunningSince is { } since ? Math.Max(0, (view.At - since).TotalSeconds) : 0);
+        _restarts.WithLabels(labels).Set(s.Restarts);
+        if (s.LastProofSeconds is { } proof)
+        {
+            _lastProofSeconds.WithLabels(labels).Set(proof);
+        }
+
+        if (s.LastDeliveredEpoch is { } epoch)
+        {
+            _lastDeliveredEpoch.WithLabels(labels).Set(epoch);
+        }
+    }
+
+    private void Forget(string service, string disk)
+    {
+        foreach (var gauge in new[] { _nodeState, _position, _dataBytes, _readRatio, _runningSeconds, _lastProofSeconds, _lastDeliveredEpoch, _restarts })
+        {
+            gauge.RemoveLabelled(service, disk);
+        }
+
+        foreach (var phase in Phases)
+        {
+            _phase.RemoveLabelled(service, disk, phase);
+        }
+    }
+
+    public static int NodeStateCode(string? nodeState) => nodeState?.ToUpperInvariant() switch
+    {
+        "IDLE" => 0,
+        "PROVING" => 1,
+        _ => 2,
+    };
+}

@@ -1,0 +1,29 @@
+using PostFleet.Daemon.Alerts;
+
+namespace PostFleet.Daemon.Web;
+
+/// <summary>How the daemon's web side listens, who may change things, and where alerts go.</summary>
+public sealed record WebOptions
+{
+    public const string DefaultListen = "http://127.0.0.1:8080";
+
+    /// <summary>An http URL with a literal address or "localhost"; port 0 picks a free port.</summary>
+    public string Listen { get; init; } = DefaultListen;
+
+    /// <summary>Bearer token for mutating endpoints. Required when <see cref="Listen"/> is beyond loopback.</summary>
+    public string? Token { get; init; }
+
+    public IReadOnlyList<WebhookTarget> Webhooks { get; init; } = [];
+
+    public AlertRules AlertRules { get; init; } = new();
+
+    public AlertSenderOptions AlertSender { get; init; } = new();
+
+    /// <summary>How often an idle event stream gets a comment line, so proxies and browsers keep it open.</summary>
+    public TimeSpan Heartbeat { get; init; } = TimeSpan.FromSeconds(15);
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>The webhook client (tests inject one); null builds a plain HttpClient.</summary>
+    public HttpClient? WebhookClient { get; init; }
+}

@@ -1,0 +1,105 @@
+using PostFleet.Daemon.Alerts;
+using PostFleet.Daemon.Tests.Fakes;
+using PostFleet.Daemon.View;
+
+namespace PostFleet.Daemon.Tests;
+
+public sealed class AlertEvaluatorTests
+{
+    private static readonly DateTimeOffset Now = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
+    private readonly AlertEvaluator _evaluator = new(new AlertRules { CrashLoopRestarts = 3 });
+
+    private static FleetView Healthy() => DemoFleet.Build(Now);
+
+    private static FleetView With(string service, Func<ServiceView, ServiceView> change) => DemoFleet.With(Healthy(), service, change);
+
+    [Fact]
+    public void A_healthy_fleet_has_no_alerts()
+    {
+        var result = _evaluator.Evaluate([], Healthy(), Now);
+        Assert.Empty(result.Open);
+        Assert.Empty(result.Changes);
+    }
+
+    [Fact]
+    public void A_failed_proof_fires_once_and_resolves_once()
+    {
+        var failed = With("diskA_post1", s => s with { DagState = "failed", DecisionMessage = "PostFailed from the node" });
+        var first = _evaluator.Evaluate([], failed, Now);
+        var change = Assert.Single(first.Changes);
+        Assert.False(change.Resolved);
+        Assert.Equal(AlertKinds.ProofFailed, change.Alert.Kind);
+        Assert.Contains("PostFailed from the node", change.Message, StringComparison.Ordinal);
+
+        var again = _evaluator.Evaluate(first.Open, failed, Now.AddMinutes(1));
+        Assert.Empty(again.Changes);
+        Assert.Equal(Now, Assert.Single(again.Open).Since);
+
+        var retried = _evaluator.Evaluate(again.Open, With("diskA_post1", s => s with { DagState = "k2pow" }), Now.AddMinutes(2));
+        var resolved = Assert.Single(retried.Changes);
+        Assert.True(resolved.Resolved);
+        Assert.Contains("now k2pow", resolved.Message, StringComparison.Ordinal);
+        Assert.Empty(retried.Open);
+    }
+
+    [Fact]
+    public void Crash_loop_needs_the_threshold()
+    {
+        Assert.Empty(_evaluator.Evaluate([], With("diskB_post1", s => s with { Restarts = 2 }), Now).Changes);
+        var loop = _evaluator.Evaluate([], With("diskB_post1", s => s with { Restarts = 3 }), Now);
+        Assert.Equal(AlertKinds.CrashLoop, Assert.Single(loop.Changes).Alert.Kind);
+    }
+
+    [Fact]
+    public void Predicted_miss_only_while_still_to_prove()
+    {
+        var deadline = Healthy().Network!.CycleGap.ProofDeadline;
+        var late = With("diskB_post1", s => s with { EstimatedFinish = deadline.AddMinutes(40) });
+        var fired = Assert.Single(_evaluator.Evaluate([], late, Now).Changes);
+        Assert.Equal(AlertKinds.PredictedMiss, fired.Alert.Kind);
+        Assert.Contains("40 min after the proof deadline", fired.Message, StringComparison.Ordinal);
+
+        var onTime = With("diskB_post1", s => s with { EstimatedFinish = deadline.AddMinutes(-40) });
+        Assert.Empty(_evaluator.Evaluate([], onTime, Now).Changes);
+
+        var delivered = With("diskB_post1", s => s with { EstimatedFinish = deadline.AddMinutes(40), DagState = "delivered" });
+        Assert.Empty(_evaluator.Evaluate([], delivered, Now).Changes);
+    }
+
+    [Fact]
+    public void Node_unreachable_fires_and_resolves()
+    {
+        var healthy = Healthy();
+        var down = healthy with { Node = healthy.Node with { Reachable = false, Error = "connection refused" } };
+        var fired = _evaluator.Evaluate([], down, Now);
+        Assert.Contains("connection refused", Assert.Single(fired.Changes).Message, StringComparison.Ordinal);
+        var back = _evaluator.Evaluate(fired.Open, healthy, Now.AddMinutes(1));
+        Assert.Equal("node reachable again", Assert.Single(back.Changes).Message);
+    }
+
+    [Fact]
+    public void Late_delivery_is_keyed_by_epoch()
+    {
+        var late = With("diskC_post3", s => s with { LastDeliveryLate = true, LastDeliveredEpoch = 13 });
+        var fired = Assert.Single(_evaluator.Evaluate([], late, Now).Changes);
+        Assert.Equal("delivered-late:diskC_post3:13", fired.Alert.Key);
+
+        var nextLate = With("diskC_post3", s => s with { LastDeliveryLate = true, LastDeliveredEpoch = 14 });
+        var changes = _evaluator.Evaluate([fired.Alert], nextLate, Now).Changes;
+        Assert.Equal(2, changes.Count);
+        Assert.Contains(changes, c => c.Resolved && c.Alert.Key.EndsWith(":13", StringComparison.Ordinal));
+        Assert.Contains(changes, c => !c.Resolved && c.Alert.Key.EndsWith(":14", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Webhook_targets_never_show_their_secret()
+    {
+        var target = WebhookTarget.Parse("discord:https://discord.com/api/webhooks/123/SECRET");
+        Assert.Equal(WebhookFormat.Discord, target.Format);
+        Assert.Equal("https://discord.com", target.Redacted);
+        Assert.DoesNotContain("SECRET", target.ToString(), StringComparison.Ordinal);
+        Assert.Equal(WebhookFormat.Generic, WebhookTarget.Parse("https://hooks.example/x").Format);
+        Assert.Throws<FormatException>(() => WebhookTarget.Parse("telegram:https://api.telegram.org/botX/sendMessage"));
+        Assert.Throws<FormatException>(() => WebhookTarget.Parse("ftp://nope"));
+    }
+}

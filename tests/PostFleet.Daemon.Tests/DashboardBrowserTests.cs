@@ -1,0 +1,53 @@
+using PostFleet.Daemon.Tests.Browser;
+using PostFleet.Daemon.Tests.Fakes;
+using PostFleet.Testing;
+
+namespace PostFleet.Daemon.Tests;
+
+/// <summary>The dashboard in a real headless Chromium: the DAG, live updates without reload, and the README screenshot.</summary>
+public sealed class DashboardBrowserTests
+{
+    private const int Width = 1440;
+
+    [Fact]
+    public async Task Dashboard_shows_the_demo_DAG_and_follows_a_service_into_k2pow_without_reloading()
+    {
+        await using var daemon = await TestDaemon.StartAsync();
+        await using var browser = await Chromium.OpenAsync(daemon.Host.Url, Width, 900);
+
+        await Eventually.UntilAsync(async () => (await browser.EvaluateAsync("document.querySelectorAll('svg.dag [data-service]').length"))?.GetValue<double>() == 10,
+            "ten DAG nodes", TimeSpan.FromSeconds(30));
+        var names = (await browser.EvaluateAsync("[...document.querySelectorAll('svg.dag [data-service]')].map(n => n.dataset.service).sort().join(',')"))!.GetValue<string>();
+        Assert.Equal(string.Join(',', DemoFleet.Topology.Select(t => t.Name).Order(StringComparer.Ordinal)), names);
+        Assert.Equal(5.0, (await browser.EvaluateAsync("document.querySelectorAll('svg.dag .lane').length"))!.GetValue<double>());
+        // Five disk-order edges (A:1, B:2, C:2) and the one explicit `after` (diskC_post2 -> diskA_post2).
+        Assert.Equal(6.0, (await browser.EvaluateAsync("document.querySelectorAll('svg.dag .edge').length"))!.GetValue<double>());
+        Assert.Equal(1.0, (await browser.EvaluateAsync("document.querySelectorAll('svg.dag .edge-after').length"))!.GetValue<double>());
+        Assert.Equal("waiting", await StateAsync(browser, "diskD_post1"));
+        Assert.Equal("reading", await StateAsync(browser, "diskC_post2"));
+
+        // Mark the page: a reload would lose this, so seeing the change with the mark still there proves it was live.
+        await browser.EvaluateAsync("window.__noReload = true");
+        daemon.Fleet.Change("diskD_post1", s => s with { Phase = "k2pow", DagState = "k2pow", RunningSince = DateTimeOffset.UtcNow.AddMinutes(-4), NonceStart = 0, NonceEnd = 16 });
+        await Eventually.UntilAsync(async () => await StateAsync(browser, "diskD_post1") == "k2pow", "diskD_post1 shown in k2pow", TimeSpan.FromSeconds(15));
+        Assert.True((await browser.EvaluateAsync("window.__noReload === true"))!.GetValue<bool>());
+        Assert.Contains("k2pow", (await browser.EvaluateAsync("document.querySelector('[data-service=diskD_post1] .node-state').textContent"))!.GetValue<string>(), StringComparison.Ordinal);
+
+        // A failed proof shows as an open alert on the overview, live as well.
+        daemon.Fleet.Change("diskA_post1", s => s with { DagState = "failed", Phase = "not-running", DecisionMessage = "node reported PostFailed (k2pow)" });
+        await Eventually.UntilAsync(async () => (await browser.EvaluateAsync("document.querySelector('.alerts')?.textContent ?? ''"))!.GetValue<string>().Contains("proof failed", StringComparison.OrdinalIgnoreCase)
+            || (await browser.EvaluateAsync("document.querySelector('.alerts')?.textContent ?? ''"))!.GetValue<string>().Contains("proof-failed", StringComparison.Ordinal),
+            "open alert on the overview", TimeSpan.FromSeconds(15));
+
+        await browser.ScreenshotAsync(Path.Combine(RepoPaths.Root, "artifacts", "screenshots", "dashboard.png"), Width);
+
+        // The service page, reached by clicking the node, shows its facts and log tail.
+        await browser.EvaluateAsync("document.querySelector('[data-service=diskC_post2]').dispatchEvent(new MouseEvent('click', {bubbles: true}))");
+        await Eventually.UntilAsync(async () => (await browser.EvaluateAsync("document.getElementById('log')?.textContent ?? ''"))!.GetValue<string>().Contains("line 500", StringComparison.Ordinal),
+            "service page with the log tail", TimeSpan.FromSeconds(15));
+        await browser.ScreenshotAsync(Path.Combine(RepoPaths.Root, "artifacts", "screenshots", "service.png"), Width);
+    }
+
+    private static async Task<string?> StateAsync(Chromium browser, string service) =>
+        (await browser.EvaluateAsync($"document.querySelector('svg.dag [data-service={service}]')?.dataset.state ?? null"))?.GetValue<string>();
+}

@@ -1,0 +1,57 @@
+using PostFleet.Daemon.View;
+
+namespace PostFleet.Daemon.Tests.Fakes;
+
+/// <summary>Stands in for the reconcile loop: serves a view, lets a test change it and "run a pass", records intents.</summary>
+public sealed class FakeFleetControl(FleetView? initial) : IFleetControl
+{
+    private readonly Lock _gate = new();
+    private readonly List<(string Intent, string? Service)> _applied = [];
+
+    public FleetView? Current { get; private set; } = initial;
+
+    public event Action<FleetView>? Updated;
+
+    public List<HistoryEntryView> Entries { get; } = [];
+
+    /// <summary>When set, Apply refuses with this message (the loop's 4xx reason).</summary>
+    public string? Refusal { get; set; }
+
+    public IReadOnlyList<(string Intent, string? Service)> Applied
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _applied];
+            }
+        }
+    }
+
+    public IReadOnlyList<HistoryEntryView> History(string? service, int limit) =>
+        [.. Entries.Where(e => service is null || e.Service == service).OrderByDescending(e => e.At).Take(limit)];
+
+    public string? Apply(string intent, string? service)
+    {
+        lock (_gate)
+        {
+            _applied.Add((intent, service));
+        }
+
+        return Refusal;
+    }
+
+    /// <summary>Changes one service, bumps the pass and raises Updated, as a real pass would.</summary>
+    public FleetView Change(string service, Func<ServiceView, ServiceView> change)
+    {
+        var view = DemoFleet.With(Current!, service, change);
+        return Publish(view with { Pass = view.Pass + 1, At = DateTimeOffset.UtcNow });
+    }
+
+    public FleetView Publish(FleetView view)
+    {
+        Current = view;
+        Updated?.Invoke(view);
+        return view;
+    }
+}
