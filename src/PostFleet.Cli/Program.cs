@@ -29,5 +29,6 @@ public static class Program
     private static IEnumerable<Command> Commands()
     {
         yield return SimCommand.Create();
+        yield return CertsCommand.Create();
     }
 }
