@@ -45,9 +45,10 @@ internal sealed class ContainerLogFollower : IAsyncDisposable
                 await ContainerLogs.CopyAsync(client, containerId, logPath, follow: true, _stop.Token);
                 return true;
             }
-            catch (Exception ex) when (ex is OperationCanceledException or DockerApiException or IOException or HttpRequestException)
+            catch (Exception)
             {
-                // A follower is a convenience: the final fetch at stop or forget writes the complete log anyway.
+                // Whatever ends the stream (cancellation, engine gone, disk full): a follower is a convenience, and
+                // the final fetch at stop or forget writes the complete log anyway. It must never fault unobserved.
                 return false;
             }
         });

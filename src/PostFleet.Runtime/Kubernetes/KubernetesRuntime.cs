@@ -43,7 +43,8 @@ public sealed class KubernetesRuntime : IServiceRuntime
         using var deadline = new Deadline(_options.RequestTimeout, _time, cancellationToken);
         var created = await _client.CoreV1.CreateNamespacedPodAsync(pod, _options.Namespace, cancellationToken: deadline.Token);
         // A new pod is Pending (scheduling, image pull): it counts as running, since it may start any moment.
-        return ToInstance(created) with { StartedAt = created.Metadata.CreationTimestamp is { } t ? new DateTimeOffset(t, TimeSpan.Zero) : now };
+        var instance = ToInstance(created);
+        return instance.StartedAt == DateTimeOffset.MinValue ? instance with { StartedAt = now } : instance;
     }
 
     public async Task StopAsync(RuntimeInstance instance, TimeSpan grace, CancellationToken cancellationToken)
