@@ -33,5 +33,6 @@ public static class Program
         yield return RunCommand.Create();
         yield return InitCommand.Create();
         yield return Demo.DemoCommand.Create();
+        yield return CertsCommand.Create();
     }
 }

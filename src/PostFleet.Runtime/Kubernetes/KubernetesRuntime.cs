@@ -1,0 +1,136 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using PostFleet.Core.Model;
+using PostFleet.Core.Ports;
+using PostFleet.Runtime.Docker;
+
+namespace PostFleet.Runtime.Kubernetes;
+
+/// <summary>
+/// Runs each post-service run as one Pod (restartPolicy Never), pinned to the node that holds its disk, and
+/// deletes it when done. All state lives in the pods' labels and annotations, so a new instance adopts the runs
+/// of an earlier one. Needs the Role in deploy/kubernetes/rbac.yaml.
+/// </summary>
+public sealed class KubernetesRuntime : IServiceRuntime
+{
+    private readonly KubernetesRuntimeOptions _options;
+    private readonly IKubernetes _client;
+    private readonly TimeProvider _time;
+    private readonly Func<string> _newRunId;
+
+    public KubernetesRuntime(KubernetesRuntimeOptions options, IKubernetes client, TimeProvider time, Func<string>? newRunId = null)
+    {
+        _options = options;
+        _client = client;
+        _time = time;
+        // Short and lower-case: it ends the pod name, which must be a DNS label.
+        _newRunId = newRunId ?? (() => Guid.NewGuid().ToString("N")[..10]);
+    }
+
+    /// <summary>Uses the in-cluster service account when running in a pod, else the kubeconfig ($KUBECONFIG or ~/.kube/config).</summary>
+    public static KubernetesRuntime FromDefaultConfig(KubernetesRuntimeOptions options, TimeProvider time) =>
+        new(options, new k8s.Kubernetes(KubernetesClientConfiguration.BuildDefaultConfig()), time);
+
+    public async Task<RuntimeInstance> StartAsync(ServiceLaunch launch, CancellationToken cancellationToken)
+    {
+        var runId = _newRunId();
+        var now = _time.GetUtcNow();
+        var logPath = RunLogs.PathFor(launch.LogDirectory, launch.ServiceName, now);
+        var pod = PodManifest.Build(_options, launch, runId, logPath);
+
+        using var deadline = new Deadline(_options.RequestTimeout, _time, cancellationToken);
+        var created = await _client.CoreV1.CreateNamespacedPodAsync(pod, _options.Namespace, cancellationToken: deadline.Token);
+        // A new pod is Pending (scheduling, image pull): it counts as running, since it may start any moment.
+        var instance = ToInstance(created);
+        return instance.StartedAt == DateTimeOffset.MinValue ? instance with { StartedAt = now } : instance;
+    }
+
+    public async Task StopAsync(RuntimeInstance instance, TimeSpan grace, CancellationToken cancellationToken)
+    {
+        var (ns, name) = ParseInstanceId(instance.InstanceId);
+        using var deadline = new Deadline(grace + _options.RequestTimeout, _time, cancellationToken);
+
+        // Fetched before the delete: once the kubelet removes the pod, its log is gone with it. post-service
+        // writes nothing on SIGTERM (it dies at once), so nothing is lost by reading first.
+        await CollectLogAsync(ns, name, instance.LogPath, deadline.Token);
+        await DeleteAsync(ns, name, (int)Math.Max(0, Math.Ceiling(grace.TotalSeconds)), deadline.Token);
+    }
+
+    public async Task<IReadOnlyList<RuntimeInstance>> ListAsync(CancellationToken cancellationToken)
+    {
+        using var deadline = new Deadline(_options.RequestTimeout, _time, cancellationToken);
+        var pods = await _client.CoreV1.ListNamespacedPodAsync(
+            _options.Namespace,
+            labelSelector: $"{FleetLabels.Fleet}={KubernetesNames.LabelValue(_options.FleetId)}",
+            cancellationToken: deadline.Token);
+        return [.. pods.Items.Select(ToInstance)];
+    }
+
+    public async Task ForgetAsync(RuntimeInstance instance, CancellationToken cancellationToken)
+    {
+        var (ns, name) = ParseInstanceId(instance.InstanceId);
+        using var deadline = new Deadline(_options.RequestTimeout, _time, cancellationToken);
+        await CollectLogAsync(ns, name, instance.LogPath, deadline.Token);
+        await DeleteAsync(ns, name, gracePeriodSeconds: 0, deadline.Token);
+    }
+
+    private async Task DeleteAsync(string ns, string name, int gracePeriodSeconds, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.CoreV1.DeleteNamespacedPodAsync(name, ns, gracePeriodSeconds: gracePeriodSeconds, cancellationToken: cancellationToken);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            // Already gone: deletion is what was asked for.
+        }
+    }
+
+    private async Task CollectLogAsync(string ns, string name, string? logPath, CancellationToken cancellationToken)
+    {
+        if (logPath is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var log = await _client.CoreV1.ReadNamespacedPodLogAsync(name, ns, container: PodManifest.ContainerName, cancellationToken: cancellationToken);
+            Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
+            await using var file = new FileStream(logPath, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
+            await log.CopyToAsync(file, cancellationToken);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest)
+        {
+            // No pod, or a container that never started (400 "waiting to start"): there is no log to keep.
+        }
+    }
+
+    private static RuntimeInstance ToInstance(V1Pod pod)
+    {
+        var metadata = pod.Metadata;
+        var annotations = metadata.Annotations ?? new Dictionary<string, string>();
+        var labels = metadata.Labels ?? new Dictionary<string, string>();
+        var terminated = pod.Status?.ContainerStatuses?.FirstOrDefault(c => c.Name == PodManifest.ContainerName)?.State?.Terminated;
+        // Pending and Running may still prove; Unknown means the node is unreachable, not that the run ended.
+        var running = pod.Status?.Phase is not ("Succeeded" or "Failed");
+        var startedAt = pod.Status?.StartTime ?? metadata.CreationTimestamp;
+        return new RuntimeInstance(
+            annotations.TryGetValue(FleetLabels.Service, out var service) ? service : (labels.TryGetValue(FleetLabels.Service, out var label) ? label : metadata.Name),
+            $"{metadata.NamespaceProperty}/{metadata.Name}",
+            startedAt is { } time ? new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)) : DateTimeOffset.MinValue,
+            running,
+            running ? null : terminated?.ExitCode,
+            annotations.TryGetValue(FleetLabels.LogPath, out var logPath) ? logPath : null);
+    }
+
+    private static (string Namespace, string Name) ParseInstanceId(string instanceId)
+    {
+        var slash = instanceId.IndexOf('/', StringComparison.Ordinal);
+        return slash > 0 && slash < instanceId.Length - 1
+            ? (instanceId[..slash], instanceId[(slash + 1)..])
+            : throw new ArgumentException($"'{instanceId}' is not a Kubernetes runtime instance id (namespace/pod)", nameof(instanceId));
+    }
+}

@@ -1,0 +1,105 @@
+using k8s.Models;
+using PostFleet.Core.Model;
+using PostFleet.Runtime.Docker;
+
+namespace PostFleet.Runtime.Kubernetes;
+
+/// <summary>Turns one service launch into the Pod to create. Pure, so tests compare it with checked-in snapshots.</summary>
+internal static class PodManifest
+{
+    public const string ContainerName = "post-service";
+    private const string VolumeName = "post-data";
+
+    public static V1Pod Build(KubernetesRuntimeOptions options, ServiceLaunch launch, string runId, string logPath)
+    {
+        var placement = options.ServiceDisks.TryGetValue(launch.ServiceName, out var disk) && options.Disks.TryGetValue(disk, out var found)
+            ? found
+            : null;
+        var (volume, subPath) = Volume(placement?.Volume ?? new KubernetesVolume.HostPath(), launch.DataDir);
+
+        var labels = new Dictionary<string, string>(options.Labels, StringComparer.Ordinal)
+        {
+            ["app.kubernetes.io/name"] = "post-service",
+            ["app.kubernetes.io/managed-by"] = "postfleet",
+            [FleetLabels.Fleet] = KubernetesNames.LabelValue(options.FleetId),
+            [FleetLabels.Service] = KubernetesNames.LabelValue(launch.ServiceName),
+            [FleetLabels.Run] = KubernetesNames.LabelValue(runId),
+        };
+
+        return new V1Pod
+        {
+            ApiVersion = "v1",
+            Kind = "Pod",
+            Metadata = new V1ObjectMeta
+            {
+                Name = KubernetesNames.PodName(launch.ServiceName, runId),
+                NamespaceProperty = options.Namespace,
+                Labels = labels,
+                // Annotations keep what label syntax cannot: the exact service name and the log file's path.
+                Annotations = new Dictionary<string, string>
+                {
+                    [FleetLabels.Service] = launch.ServiceName,
+                    [FleetLabels.LogPath] = logPath,
+                },
+            },
+            Spec = new V1PodSpec
+            {
+                // The orchestrator decides every restart (with its own backoff), never the kubelet.
+                RestartPolicy = "Never",
+                // post-service has no signal handler, so as its container's PID 1 it would ignore SIGTERM. With a
+                // shared process namespace the pod's pause process is PID 1 (and reaps zombies), post-service is an
+                // ordinary process, and SIGTERM ends it at once: the equivalent of `docker run --init`.
+                ShareProcessNamespace = true,
+                ServiceAccountName = options.ServiceAccount,
+                AutomountServiceAccountToken = false,
+                HostNetwork = options.HostNetwork ? true : null,
+                DnsPolicy = options.HostNetwork ? "ClusterFirstWithHostNet" : null,
+                NodeSelector = placement is { NodeSelector.Count: > 0 } ? new Dictionary<string, string>(placement.NodeSelector) : null,
+                TerminationGracePeriodSeconds = (long)Math.Ceiling(options.DefaultStopGrace.TotalSeconds),
+                Containers =
+                [
+                    new V1Container
+                    {
+                        Name = ContainerName,
+                        Image = options.Image,
+                        // The image's ENTRYPOINT is the binary: only args are set, so the entrypoint stays.
+                        Args = [.. PostServiceArguments.WithDir(launch.Arguments, options.DataMountPath)],
+                        VolumeMounts =
+                        [
+                            new V1VolumeMount { Name = VolumeName, MountPath = options.DataMountPath, ReadOnlyProperty = true, SubPath = subPath },
+                        ],
+                        SecurityContext = new V1SecurityContext { AllowPrivilegeEscalation = false },
+                    },
+                ],
+                Volumes = [volume],
+            },
+        };
+    }
+
+    private static (V1Volume Volume, string? SubPath) Volume(KubernetesVolume kind, string dataDir) => kind switch
+    {
+        KubernetesVolume.PersistentVolumeClaim claim => (
+            new V1Volume
+            {
+                Name = VolumeName,
+                PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = claim.ClaimName, ReadOnlyProperty = true },
+            },
+            SubPathOf(claim.MountRoot, dataDir)),
+        _ => (
+            new V1Volume { Name = VolumeName, HostPath = new V1HostPathVolumeSource { Path = dataDir, Type = "Directory" } },
+            null),
+    };
+
+    private static string? SubPathOf(string mountRoot, string dataDir)
+    {
+        var relative = Path.GetRelativePath(mountRoot, dataDir);
+        if (relative == ".")
+        {
+            return null;
+        }
+
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative)
+            ? throw new ArgumentException($"PoST folder {dataDir} is not under the claim's mount root {mountRoot}")
+            : relative.Replace(Path.DirectorySeparatorChar, '/');
+    }
+}

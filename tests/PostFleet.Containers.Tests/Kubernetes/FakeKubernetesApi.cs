@@ -1,0 +1,198 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace PostFleet.Containers.Tests.Kubernetes;
+
+/// <summary>
+/// An in-memory Kubernetes API server (plain HTTP on 127.0.0.1) for the pod calls the runtime makes. It answers
+/// like the real one: the server fills uid, resourceVersion, creationTimestamp and status; a name clash is 409;
+/// a missing pod is a 404 Status; a graceful delete of a running pod only marks it (deletionTimestamp) until
+/// the "kubelet" (the test) finishes the termination. The test drives status changes as the kubelet would.
+/// </summary>
+internal sealed class FakeKubernetesApi : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<(string Ns, string Name), V1Pod> _pods = new();
+    private readonly ConcurrentDictionary<(string Ns, string Name), string> _logs = new();
+    private readonly DateTime _now = new(2026, 3, 1, 12, 0, 0, DateTimeKind.Utc);
+    private long _resourceVersion = 1000;
+
+    private FakeKubernetesApi(WebApplication app) => _app = app;
+
+    public string Url => _app.Urls.Single();
+
+    /// <summary>The bodies of every create, as the client sent them (what the snapshots compare).</summary>
+    public ConcurrentQueue<string> CreatedBodies { get; } = new();
+
+    public ConcurrentQueue<(string Name, int? GracePeriodSeconds)> Deletes { get; } = new();
+
+    public static async Task<FakeKubernetesApi> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        if (Environment.GetEnvironmentVariable("POSTFLEET_FAKE_API_LOG") is not null)
+        {
+            builder.Logging.AddConsole(); // the fake's own errors (500s) when a test misbehaves
+        }
+
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        var api = new FakeKubernetesApi(app);
+        app.MapPost("/api/v1/namespaces/{ns}/pods", api.CreateAsync);
+        app.MapGet("/api/v1/namespaces/{ns}/pods", api.List);
+        app.MapGet("/api/v1/namespaces/{ns}/pods/{name}", (string ns, string name) => api.Get(ns, name));
+        app.MapDelete("/api/v1/namespaces/{ns}/pods/{name}", api.Delete);
+        app.MapGet("/api/v1/namespaces/{ns}/pods/{name}/log", api.Log);
+        await app.StartAsync();
+        return api;
+    }
+
+    public IKubernetes NewClient() => new k8s.Kubernetes(new KubernetesClientConfiguration { Host = Url });
+
+    public IReadOnlyCollection<V1Pod> Pods => [.. _pods.Values];
+
+    /// <summary>The kubelet started the container.</summary>
+    public void SetRunning(string ns, string name) => Update(ns, name, pod =>
+    {
+        pod.Status.Phase = "Running";
+        pod.Status.StartTime = _now.AddSeconds(5);
+        pod.Status.ContainerStatuses = [new V1ContainerStatus { Name = "post-service", Ready = true, Image = pod.Spec.Containers[0].Image, ImageID = "", RestartCount = 0, State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = _now.AddSeconds(5) } } }];
+    });
+
+    /// <summary>The container exited by itself (restartPolicy Never: the pod stays, Succeeded or Failed).</summary>
+    public void SetExited(string ns, string name, int exitCode) => Update(ns, name, pod =>
+    {
+        pod.Status.Phase = exitCode == 0 ? "Succeeded" : "Failed";
+        pod.Status.ContainerStatuses = [new V1ContainerStatus { Name = "post-service", Ready = false, Image = pod.Spec.Containers[0].Image, ImageID = "", RestartCount = 0, State = new V1ContainerState { Terminated = new V1ContainerStateTerminated { ExitCode = exitCode, Reason = exitCode == 0 ? "Completed" : "Error" } } }];
+    });
+
+    public void SetLog(string ns, string name, string text) => _logs[(ns, name)] = text;
+
+    /// <summary>The kubelet finished a graceful deletion: the pod object goes away.</summary>
+    public void FinishTermination(string ns, string name) => _pods.TryRemove((ns, name), out _);
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+
+    private async Task<IResult> CreateAsync(string ns, HttpRequest request)
+    {
+        using var reader = new StreamReader(request.Body);
+        var body = await reader.ReadToEndAsync();
+        var pod = KubernetesJson.Deserialize<V1Pod>(body);
+        if (pod.Metadata?.Name is not { Length: > 0 } name || pod.Spec?.Containers is not { Count: > 0 })
+        {
+            return Status(HttpStatusCode.UnprocessableEntity, "Invalid", "metadata.name and spec.containers are required");
+        }
+
+        if (pod.Metadata.NamespaceProperty is { } given && given != ns)
+        {
+            return Status(HttpStatusCode.BadRequest, "BadRequest", "the namespace of the object does not match the namespace on the request");
+        }
+
+        CreatedBodies.Enqueue(body);
+        pod.Metadata.NamespaceProperty = ns;
+        pod.Metadata.Uid = Guid.NewGuid().ToString();
+        pod.Metadata.CreationTimestamp = _now;
+        pod.Metadata.ResourceVersion = NextVersion();
+        pod.Status = new V1PodStatus { Phase = "Pending", QosClass = "BestEffort" };
+        return _pods.TryAdd((ns, name), pod)
+            ? Json(pod, HttpStatusCode.Created)
+            : Status(HttpStatusCode.Conflict, "AlreadyExists", $"pods \"{name}\" already exists");
+    }
+
+    private IResult List(string ns, string? labelSelector)
+    {
+        var wanted = new List<(string Key, string Value)>();
+        foreach (var term in (labelSelector ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = term.Split('=', 2);
+            if (parts.Length != 2 || parts[0].EndsWith('!'))
+            {
+                return Status(HttpStatusCode.BadRequest, "BadRequest", "this fake understands only key=value selectors: " + term);
+            }
+
+            wanted.Add((parts[0], parts[1]));
+        }
+
+        var items = _pods.Where(p => p.Key.Ns == ns)
+            .Select(p => p.Value)
+            .Where(pod => wanted.All(w => pod.Metadata.Labels?.TryGetValue(w.Key, out var v) == true && v == w.Value))
+            .OrderBy(pod => pod.Metadata.Name, StringComparer.Ordinal)
+            .ToList();
+        return Json(new V1PodList { ApiVersion = "v1", Kind = "PodList", Metadata = new V1ListMeta { ResourceVersion = NextVersion() }, Items = items });
+    }
+
+    private IResult Get(string ns, string name) =>
+        _pods.TryGetValue((ns, name), out var pod) ? Json(pod) : NotFound(name);
+
+    private IResult Delete(string ns, string name, int? gracePeriodSeconds)
+    {
+        if (!_pods.TryGetValue((ns, name), out var pod))
+        {
+            return NotFound(name);
+        }
+
+        Deletes.Enqueue((name, gracePeriodSeconds));
+        var grace = gracePeriodSeconds ?? (int)(pod.Spec.TerminationGracePeriodSeconds ?? 30);
+        if (grace > 0 && pod.Status.Phase == "Running")
+        {
+            // Graceful: the kubelet sends SIGTERM and removes the object when the container is gone.
+            Update(ns, name, p =>
+            {
+                p.Metadata.DeletionTimestamp = _now.AddSeconds(grace);
+                p.Metadata.DeletionGracePeriodSeconds = grace;
+            });
+            return Json(_pods[(ns, name)]);
+        }
+
+        _pods.TryRemove((ns, name), out _);
+        return Json(pod);
+    }
+
+    private IResult Log(string ns, string name, string? container)
+    {
+        if (!_pods.TryGetValue((ns, name), out var pod))
+        {
+            return NotFound(name);
+        }
+
+        if (container is not null && pod.Spec.Containers.All(c => c.Name != container))
+        {
+            return Status(HttpStatusCode.BadRequest, "BadRequest", $"container {container} is not valid for pod {name}");
+        }
+
+        return pod.Status.Phase == "Pending"
+            ? Status(HttpStatusCode.BadRequest, "BadRequest", $"container \"{container}\" in pod \"{name}\" is waiting to start: ContainerCreating")
+            : Results.Text(_logs.GetValueOrDefault((ns, name), ""), "text/plain");
+    }
+
+    private void Update(string ns, string name, Action<V1Pod> change)
+    {
+        var pod = _pods[(ns, name)];
+        change(pod);
+        pod.Metadata.ResourceVersion = NextVersion();
+    }
+
+    private string NextVersion() => Interlocked.Increment(ref _resourceVersion).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static IResult NotFound(string name) => Status(HttpStatusCode.NotFound, "NotFound", $"pods \"{name}\" not found");
+
+    // Written by hand: the client library's V1Status converter reads but cannot write.
+    private static IResult Status(HttpStatusCode code, string reason, string message) =>
+        Results.Text(
+            new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Status", ["status"] = "Failure", ["reason"] = reason, ["message"] = message, ["code"] = (int)code }.ToJsonString(),
+            "application/json",
+            statusCode: (int)code);
+
+    private static IResult Json(object value, HttpStatusCode code = HttpStatusCode.OK) =>
+        Results.Text(KubernetesJson.Serialize(value), "application/json", statusCode: (int)code);
+
+    /// <summary>Parses a stored body for assertions that need a field the typed model would hide.</summary>
+    public static JsonNode Parse(string body) => JsonNode.Parse(body)!;
+}
