@@ -16,6 +16,11 @@ public static class Program
         }
 
         using var shutdown = new ConsoleShutdown();
+        if (Console.IsOutputRedirected)
+        {
+            // Logs and CI output: do not wrap lines at the default 80 columns.
+            Spectre.Console.AnsiConsole.Profile.Width = 200;
+        }
 
         var root = new RootCommand("PostFleet: prove every identity of a go-spacemesh 1:N node, every epoch, unattended.");
         foreach (var command in Commands())
@@ -32,6 +37,7 @@ public static class Program
         yield return ValidateCommand.Create();
         yield return RunCommand.Create();
         yield return InitCommand.Create();
+        yield return StatusCommand.Create();
         yield return Demo.DemoCommand.Create();
         yield return CertsCommand.Create();
     }

@@ -2,6 +2,8 @@ using Microsoft.Extensions.Logging;
 using PostFleet.Core.Configuration;
 using PostFleet.Core.Ports;
 using PostFleet.Daemon.Loop;
+using PostFleet.Daemon.View;
+using PostFleet.Daemon.Web;
 using PostFleet.Runtime.Process;
 using PostFleet.Spacemesh.Node;
 using PostFleet.Spacemesh.Operator;
@@ -22,9 +24,15 @@ public sealed class FleetDaemon : IAsyncDisposable
     private readonly NodeEventPump _events;
     private readonly ActionExecutor _executor;
     private readonly ILogger _logger;
+    private readonly ILoggerFactory _loggers;
+    private readonly WebOptions? _web;
+    private RunningWebHost? _webHost;
 
-    public FleetDaemon(FleetSpec fleet, IReadOnlyList<IPassListener> listeners, ILoggerFactory loggers, TimeProvider time)
+    /// <param name="web">Where to serve the dashboard, API and metrics; null for none.</param>
+    public FleetDaemon(FleetSpec fleet, IReadOnlyList<IPassListener> listeners, ILoggerFactory loggers, TimeProvider time, WebOptions? web = null)
     {
+        _loggers = loggers;
+        _web = web;
         Fleet = fleet;
         _logger = loggers.CreateLogger("postfleet");
         _node = new NodeGrpcClient(fleet.Node, timeProvider: time, logger: loggers.CreateLogger<NodeGrpcClient>());
@@ -32,10 +40,11 @@ public sealed class FleetDaemon : IAsyncDisposable
         _runtime = new ProcessRuntime(Path.Combine(fleet.StateDirectory, "runtime"), time, loggers.CreateLogger<ProcessRuntime>());
         History = FleetHistory.Open(Path.Combine(fleet.StateDirectory, "history.db"));
         Intents = new FleetIntents();
+        Control = new FleetControl(Intents, History);
         ReconcileLoop? loop = null;
         _events = new NodeEventPump(_node, time, _logger, () => loop?.Trigger());
         _executor = new ActionExecutor(_runtime, _logger);
-        loop = new ReconcileLoop(() => Fleet, new FleetObserver(_node, _operators, _runtime, _events, time), _executor, History, Intents, listeners, time, _logger);
+        loop = new ReconcileLoop(() => Fleet, new FleetObserver(_node, _operators, _runtime, _events, time), _executor, History, Intents, [.. listeners, Control], time, _logger);
         Loop = loop;
     }
 
@@ -47,8 +56,27 @@ public sealed class FleetDaemon : IAsyncDisposable
 
     public FleetHistory History { get; }
 
+    /// <summary>The view and intents the dashboard and API work with.</summary>
+    public FleetControl Control { get; }
+
+    /// <summary>The dashboard's address once <see cref="StartWebAsync"/> has bound it.</summary>
+    public Uri? WebUrl => _webHost?.Url;
+
+    /// <summary>Binds the dashboard, API and metrics (refuses a non-loopback address without a token).</summary>
+    public async Task StartWebAsync(CancellationToken cancellationToken)
+    {
+        if (_web is null || _webHost is not null)
+        {
+            return;
+        }
+
+        _webHost = await DaemonWebHost.StartAsync(Control, _web, _loggers, cancellationToken);
+        Control.PassObserved = _webHost.Metrics.ObservePass;
+    }
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        await StartWebAsync(cancellationToken);
         var pump = _events.RunAsync(cancellationToken);
         await Loop.RunAsync(cancellationToken);
         await pump;
@@ -75,6 +103,11 @@ public sealed class FleetDaemon : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_webHost is not null)
+        {
+            await _webHost.DisposeAsync();
+        }
+
         _node.Dispose();
         _operators.Dispose();
         if (_runtime is IDisposable disposable)
@@ -83,6 +116,5 @@ public sealed class FleetDaemon : IAsyncDisposable
         }
 
         History.Dispose();
-        await Task.CompletedTask;
     }
 }

@@ -79,6 +79,9 @@ public sealed class FleetHistory : IDisposable
     public IReadOnlyList<HistoryRow> Decisions(string? service = null, int limit = 200) =>
         Query("SELECT at, service, code, message FROM decisions", service, limit);
 
+    public IReadOnlyList<HistoryRow> Deliveries(string? service = null, int limit = 200) =>
+        Query("SELECT at, service, 'proof delivered', 'publish epoch ' || publish_epoch || ', challenge ' || substr(challenge, 1, 16) FROM deliveries", service, limit);
+
     public IReadOnlyList<HistoryRow> Actions(string? service = null, int limit = 200) =>
         Query("SELECT at, service, action, reason || ' -> ' || outcome FROM actions", service, limit);
 

@@ -1,4 +1,3 @@
-using PostFleet.Daemon.Tests.Browser;
 using PostFleet.Daemon.Tests.Fakes;
 using PostFleet.Testing;
 

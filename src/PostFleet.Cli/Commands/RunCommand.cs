@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using PostFleet.Cli.Output;
 using PostFleet.Daemon;
+using PostFleet.Daemon.Web;
 using Spectre.Console;
 
 namespace PostFleet.Cli.Commands;
@@ -12,8 +13,10 @@ internal static class RunCommand
     public static Command Create()
     {
         var config = ConfigOption.Create();
+        var web = new WebOptionsParser();
         var command = new Command("run", "Run the orchestrator: every epoch, start each post-service when the node needs it and the schedule allows, stop it once the node has the proof.");
         command.Options.Add(config);
+        web.AddTo(command);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var fleet = ConfigOption.Load(parseResult.GetValue(config)!);
@@ -23,7 +26,22 @@ internal static class RunCommand
             }
 
             using var loggers = ConsoleLogging.Create();
-            await using var daemon = new FleetDaemon(fleet, [new ConsoleReporter(AnsiConsole.Console)], loggers, TimeProvider.System);
+            await using var daemon = new FleetDaemon(fleet, [new ConsoleReporter(AnsiConsole.Console)], loggers, TimeProvider.System, web.Read(parseResult));
+            try
+            {
+                await daemon.StartWebAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is WebStartupException or IOException)
+            {
+                Console.Error.WriteLine($"--listen: {ex.Message}");
+                return 2;
+            }
+
+            if (daemon.WebUrl is { } url)
+            {
+                AnsiConsole.MarkupLine($"dashboard and API: [blue]{Markup.Escape(url.ToString())}[/]");
+            }
+
             AnsiConsole.MarkupLine($"[bold]postfleet[/]: {fleet.Services.Count()} services on {fleet.Disks.Length} disks; node post listener {Markup.Escape(fleet.Node.PostListener.ToString())}; Ctrl-C to stop ({(fleet.Schedule.OnShutdown == Core.Configuration.ShutdownPolicy.LeaveRunning ? "services are left running and adopted on return" : "services are stopped")})");
             await daemon.RunAsync(cancellationToken);
             return 0;

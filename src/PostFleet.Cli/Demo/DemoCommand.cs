@@ -2,7 +2,10 @@ using System.CommandLine;
 using PostFleet.Cli.Commands;
 using PostFleet.Cli.Output;
 using PostFleet.Core.Configuration;
+using Microsoft.Extensions.Logging;
 using PostFleet.Daemon;
+using PostFleet.Daemon.Loop;
+using PostFleet.Daemon.Web;
 using PostFleet.Init;
 using PostFleet.Init.Console;
 using PostFleet.Spacemesh.Node;
@@ -23,10 +26,12 @@ internal static class DemoCommand
         var scale = new Option<double>("--time-scale") { Description = "How much faster than the guide's network time runs (20: a 15-minute epoch takes 45 s)", DefaultValueFactory = _ => 20 };
         var epochs = new Option<int>("--epochs") { Description = "Stop after this many publish epochs in which every identity delivered (0: run until Ctrl-C)", DefaultValueFactory = _ => 0 };
         var keep = new Option<bool>("--keep") { Description = "Keep the demo folder at the end" };
+        var web = new WebOptionsParser();
         var command = new Command("demo", "Run the 1:N demo on a simulated standalone network: node, init of 10 identities on 5 disks, and the orchestrator.")
         {
             dir, scale, epochs, keep,
         };
+        web.AddTo(command);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var timeScale = parseResult.GetValue(scale);
@@ -40,7 +45,7 @@ internal static class DemoCommand
             var root = given?.FullName ?? Directory.CreateTempSubdirectory("postfleet-demo-").FullName;
             try
             {
-                return await RunAsync(root, timeScale, parseResult.GetValue(epochs), cancellationToken);
+                return await RunAsync(root, timeScale, parseResult.GetValue(epochs), web.Read(parseResult), cancellationToken);
             }
             finally
             {
@@ -57,7 +62,7 @@ internal static class DemoCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(string root, double timeScale, int epochs, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string root, double timeScale, int epochs, WebOptions? web, CancellationToken cancellationToken)
     {
         var time = TimeProvider.System;
         var executable = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell where the postfleet executable is");
@@ -98,7 +103,7 @@ internal static class DemoCommand
             await WaitForNodeAsync(client, node, nodeLog, names: fleet.Services.Select(s => s.Name).ToList(), time, cancellationToken);
             console.MarkupLine("node carries all 10 identities; the orchestrator takes over (Ctrl-C to stop)");
 
-            return await OrchestrateAsync(fleet, epochs, console, time, cancellationToken);
+            return await OrchestrateAsync(fleet, epochs, web, console, time, cancellationToken);
         }
         finally
         {
@@ -106,16 +111,39 @@ internal static class DemoCommand
         }
     }
 
-    private static async Task<int> OrchestrateAsync(FleetSpec fleet, int epochs, IAnsiConsole console, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<int> OrchestrateAsync(FleetSpec fleet, int epochs, WebOptions? web, IAnsiConsole console, TimeProvider time, CancellationToken cancellationToken)
     {
         var progress = new DemoProgress(console, fleet.Services.Count(), epochs);
         using var loggers = ConsoleLogging.Create();
-        await using var daemon = new FleetDaemon(fleet, [new ConsoleReporter(console), progress], loggers, time);
+        await using var daemon = await StartDaemonAsync(fleet, [new ConsoleReporter(console), progress], loggers, time, web, console, cancellationToken);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _ = progress.Done.ContinueWith(_ => stop.Cancel(), TaskScheduler.Default);
         await daemon.RunAsync(stop.Token);
         console.MarkupLine($"demo finished: {progress.CompleteEpochs.Count} epoch(s) with every proof delivered");
         return epochs > 0 && progress.CompleteEpochs.Count < epochs ? 1 : 0;
+    }
+
+    /// <summary>The demo serves its dashboard on the default port, or on any free one when that is taken.</summary>
+    private static async Task<FleetDaemon> StartDaemonAsync(FleetSpec fleet, IReadOnlyList<IPassListener> listeners, ILoggerFactory loggers, TimeProvider time, WebOptions? web, IAnsiConsole console, CancellationToken cancellationToken)
+    {
+        var daemon = new FleetDaemon(fleet, listeners, loggers, time, web);
+        try
+        {
+            await daemon.StartWebAsync(cancellationToken);
+        }
+        catch (IOException) when (web is not null)
+        {
+            await daemon.DisposeAsync();
+            daemon = new FleetDaemon(fleet, listeners, loggers, time, web with { Listen = "http://127.0.0.1:0" });
+            await daemon.StartWebAsync(cancellationToken);
+        }
+
+        if (daemon.WebUrl is { } url)
+        {
+            console.MarkupLine($"dashboard: [blue]{Markup.Escape(url.ToString())}[/] (live proving DAG, timeline, history, actions)");
+        }
+
+        return daemon;
     }
 
     private static async Task WaitForNodeAsync(NodeGrpcClient client, SimNodeProcess node, string nodeLog, IReadOnlyList<string> names, TimeProvider time, CancellationToken cancellationToken)

@@ -3,9 +3,8 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using PostFleet.Testing;
 
-namespace PostFleet.Daemon.Tests.Browser;
+namespace PostFleet.Testing;
 
 /// <summary>
 /// Headless Debian Chromium driven over the DevTools protocol (one page target, JSON over a WebSocket):

@@ -1,0 +1,71 @@
+using System.CommandLine;
+using System.Globalization;
+using PostFleet.Daemon.View;
+using PostFleet.Daemon.Web;
+using PostFleet.Daemon.Web.Client;
+using Spectre.Console;
+
+namespace PostFleet.Cli.Commands;
+
+/// <summary>`postfleet status`: the running daemon's fleet as a table, and the network timeline, from its API.</summary>
+internal static class StatusCommand
+{
+    public static Command Create()
+    {
+        var api = new Option<Uri>("--api") { Description = "The daemon's API address", DefaultValueFactory = _ => new Uri(WebOptions.DefaultListen) };
+        var command = new Command("status", "Show the fleet (identity, disk, node state, phase, progress, last delivered epoch) and the cycle gap, from a running `postfleet run`.") { api };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var url = parseResult.GetValue(api)!;
+            FleetView fleet;
+            try
+            {
+                fleet = await DaemonApiClient.For(url).GetFleetAsync(cancellationToken);
+            }
+            catch (DaemonApiException ex)
+            {
+                Console.Error.WriteLine($"--api {url}: {ex.Message} (is `postfleet run` running, and listening there?)");
+                return 1;
+            }
+
+            Render(fleet, AnsiConsole.Console);
+            return 0;
+        });
+        return command;
+    }
+
+    internal static void Render(FleetView fleet, IAnsiConsole console)
+    {
+        var local = (DateTimeOffset t) => t.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture);
+        console.MarkupLine(fleet.Node.Reachable
+            ? $"node [green]reachable[/] at {Markup.Escape(fleet.Node.PostListener)}, {fleet.Node.Identities} identities"
+            : $"node [red]unreachable[/]: {Markup.Escape(fleet.Node.Error ?? "")}");
+        if (fleet.Network is { } network)
+        {
+            var gap = network.CycleGap;
+            console.MarkupLine($"epoch {network.CurrentEpoch}, layer {network.CurrentLayer}; cycle gap for publish epoch {gap.PublishEpoch} {(gap.IsOpen ? "[green]open[/]" : "opens")} {local(gap.Opens)}–{local(gap.Closes)}, proof deadline {local(gap.ProofDeadline)}");
+        }
+
+        if (fleet.Paused)
+        {
+            console.MarkupLine("[yellow]fleet paused[/]: nothing is started until it is resumed");
+        }
+
+        var table = new Table().AddColumns("identity", "disk", "node", "phase", "progress", "last delivered", "why");
+        foreach (var service in fleet.Services)
+        {
+            table.AddRow(
+                Markup.Escape(service.Name),
+                Markup.Escape(service.Disk),
+                service.NodeState ?? "?",
+                service.DagState,
+                service.DagState == "reading" ? $"{service.ReadFraction:P0} (nonces {service.NonceStart}..{service.NonceEnd})" : "",
+                service.LastDeliveredEpoch?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                Markup.Escape(service.DecisionMessage ?? ""));
+        }
+
+        console.Write(table);
+        var summary = fleet.Summary;
+        console.MarkupLine($"{summary.Services} services: {summary.Proving} PROVING, {summary.Running} running ({summary.K2Pow} k2pow, {summary.Reading} reading), {summary.Delivered} delivered, {summary.Failed} failed");
+    }
+}

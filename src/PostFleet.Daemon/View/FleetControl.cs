@@ -1,0 +1,103 @@
+using System.Collections.Immutable;
+using PostFleet.Core.Model;
+using PostFleet.Daemon.Loop;
+using PostFleet.Storage;
+
+namespace PostFleet.Daemon.View;
+
+/// <summary>
+/// The daemon as the web API sees it: keeps the view of the last pass, serves history, and turns user intents into
+/// desired state (never into runtime calls; the loop carries them out on its next pass, which they trigger).
+/// </summary>
+public sealed class FleetControl(FleetIntents intents, FleetHistory history) : IFleetControl, IPassListener
+{
+    public static readonly IReadOnlyList<string> Intents = ["pause", "resume", "prove-now", "stop", "force-stop", "retry", "skip-epoch"];
+
+    private readonly ProofFactsTracker _facts = new();
+    private readonly Lock _historyGate = new();
+    private volatile FleetView? _current;
+
+    public FleetView? Current => _current;
+
+    public event Action<FleetView>? Updated;
+
+    /// <summary>Called with each new view and the pass duration (metrics).</summary>
+    public Action<FleetView, TimeSpan>? PassObserved { get; set; }
+
+    public void OnPass(PassReport pass)
+    {
+        _facts.Observe(pass);
+        IReadOnlyDictionary<string, uint> delivered;
+        lock (_historyGate)
+        {
+            delivered = history.LastDeliveredEpochs();
+        }
+
+        var view = FleetViewBuilder.Build(pass, intents.Current.FleetPaused, delivered, _facts.Facts);
+        _current = view;
+        PassObserved?.Invoke(view, pass.Duration);
+        Updated?.Invoke(view);
+    }
+
+    public IReadOnlyList<HistoryEntryView> History(string? service, int limit)
+    {
+        lock (_historyGate)
+        {
+            return history.Decisions(service, limit).Select(r => new HistoryEntryView(r.At, r.Service, "decision", r.What, r.Detail))
+                .Concat(history.Actions(service, limit).Select(r => new HistoryEntryView(r.At, r.Service, "action", r.What, r.Detail)))
+                .Concat(history.Deliveries(service, limit).Select(r => new HistoryEntryView(r.At, r.Service, "delivery", r.What, r.Detail)))
+                .OrderByDescending(e => e.At)
+                .Take(limit)
+                .ToList();
+        }
+    }
+
+    public string? Apply(string intent, string? service)
+    {
+        var view = _current;
+        if (service is not null && view is not null && view.Services.All(s => s.Name != service))
+        {
+            return $"no service named '{service}' in the fleet";
+        }
+
+        switch (intent, service)
+        {
+            case ("pause", null):
+                intents.Update(s => s with { FleetPaused = true });
+                return null;
+            case ("resume", null):
+                intents.Update(s => s with { FleetPaused = false });
+                return null;
+            case ("pause" or "resume", _):
+                intents.Update(s => s with { PerService = s.PerService with { Paused = intent == "pause" ? s.PerService.Paused.Add(service) : s.PerService.Paused.Remove(service) } });
+                return null;
+            case (_, null):
+                return $"'{intent}' needs a service";
+            case ("prove-now", _):
+                intents.Update(s => s with { PerService = s.PerService with { ProveNow = s.PerService.ProveNow.Add(service) } });
+                return null;
+            case ("stop", _) when view?.Services.First(s => s.Name == service).NodeState == nameof(NodePostState.Proving).ToUpperInvariant():
+                return $"the node is waiting for {service}'s proof (PROVING): a stop loses all its proving progress; use force-stop to stop it anyway";
+            case ("stop" or "force-stop", _):
+                intents.Update(s => s with { PerService = s.PerService with { ForcedStops = s.PerService.ForcedStops.Add(service) } });
+                return null;
+            case ("retry", _):
+                intents.Update(s => s with
+                {
+                    PerService = s.PerService with
+                    {
+                        ForcedStops = s.PerService.ForcedStops.Remove(service),
+                        SkipEpoch = s.PerService.SkipEpoch.Remove(service),
+                        Paused = s.PerService.Paused.Remove(service),
+                        ProveNow = s.PerService.ProveNow.Add(service),
+                    },
+                });
+                return null;
+            case ("skip-epoch", _):
+                intents.Update(s => s with { PerService = s.PerService with { SkipEpoch = s.PerService.SkipEpoch.Add(service) } });
+                return null;
+            default:
+                return $"unknown intent '{intent}'; valid: {string.Join(", ", Intents)}";
+        }
+    }
+}

@@ -1,0 +1,124 @@
+using PostFleet.Core.Configuration;
+using PostFleet.Core.Model;
+using PostFleet.Core.Planning;
+using PostFleet.Core.Timeline;
+using PostFleet.Daemon.Loop;
+
+namespace PostFleet.Daemon.View;
+
+/// <summary>Turns one pass (what was seen, decided and done) into the API's view of the fleet.</summary>
+internal static class FleetViewBuilder
+{
+    public static FleetView Build(PassReport pass, bool paused, IReadOnlyDictionary<string, uint> lastDelivered, IReadOnlyDictionary<string, ProofFacts> facts)
+    {
+        var fleet = pass.Fleet;
+        var observation = pass.Observation;
+        var timeline = pass.Timeline;
+        var services = fleet.Services.Select(s => Service(s, pass, lastDelivered, facts.GetValueOrDefault(s.Name))).ToList();
+        return new FleetView(
+            observation.At,
+            pass.Number,
+            paused,
+            new NodeView(observation.NodeReachable, observation.NodeError, fleet.Node.PostListener.ToString(), observation.Identities.Count),
+            timeline is null ? null : Network(timeline, observation.At),
+            [.. fleet.Disks.Select(d => new DiskView(d.Name, [.. d.Services.Select(s => s.Name)]))],
+            services,
+            Edges(fleet),
+            new ScheduleView(fleet.Schedule.PerDisk, fleet.Schedule.MaxPow, fleet.Schedule.MaxRunning),
+            new FleetSummaryView(
+                services.Count,
+                Proving: services.Count(s => s.NodeState == "PROVING"),
+                Running: services.Count(s => s.RunningSince is not null),
+                K2Pow: services.Count(s => s.DagState == "k2pow"),
+                Reading: services.Count(s => s.DagState == "reading"),
+                Delivered: services.Count(s => s.DagState == "delivered"),
+                Failed: services.Count(s => s.DagState == "failed")));
+    }
+
+    private static NetworkView Network(NetworkTimeline timeline, DateTimeOffset now)
+    {
+        var gap = timeline.CurrentOrNextCycleGap(now);
+        return new NetworkView(
+            timeline.Clock.Genesis,
+            timeline.Clock.LayerDuration.TotalSeconds,
+            timeline.Clock.LayersPerEpoch,
+            timeline.Clock.LayerAt(now),
+            timeline.Clock.EpochAt(now),
+            new CycleGapView(gap.PublishEpoch, gap.Opens, gap.NextChallengeAt, gap.Closes, gap.ProofDeadline, gap.IsOpen(now)));
+    }
+
+    private static ServiceView Service(ServiceSpec spec, PassReport pass, IReadOnlyDictionary<string, uint> lastDelivered, ProofFacts? facts)
+    {
+        var observation = pass.Observation;
+        var run = observation.Runs.Where(r => r.ServiceName == spec.Name).OrderByDescending(r => r.Running).ThenByDescending(r => r.StartedAt).FirstOrDefault();
+        var running = run is { Running: true };
+        observation.Statuses.TryGetValue(spec.Name, out var status);
+        var phase = ServicePhases.Of(status, running);
+        var nodeState = observation.Identities.TryGetValue(spec.Name, out var identity) ? identity.State : (NodePostState?)null;
+        var memory = pass.Plan.Next.For(spec.Name);
+        var decision = pass.Plan.Decisions.FirstOrDefault(d => d.ServiceName == spec.Name);
+        var proving = status as ServiceStatus.Proving;
+        return new ServiceView(
+            spec.Name,
+            spec.Disk,
+            spec.NumUnits,
+            spec.OperatorAddress,
+            spec.After,
+            nodeState?.ToString().ToUpperInvariant(),
+            PhaseName(phase),
+            DagState(phase, nodeState, memory.Delivered, facts?.FailedThisRound == true),
+            proving?.NonceStart,
+            proving?.NonceEnd,
+            proving?.Position,
+            ServicePhases.DataBytes(spec, pass.Fleet.Post),
+            ServicePhases.ReadFraction(status, spec, pass.Fleet.Post),
+            running ? run!.StartedAt : null,
+            run?.InstanceId,
+            run?.LogPath,
+            decision?.Code.ToString(),
+            decision?.Reason,
+            lastDelivered.TryGetValue(spec.Name, out var epoch) ? epoch : null)
+        {
+            Restarts = memory.Restarts,
+            K2PowSeconds = facts?.K2PowSeconds,
+            LastProofSeconds = facts?.LastProofSeconds,
+            LastDeliveredAt = facts?.LastDeliveredAt,
+        };
+    }
+
+    /// <summary>waiting, k2pow, reading, done, delivered, failed or idle: the colour of the service in the proving DAG.</summary>
+    internal static string DagState(ServicePhase phase, NodePostState? node, bool delivered, bool failed) => (phase, node) switch
+    {
+        _ when failed && node == NodePostState.Proving => "failed",
+        (ServicePhase.K2Pow, _) => "k2pow",
+        (ServicePhase.Reading, _) => "reading",
+        (ServicePhase.DoneProving, _) => "done",
+        _ when delivered => "delivered",
+        (_, NodePostState.Proving) => "waiting",
+        _ => "idle",
+    };
+
+    private static string PhaseName(ServicePhase phase) => phase switch
+    {
+        ServicePhase.NotRunning => "not-running",
+        ServicePhase.K2Pow => "k2pow",
+        ServicePhase.DoneProving => "done-proving",
+        _ => phase.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>The proving DAG's edges: the order on each disk, and the explicit `after` dependencies.</summary>
+    internal static IReadOnlyList<DagEdgeView> Edges(FleetSpec fleet)
+    {
+        var edges = new List<DagEdgeView>();
+        foreach (var disk in fleet.Disks)
+        {
+            edges.AddRange(disk.Services.Zip(disk.Services.Skip(1), (a, b) => new DagEdgeView(a.Name, b.Name, "disk-order")));
+        }
+
+        edges.AddRange(fleet.Services.SelectMany(s => s.After.Select(a => new DagEdgeView(a, s.Name, "after"))));
+        return edges;
+    }
+}
+
+/// <summary>What the daemon learned about one service's proofs from events and phases.</summary>
+internal sealed record ProofFacts(bool FailedThisRound, double? K2PowSeconds, double? LastProofSeconds, DateTimeOffset? LastDeliveredAt);

@@ -1,0 +1,131 @@
+namespace PostFleet.EndToEnd.Tests;
+
+/// <summary>
+/// `postfleet demo` for three epochs on the demo's topology (10 identities, 5 disks, per-disk 1, max-pow 2,
+/// diskA_post2 after diskC_post2), judged from the simulated node's and post-services' own records.
+/// </summary>
+[Collection(nameof(DemoRun))]
+public sealed class DemoTests(DemoRun run)
+{
+    private const int PerDisk = 1;
+    private const int MaxPow = 2;
+    private static readonly TimeSpan IdleStopGrace = TimeSpan.FromSeconds(10);
+
+    private static readonly string[] Identities =
+    [
+        "diskA_post1", "diskA_post2", "diskB_post1", "diskB_post2", "diskB_post3",
+        "diskC_post1", "diskC_post2", "diskC_post3", "diskD_post1", "diskE_post1",
+    ];
+
+    [Fact]
+    public void The_demo_exits_zero_after_the_epochs_it_was_asked_for()
+    {
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains($"demo finished: {DemoRun.Epochs} epoch(s) with every proof delivered", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_identity_delivers_its_proof_in_three_consecutive_epochs()
+    {
+        var delivered = run.Node.Where(l => l.Event == "proof-delivered" && l.Text("kind") == "nipost")
+            .GroupBy(l => l.Number("publishEpoch")!.Value)
+            .Where(g => Identities.All(i => g.Any(l => l.Text("identity") == i)))
+            .Select(g => g.Key)
+            .Order()
+            .ToList();
+
+        Assert.True(delivered.Count >= DemoRun.Epochs, $"complete epochs: {string.Join(", ", delivered)}");
+        var last = delivered.TakeLast(DemoRun.Epochs).ToList();
+        Assert.Equal(last[0] + DemoRun.Epochs - 1, last[^1]);
+    }
+
+    [Fact]
+    public void Never_more_than_per_disk_readers_on_a_disk_nor_max_pow_in_k2pow()
+    {
+        var phases = PhaseIntervals.From(run.Host);
+        Assert.Contains(phases, p => p.Phase == "read");
+        foreach (var disk in phases.Where(p => p.Phase == "read").GroupBy(p => p.Disk))
+        {
+            Assert.True(PhaseIntervals.PeakConcurrency(disk) <= PerDisk, $"{disk.Key}: more than {PerDisk} readers at once");
+        }
+
+        Assert.True(PhaseIntervals.PeakConcurrency(phases.Where(p => p.Phase == "k2pow")) <= MaxPow, $"more than {MaxPow} services in k2pow at once");
+    }
+
+    [Fact]
+    public void DiskA_post2_starts_only_after_diskC_post2_delivered_in_each_epoch()
+    {
+        foreach (var request in run.Node.Where(l => l.Event == "proof-requested" && l.Text("identity") == "diskA_post2" && l.Text("kind") == "nipost"))
+        {
+            var epoch = request.Number("publishEpoch");
+            var dependency = run.Node.FirstOrDefault(l => l.Event == "proof-delivered" && l.Text("identity") == "diskC_post2" && l.Number("publishEpoch") == epoch);
+            var started = run.Host.FirstOrDefault(l => l.Event == "started" && l.Text("dir")!.EndsWith("diskA_post2", StringComparison.Ordinal) && l.Time >= request.Time);
+            if (started is null || dependency is null)
+            {
+                continue; // the epoch ended with the demo; the delivery test covers completeness
+            }
+
+            Assert.True(started.Time >= dependency.Time, $"epoch {epoch}: diskA_post2 started {started.Time:O}, diskC_post2 delivered {dependency.Time:O}");
+        }
+    }
+
+    [Fact]
+    public void No_service_is_stopped_while_the_node_wants_its_identity_proving()
+    {
+        foreach (var disconnect in run.Node.Where(l => l.Event == "service-disconnected"))
+        {
+            var identity = disconnect.Text("identity");
+            var state = run.Node.LastOrDefault(l => l.Event == "state" && l.Text("identity") == identity && l.Time <= disconnect.Time);
+            var stoppedWithNode = run.Node.Any(l => l.Event == "node-stopped" && (disconnect.Time - l.Time).Duration() < TimeSpan.FromSeconds(2));
+            Assert.True(stoppedWithNode || state?.Text("to") == "IDLE", $"{identity} disconnected at {disconnect.Time:O} while {state?.Text("to")}");
+        }
+    }
+
+    [Fact]
+    public void No_service_runs_on_long_after_its_identity_went_idle()
+    {
+        var slack = TimeSpan.FromSeconds(10);
+        foreach (var idle in run.Node.Where(l => l.Event == "state" && l.Text("to") == "IDLE" && l.Text("from") == "PROVING"))
+        {
+            var identity = idle.Text("identity");
+            var connected = run.Node.LastOrDefault(l => l.Text("identity") == identity && l.Time <= idle.Time && l.Event is "service-registered" or "service-disconnected");
+            if (connected?.Event != "service-registered")
+            {
+                continue;
+            }
+
+            var gone = run.Node.FirstOrDefault(l => l.Event == "service-disconnected" && l.Text("identity") == identity && l.Time >= idle.Time);
+            Assert.True(gone is not null && gone.Time - idle.Time <= IdleStopGrace + slack, $"{identity} went IDLE at {idle.Time:O} but its service ran until {gone?.Time.ToString("O") ?? "the end"}");
+        }
+    }
+
+    [Fact]
+    public void Every_started_service_is_stopped_and_no_process_is_left_behind()
+    {
+        var pids = run.Host.Where(l => l.Event == "started").Select(l => (int)l.Number("pid")!.Value).Distinct().ToList();
+        Assert.NotEmpty(pids);
+        Assert.All(pids, pid => Assert.False(Directory.Exists($"/proc/{pid}") && File.ReadAllText($"/proc/{pid}/cmdline").Contains("post-service", StringComparison.Ordinal), $"post-service pid {pid} still runs"));
+    }
+
+    [Fact]
+    public void Init_ran_one_postcli_per_disk_and_one_at_a_time()
+    {
+        var inits = run.Host.Where(l => l.Event == "init-start")
+            .Select(s => (Start: s, End: run.Host.First(e => e.Event is "init-end" or "init-error" && e.Number("pid") == s.Number("pid") && e.Time >= s.Time)))
+            .Select(p => new PhaseInterval(Path.GetFileName(p.Start.Text("dir")!), p.Start.Text("disk")!, p.Start.Number("pid")!.Value, "init", p.Start.Time, p.End.Time))
+            .ToList();
+
+        Assert.Equal(Identities.Order(), inits.Select(i => i.Identity).Distinct().Order());
+        Assert.Equal(1, PhaseIntervals.PeakConcurrency(inits));
+    }
+
+    [Fact]
+    public void The_dashboard_shows_the_proving_dag_and_changes_without_a_reload()
+    {
+        Assert.True(run.Dashboard is not null, $"dashboard not observed: {run.DashboardError}");
+        Assert.Equal(Identities.Order(), run.Dashboard!.DagNodes.Order());
+        Assert.False(run.Dashboard.Reloaded);
+        Assert.NotEqual(run.Dashboard.Before, run.Dashboard.After);
+        Assert.True(File.Exists(run.Dashboard.Screenshot));
+    }
+}
