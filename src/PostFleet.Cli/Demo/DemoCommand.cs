@@ -1,8 +1,8 @@
 using System.CommandLine;
+using Microsoft.Extensions.Logging;
 using PostFleet.Cli.Commands;
 using PostFleet.Cli.Output;
 using PostFleet.Core.Configuration;
-using Microsoft.Extensions.Logging;
 using PostFleet.Daemon;
 using PostFleet.Daemon.Loop;
 using PostFleet.Daemon.Web;
