@@ -25,8 +25,19 @@ internal static class RunCommand
                 return 1;
             }
 
+            WebOptions? webOptions;
+            try
+            {
+                webOptions = web.Read(parseResult);
+            }
+            catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"--webhook / --token-file: {ex.Message}");
+                return 2;
+            }
+
             using var loggers = ConsoleLogging.Create();
-            await using var daemon = new FleetDaemon(fleet, [new ConsoleReporter(AnsiConsole.Console)], loggers, TimeProvider.System, web.Read(parseResult));
+            await using var daemon = new FleetDaemon(fleet, [new ConsoleReporter(AnsiConsole.Console)], loggers, TimeProvider.System, webOptions);
             try
             {
                 await daemon.StartWebAsync(cancellationToken);

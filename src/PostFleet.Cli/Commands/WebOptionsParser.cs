@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PostFleet.Daemon.Alerts;
 using PostFleet.Daemon.Web;
 
 namespace PostFleet.Cli.Commands;
@@ -19,14 +20,24 @@ internal sealed class WebOptionsParser
         Description = "File holding the bearer token mutating API calls need (required to listen beyond loopback); POSTFLEET_API_TOKEN works too",
     };
 
+    public Option<string[]> Webhooks { get; } = new("--webhook")
+    {
+        Description = "Send alerts here: URL, or discord:URL, slack:URL, telegram:URL (with --telegram-chat-id); repeatable. POSTFLEET_WEBHOOKS (space-separated) works too",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public Option<string?> TelegramChatId { get; } = new("--telegram-chat-id") { Description = "The chat Telegram alerts go to" };
+
     public void AddTo(Command command)
     {
+        command.Options.Add(Webhooks);
+        command.Options.Add(TelegramChatId);
         command.Options.Add(Listen);
         command.Options.Add(NoWeb);
         command.Options.Add(TokenFile);
     }
 
-    /// <summary>The web options, or null for none; a token file that cannot be read is an error.</summary>
+    /// <summary>The web options, or null for none. A bad webhook throws FormatException naming what is allowed.</summary>
     public WebOptions? Read(ParseResult parseResult)
     {
         if (parseResult.GetValue(NoWeb))
@@ -40,6 +51,11 @@ internal sealed class WebOptionsParser
             token = File.ReadAllText(file.FullName).Trim();
         }
 
-        return new WebOptions { Listen = parseResult.GetValue(Listen)!, Token = string.IsNullOrEmpty(token) ? null : token };
+        // Webhook URLs are secrets: an environment variable keeps them out of `ps` and shell history.
+        var webhooks = (parseResult.GetValue(Webhooks) ?? [])
+            .Concat((Environment.GetEnvironmentVariable("POSTFLEET_WEBHOOKS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(w => WebhookTarget.Parse(w, parseResult.GetValue(TelegramChatId)))
+            .ToList();
+        return new WebOptions { Listen = parseResult.GetValue(Listen)!, Token = string.IsNullOrEmpty(token) ? null : token, Webhooks = webhooks };
     }
 }
