@@ -34,5 +34,8 @@ public static class Program
         yield return InitCommand.Create();
         yield return Demo.DemoCommand.Create();
         yield return CertsCommand.Create();
+        yield return DoctorCommand.Create();
+        yield return DiscoverCommand.Create();
+        yield return CompletionCommand.Create();
     }
 }
