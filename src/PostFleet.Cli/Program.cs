@@ -40,5 +40,8 @@ public static class Program
         yield return StatusCommand.Create();
         yield return Demo.DemoCommand.Create();
         yield return CertsCommand.Create();
+        yield return DoctorCommand.Create();
+        yield return DiscoverCommand.Create();
+        yield return CompletionCommand.Create();
     }
 }

@@ -1,0 +1,89 @@
+using System.CommandLine;
+using System.Text.Json;
+using PostFleet.Doctor;
+using Spectre.Console;
+
+namespace PostFleet.Cli.Commands;
+
+/// <summary>
+/// `postfleet doctor -c postfleet.yaml [--json]`: every check of <see cref="FleetDoctor"/>, each finding with its
+/// severity and what to do. Exit 0 without errors (warnings allowed), 1 with any, 2 when the config is unusable.
+/// </summary>
+internal static class DoctorCommand
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static Command Create()
+    {
+        var config = ConfigOption.Create();
+        var json = new Option<bool>("--json") { Description = "Print the findings as JSON" };
+        var command = new Command("doctor", "Check the node, keys, binaries, ports, data folders, free space and clock; say what to fix") { config, json };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var spec = ConfigOption.Load(parse.GetValue(config)!);
+            if (spec is null)
+            {
+                return 2;
+            }
+
+            var report = await FleetDoctor.RunAsync(spec, cancellationToken: cancellationToken);
+            var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(JsonSerializer.Serialize(
+                    new
+                    {
+                        config = spec.Source,
+                        errors = report.Errors,
+                        warnings = report.Warnings,
+                        findings = report.Findings.Select(f => new { check = f.Check, severity = f.Severity.ToString().ToLowerInvariant(), subject = f.Subject, message = f.Message, fix = f.Fix }),
+                    },
+                    Json));
+            }
+            else if (Console.IsOutputRedirected || output != Console.Out)
+            {
+                WritePlain(report, output);
+            }
+            else
+            {
+                WriteTable(report);
+            }
+
+            return report.ExitCode;
+        });
+        return command;
+    }
+
+    /// <summary>One finding per line (and its fix on the next): greppable, never wrapped mid-word.</summary>
+    internal static void WritePlain(DoctorReport report, TextWriter output)
+    {
+        foreach (var f in report.Findings)
+        {
+            output.WriteLine($"{Label(f.Severity),-5}  {f.Check,-13}  {f.Subject}: {f.Message}");
+            if (f.Fix is not null)
+            {
+                output.WriteLine($"{"",-5}  {"",-13}  -> {f.Fix}");
+            }
+        }
+
+        output.WriteLine(Summary(report));
+    }
+
+    private static void WriteTable(DoctorReport report)
+    {
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("", "check", "finding", "what to do");
+        foreach (var f in report.Findings)
+        {
+            var color = f.Severity switch { Severity.Ok => "green", Severity.Warn => "yellow", _ => "red" };
+            table.AddRow($"[{color}]{Label(f.Severity)}[/]", Markup.Escape(f.Check), Markup.Escape($"{f.Subject}: {f.Message}"), Markup.Escape(f.Fix ?? ""));
+        }
+
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine(report.Errors > 0 ? $"[red]{Markup.Escape(Summary(report))}[/]" : Markup.Escape(Summary(report)));
+    }
+
+    private static string Label(Severity severity) => severity switch { Severity.Ok => "ok", Severity.Warn => "WARN", _ => "ERROR" };
+
+    private static string Summary(DoctorReport report) =>
+        $"{report.Findings.Count} checks: {report.Errors} error(s), {report.Warnings} warning(s)";
+}

@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Text;
+
+namespace PostFleet.Doctor.Discovery;
+
+/// <summary>What goes into the written config besides the plan.</summary>
+public sealed record DiscoveryInputs(
+    Uri PostListener,
+    Uri PublicListener,
+    Uri PrivateListener,
+    string? NodeDataDir,
+    IReadOnlyList<string> DiskRoots,
+    NodePostConfig? NodePost,
+    string? PhaseShift = null,
+    string? CycleGap = null,
+    string? GracePeriod = null,
+    string? ServiceBinary = null,
+    string? PostcliBinary = null);
+
+/// <summary>Writes a discovery plan as a commented postfleet.yaml (paths relative to the file when below it).</summary>
+public static class DiscoveryYaml
+{
+    public const string DataDirPlaceholder = "CHANGE-ME-node-data-dir";
+
+    public static string Write(DiscoveryPlan plan, DiscoveryInputs inputs, string outFile, DateTimeOffset now)
+    {
+        var baseDir = Path.GetDirectoryName(Path.GetFullPath(outFile))!;
+        var y = new StringBuilder();
+        y.AppendLine(CultureInfo.InvariantCulture, $"# Written by `postfleet discover` at {now:u} from the node at {inputs.PostListener}");
+        y.AppendLine(CultureInfo.InvariantCulture, $"# and the data under {string.Join(", ", inputs.DiskRoots)}.");
+        y.AppendLine("# Check it, then run `postfleet validate -c THIS-FILE` and `postfleet doctor -c THIS-FILE`.");
+        y.AppendLine("node:");
+        y.AppendLine(CultureInfo.InvariantCulture, $"  post-listener: {inputs.PostListener.GetLeftPart(UriPartial.Authority)}");
+        y.AppendLine(CultureInfo.InvariantCulture, $"  public-listener: {inputs.PublicListener.GetLeftPart(UriPartial.Authority)}");
+        y.AppendLine(CultureInfo.InvariantCulture, $"  private-listener: {inputs.PrivateListener.GetLeftPart(UriPartial.Authority)}");
+        if (inputs.NodeDataDir is null)
+        {
+            y.AppendLine("  # The node's -d folder (its identities/ holds the keys): no API tells it, give it with --node-data-dir.");
+            y.AppendLine(CultureInfo.InvariantCulture, $"  data-dir: {DataDirPlaceholder}");
+        }
+        else
+        {
+            y.AppendLine(CultureInfo.InvariantCulture, $"  data-dir: {Quote(PathFor(inputs.NodeDataDir, baseDir))}");
+        }
+
+        if (inputs.PhaseShift is null || inputs.CycleGap is null || inputs.GracePeriod is null)
+        {
+            y.AppendLine("  # No node API serves the PoET timings; these are mainnet's. Set your network's (the node config's poet section).");
+        }
+
+        y.AppendLine(CultureInfo.InvariantCulture, $"  poet: {{ phase-shift: {inputs.PhaseShift ?? "240h"}, cycle-gap: {inputs.CycleGap ?? "12h"}, grace-period: {inputs.GracePeriod ?? "1h"} }}");
+
+        y.AppendLine("post:");
+        y.AppendLine(CultureInfo.InvariantCulture, $"  service-binary: {Quote(inputs.ServiceBinary ?? "post-service")}");
+        y.AppendLine(CultureInfo.InvariantCulture, $"  postcli-binary: {Quote(inputs.PostcliBinary ?? "postcli")}");
+        var labels = plan.LabelsPerUnit ?? inputs.NodePost?.LabelsPerUnit;
+        if (labels is not null)
+        {
+            y.AppendLine(CultureInfo.InvariantCulture, $"  labels-per-unit: {labels}");
+        }
+
+        if (inputs.NodePost is { } node)
+        {
+            y.AppendLine("  # From the node's SmesherService.PostConfig.");
+            y.AppendLine(CultureInfo.InvariantCulture, $"  min-num-units: {node.MinNumUnits}");
+            y.AppendLine(CultureInfo.InvariantCulture, $"  max-num-units: {node.MaxNumUnits}");
+            y.AppendLine(CultureInfo.InvariantCulture, $"  k1: {node.K1}");
+            y.AppendLine(CultureInfo.InvariantCulture, $"  k2: {node.K2}");
+        }
+        else if (plan.MinNumUnits is { } min && min < 4)
+        {
+            y.AppendLine("  # The node's PostConfig was not available (give --private); lowered to fit the data found.");
+            y.AppendLine(CultureInfo.InvariantCulture, $"  min-num-units: {min}");
+        }
+
+        y.AppendLine("  # Not served by the node: set scrypt-n and pow-difficulty to the node's (the defaults are mainnet's).");
+        y.AppendLine("  # scrypt-n: 8192");
+        y.AppendLine("  # pow-difficulty: 000dfb23b0979b4b000000000000000000000000000000000000000000000000");
+        if (plan.MaxFileSize is { } maxFileSize && maxFileSize != Core.Init.PostDataLayout.DefaultMaxFileSize)
+        {
+            y.AppendLine(CultureInfo.InvariantCulture, $"  max-file-size: {maxFileSize}");
+        }
+
+        y.AppendLine("disks:");
+        foreach (var disk in plan.Disks)
+        {
+            y.AppendLine(CultureInfo.InvariantCulture, $"  - name: {disk.Name}");
+            y.AppendLine("    services:");
+            foreach (var s in disk.Services)
+            {
+                y.AppendLine(CultureInfo.InvariantCulture, $"      - {{ name: {s.Name}, dir: {Quote(PathFor(s.Dir, baseDir))}, num-units: {s.NumUnits}, operator: '{s.Operator}' }}  # {s.Id.Short}…");
+            }
+        }
+
+        foreach (var identity in plan.UnmatchedIdentities)
+        {
+            y.AppendLine(CultureInfo.InvariantCulture, $"# Not matched: the node carries '{identity.Name}' ({identity.Id.Hex}) but no data folder under the disk roots holds it.");
+        }
+
+        foreach (var dir in plan.UnmatchedDirs)
+        {
+            y.AppendLine(CultureInfo.InvariantCulture, $"# Not matched: {dir.Dir} ({(dir.Metadata?.NodeIdHex is { } id ? $"node id {id}, not carried by the node" : dir.Error)}).");
+        }
+
+        return y.ToString();
+    }
+
+    private static string PathFor(string path, string baseDir)
+    {
+        var relative = Path.GetRelativePath(baseDir, path);
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative;
+    }
+
+    private static string Quote(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+}

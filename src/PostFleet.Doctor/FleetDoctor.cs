@@ -1,0 +1,73 @@
+using PostFleet.Core.Configuration;
+using PostFleet.Core.Init;
+using PostFleet.Doctor.Checks;
+using PostFleet.Doctor.Probes;
+using PostFleet.Init.Inspection;
+using PostFleet.Spacemesh.Node;
+using PostFleet.Spacemesh.Operator;
+
+namespace PostFleet.Doctor;
+
+/// <summary>Runs every probe for a fleet and turns what it saw into findings, in a fixed order.</summary>
+public static class FleetDoctor
+{
+    public static async Task<DoctorReport> RunAsync(FleetSpec spec, TimeProvider? time = null, IFreeSpaceProbe? freeSpace = null, CancellationToken cancellationToken = default)
+    {
+        time ??= TimeProvider.System;
+        freeSpace ??= new MountFreeSpaceProbe();
+        var findings = new List<Finding>();
+
+        using var node = new NodeProbe(spec.Node);
+        var listeners = await Task.WhenAll(
+            node.ListenerAsync(NodeListener.Post, cancellationToken),
+            node.ListenerAsync(NodeListener.Public, cancellationToken),
+            node.ListenerAsync(NodeListener.Private, cancellationToken)).ConfigureAwait(false);
+        findings.AddRange(listeners.Select(ListenerCheck.Evaluate));
+
+        var smeshing = node.SmeshingAsync(cancellationToken);
+        var states = node.PostStatesAsync(cancellationToken);
+        var clock = node.ClockAsync(time, cancellationToken);
+        findings.AddRange(SmeshingCheck.Evaluate(await smeshing.ConfigureAwait(false)));
+
+        var (carried, _) = await states.ConfigureAwait(false);
+        var services = spec.Services.ToList();
+        var keys = NodeIdentitiesInspector.Observe(NodeIdentitiesInspector.IdentitiesDirectory(spec.Node.DataDir));
+        findings.AddRange(IdentitiesCheck.Evaluate(keys, carried, [.. services.Select(s => s.Name)]));
+
+        findings.Add(BinaryCheck.Evaluate(await LocalProbes.BinaryAsync("post-service", "post.service-binary", spec.Post.ServiceBinary, askVersion: true, cancellationToken).ConfigureAwait(false)));
+        findings.Add(BinaryCheck.Evaluate(await LocalProbes.BinaryAsync("postcli", "post.postcli-binary", spec.Post.PostcliBinary, askVersion: false, cancellationToken).ConfigureAwait(false)));
+
+        using (var status = new OperatorStatusClient())
+        {
+            var ports = await Task.WhenAll(services.Select(s => LocalProbes.OperatorPortAsync(s.Name, s.OperatorAddress, status, cancellationToken))).ConfigureAwait(false);
+            findings.AddRange(ports.Select(OperatorPortCheck.Evaluate));
+        }
+
+        var volumes = new Dictionary<string, (ulong Free, ulong Needed, List<string> Users)>(StringComparer.Ordinal);
+        void Count(string path, string user, ulong needed)
+        {
+            if (freeSpace.Probe(path) is not { } volume)
+            {
+                return;
+            }
+
+            var entry = volumes.TryGetValue(volume.VolumeId, out var seen) ? seen : (volume.AvailableBytes, 0UL, new List<string>());
+            entry.Item3.Add(user);
+            volumes[volume.VolumeId] = (entry.Item1, entry.Item2 + needed, entry.Item3);
+        }
+
+        foreach (var service in services)
+        {
+            var (data, error) = LocalProbes.Data(service.DataDir);
+            var carriedId = carried?.FirstOrDefault(c => c.Name == service.Name)?.Id.Hex;
+            findings.AddRange(DataDirCheck.Evaluate(service, spec.Post, data, error, carriedId));
+            Count(service.DataDir, service.Name, DataDirCheck.Missing(service, spec.Post, data));
+        }
+
+        Count(spec.StateDirectory, "state-dir", 0);
+        findings.AddRange(volumes.Select(v => FreeSpaceCheck.Evaluate(new VolumeObservation(v.Key, v.Value.Free, v.Value.Needed, v.Value.Users))));
+
+        findings.Add(ClockCheck.Evaluate(await clock.ConfigureAwait(false)));
+        return new DoctorReport(findings);
+    }
+}
