@@ -135,6 +135,13 @@ internal static class StartConstraints
             return new(DecisionCode.WaitingForDisk, $"waiting: {string.Join(", ", queued)} in k2pow will read disk {s.Disk} next (per-disk {perDisk} readers, pipelined)");
         }
 
+        // More readers than the cap: an earlier k2pow ended sooner than estimated. Pipelining onto that would
+        // only add to the pile-up, so wait for the disk like exclusive mode until it is back under the cap.
+        if (readers.Count > perDisk)
+        {
+            return new(DecisionCode.WaitingForDisk, $"waiting: disk {s.Disk} read by {string.Join(", ", readers)}, more than per-disk {perDisk} (an estimate was off); not pipelining until it drains");
+        }
+
         var k2pow = c.Estimates.K2PowOf(s.Name);
         var freeAt = FirstFreeAt(readers, c);
         if (k2pow is not { } k || freeAt is not { } free)
