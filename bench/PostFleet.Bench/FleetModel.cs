@@ -65,6 +65,8 @@ public sealed class FleetModel
         OverlapSeconds = new double[topology.Disks.Length];
         PeakK2Pow = new int[_k2powByPool.Length];
         PeakRunning = new int[topology.Hosts.Length];
+        DiskBytesRead = new double[topology.Disks.Length];
+        PoolHashes = new double[_k2powByPool.Length];
     }
 
     public Topology Topology { get; }
@@ -81,6 +83,12 @@ public sealed class FleetModel
     public int[] PeakK2Pow { get; }
 
     public int[] PeakRunning { get; }
+
+    /// <summary>Bytes each disk delivered to its readers, integrated over time (conservation checks).</summary>
+    public double[] DiskBytesRead { get; }
+
+    /// <summary>Hashes each k2pow pool computed, integrated over time.</summary>
+    public double[] PoolHashes { get; }
 
     /// <summary>Runs stopped before delivering (their work is lost and the identity starts over).</summary>
     public int LostRuns { get; private set; }
@@ -182,9 +190,11 @@ public sealed class FleetModel
         {
             if (job.Phase == JobPhase.K2Pow)
             {
+                PoolHashes[PoolOf(job.Identity.Host)] += Math.Min(job.HashesLeft, job.Rate * dt);
                 job.HashesLeft -= job.Rate * dt;
                 if (job.HashesLeft <= Eps * Math.Max(1, job.Hashes) || (job.Rate > 0 && job.HashesLeft / job.Rate < 1e-7))
                 {
+                    PoolHashes[PoolOf(job.Identity.Host)] += Math.Max(0, job.HashesLeft);
                     job.HashesLeft = 0;
                     BeginRead(job);
                     changed.Add(job.Identity.Host);
@@ -192,9 +202,11 @@ public sealed class FleetModel
             }
             else if (job.Phase == JobPhase.Reading)
             {
+                DiskBytesRead[job.Identity.Disk] += Math.Min(job.BytesLeft, job.Rate * dt);
                 job.BytesLeft -= job.Rate * dt;
                 if (job.BytesLeft <= Eps * Math.Max(1, job.Bytes) || (job.Rate > 0 && job.BytesLeft / job.Rate < 1e-7))
                 {
+                    DiskBytesRead[job.Identity.Disk] += Math.Max(0, job.BytesLeft);
                     job.BytesLeft = 0;
                     job.Phase = JobPhase.Done;
                     job.DoneAt = Now;

@@ -6,7 +6,7 @@ using YamlDotNet.Serialization.NamingConventions;
 namespace PostFleet.Bench;
 
 /// <summary>One identity: its PoST data (units) on one disk.</summary>
-public sealed record IdentitySpec(string Name, int Index, int Host, int Disk, uint Units);
+public sealed record IdentitySpec(string Name, int Index, int Host, int Disk, uint Units, double? K2PowHashes = null);
 
 /// <summary>A physical disk: sequential read bandwidth (bytes/s) and the seek penalty p when n read at once.</summary>
 public sealed record DiskModel(string Name, int Index, int Host, double Bandwidth, double Penalty);
@@ -36,7 +36,7 @@ public sealed record Topology(
     public ImmutableDictionary<string, ImmutableArray<string>> Chains { get; init; } = ImmutableDictionary<string, ImmutableArray<string>>.Empty;
 
     /// <summary>RandomX hashes of one pass of k2pow: units × 4687.5 (mainnet difficulty) × nonces/16 groups.</summary>
-    public double K2PowHashes(IdentitySpec id) => id.Units * HashesPerUnitGroup * (Nonces / 16.0);
+    public double K2PowHashes(IdentitySpec id) => id.K2PowHashes ?? id.Units * HashesPerUnitGroup * (Nonces / 16.0);
 
     public double DataBytes(IdentitySpec id) => id.Units * BytesPerUnit;
 
@@ -87,7 +87,7 @@ public sealed record Topology(
                     for (var c = 0; c < count; c++)
                     {
                         var name = count == 1 ? i.Name ?? $"{disk.Name}_post{c + 1}" : $"{i.Name ?? disk.Name + "_post"}{c + 1}";
-                        ids.Add(new IdentitySpec(name, ids.Count, host.Index, disk.Index, i.Units ?? 4));
+                        ids.Add(new IdentitySpec(name, ids.Count, host.Index, disk.Index, i.Units ?? 4, i.K2powHashes));
                         if (count == 1 && i.After is { } after)
                         {
                             chains[name] = [.. after];
@@ -148,5 +148,8 @@ public sealed record Topology(
         public uint? Units { get; set; }
         public int? Count { get; set; }
         public List<string>? After { get; set; }
+
+        [YamlMember(Alias = "k2pow-hashes")]
+        public double? K2powHashes { get; set; }
     }
 }

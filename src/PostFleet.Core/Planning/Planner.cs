@@ -90,16 +90,22 @@ public static class Planner
 
     /// <summary>
     /// Pipelined mode: "prove now" first; then the disk with the most estimated work left (its last read ends
-    /// last, so it gets the k2pow slots first: longest first); on a disk, the shortest estimated k2pow first (the
-    /// disk starts reading sooner), then the config order. Without estimates this is the exclusive order.
+    /// last, so it gets the k2pow slots first: longest first). On a disk being read, the longest k2pow that still
+    /// fits in the time the read has left (it hides behind the read; shorter ones are kept for shorter reads),
+    /// else the shortest; on an idle disk the shortest k2pow (it starts reading sooner). Then the config order.
+    /// When the k2pow left (over the max-pow slots) outweighs the busiest disk, the CPU is the bottleneck and the
+    /// order is Johnson's rule instead (k2pow shorter than its read first, by k2pow ascending; then the rest by read
+    /// descending), so the last k2pow is followed by a short read. Without estimates this is the exclusive order.
     /// </summary>
     internal static IEnumerable<ServiceSpec> PipelinedStartOrder(FleetSpec desired, FleetSnapshot observed, StartContext context)
     {
         var estimates = context.Estimates;
         var work = new Dictionary<string, double>(StringComparer.Ordinal);
+        var shadow = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var disk in desired.Disks)
         {
             double seconds = 0;
+            double readLeft = 0;
             foreach (var service in disk.Services)
             {
                 if (context.Memory[service.Name].Delivered || observed.NodeStateOf(service.Name) != Model.NodePostState.Proving)
@@ -110,17 +116,52 @@ public static class Planner
                 var full = estimates.ReadSeconds(service, desired.Post) ?? 0;
                 var done = observed.StatusOf(service.Name) is Model.ServiceStatus.Proving p ? (double)p.Position / Math.Max(1UL, Model.ServicePhases.DataBytes(service, desired.Post)) : 0;
                 seconds += full * (1 - Math.Min(1, done));
+                if (done > 0)
+                {
+                    readLeft = Math.Max(readLeft, full * (1 - Math.Min(1, done)));
+                }
             }
 
             work[disk.Name] = seconds;
+            shadow[disk.Name] = readLeft;
+        }
+
+        double cpuLeft = 0;
+        foreach (var service in desired.Services)
+        {
+            if (!context.Memory[service.Name].Delivered && observed.LiveRun(service.Name) is null && estimates.K2PowOf(service.Name) is { } k)
+            {
+                cpuLeft += k.TotalSeconds;
+            }
+        }
+
+        cpuLeft /= Math.Max(1, desired.Schedule.MaxPow);
+        var cpuBound = work.Count > 0 && cpuLeft > work.Values.Max();
+        double JohnsonKey(ServiceSpec s)
+        {
+            var k = estimates.K2PowOf(s.Name)?.TotalSeconds ?? double.MaxValue / 4;
+            var r = estimates.ReadSeconds(s, desired.Post) ?? 0;
+            return k < r ? k - 1e12 : -r;
+        }
+
+        double FitKey(ServiceSpec s)
+        {
+            if (estimates.K2PowOf(s.Name) is not { } k)
+            {
+                return double.MaxValue;
+            }
+
+            var seconds = k.TotalSeconds;
+            return seconds <= shadow[s.Disk] ? -seconds - 1e12 : seconds;
         }
 
         return desired.Disks
             .SelectMany((disk, diskIndex) => disk.Services.Select(service => (service, diskIndex)))
             .OrderBy(x => observed.Intents.ProveNow.Contains(x.service.Name) ? 0 : 1)
+            .ThenBy(x => cpuBound ? JohnsonKey(x.service) : 0)
             .ThenByDescending(x => work[x.service.Disk])
             .ThenBy(x => x.diskIndex)
-            .ThenBy(x => estimates.K2PowOf(x.service.Name) ?? TimeSpan.MaxValue)
+            .ThenBy(x => FitKey(x.service))
             .ThenBy(x => x.service.OrderOnDisk)
             .Select(x => x.service);
     }
