@@ -35,5 +35,6 @@ public static class Program
         yield return Demo.DemoCommand.Create();
         yield return CertsCommand.Create();
         yield return BenchCommand.Create();
+        yield return PlanCommand.Create();
     }
 }
