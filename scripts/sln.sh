@@ -5,7 +5,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 {
   echo '<Solution>'
   for group in src tests bench; do
-    projects=$(find "$group" -name '*.csproj' 2>/dev/null | sort)
+    projects=$(find "$group" -name "*.csproj" 2>/dev/null | sort || true)
     [ -n "$projects" ] || continue
     echo "  <Folder Name=\"/$group/\">"
     for p in $projects; do echo "    <Project Path=\"$p\" />"; done

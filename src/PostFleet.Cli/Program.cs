@@ -43,5 +43,7 @@ public static class Program
         yield return DoctorCommand.Create();
         yield return DiscoverCommand.Create();
         yield return CompletionCommand.Create();
+        yield return BenchCommand.Create();
+        yield return PlanCommand.Create();
     }
 }

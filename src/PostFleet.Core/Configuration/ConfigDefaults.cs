@@ -61,6 +61,11 @@ public static class ConfigDefaults
     /// <summary>How often the loop looks again when nothing is changing.</summary>
     public static readonly TimeSpan Resync = TimeSpan.FromSeconds(5);
 
+    public const ScheduleMode Mode = ScheduleMode.Exclusive;
+
+    /// <summary>Pipelined mode: k2pow is timed to end this long after the disk is predicted to free up.</summary>
+    public static readonly TimeSpan PipelineMargin = TimeSpan.FromSeconds(2);
+
     public const ShutdownPolicy OnShutdown = ShutdownPolicy.LeaveRunning;
 
     public const string StateDirectory = ".postfleet";

@@ -17,7 +17,7 @@ internal static class ConfigKeys
     public static readonly string[] Schedule =
     [
         "per-disk", "max-pow", "max-running", "stop-grace", "no-progress-timeout", "idle-stop-grace",
-        "restart-backoff", "on-shutdown", "startup-grace", "resync",
+        "restart-backoff", "on-shutdown", "startup-grace", "resync", "mode", "pipeline-margin",
     ];
 
     public static readonly string[] RestartBackoff = ["initial", "max"];
@@ -25,6 +25,7 @@ internal static class ConfigKeys
     public static readonly string[] Service = ["name", "dir", "num-units", "operator", "after"];
 
     public static readonly string[] RuntimeKinds = ["process", "docker", "kubernetes"];
+    public static readonly string[] ScheduleModes = ["exclusive", "pipelined"];
     public static readonly string[] ShutdownPolicies = ["leave-running", "stop-all"];
     public static readonly string[] RandomXModes = ["fast", "light"];
 }

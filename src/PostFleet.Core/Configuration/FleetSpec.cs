@@ -85,6 +85,16 @@ public sealed record ScheduleLimits(
     /// <summary>How long the loop waits before looking again when nothing is about to change.</summary>
     public TimeSpan Resync { get; init; } = ConfigDefaults.Resync;
 
+    /// <summary>
+    /// What per-disk counts: <see cref="ScheduleMode.Exclusive"/> (default) every started, undelivered service;
+    /// <see cref="ScheduleMode.Pipelined"/> only services reading the disk, so the next one's k2pow can run while the
+    /// disk is still read, timed from learned estimates to end as the disk frees up.
+    /// </summary>
+    public ScheduleMode Mode { get; init; } = ConfigDefaults.Mode;
+
+    /// <summary>Pipelined mode: a successor's k2pow is timed to end this long after the disk is predicted free.</summary>
+    public TimeSpan PipelineMargin { get; init; } = ConfigDefaults.PipelineMargin;
+
     /// <summary>Capped exponential backoff before the <paramref name="attempt"/>-th restart (1-based).</summary>
     public TimeSpan RestartBackoff(int attempt)
     {
@@ -96,6 +106,16 @@ public sealed record ScheduleLimits(
 
         return backoff < RestartBackoffMax ? backoff : RestartBackoffMax;
     }
+}
+
+/// <summary>How the per-disk cap is counted (schedule.mode).</summary>
+public enum ScheduleMode
+{
+    /// <summary>A service holds its disk slot from start to delivery, k2pow included (the safe default).</summary>
+    Exclusive,
+
+    /// <summary>A service holds its disk slot only while it reads; k2pow of the next one overlaps the read.</summary>
+    Pipelined,
 }
 
 /// <summary>What `postfleet run` does with running services when it stops.</summary>

@@ -98,6 +98,13 @@ internal static partial class SectionReaders
         {
             StartupGrace = schedule.Duration("startup-grace") ?? ConfigDefaults.StartupGrace,
             Resync = schedule.Duration("resync", allowZero: false) ?? ConfigDefaults.Resync,
+            Mode = schedule.OneOf("mode", ConfigKeys.ScheduleModes) switch
+            {
+                "pipelined" => ScheduleMode.Pipelined,
+                "exclusive" => ScheduleMode.Exclusive,
+                _ => ConfigDefaults.Mode,
+            },
+            PipelineMargin = schedule.Duration("pipeline-margin") ?? ConfigDefaults.PipelineMargin,
         };
     }
 

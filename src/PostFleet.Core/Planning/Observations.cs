@@ -10,7 +10,7 @@ namespace PostFleet.Core.Planning;
 internal static class Observations
 {
     public static (ServiceMemory Memory, RuntimeInstance? Exited) Fold(
-        ServiceSpec service, FleetSnapshot snapshot, ServiceMemory memory, ScheduleLimits limits, DateTimeOffset now)
+        ServiceSpec service, FleetSnapshot snapshot, ServiceMemory memory, ScheduleLimits limits, PostSettings post, DateTimeOffset now)
     {
         var m = FoldNodeState(service.Name, snapshot, memory, now);
         m = FoldEvents(snapshot, m);
@@ -32,8 +32,22 @@ internal static class Observations
             m = FoldLiveRun(run, snapshot.StatusOf(service.Name), m, now);
         }
 
+        m = LearnReadRate(service, post, memory, m, now);
+
         // A run that delivered proved the service healthy: the next crash starts from the initial backoff.
         return (m.Delivered ? m with { Restarts = 0, BackoffUntil = null } : m, exited);
+    }
+
+    /// <summary>Delivery ends the read that began at <see cref="ServiceMemory.ReadStartedAt"/>: one full pass of the data.</summary>
+    private static ServiceMemory LearnReadRate(ServiceSpec service, PostSettings post, ServiceMemory before, ServiceMemory m, DateTimeOffset now)
+    {
+        if (before.Delivered || !m.Delivered || m.ReadStartedAt is not { } began || now <= began)
+        {
+            return m;
+        }
+
+        var rate = ServicePhases.DataBytes(service, post) / (now - began).TotalSeconds;
+        return m with { LastReadRate = rate, ReadStartedAt = null };
     }
 
     private static ServiceMemory FoldNodeState(string name, FleetSnapshot snapshot, ServiceMemory m, DateTimeOffset now)
@@ -90,7 +104,15 @@ internal static class Observations
         {
             // A run we have not seen before (just started, or adopted after a daemon restart): its progress clock
             // starts now, not at its start time, so an adopted run is never judged on time we did not watch.
-            m = m with { RunId = run.InstanceId, Progress = null, ProgressChangedAt = now, StopRequestedAt = null, StopRequestedFor = null };
+            m = m with { RunId = run.InstanceId, Progress = null, ProgressChangedAt = now, StopRequestedAt = null, StopRequestedFor = null, ReadStartedAt = null };
+        }
+
+        // The first pass seen reading ends this run's k2pow: measured only for a run started in this round (an
+        // adopted run's start is not ours to time) and only on its first pass (a failed pass means another k2pow).
+        if (status is ServiceStatus.Proving { InK2Pow: false, NonceStart: 0 } && m.ReadStartedAt is null && !m.Delivered
+            && m.ProvingSince is { } since && run.StartedAt >= since)
+        {
+            m = m with { ReadStartedAt = now, LastK2Pow = now - run.StartedAt };
         }
 
         if (m.LastNodeState == NodePostState.Proving)

@@ -6,16 +6,22 @@ namespace PostFleet.Core.Planning;
 internal sealed class Occupancy
 {
     private readonly Dictionary<string, List<string>> _diskReaders = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _diskQueued = new(StringComparer.Ordinal);
+    private bool _pipelined;
 
     public List<string> InK2Pow { get; } = [];
 
     public List<string> Running { get; } = [];
 
+    /// <summary>Exclusive mode: every started, undelivered service on the disk. Pipelined mode: those reading it.</summary>
     public IReadOnlyList<string> ReadersOf(string disk) => _diskReaders.GetValueOrDefault(disk) ?? [];
+
+    /// <summary>Pipelined mode only: services of the disk still in k2pow, which will read it next.</summary>
+    public IReadOnlyList<string> QueuedOn(string disk) => _diskQueued.GetValueOrDefault(disk) ?? [];
 
     public static Occupancy Measure(FleetSpec spec, FleetSnapshot snapshot, IReadOnlyDictionary<string, ServiceMemory> memory, DateTimeOffset now)
     {
-        var occupancy = new Occupancy();
+        var occupancy = new Occupancy { _pipelined = spec.Schedule.Mode == ScheduleMode.Pipelined };
 
         // Every live process counts against max-running, even one that is not (or no longer) in the config.
         occupancy.Running.AddRange(snapshot.Runs.Values.Where(r => r.Running).Select(r => r.ServiceName).Order(StringComparer.Ordinal));
@@ -23,12 +29,13 @@ internal sealed class Occupancy
         {
             var run = snapshot.LiveRun(service.Name);
             var m = memory[service.Name];
+            var inK2Pow = ServiceLoad.InK2Pow(run, snapshot.StatusOf(service.Name), m, spec.Schedule, now);
             if (ServiceLoad.OccupiesDisk(run, m))
             {
-                occupancy.AddReader(service);
+                occupancy.AddOnDisk(service, inK2Pow);
             }
 
-            if (ServiceLoad.InK2Pow(run, snapshot.StatusOf(service.Name), m, spec.Schedule, now))
+            if (inK2Pow)
             {
                 occupancy.InK2Pow.Add(service.Name);
             }
@@ -40,18 +47,19 @@ internal sealed class Occupancy
     /// <summary>A just-started service reads its disk, runs k2pow first and is a running process.</summary>
     public void AddStart(ServiceSpec service)
     {
-        AddReader(service);
+        AddOnDisk(service, inK2Pow: true);
         InK2Pow.Add(service.Name);
         Running.Add(service.Name);
     }
 
-    private void AddReader(ServiceSpec service)
+    private void AddOnDisk(ServiceSpec service, bool inK2Pow)
     {
-        if (!_diskReaders.TryGetValue(service.Disk, out var readers))
+        var map = _pipelined && inK2Pow ? _diskQueued : _diskReaders;
+        if (!map.TryGetValue(service.Disk, out var names))
         {
-            _diskReaders[service.Disk] = readers = [];
+            map[service.Disk] = names = [];
         }
 
-        readers.Add(service.Name);
+        names.Add(service.Name);
     }
 }

@@ -14,11 +14,16 @@ public static class Planner
         var actions = new List<PlannedAction>();
         var decisions = new Dictionary<string, Decision>(StringComparer.Ordinal);
         var next = new Dictionary<string, ServiceMemory>(StringComparer.Ordinal);
+        var byName = new Dictionary<string, ServiceSpec>(StringComparer.Ordinal);
+        foreach (var service in desired.Services)
+        {
+            byName.TryAdd(service.Name, service);
+        }
 
         // 1. Fold what was observed into memory; exited runs are forgotten once their exit is accounted for.
         foreach (var service in desired.Services)
         {
-            var (m, exited) = Observations.Fold(service, observed, memory.For(service.Name), desired.Schedule, now);
+            var (m, exited) = Observations.Fold(service, observed, memory.For(service.Name), desired.Schedule, desired.Post, now);
             next[service.Name] = m;
             if (exited is not null)
             {
@@ -26,7 +31,7 @@ public static class Planner
             }
         }
 
-        ForgetRunsNotInConfig(desired, observed, actions, decisions);
+        ForgetRunsNotInConfig(byName, observed, actions, decisions);
 
         // 2. Stops first, from what runs now: a stop frees nothing in this pass (the run counts until it exits).
         foreach (var service in desired.Services)
@@ -44,8 +49,13 @@ public static class Planner
         }
 
         // 3. Starts, in preference order, each taking its slots before the next one is considered.
-        var context = new StartContext(desired, observed, next, Occupancy.Measure(desired, observed, next, now), now);
-        foreach (var service in StartOrder(desired, observed).Where(s => observed.LiveRun(s.Name) is null))
+        var context = new StartContext(desired, observed, next, Occupancy.Measure(desired, observed, next, now), now)
+        {
+            Prior = memory.Prior,
+            ByName = byName,
+        };
+        var order = desired.Schedule.Mode == ScheduleMode.Pipelined ? PipelinedStartOrder(desired, observed, context) : StartOrder(desired, observed);
+        foreach (var service in order.Where(s => observed.LiveRun(s.Name) is null))
         {
             if (StartConstraints.FirstBlocker(service, context) is { } blocker)
             {
@@ -58,12 +68,12 @@ public static class Planner
             decisions[service.Name] = new Decision(service.Name, DecisionCode.Start, StartReason(next[service.Name]));
         }
 
-        var ordered = desired.Services.Select(s => decisions[s.Name]).Concat(decisions.Values.Where(d => desired.FindService(d.ServiceName) is null));
+        var ordered = desired.Services.Select(s => decisions[s.Name]).Concat(decisions.Values.Where(d => !byName.ContainsKey(d.ServiceName)));
         return new Plan(
             [.. actions],
             [.. ordered],
-            new PlannerMemory(next.ToImmutableDictionary(StringComparer.Ordinal)),
-            Requeue.After(desired, observed, next, actions, now));
+            new PlannerMemory(next.ToImmutableDictionary(StringComparer.Ordinal)) { Prior = memory.Prior },
+            Requeue.After(desired, observed, next, actions, context.Wakes, now));
     }
 
     /// <summary>
@@ -78,9 +88,87 @@ public static class Planner
             .ThenBy(x => x.diskIndex)
             .Select(x => x.service);
 
-    private static void ForgetRunsNotInConfig(FleetSpec desired, FleetSnapshot observed, List<PlannedAction> actions, Dictionary<string, Decision> decisions)
+    /// <summary>
+    /// Pipelined mode: "prove now" first; then the disk with the most estimated work left (its last read ends
+    /// last, so it gets the k2pow slots first: longest first). On a disk being read, the longest k2pow that still
+    /// fits in the time the read has left (it hides behind the read; shorter ones are kept for shorter reads),
+    /// else the shortest; on an idle disk the shortest k2pow (it starts reading sooner). Then the config order.
+    /// When the k2pow left (over the max-pow slots) outweighs the busiest disk, the CPU is the bottleneck and the
+    /// order is Johnson's rule instead (k2pow shorter than its read first, by k2pow ascending; then the rest by read
+    /// descending), so the last k2pow is followed by a short read. Without estimates this is the exclusive order.
+    /// </summary>
+    internal static IEnumerable<ServiceSpec> PipelinedStartOrder(FleetSpec desired, FleetSnapshot observed, StartContext context)
     {
-        foreach (var run in observed.Runs.Values.Where(r => desired.FindService(r.ServiceName) is null).OrderBy(r => r.ServiceName, StringComparer.Ordinal))
+        var estimates = context.Estimates;
+        var work = new Dictionary<string, double>(StringComparer.Ordinal);
+        var shadow = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var disk in desired.Disks)
+        {
+            double seconds = 0;
+            double readLeft = 0;
+            foreach (var service in disk.Services)
+            {
+                if (context.Memory[service.Name].Delivered || observed.NodeStateOf(service.Name) != Model.NodePostState.Proving)
+                {
+                    continue;
+                }
+
+                var full = estimates.ReadSeconds(service, desired.Post) ?? 0;
+                var done = observed.StatusOf(service.Name) is Model.ServiceStatus.Proving p ? (double)p.Position / Math.Max(1UL, Model.ServicePhases.DataBytes(service, desired.Post)) : 0;
+                seconds += full * (1 - Math.Min(1, done));
+                if (done > 0)
+                {
+                    readLeft = Math.Max(readLeft, full * (1 - Math.Min(1, done)));
+                }
+            }
+
+            work[disk.Name] = seconds;
+            shadow[disk.Name] = readLeft;
+        }
+
+        double cpuLeft = 0;
+        foreach (var service in desired.Services)
+        {
+            if (!context.Memory[service.Name].Delivered && observed.LiveRun(service.Name) is null && estimates.K2PowOf(service.Name) is { } k)
+            {
+                cpuLeft += k.TotalSeconds;
+            }
+        }
+
+        cpuLeft /= Math.Max(1, desired.Schedule.MaxPow);
+        var cpuBound = work.Count > 0 && cpuLeft > work.Values.Max();
+        double JohnsonKey(ServiceSpec s)
+        {
+            var k = estimates.K2PowOf(s.Name)?.TotalSeconds ?? double.MaxValue / 4;
+            var r = estimates.ReadSeconds(s, desired.Post) ?? 0;
+            return k < r ? k - 1e12 : -r;
+        }
+
+        double FitKey(ServiceSpec s)
+        {
+            if (estimates.K2PowOf(s.Name) is not { } k)
+            {
+                return double.MaxValue;
+            }
+
+            var seconds = k.TotalSeconds;
+            return seconds <= shadow[s.Disk] ? -seconds - 1e12 : seconds;
+        }
+
+        return desired.Disks
+            .SelectMany((disk, diskIndex) => disk.Services.Select(service => (service, diskIndex)))
+            .OrderBy(x => observed.Intents.ProveNow.Contains(x.service.Name) ? 0 : 1)
+            .ThenBy(x => cpuBound ? JohnsonKey(x.service) : 0)
+            .ThenByDescending(x => work[x.service.Disk])
+            .ThenBy(x => x.diskIndex)
+            .ThenBy(x => FitKey(x.service))
+            .ThenBy(x => x.service.OrderOnDisk)
+            .Select(x => x.service);
+    }
+
+    private static void ForgetRunsNotInConfig(Dictionary<string, ServiceSpec> byName, FleetSnapshot observed, List<PlannedAction> actions, Dictionary<string, Decision> decisions)
+    {
+        foreach (var run in observed.Runs.Values.Where(r => !byName.ContainsKey(r.ServiceName)).OrderBy(r => r.ServiceName, StringComparer.Ordinal))
         {
             if (!run.Running)
             {

@@ -6,6 +6,12 @@ namespace PostFleet.Core.Planning;
 /// <summary>What the planner remembers between passes; it returns the next value in <see cref="Plan.Next"/>.</summary>
 public sealed record PlannerMemory(ImmutableDictionary<string, ServiceMemory> Services)
 {
+    /// <summary>
+    /// Prior durations (from history, or the defaults of `postfleet plan`) used where this memory has not measured
+    /// a service yet; what the planner measures itself (<see cref="ServiceMemory.LastK2Pow"/>, <see cref="ServiceMemory.LastReadRate"/>) wins.
+    /// </summary>
+    public ProvingEstimates? Prior { get; init; }
+
     public static readonly PlannerMemory Empty = new(ImmutableDictionary<string, ServiceMemory>.Empty);
 
     public ServiceMemory For(string service) => Services.GetValueOrDefault(service) ?? ServiceMemory.Initial;
@@ -54,11 +60,20 @@ public sealed record ServiceMemory
     /// <summary>When a stop was asked for the current run; a run that exits after this is not a crash.</summary>
     public DateTimeOffset? StopRequestedAt { get; init; }
 
+    /// <summary>When the current run was first seen reading its data (position &gt; 0); ends its k2pow.</summary>
+    public DateTimeOffset? ReadStartedAt { get; init; }
+
+    /// <summary>How long the last measured k2pow took, start to first read (kept across rounds).</summary>
+    public TimeSpan? LastK2Pow { get; init; }
+
+    /// <summary>Bytes per second of the last measured read, first read to delivery (kept across rounds).</summary>
+    public double? LastReadRate { get; init; }
+
     public StopReason? StopRequestedFor { get; init; }
 
     /// <summary>Start of a new round: what was true of the previous one no longer is.</summary>
     internal ServiceMemory NewRound(DateTimeOffset now) =>
-        this with { ProvingSince = now, IdleSince = null, Delivered = false, RanThisRound = false };
+        this with { ProvingSince = now, IdleSince = null, Delivered = false, RanThisRound = false, ReadStartedAt = null };
 }
 
 /// <summary>Progress as /status shows it. Any change of nonces or position is progress.</summary>

@@ -13,10 +13,19 @@ internal static class Requeue
     private static readonly TimeSpan Floor = TimeSpan.FromMilliseconds(50);
 
     public static TimeSpan After(
-        FleetSpec spec, FleetSnapshot snapshot, IReadOnlyDictionary<string, ServiceMemory> memory, IReadOnlyList<PlannedAction> actions, DateTimeOffset now)
+        FleetSpec spec, FleetSnapshot snapshot, IReadOnlyDictionary<string, ServiceMemory> memory, IReadOnlyList<PlannedAction> actions,
+        IReadOnlyList<DateTimeOffset> wakes, DateTimeOffset now)
     {
         var limits = spec.Schedule;
         var after = limits.Resync;
+        foreach (var wake in wakes)
+        {
+            if (wake > now)
+            {
+                after = Min(after, wake - now);
+            }
+        }
+
         if (actions.Count > 0)
         {
             after = Min(after, Soon);

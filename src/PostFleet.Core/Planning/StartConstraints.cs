@@ -13,7 +13,21 @@ internal sealed record StartContext(
     FleetSnapshot Snapshot,
     IReadOnlyDictionary<string, ServiceMemory> Memory,
     Occupancy Occupancy,
-    DateTimeOffset Now);
+    DateTimeOffset Now)
+{
+    private ProvingEstimates? _estimates;
+
+    /// <summary>Estimates for this pass, built on first use (pipelined mode only needs them).</summary>
+    public ProvingEstimates Estimates => _estimates ??= ProvingEstimates.Combine(Spec, Memory, Prior);
+
+    public ProvingEstimates? Prior { get; init; }
+
+    /// <summary>The config's services by name (FleetSpec.FindService is a linear scan).</summary>
+    public required IReadOnlyDictionary<string, ServiceSpec> ByName { get; init; }
+
+    /// <summary>Times at which a pipelined start becomes due; the loop looks again then.</summary>
+    public List<DateTimeOffset> Wakes { get; } = [];
+}
 
 /// <summary>
 /// The rules a start must pass, as small predicates in the order a user would ask "why not?": the first one
@@ -97,7 +111,78 @@ internal static class StartConstraints
         && !c.Memory.GetValueOrDefault(dependency, ServiceMemory.Initial).Delivered
         && !c.Snapshot.Intents.WillNotProve(dependency);
 
-    private static Blocker? DiskHasRoom(ServiceSpec s, StartContext c)
+    private static Blocker? DiskHasRoom(ServiceSpec s, StartContext c) =>
+        c.Spec.Schedule.Mode == ScheduleMode.Pipelined ? PipelinedDiskHasRoom(s, c) : ExclusiveDiskHasRoom(s, c);
+
+    /// <summary>
+    /// Pipelined: per-disk counts readers. With a free slot the service starts now (its read begins after its
+    /// k2pow). With every slot read and nobody of the disk in k2pow, the one next in line starts when its
+    /// estimated k2pow would end <c>pipeline-margin</c> after the first reader is estimated to finish. Without an
+    /// estimate (no history yet) it waits like exclusive mode.
+    /// </summary>
+    private static Blocker? PipelinedDiskHasRoom(ServiceSpec s, StartContext c)
+    {
+        var readers = c.Occupancy.ReadersOf(s.Disk);
+        var queued = c.Occupancy.QueuedOn(s.Disk);
+        var perDisk = c.Spec.Schedule.PerDisk;
+        if (readers.Count + queued.Count < perDisk)
+        {
+            return null;
+        }
+
+        if (queued.Count > 0)
+        {
+            return new(DecisionCode.WaitingForDisk, $"waiting: {string.Join(", ", queued)} in k2pow will read disk {s.Disk} next (per-disk {perDisk} readers, pipelined)");
+        }
+
+        // More readers than the cap: an earlier k2pow ended sooner than estimated. Pipelining onto that would
+        // only add to the pile-up, so wait for the disk like exclusive mode until it is back under the cap.
+        if (readers.Count > perDisk)
+        {
+            return new(DecisionCode.WaitingForDisk, $"waiting: disk {s.Disk} read by {string.Join(", ", readers)}, more than per-disk {perDisk} (an estimate was off); not pipelining until it drains");
+        }
+
+        var k2pow = c.Estimates.K2PowOf(s.Name);
+        var freeAt = FirstFreeAt(readers, c);
+        if (k2pow is not { } k || freeAt is not { } free)
+        {
+            return new(DecisionCode.WaitingForDisk, $"waiting: disk {s.Disk} read by {string.Join(", ", readers)}; no k2pow or read-rate estimate yet to pipeline (per-disk {perDisk})");
+        }
+
+        var startAt = free - k + c.Spec.Schedule.PipelineMargin;
+        if (c.Now >= startAt)
+        {
+            return null;
+        }
+
+        c.Wakes.Add(startAt);
+        return new(DecisionCode.WaitingForDisk,
+            $"waiting: disk {s.Disk} read by {string.Join(", ", readers)} until about {free.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}; starting at {startAt.ToString("HH:mm:ss", CultureInfo.InvariantCulture)} so its k2pow ({Durations.Format(k)}) ends then");
+    }
+
+    /// <summary>When the first of the readers is estimated to finish its read; null if any cannot be estimated.</summary>
+    private static DateTimeOffset? FirstFreeAt(IReadOnlyList<string> readers, StartContext c)
+    {
+        DateTimeOffset? first = null;
+        foreach (var name in readers)
+        {
+            if (!c.ByName.TryGetValue(name, out var reader)
+                || c.Snapshot.StatusOf(name) is not ServiceStatus.Proving proving
+                || c.Estimates.ReadRateOf(reader.Disk) is not { } rate)
+            {
+                return null;
+            }
+
+            var total = ServicePhases.DataBytes(reader, c.Spec.Post);
+            var left = total > proving.Position ? total - proving.Position : 0;
+            var at = c.Now + TimeSpan.FromSeconds(left / rate);
+            first = first is { } f && f < at ? f : at;
+        }
+
+        return first;
+    }
+
+    private static Blocker? ExclusiveDiskHasRoom(ServiceSpec s, StartContext c)
     {
         var readers = c.Occupancy.ReadersOf(s.Disk);
         return readers.Count < c.Spec.Schedule.PerDisk

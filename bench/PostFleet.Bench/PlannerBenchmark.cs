@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using PostFleet.Core.Configuration;
+using PostFleet.Core.Planning;
+
+namespace PostFleet.Bench;
+
+/// <summary>Time and allocations of one planner pass (<see cref="Planner.Decide"/>) on a fleet mid-gap.</summary>
+public sealed record PlannerBenchmarkResult(int Identities, ScheduleMode Mode, int Passes, double MeanMs, double P99Ms, double MaxMs, long AllocatedBytesPerPass);
+
+public static class PlannerBenchmark
+{
+    /// <summary>
+    /// A one-host fleet of <paramref name="identities"/> on disks of 10, run on the model through one learning
+    /// epoch and into the second until about half the proofs are in; then the same pass is timed
+    /// <paramref name="passes"/> times (it is pure, so every pass does the full work).
+    /// </summary>
+    public static PlannerBenchmarkResult Run(int identities, ScheduleMode mode, int passes = 300)
+    {
+        var disks = Math.Max(1, identities / 10);
+        var yaml = new System.Text.StringBuilder("name: bench\nnonces: 128\nhosts:\n  - name: h\n    cores: 64\n    hashrate-per-core: 600\n    pow-threads: 8\n    disks:\n");
+        for (var d = 0; d < disks; d++)
+        {
+            yaml.Append(System.Globalization.CultureInfo.InvariantCulture, $"      - name: d{d}\n        mib-s: {150 + (d % 5 * 50)}\n        identities:\n");
+            for (var i = d; i < identities; i += disks)
+            {
+                yaml.Append(System.Globalization.CultureInfo.InvariantCulture, $"          - {{ name: id{i}, units: {4 + (i % 4 * 4)} }}\n");
+            }
+        }
+
+        var topology = Topology.Parse(yaml.ToString(), "bench");
+        var strategy = new PlannerStrategy(topology, mode);
+        var capture = new Capture();
+        Runner.Run(topology, strategy, epochs: 2, onStep: (model, _) =>
+        {
+            if (capture.Snapshot is null && model.Jobs.Count(j => j.Phase == JobPhase.Done) * 2 >= model.Jobs.Length && model.Now > 0)
+            {
+                capture.Snapshot = strategy.LastSnapshot;
+                capture.Memory = strategy.LastMemory;
+            }
+        });
+        var spec = strategy.SpecOf(0);
+        var snapshot = capture.Snapshot ?? throw new InvalidOperationException("the run never reached half-way");
+        var memory = capture.Memory!;
+        for (var i = 0; i < 20; i++)
+        {
+            Planner.Decide(spec, snapshot, memory, snapshot.ObservedAt);
+        }
+
+        var times = new double[passes];
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < passes; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            Planner.Decide(spec, snapshot, memory, snapshot.ObservedAt);
+            times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+
+        var allocated = (GC.GetAllocatedBytesForCurrentThread() - before) / passes;
+        Array.Sort(times);
+        return new PlannerBenchmarkResult(identities, mode, passes, times.Average(), times[Math.Min(passes - 1, (int)Math.Ceiling(passes * 0.99) - 1)], times[^1], allocated);
+    }
+
+    private sealed class Capture
+    {
+        public FleetSnapshot? Snapshot { get; set; }
+
+        public PlannerMemory? Memory { get; set; }
+    }
+}

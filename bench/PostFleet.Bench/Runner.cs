@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Text;
+using PostFleet.Core.Configuration;
+
+namespace PostFleet.Bench;
+
+/// <summary>The outcome of one strategy on one topology (the last epoch run).</summary>
+public sealed record RunResult(
+    string Strategy,
+    double Makespan,
+    bool Finished,
+    int PeakReadersPerDisk,
+    int PeakK2Pow,
+    int PeakRunning,
+    double OverlapSeconds,
+    int LostRuns,
+    int Decisions);
+
+/// <summary>Runs strategies on the model in virtual time: event to event, no sleeping.</summary>
+public static class Runner
+{
+    /// <summary>
+    /// Runs <paramref name="epochs"/> cycle gaps back to back (strategies that learn use the earlier ones) and
+    /// reports the last. <paramref name="onStep"/> sees the model after every step (tests check caps there).
+    /// </summary>
+    public static RunResult Run(Topology topology, IStrategy strategy, int epochs = 2, Action<FleetModel, IStrategy>? onStep = null)
+    {
+        FleetModel model = null!;
+        var decisions = 0;
+        var finished = false;
+        for (var epoch = 0; epoch < epochs; epoch++)
+        {
+            model = new FleetModel(topology);
+            strategy.BeginEpoch(model, epoch);
+            var wake = new double[topology.Hosts.Length];
+            var limit = topology.CycleGap.TotalSeconds * 20;
+            while (!model.AllDone)
+            {
+                var t = Math.Min(model.NextEventTime(), wake.Min());
+                if (double.IsPositiveInfinity(t) || t > limit)
+                {
+                    break; // stuck: nothing runs and no strategy wants to look again
+                }
+
+                var changed = model.AdvanceTo(Math.Max(t, model.Now));
+                for (var h = 0; h < wake.Length; h++)
+                {
+                    if (changed.Contains(h) || wake[h] <= model.Now)
+                    {
+                        wake[h] = Math.Max(strategy.Decide(model, h), model.Now + 1e-6);
+                        decisions++;
+                        onStep?.Invoke(model, strategy);
+                    }
+                }
+            }
+
+            finished = model.AllDone;
+        }
+
+        return new RunResult(
+            strategy.Name,
+            finished ? model.Makespan : double.PositiveInfinity,
+            finished,
+            model.PeakReaders.DefaultIfEmpty(0).Max(),
+            model.PeakK2Pow.DefaultIfEmpty(0).Max(),
+            model.PeakRunning.DefaultIfEmpty(0).Max(),
+            model.OverlapSeconds.Sum(),
+            model.LostRuns,
+            decisions);
+    }
+
+    /// <summary>The strategies compared, configured as their users would for this topology (docs/scheduling.md).</summary>
+    public static IReadOnlyList<Func<IStrategy>> Suite(Topology t)
+    {
+        var slots = t.PowSlots(0);
+        var disksPerHost = t.Hosts.Max(h => t.Disks.Count(d => d.Host == h.Index));
+        return
+        [
+            () => new StaticDag(t),
+            () => new PsmPhased(slots),
+            () => new SmPsmCaps(slots, disksPerHost + slots),
+            () => new AllAtOnce(),
+            () => new PlannerStrategy(t, ScheduleMode.Exclusive),
+            () => new PlannerStrategy(t, ScheduleMode.Pipelined),
+        ];
+    }
+
+    public static IReadOnlyList<RunResult> RunSuite(Topology t) => [.. Suite(t).Select(make => Run(t, make()))];
+
+    public static string Table(Topology t, IReadOnlyList<RunResult> results)
+    {
+        var bound = LowerBound.Of(t);
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"topology {t.Name}: {t.Identities.Length} identities, {t.Disks.Length} disks, {t.Hosts.Length} host(s), nonces {t.Nonces}, cycle gap {Durations.Format(t.CycleGap)}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"lower bound {Hours(bound.Seconds)} (bound by {bound.BindingResource}; disks {Hours(bound.DiskSeconds)}, cpu {Hours(bound.CpuSeconds)}, longest identity {Hours(bound.LongestIdentitySeconds)})");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{"strategy",-26} {"makespan",10} {"ratio",7} {"fits gap",8} {"peak rd/disk",12} {"peak k2pow",10} {"2-reader s",10}");
+        foreach (var r in results)
+        {
+            var ratio = r.Finished ? (r.Makespan / bound.Seconds).ToString("0.000", CultureInfo.InvariantCulture) : "stuck";
+            var fits = r.Finished && r.Makespan <= t.CycleGap.TotalSeconds ? "yes" : "NO";
+            sb.AppendLine(CultureInfo.InvariantCulture, $"{r.Strategy,-26} {Hours(r.Makespan),10} {ratio,7} {fits,8} {r.PeakReadersPerDisk,12} {r.PeakK2Pow,10} {r.OverlapSeconds,10:0}");
+        }
+
+        return sb.ToString();
+    }
+
+    public static string Hours(double seconds) => double.IsFinite(seconds)
+        ? Durations.Format(TimeSpan.FromSeconds(Math.Round(seconds)))
+        : "∞";
+}

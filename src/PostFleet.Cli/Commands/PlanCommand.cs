@@ -1,0 +1,61 @@
+using System.Collections.Immutable;
+using System.CommandLine;
+using System.Globalization;
+using PostFleet.Core.Forecast;
+
+namespace PostFleet.Cli.Commands;
+
+/// <summary>
+/// `postfleet plan -c postfleet.yaml`: the predicted schedule of the next cycle gap as a text Gantt, and a warning
+/// (with a fix) for every disk or CPU that cannot finish in the window. Durations come from the hardware
+/// assumptions (defaults, or the flags); see docs/scheduling.md.
+/// </summary>
+internal static class PlanCommand
+{
+    public static Command Create()
+    {
+        var config = ConfigOption.Create();
+        var diskMibs = new Option<double>("--disk-mibs") { Description = "Read speed of every disk, MiB/s", DefaultValueFactory = _ => HardwareAssumptions.Default.DefaultDiskMibPerSecond };
+        var disk = new Option<string[]>("--disk") { Description = "Read speed of one disk: NAME=MIBS (repeatable)", AllowMultipleArgumentsPerToken = true };
+        var hashrate = new Option<double>("--hashrate") { Description = "RandomX hashes per second of one k2pow job", DefaultValueFactory = _ => HardwareAssumptions.Default.K2PowHashRate };
+        var width = new Option<int>("--width") { Description = "Columns of the chart", DefaultValueFactory = _ => 72 };
+        var command = new Command("plan", "Predict the next cycle gap's schedule (text Gantt) and warn about what will not fit") { config, diskMibs, disk, hashrate, width };
+        command.SetAction(parse =>
+        {
+            var spec = ConfigOption.Load(parse.GetValue(config)!);
+            if (spec is null)
+            {
+                return 1;
+            }
+
+            var perDisk = ImmutableDictionary.CreateBuilder<string, double>(StringComparer.Ordinal);
+            foreach (var entry in parse.GetValue(disk) ?? [])
+            {
+                var parts = entry.Split('=', 2);
+                if (parts.Length != 2 || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var mibs) || mibs <= 0)
+                {
+                    Console.Error.WriteLine($"--disk {entry}: expected NAME=MIBS, e.g. diskA=180");
+                    return 2;
+                }
+
+                perDisk[parts[0]] = mibs;
+            }
+
+            var hardware = new HardwareAssumptions(parse.GetValue(diskMibs), parse.GetValue(hashrate), perDisk.ToImmutable());
+            var forecast = ProvingForecast.Of(spec, hardware);
+            var output = parse.InvocationConfiguration.Output;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"next cycle gap ({ProvingForecast.Format(forecast.Window.TotalSeconds)}), schedule.mode {spec.Schedule.Mode.ToString().ToLowerInvariant()}, max-pow {forecast.PowSlots}; assumed: disks {hardware.DefaultDiskMibPerSecond:0} MiB/s{(perDisk.Count > 0 ? " (" + string.Join(", ", perDisk.Select(kv => $"{kv.Key} {kv.Value:0}")) + ")" : "")}, k2pow {hardware.K2PowHashRate:0} H/s per job"));
+            output.WriteLine("k = k2pow, # = reading, | = end of the window; * = from assumptions, not history");
+            output.Write(forecast.Gantt(parse.GetValue(width)));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"all proofs in at {ProvingForecast.Format(forecast.Makespan)} ({forecast.Makespan / forecast.Window.TotalSeconds:P0} of the window)"));
+            foreach (var warning in forecast.Warnings)
+            {
+                output.WriteLine($"warning: {warning}");
+            }
+
+            return forecast.Warnings.IsEmpty ? 0 : 3;
+        });
+        return command;
+    }
+}

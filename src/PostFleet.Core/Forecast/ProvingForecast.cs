@@ -1,0 +1,165 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text;
+using PostFleet.Core.Configuration;
+using PostFleet.Core.Model;
+
+namespace PostFleet.Core.Forecast;
+
+/// <summary>
+/// What the forecast assumes about the hardware where there is no history. Defaults: a disk reads 200 MiB/s
+/// (a good HDD, sequential), one k2pow job computes 5,000 RandomX H/s (a desktop CPU in fast mode with all its
+/// threads), and the CPU does not limit the read. Override per disk with <see cref="DiskMibPerSecond"/>.
+/// </summary>
+public sealed record HardwareAssumptions(double DefaultDiskMibPerSecond, double K2PowHashRate, ImmutableDictionary<string, double> DiskMibPerSecond)
+{
+    public static readonly HardwareAssumptions Default = new(200, 5000, ImmutableDictionary<string, double>.Empty.WithComparers(StringComparer.Ordinal));
+
+    public double DiskBytesPerSecond(string disk) => DiskMibPerSecond.GetValueOrDefault(disk, DefaultDiskMibPerSecond) * 1024 * 1024;
+}
+
+/// <summary>One service in the forecast, in seconds from the gap's opening.</summary>
+public sealed record ForecastRow(ServiceSpec Service, double K2PowStart, double ReadStart, double End, bool Measured);
+
+/// <summary>The predicted schedule of the next cycle gap and what does not fit.</summary>
+public sealed record ProvingForecast(
+    ImmutableArray<ForecastRow> Rows,
+    TimeSpan Window,
+    double CpuBusySeconds,
+    int PowSlots,
+    ImmutableArray<string> Warnings)
+{
+    public double Makespan => Rows.IsEmpty ? 0 : Rows.Max(r => r.End);
+
+    /// <summary>Expected RandomX hashes of one k2pow pass: units × 2^64/difficulty (first 8 bytes) × nonces/16.</summary>
+    public static double K2PowHashes(ServiceSpec service, PostSettings post)
+    {
+        var head = ulong.Parse(post.PowDifficulty[..16], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        var perUnitGroup = head == 0 ? 1e12 : Math.Pow(2, 64) / head;
+        return service.NumUnits * perUnitGroup * (post.Nonces / 16.0);
+    }
+
+    /// <summary>
+    /// The pipelined schedule, as the planner runs it: one reader per disk, at most max-pow k2pow at once (all
+    /// services when 0), each disk's next k2pow timed to end as its disk frees up; the disk whose start comes
+    /// first goes first (ties: the one with most work left). Known durations (<paramref name="known"/>) win
+    /// over the hardware assumptions.
+    /// </summary>
+    public static ProvingForecast Of(FleetSpec spec, HardwareAssumptions hardware, Planning.ProvingEstimates? known = null)
+    {
+        known ??= Planning.ProvingEstimates.None;
+        var k2pow = new Dictionary<string, double>(StringComparer.Ordinal);
+        var read = new Dictionary<string, double>(StringComparer.Ordinal);
+        var measured = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var s in spec.Services)
+        {
+            var k = known.K2PowOf(s.Name)?.TotalSeconds;
+            var r = known.ReadSeconds(s, spec.Post);
+            k2pow[s.Name] = k ?? K2PowHashes(s, spec.Post) / hardware.K2PowHashRate;
+            read[s.Name] = r ?? ServicePhases.DataBytes(s, spec.Post) / hardware.DiskBytesPerSecond(s.Disk);
+            if (k is not null && r is not null)
+            {
+                measured.Add(s.Name);
+            }
+        }
+
+        var slots = spec.Schedule.MaxPow > 0 ? spec.Schedule.MaxPow : Math.Max(1, spec.Services.Count());
+        var slotFree = new double[slots];
+        var queues = spec.Disks.ToDictionary(
+            d => d.Name,
+            d => new Queue<ServiceSpec>(d.Services.OrderBy(s => k2pow[s.Name]).ThenBy(s => s.OrderOnDisk)),
+            StringComparer.Ordinal);
+        var diskFree = spec.Disks.ToDictionary(d => d.Name, _ => 0.0, StringComparer.Ordinal);
+        var rows = new List<ForecastRow>();
+        while (queues.Values.Any(q => q.Count > 0))
+        {
+            var slot = Array.IndexOf(slotFree, slotFree.Min());
+            var pick = queues
+                .Where(q => q.Value.Count > 0)
+                .Select(q => (Disk: q.Key, Service: q.Value.Peek(), Start: Math.Max(slotFree[slot], diskFree[q.Key] - k2pow[q.Value.Peek().Name]), Work: q.Value.Sum(s => read[s.Name])))
+                .OrderBy(c => c.Start)
+                .ThenByDescending(c => c.Work)
+                .First();
+            queues[pick.Disk].Dequeue();
+            var readStart = pick.Start + k2pow[pick.Service.Name];
+            var end = readStart + read[pick.Service.Name];
+            slotFree[slot] = readStart;
+            diskFree[pick.Disk] = end;
+            rows.Add(new ForecastRow(pick.Service, pick.Start, readStart, end, measured.Contains(pick.Service.Name)));
+        }
+
+        var window = spec.Node.Poet.CycleGap;
+        var cpu = k2pow.Values.Sum();
+        return new ProvingForecast([.. rows.OrderBy(r => r.Service.Disk, StringComparer.Ordinal).ThenBy(r => r.K2PowStart)], window, cpu, slots,
+            Warn(spec, rows, window.TotalSeconds, cpu, slots, k2pow, read));
+    }
+
+    private static ImmutableArray<string> Warn(
+        FleetSpec spec, List<ForecastRow> rows, double window, double cpu, int slots, Dictionary<string, double> k2pow, Dictionary<string, double> read)
+    {
+        var warnings = new List<string>();
+        var cpuSeconds = cpu / slots;
+        if (cpuSeconds > window * 0.8)
+        {
+            warnings.Add($"CPU: k2pow needs {Format(cpuSeconds)} of the {Format(window)} window over {slots} slot(s). Fix: fewer nonces " +
+                $"(k2pow scales with nonces/16: {spec.Post.Nonces} → {Math.Max(16, spec.Post.Nonces / 2)} halves it, but one pass then succeeds less often), " +
+                "more threads or a faster CPU per k2pow, a higher schedule.max-pow if cores are idle, or remote k2pow workers.");
+        }
+
+        var diskEnds = rows.GroupBy(r => r.Service.Disk).ToDictionary(g => g.Key, g => g.Max(r => r.End), StringComparer.Ordinal);
+        foreach (var (disk, end) in diskEnds.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            if (end <= window)
+            {
+                continue;
+            }
+
+            var over = end - window;
+            var services = rows.Where(r => r.Service.Disk == disk).Select(r => r.Service).ToList();
+            var mover = services.Where(s => read[s.Name] >= over).OrderBy(s => read[s.Name]).FirstOrDefault() ?? services.OrderByDescending(s => read[s.Name]).First();
+            var target = diskEnds.Where(kv => kv.Key != disk).OrderBy(kv => kv.Value).Select(kv => (Disk: kv.Key, End: kv.Value)).FirstOrDefault();
+            var move = target.Disk is not null && target.End + read[mover.Name] <= window
+                ? $"move {mover.Name} ({mover.NumUnits} SU, about {Format(read[mover.Name])} of reading) to disk {target.Disk}, which is done at {Format(target.End)}"
+                : $"move {mover.Name} ({mover.NumUnits} SU) to a new disk";
+            warnings.Add($"disk {disk}: done at {Format(end)}, {Format(over)} after the {Format(window)} window ends. Fix: {move}; or a faster disk (reads are {services.Count} × one full pass).");
+        }
+
+        foreach (var row in rows.Where(r => k2pow[r.Service.Name] + read[r.Service.Name] > window))
+        {
+            warnings.Add($"{row.Service.Name}: alone it needs {Format(k2pow[row.Service.Name] + read[row.Service.Name])}, more than the window: split its data (fewer SU) or use a faster disk and CPU.");
+        }
+
+        return [.. warnings];
+    }
+
+    /// <summary>A text Gantt chart: per service, '.' waiting, 'k' k2pow, '#' reading; '|' marks the window's end.</summary>
+    public string Gantt(int width = 72)
+    {
+        var span = Math.Max(Makespan, Window.TotalSeconds);
+        var scale = span / width;
+        var sb = new StringBuilder();
+        var nameWidth = Math.Max(8, Rows.IsEmpty ? 8 : Rows.Max(r => r.Service.Name.Length));
+        var windowColumn = (int)Math.Round(Window.TotalSeconds / scale);
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{"service".PadRight(nameWidth)}  {"disk",-10} 0{new string(' ', Math.Max(0, windowColumn - 1))}{Format(Window.TotalSeconds)} (gap end)");
+        foreach (var row in Rows)
+        {
+            var bar = new char[width + 1];
+            for (var c = 0; c <= width; c++)
+            {
+                var t = (c + 0.5) * scale;
+                bar[c] = t < row.K2PowStart ? '.' : t < row.ReadStart ? 'k' : t < row.End ? '#' : ' ';
+            }
+
+            if (windowColumn <= width && bar[windowColumn] is ' ' or '.')
+            {
+                bar[windowColumn] = '|';
+            }
+
+            sb.AppendLine(CultureInfo.InvariantCulture, $"{row.Service.Name.PadRight(nameWidth)}  {row.Service.Disk,-10} {new string(bar).TrimEnd()}  {Format(row.End)}{(row.Measured ? "" : " *")}");
+        }
+
+        return sb.ToString();
+    }
+
+    public static string Format(double seconds) => Durations.Format(TimeSpan.FromSeconds(Math.Round(Math.Max(0, seconds))));
+}
