@@ -13,6 +13,8 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{usr/local/bin,etc/ssl/certs,tmp,var/lib/postfleet,etc/postfleet}
 chmod 1777 "$root/tmp"
+# Owned by root in the tarball; the state volume must be writable by the postfleet user (uid 999).
+chmod 0777 "$root/var/lib/postfleet"
 cp "$bin" "$root/usr/local/bin/postfleet"
 
 # The binary's shared libraries (and the loader), plus what .NET opens at run time (libssl for TLS).
@@ -30,9 +32,9 @@ done
 echo 'postfleet:x:999:999::/var/lib/postfleet:/usr/sbin/nologin' > "$root/etc/passwd"
 echo 'postfleet:x:999:' > "$root/etc/group"
 
-tar -C "$root" -c . | docker import \
-  --change 'USER postfleet' --change 'WORKDIR /var/lib/postfleet' --change 'STOPSIGNAL SIGTERM' \
-  --change 'ENV DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1' \
+tar -C "$root" --numeric-owner --owner=0 --group=0 -c . | docker import \
+  --change 'USER postfleet' --change 'WORKDIR /var/lib/postfleet' \
+  --change 'ENV DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1' --change 'ENV DOTNET_BUNDLE_EXTRACT_BASE_DIR=/tmp/.net' --change 'ENV HOME=/var/lib/postfleet' \
   --change 'ENTRYPOINT ["/usr/local/bin/postfleet"]' --change 'CMD ["run", "-c", "/etc/postfleet/postfleet.yaml"]' \
   - "$tag"
 echo "imported $tag"
