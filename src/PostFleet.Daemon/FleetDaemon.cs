@@ -29,7 +29,7 @@ public sealed class FleetDaemon : IAsyncDisposable
         _logger = loggers.CreateLogger("postfleet");
         _node = new NodeGrpcClient(fleet.Node, timeProvider: time, logger: loggers.CreateLogger<NodeGrpcClient>());
         _operators = new OperatorStatusClient(time);
-        _runtime = new ProcessRuntime(Path.Combine(fleet.StateDirectory, "runtime"), time, loggers.CreateLogger<ProcessRuntime>());
+        _runtime = Runtimes.RuntimeFactory.Create(fleet, time, loggers);
         History = FleetHistory.Open(Path.Combine(fleet.StateDirectory, "history.db"));
         Intents = new FleetIntents();
         ReconcileLoop? loop = null;
