@@ -1,0 +1,91 @@
+using Docker.DotNet;
+using PostFleet.Runtime.Docker;
+using PostFleet.Testing;
+using PostFleet.Tls.Tests.Support;
+
+namespace PostFleet.DockerEpoch.Tests;
+
+/// <summary>
+/// `postfleet run` with <c>runtime: docker</c>: each post-service run is a container of the simulated post-service
+/// image on the host network, so it reaches the simulated node on 127.0.0.1.
+/// </summary>
+[Collection(DockerEpochCollection.Name)]
+public sealed class DockerEpochTests(SimImageFixture docker)
+{
+    private static readonly SimIdentity[] FourIdentities = [new("d1", "a1", 2), new("d1", "a2", 2), new("d2", "b1", 2), new("d2", "b2", 2)];
+
+    [Fact]
+    public async Task An_epoch_is_proved_in_containers_and_a_restarted_daemon_adopts_them_without_duplicates()
+    {
+        docker.EnsureAvailable();
+        var fleetId = docker.FleetPrefix + "-a";
+        await using var fleet = SimFleet.Create("pf-docker-epoch", FourIdentities, new SimFleetOptions
+        {
+            Runtime = "docker",
+            DockerImage = SimImageFixture.Image,
+            FleetId = fleetId,
+            OnShutdown = "leave-running",
+        });
+        await fleet.InitAsync();
+        await fleet.StartNodeAsync();
+
+        // Daemon 1 starts containers, then stops without stopping them (on-shutdown: leave-running).
+        var first = fleet.StartRun("run-1.log");
+        await Eventually.UntilAsync(
+            async () => (await docker.ContainersAsync(fleetId)).Any(c => c.State == "running"),
+            $"a running container of fleet {fleetId}; daemon output:\n{first.StandardOutput}\n{first.StandardError}",
+            TimeSpan.FromSeconds(60));
+        first.Signal(Posix.SigTerm);
+        Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        var left = (await docker.ContainersAsync(fleetId)).Where(c => c.State == "running").ToList();
+        Assert.NotEmpty(left);
+        Assert.All(left, c => Assert.Equal(SimImageFixture.Image, c.Image));
+
+        // Daemon 2 lists and adopts them: the same containers keep running, and no service ever has two.
+        var second = fleet.StartRun("run-2.log");
+        using var watching = new CancellationTokenSource();
+        var maxPerService = WatchForDuplicatesAsync(fleetId, watching.Token);
+        await fleet.WaitForEpochProofsAsync(TimeSpan.FromSeconds(120));
+        await watching.CancelAsync();
+        Assert.Equal(1, await maxPerService);
+
+        var adoptedIds = left.Select(c => c.ID).ToList();
+        var secondLog = second.StandardOutput + second.StandardError;
+        Assert.False(second.HasExited, $"daemon 2 exited:\n{secondLog}");
+
+        // Proofs were made inside containers: their logs (collected by the runtime) show the connection to the node.
+        var logs = Directory.GetFiles(Path.Combine(fleet.StateDir, "logs"), "*.log").Select(File.ReadAllText).ToList();
+        Assert.Contains(logs, l => l.Contains("connected to the node", StringComparison.Ordinal) && l.Contains("/post", StringComparison.Ordinal));
+
+        // Delivered and IDLE → the daemon stops the run; a stopped container is really gone (inspect → 404).
+        await Eventually.UntilAsync(
+            async () => adoptedIds.Except((await docker.ContainersAsync(fleetId)).Select(c => c.ID)).Any(),
+            $"one of the adopted containers to be stopped and removed; daemon 2 output:\n{second.StandardOutput}",
+            TimeSpan.FromSeconds(60));
+        var listed = (await docker.ContainersAsync(fleetId)).Select(c => c.ID).ToHashSet();
+        foreach (var gone in adoptedIds.Where(id => !listed.Contains(id)))
+        {
+            await Assert.ThrowsAsync<DockerContainerNotFoundException>(() => docker.Client.Containers.InspectContainerAsync(gone));
+        }
+    }
+
+    private async Task<int> WatchForDuplicatesAsync(string fleetId, CancellationToken cancellationToken)
+    {
+        var max = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var running = (await docker.ContainersAsync(fleetId)).Where(c => c.State is "running" or "created" or "restarting");
+            var perService = running.GroupBy(c => c.Labels[FleetLabels.Service]).Select(g => g.Count()).DefaultIfEmpty(0).Max();
+            max = Math.Max(max, perService);
+            try
+            {
+                await Task.Delay(300, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        return max;
+    }
+}
