@@ -74,7 +74,8 @@ public static class FleetConfigLoader
             return new ConfigLoadResult(null, [.. errors.Errors]);
         }
 
-        var spec = new FleetSpec(node, post, runtime, schedule, [.. disks.Select(ToSpec)], stateDir) {
+        var spec = new FleetSpec(node, post, runtime, schedule, [.. disks.Select(ToSpec)], stateDir)
+        {
             Source = sourceName,
             FleetId = fleetId,
             Docker = docker ?? DockerSettings.Default,
