@@ -41,40 +41,65 @@ public sealed class DockerEpochTests(SimImageFixture docker)
         Assert.NotEmpty(left);
         Assert.All(left, c => Assert.Equal(SimImageFixture.Image, c.Image));
 
-        // Daemon 2 lists and adopts them: the same containers keep running, and no service ever has two.
+        // Daemon 2 lists and adopts them: no service ever has two containers, and the adopted ones are not replaced.
         var second = fleet.StartRun("run-2.log");
         using var watching = new CancellationTokenSource();
-        var maxPerService = WatchForDuplicatesAsync(fleetId, watching.Token);
-        await fleet.WaitForEpochProofsAsync(TimeSpan.FromSeconds(120));
-        await watching.CancelAsync();
-        Assert.Equal(1, await maxPerService);
+        var seen = new HashSet<string>();
+        var maxPerService = WatchAsync(fleetId, seen, watching.Token);
+        await second.WaitForOutputAsync("node reachable", TimeSpan.FromSeconds(30));
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var afterAdoption = await docker.ContainersAsync(fleetId);
+        foreach (var adopted in left)
+        {
+            var service = adopted.Labels[FleetLabels.Service];
+            var now = afterAdoption.Where(c => c.Labels[FleetLabels.Service] == service && c.State == "running").ToList();
+            Assert.True(now.Count <= 1, $"{service} has {now.Count} running containers after adoption");
+            Assert.True(now.Count == 0 || now[0].ID == adopted.ID, $"{service}: the adopted container {adopted.ID} was replaced by {now[0].ID}");
+        }
 
-        var adoptedIds = left.Select(c => c.ID).ToList();
-        var secondLog = second.StandardOutput + second.StandardError;
-        Assert.False(second.HasExited, $"daemon 2 exited:\n{secondLog}");
+        await fleet.WaitForEpochProofsAsync(TimeSpan.FromSeconds(120));
+        Assert.False(second.HasExited, $"daemon 2 exited:\n{second.StandardOutput}\n{second.StandardError}");
 
         // Proofs were made inside containers: their logs (collected by the runtime) show the connection to the node.
         var logs = Directory.GetFiles(Path.Combine(fleet.StateDir, "logs"), "*.log").Select(File.ReadAllText).ToList();
         Assert.Contains(logs, l => l.Contains("connected to the node", StringComparison.Ordinal) && l.Contains("/post", StringComparison.Ordinal));
 
         // Delivered and IDLE → the daemon stops the run; a stopped container is really gone (inspect → 404).
+        List<string> gone = [];
         await Eventually.UntilAsync(
-            async () => adoptedIds.Except((await docker.ContainersAsync(fleetId)).Select(c => c.ID)).Any(),
-            $"one of the adopted containers to be stopped and removed; daemon 2 output:\n{second.StandardOutput}",
-            TimeSpan.FromSeconds(60));
-        var listed = (await docker.ContainersAsync(fleetId)).Select(c => c.ID).ToHashSet();
-        foreach (var gone in adoptedIds.Where(id => !listed.Contains(id)))
+            async () =>
+            {
+                var listed = (await docker.ContainersAsync(fleetId)).Select(c => c.ID).ToHashSet();
+                lock (seen)
+                {
+                    gone = [.. seen.Where(id => !listed.Contains(id))];
+                }
+
+                return gone.Count > 0;
+            },
+            $"a container the daemon stopped to disappear; daemon 2 output:\n{second.StandardOutput}",
+            TimeSpan.FromSeconds(90));
+        await watching.CancelAsync();
+        Assert.Equal(1, await maxPerService);
+        foreach (var id in gone)
         {
-            await Assert.ThrowsAsync<DockerContainerNotFoundException>(() => docker.Client.Containers.InspectContainerAsync(gone));
+            await Assert.ThrowsAsync<DockerContainerNotFoundException>(() => docker.Client.Containers.InspectContainerAsync(id));
         }
     }
 
-    private async Task<int> WatchForDuplicatesAsync(string fleetId, CancellationToken cancellationToken)
+    /// <summary>Samples the fleet's containers: records every id seen, returns the most running containers one service had at once.</summary>
+    private async Task<int> WatchAsync(string fleetId, HashSet<string> seen, CancellationToken cancellationToken)
     {
         var max = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var running = (await docker.ContainersAsync(fleetId)).Where(c => c.State is "running" or "created" or "restarting");
+            var all = await docker.ContainersAsync(fleetId);
+            lock (seen)
+            {
+                seen.UnionWith(all.Select(c => c.ID));
+            }
+
+            var running = all.Where(c => c.State is "running" or "created" or "restarting");
             var perService = running.GroupBy(c => c.Labels[FleetLabels.Service]).Select(g => g.Count()).DefaultIfEmpty(0).Max();
             max = Math.Max(max, perService);
             try
