@@ -37,7 +37,7 @@ public sealed class FleetDaemon : IAsyncDisposable
         _logger = loggers.CreateLogger("postfleet");
         _node = new NodeGrpcClient(fleet.Node, timeProvider: time, logger: loggers.CreateLogger<NodeGrpcClient>());
         _operators = new OperatorStatusClient(time);
-        _runtime = new ProcessRuntime(Path.Combine(fleet.StateDirectory, "runtime"), time, loggers.CreateLogger<ProcessRuntime>());
+        _runtime = Runtimes.RuntimeFactory.Create(fleet, time, loggers);
         History = FleetHistory.Open(Path.Combine(fleet.StateDirectory, "history.db"));
         Intents = new FleetIntents();
         Control = new FleetControl(Intents, History);
@@ -110,7 +110,12 @@ public sealed class FleetDaemon : IAsyncDisposable
 
         _node.Dispose();
         _operators.Dispose();
-        if (_runtime is IDisposable disposable)
+        // Never stops services: runtimes release only their handles and log followers.
+        if (_runtime is IAsyncDisposable asyncDisposable)
+        {
+            await asyncDisposable.DisposeAsync();
+        }
+        else if (_runtime is IDisposable disposable)
         {
             disposable.Dispose();
         }

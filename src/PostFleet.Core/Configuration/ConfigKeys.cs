@@ -3,7 +3,7 @@ namespace PostFleet.Core.Configuration;
 /// <summary>Every key the config accepts, per section (kebab-case, as in design.md). Unknown keys are errors.</summary>
 internal static class ConfigKeys
 {
-    public static readonly string[] Root = ["node", "post", "runtime", "schedule", "state-dir", "disks"];
+    public static readonly string[] Root = ["node", "post", "runtime", "schedule", "state-dir", "disks", "fleet-id", "docker", "kubernetes"];
     public static readonly string[] Node = ["post-listener", "public-listener", "private-listener", "data-dir", "poet", "tls"];
     public static readonly string[] Poet = ["phase-shift", "cycle-gap", "grace-period"];
     public static readonly string[] Tls = ["ca-cert", "cert", "key", "domain"];
@@ -19,6 +19,14 @@ internal static class ConfigKeys
         "per-disk", "max-pow", "max-running", "stop-grace", "no-progress-timeout", "idle-stop-grace",
         "restart-backoff", "on-shutdown", "startup-grace", "resync", "mode", "pipeline-margin",
     ];
+
+    public static readonly string[] Docker = ["endpoints", "image", "network", "data-mount-path", "disk-endpoints", "labels", "request-timeout"];
+    public static readonly string[] DockerEndpoint = ["name", "address", "tls"];
+
+    public static readonly string[] Kubernetes =
+        ["namespace", "service-account", "image", "data-mount-path", "host-network", "labels", "disks", "request-timeout"];
+
+    public static readonly string[] KubernetesDisk = ["node", "node-selector", "claim", "mount-root"];
 
     public static readonly string[] RestartBackoff = ["initial", "max"];
     public static readonly string[] Disk = ["name", "services"];

@@ -64,13 +64,23 @@ public static class FleetConfigLoader
         var stateDir = paths.Resolve(map.String("state-dir") ?? ConfigDefaults.StateDirectory);
         var disks = DiskReader.Read(map, paths, post, errors);
         TopologyRules.Check(disks, errors);
+        var diskNames = disks.Where(d => d.Name is not null).Select(d => d.Name!).ToHashSet(StringComparer.Ordinal);
+        var fleetId = RuntimeSectionReaders.ReadFleetId(map, sourceName);
+        var docker = RuntimeSectionReaders.ReadDocker(map, paths, diskNames);
+        var kubernetes = RuntimeSectionReaders.ReadKubernetes(map, diskNames);
 
         if (errors.Errors.Count > 0)
         {
             return new ConfigLoadResult(null, [.. errors.Errors]);
         }
 
-        var spec = new FleetSpec(node, post, runtime, schedule, [.. disks.Select(ToSpec)], stateDir) { Source = sourceName };
+        var spec = new FleetSpec(node, post, runtime, schedule, [.. disks.Select(ToSpec)], stateDir)
+        {
+            Source = sourceName,
+            FleetId = fleetId,
+            Docker = docker ?? DockerSettings.Default,
+            Kubernetes = kubernetes ?? KubernetesSettings.Default,
+        };
         return new ConfigLoadResult(spec, []);
     }
 

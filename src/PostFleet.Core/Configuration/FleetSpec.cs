@@ -21,6 +21,15 @@ public sealed record FleetSpec(
 
     /// <summary>Where the config came from (a file path, or a name given to <see cref="FleetConfigLoader.Parse"/>).</summary>
     public string Source { get; init; } = "";
+
+    /// <summary>The io.postfleet.fleet label of this fleet's containers and pods (<c>fleet-id</c>, else a hash of the config path).</summary>
+    public string FleetId { get; init; } = "postfleet";
+
+    /// <summary>The <c>docker:</c> section (used when <see cref="Runtime"/> is Docker).</summary>
+    public DockerSettings Docker { get; init; } = DockerSettings.Default;
+
+    /// <summary>The <c>kubernetes:</c> section (used when <see cref="Runtime"/> is Kubernetes).</summary>
+    public KubernetesSettings Kubernetes { get; init; } = KubernetesSettings.Default;
 }
 
 /// <summary>How to reach the node. <see cref="PostListener"/> serves PostService + PostInfoService.</summary>

@@ -79,6 +79,25 @@ internal sealed class YamlMap
 
     public void Error(string key, string message) => _errors.Add(KeyPath(key), message);
 
+    /// <summary>The sink this map reports to, for maps opened from list items.</summary>
+    public ErrorSink Errors => _errors;
+
+    /// <summary>A mapping whose keys are free (labels, disk names): its entries in order; empty when missing.</summary>
+    public IReadOnlyList<(string Key, YamlNode Value)> FreeMap(string key)
+    {
+        var node = Node(key);
+        switch (node)
+        {
+            case null:
+                return [];
+            case YamlMappingNode mapping:
+                return [.. mapping.Children.Select(c => ((c.Key as YamlScalarNode)?.Value ?? "", c.Value))];
+            default:
+                Error(key, $"expected a mapping, got {Describe(node)}");
+                return [];
+        }
+    }
+
     /// <summary>A scalar's text, or null when missing. <paramref name="required"/> says how to fix a missing key.</summary>
     public string? String(string key, string? required = null)
     {

@@ -123,7 +123,7 @@ public static class SimNodeProgram
     private static void ReportListeners(NodeSettings settings, ListenerDirectory listeners, SimRecord record)
     {
         var bound = new JsonObject();
-        foreach (var name in new[] { PublicListener.Name, PrivateListener.Name, PostListener.Name, JsonListener.Name })
+        foreach (var name in new[] { PublicListener.Name, PrivateListener.Name, PostListener.Name, JsonListener.Name, TlsListener.Name })
         {
             if (listeners.BoundEndPoint(name) is { } endPoint)
             {

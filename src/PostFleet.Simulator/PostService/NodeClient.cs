@@ -1,4 +1,6 @@
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 
 namespace PostFleet.Simulator.PostService;
 
@@ -46,17 +48,28 @@ public sealed class NodeClient(ServiceContext context, NodeEndpoint endpoint, Pr
     /// <summary>The transport connect tonic does before any RPC; a refused or unreachable node is a failed attempt.</summary>
     private async Task<bool> TryConnectAsync(CancellationToken cancellationToken)
     {
+        string? rejected = null;
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(ConnectTimeout);
             using var tcp = new TcpClient();
             await tcp.ConnectAsync(endpoint.Uri.Host, endpoint.Uri.Port, timeout.Token);
+            if (endpoint.UsesTls)
+            {
+                // tonic's connect includes the TLS handshake: a node whose certificate the CA does not vouch for
+                // is a failed connect attempt, not a connection.
+                await using var tls = new SslStream(tcp.GetStream());
+                await tls.AuthenticateAsClientAsync(endpoint.SslOptions(reason => rejected = reason), timeout.Token);
+            }
+
             return true;
         }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is SocketException or IOException or AuthenticationException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            context.Log.Info("post_service::client", $"could not connect to the node: transport error: {ex.Message}");
+            var reason = rejected ?? ex.Message;
+            context.Log.Info("post_service::client", $"could not connect to the node: transport error: {reason}");
+            context.Record("connect-failed", new Dictionary<string, object?> { ["reason"] = reason });
             return false;
         }
     }

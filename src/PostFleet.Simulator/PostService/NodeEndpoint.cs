@@ -76,23 +76,57 @@ public sealed class NodeEndpoint
         };
         if (_clientCertificate is not null)
         {
-            handler.SslOptions = new SslClientAuthenticationOptions
-            {
-                TargetHost = _domain,
-                ClientCertificates = [_clientCertificate],
-                RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is X509Certificate2 server && IssuedByAuthority(server),
-            };
+            handler.SslOptions = SslOptions(_ => { });
         }
 
         return GrpcChannel.ForAddress(Uri, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
     }
 
-    private bool IssuedByAuthority(X509Certificate2 server)
+    public bool UsesTls => _clientCertificate is not null;
+
+    /// <summary>
+    /// rustls' client config of post-rs: the client certificate, the server checked against the given CA alone
+    /// (never the system store) and against <c>--domain</c>. <paramref name="rejected"/> gets rustls-style reasons.
+    /// </summary>
+    public SslClientAuthenticationOptions SslOptions(Action<string> rejected) => new()
     {
+        TargetHost = _domain,
+        ApplicationProtocols = [SslApplicationProtocol.Http2],
+        ClientCertificates = [_clientCertificate!],
+        RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+        {
+            var reason = Check(certificate as X509Certificate2, errors);
+            if (reason is not null)
+            {
+                rejected(reason);
+            }
+
+            return reason is null;
+        },
+    };
+
+    private string? Check(X509Certificate2? server, SslPolicyErrors errors)
+    {
+        if (server is null)
+        {
+            return "invalid peer certificate: the server sent no certificate";
+        }
+
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(_authority!);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return chain.Build(server);
+        if (!chain.Build(server))
+        {
+            var status = string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0).Distinct());
+            return $"invalid peer certificate: UnknownIssuer (the node's certificate \"{server.Subject}\" does not chain to the CA in --ca-cert {_authority!.Subject}: {status})";
+        }
+
+        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
+        {
+            return $"invalid peer certificate: NotValidForName (the node's certificate \"{server.Subject}\" is not valid for domain \"{_domain}\")";
+        }
+
+        return null;
     }
 }

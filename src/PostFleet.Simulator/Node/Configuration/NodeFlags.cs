@@ -16,6 +16,16 @@ public static class NodeFlags
     {
         "data-folder", "config", "preset", "genesis-time", "grpc-public-listener", "grpc-private-listener",
         "grpc-post-listener", "grpc-json-listener", "smeshing-coinbase", "time-scale", "sim-record",
+        "grpc-tls-listener", "grpc-tls-cert", "grpc-tls-key", "gprc-tls-ca-cert",
+    };
+
+    /// <summary>
+    /// go-spacemesh's CA flag is misspelled `gprc-tls-ca-cert` (its config key is `grpc-tls-ca-cert`); both
+    /// spellings are accepted and stored under the misspelled canonical name.
+    /// </summary>
+    private static readonly Dictionary<string, string> Aliases = new(StringComparer.Ordinal)
+    {
+        ["grpc-tls-ca-cert"] = "gprc-tls-ca-cert",
     };
 
     private static readonly HashSet<string> BoolFlags = new(StringComparer.Ordinal) { "smeshing-start", "help" };
@@ -30,6 +40,11 @@ public static class NodeFlags
               --grpc-private-listener A   default 127.0.0.1:10093
               --grpc-post-listener A      default 127.0.0.1:0 (random port, logged as "bound to address")
               --grpc-json-listener A      default off
+              --grpc-tls-listener A       default off; mTLS listener serving post + postInfo
+              --grpc-tls-cert FILE        the TLS listener's certificate (PEM)
+              --grpc-tls-key FILE         its private key (PEM)
+              --gprc-tls-ca-cert FILE     CA that client certificates must chain to (sic; config api.grpc-tls-ca-cert;
+                                          --grpc-tls-ca-cert is accepted too)
               --smeshing-start[=BOOL]     default true (standalone preset)
               --smeshing-coinbase ADDR    default: the standalone preset's coinbase
               --time-scale N              sim only: network durations are divided by N (default 1)
@@ -60,6 +75,7 @@ public static class NodeFlags
             }
 
             var name = Shorthands.GetValueOrDefault(body, body);
+            name = Aliases.GetValueOrDefault(name, name);
             if (name == "h")
             {
                 name = "help";

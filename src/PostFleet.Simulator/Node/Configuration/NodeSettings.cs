@@ -16,7 +16,8 @@ public sealed record NodeSettings(
     string? JsonListener,
     double TimeScale,
     string RecordPath,
-    bool GenesisFromStartTime)
+    bool GenesisFromStartTime,
+    NodeTlsSettings? Tls = null)
 {
     /// <summary>
     /// The 2 s `queryInterval` between GenProof polls and between connection look-ups (real node constants),
@@ -84,6 +85,7 @@ public sealed record NodeSettings(
             flags.TryGetValue(key, out var v) ? v : TryString(config, "api", key, out var c) ? c! : preset;
 
         var json = Listener("grpc-json-listener", "");
+        var tls = ResolveTls(flags, config);
         return new NodeSettings(
             dataFolder,
             network,
@@ -96,7 +98,36 @@ public sealed record NodeSettings(
             json.Length == 0 ? null : json,
             scale,
             flags.TryGetValue("sim-record", out var record) ? Path.GetFullPath(record) : Path.Combine(dataFolder, "sim-record.jsonl"),
-            !genesisGiven);
+            !genesisGiven,
+            tls);
+    }
+
+    /// <summary>
+    /// The mTLS listener (api.grpc-tls-*): off unless grpc-tls-listener is set; then the certificate, its key and
+    /// the client CA (flag `--gprc-tls-ca-cert`, config key `grpc-tls-ca-cert`) are all required.
+    /// </summary>
+    private static NodeTlsSettings? ResolveTls(IReadOnlyDictionary<string, string> flags, JsonElement config)
+    {
+        string? Value(string flag, string key) =>
+            flags.TryGetValue(flag, out var v) ? v : TryString(config, "api", key, out var c) ? c : null;
+
+        var listener = Value("grpc-tls-listener", "grpc-tls-listener");
+        if (string.IsNullOrEmpty(listener))
+        {
+            return null;
+        }
+
+        var cert = Value("grpc-tls-cert", "grpc-tls-cert");
+        var key = Value("grpc-tls-key", "grpc-tls-key");
+        var ca = Value("gprc-tls-ca-cert", "grpc-tls-ca-cert");
+        var missing = new[] { ("grpc-tls-cert", cert), ("grpc-tls-key", key), ("grpc-tls-ca-cert", ca) }
+            .Where(x => string.IsNullOrEmpty(x.Item2)).Select(x => x.Item1).ToList();
+        if (missing.Count > 0)
+        {
+            throw new StartupException($"grpc-tls-listener {listener} needs {string.Join(", ", missing)}");
+        }
+
+        return new NodeTlsSettings(listener, Path.GetFullPath(cert!), Path.GetFullPath(key!), Path.GetFullPath(ca!));
     }
 
     private static DateTimeOffset ParseGenesis(string text) =>
@@ -180,6 +211,9 @@ public sealed record NodeSettings(
             : throw new StartupException($"config {section}.{key}: expected true or false, got {v.GetRawText()}");
     }
 }
+
+/// <summary>The mTLS listener: server certificate and key, and the CA every client certificate must chain to.</summary>
+public sealed record NodeTlsSettings(string Listener, string CertPath, string KeyPath, string CaCertPath);
 
 /// <summary>A start-up error (config, flags, identity files) the node reports on stderr before exiting 1.</summary>
 public sealed class StartupException(string message) : Exception(message);

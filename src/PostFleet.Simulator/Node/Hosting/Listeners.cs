@@ -37,6 +37,15 @@ public sealed class PostListener : IListenerKind
     public static IReadOnlyList<ServiceDescriptor> Services => [Spacemesh.V1.PostService.Descriptor, Spacemesh.V1.PostInfoService.Descriptor];
 }
 
+/// <summary>
+/// The mTLS listener (`grpc-tls-listener`). It serves the default `grpc-tls-services` (post, postInfo): the
+/// same endpoints, backed by the same singletons, as the post listener.
+/// </summary>
+public static class TlsListener
+{
+    public const string Name = "tls";
+}
+
 /// <summary>The JSON gateway (HTTP/1.1) for the public services.</summary>
 public static class JsonListener
 {
@@ -52,12 +61,14 @@ public sealed record ListenerScope(string Listener);
 /// </summary>
 public sealed class ListenerDirectory
 {
-    private readonly List<(string Name, ListenOptions Options)> _listeners = [];
+    private readonly List<(string Name, string Serves, ListenOptions Options)> _listeners = [];
 
-    public void Add(string name, ListenOptions options) => _listeners.Add((name, options));
+    /// <summary><paramref name="serves"/>: the listener whose services this one answers (default: its own).</summary>
+    public void Add(string name, ListenOptions options, string? serves = null) => _listeners.Add((name, serves ?? name, options));
 
+    /// <summary>The listener whose service set answers on this port (the TLS listener answers as "post").</summary>
     public string? NameOf(int localPort) =>
-        _listeners.FirstOrDefault(l => l.Options.IPEndPoint?.Port == localPort).Name;
+        _listeners.FirstOrDefault(l => l.Options.IPEndPoint?.Port == localPort).Serves;
 
     public IPEndPoint? BoundEndPoint(string name) =>
         _listeners.FirstOrDefault(l => l.Name == name).Options?.IPEndPoint;

@@ -1,7 +1,10 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -41,6 +44,11 @@ public static class NodeHost
             if (settings.JsonListener is { } json)
             {
                 Listen(kestrel, listeners, JsonListener.Name, "--grpc-json-listener", json, HttpProtocols.Http1);
+            }
+
+            if (settings.Tls is { } tls)
+            {
+                ListenTls(kestrel, listeners, tls);
             }
         });
 
@@ -101,6 +109,51 @@ public static class NodeHost
             options.Protocols = protocols;
             listeners.Add(name, options);
         });
+    }
+
+    /// <summary>
+    /// The mTLS listener: HTTP/2 over TLS, a client certificate is required and must chain to the configured CA
+    /// alone (the machine's trust store plays no part), as grpc-go's RequireAndVerifyClientCert with a ClientCAs pool.
+    /// </summary>
+    private static void ListenTls(KestrelServerOptions kestrel, ListenerDirectory listeners, NodeTlsSettings tls)
+    {
+        X509Certificate2 server;
+        X509Certificate2Collection authorities = [];
+        try
+        {
+            server = X509Certificate2.CreateFromPemFile(tls.CertPath, tls.KeyPath);
+            authorities.ImportFromPemFile(tls.CaCertPath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            throw new StartupException($"failed to load TLS files for grpc-tls-listener: {ex.Message}");
+        }
+
+        if (authorities.Count == 0)
+        {
+            throw new StartupException($"grpc-tls-ca-cert {tls.CaCertPath} holds no certificate");
+        }
+
+        kestrel.Listen(ListenerDirectory.Parse("--grpc-tls-listener", tls.Listener), options =>
+        {
+            options.Protocols = HttpProtocols.Http2;
+            options.UseHttps(https =>
+            {
+                https.ServerCertificate = server;
+                https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
+                https.ClientCertificateValidation = (certificate, _, _) => ChainsTo(certificate, authorities);
+            });
+            listeners.Add(TlsListener.Name, options, serves: PostListener.Name);
+        });
+    }
+
+    private static bool ChainsTo(X509Certificate2 certificate, X509Certificate2Collection authorities)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(certificate);
     }
 
     /// <summary>A host lifetime that leaves signal handling to the program.</summary>

@@ -1,0 +1,44 @@
+using System.Collections.Immutable;
+
+namespace PostFleet.Core.Configuration;
+
+/// <summary>
+/// The <c>docker:</c> section: which engines run the post-service containers and how. Null values mean "the
+/// runtime's default" (image spacemeshos/post-service:v0.8.5, request timeout 60 s).
+/// </summary>
+public sealed record DockerSettings(
+    ImmutableArray<DockerEndpointSettings> Endpoints,
+    string? Image,
+    string Network,
+    string DataMountPath,
+    ImmutableDictionary<string, string> DiskEndpoints,
+    ImmutableDictionary<string, string> Labels,
+    TimeSpan? RequestTimeout)
+{
+    public static DockerSettings Default { get; } = new(
+        [], null, "host", "/post", ImmutableDictionary<string, string>.Empty, ImmutableDictionary<string, string>.Empty, null);
+}
+
+/// <summary>One engine: <c>unix:///var/run/docker.sock</c>, or <c>tcp://host:2376</c> with <see cref="Tls"/> (an engine started with --tlsverify).</summary>
+public sealed record DockerEndpointSettings(string Name, Uri Address, TlsSpec? Tls);
+
+/// <summary>The <c>kubernetes:</c> section: where the post-service pods run and how each disk reaches them.</summary>
+public sealed record KubernetesSettings(
+    string Namespace,
+    string? ServiceAccount,
+    string? Image,
+    string DataMountPath,
+    bool HostNetwork,
+    ImmutableDictionary<string, string> Labels,
+    ImmutableDictionary<string, KubernetesDiskSettings> Disks,
+    TimeSpan? RequestTimeout)
+{
+    public static KubernetesSettings Default { get; } = new(
+        "postfleet", null, null, "/post", false, ImmutableDictionary<string, string>.Empty, ImmutableDictionary<string, KubernetesDiskSettings>.Empty, null);
+}
+
+/// <summary>
+/// One disk in the cluster: the node labels that pin its pods (<c>node: NAME</c> is kubernetes.io/hostname=NAME)
+/// and its volume: hostPath (no <see cref="Claim"/>), or a PersistentVolumeClaim seen by the config at <see cref="MountRoot"/>.
+/// </summary>
+public sealed record KubernetesDiskSettings(ImmutableDictionary<string, string> NodeSelector, string? Claim, string? MountRoot);

@@ -1,0 +1,287 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using PostFleet.Security;
+using PostFleet.Testing;
+
+namespace PostFleet.Tls.Tests.Support;
+
+/// <summary>One identity of a simulated fleet: its disk, name and size.</summary>
+public sealed record SimIdentity(string Disk, string Name, int NumUnits);
+
+/// <summary>How a <see cref="SimFleet"/> is laid out.</summary>
+public sealed record SimFleetOptions
+{
+    /// <summary>Serve post + postInfo on the node's grpc-tls-listener and give the fleet node.tls.</summary>
+    public bool Tls { get; init; }
+
+    /// <summary>process or docker.</summary>
+    public string Runtime { get; init; } = "process";
+
+    public string DockerImage { get; init; } = "postfleet/post-service-sim:test";
+
+    public string FleetId { get; init; } = "test-" + Guid.NewGuid().ToString("N")[..8];
+
+    public double TimeScale { get; init; } = 100;
+
+    public string OnShutdown { get; init; } = "stop-all";
+}
+
+/// <summary>
+/// A real simulated 1:N setup in a temp folder: `postfleet sim node` (optionally with its mTLS listener), PoST data
+/// made by `postfleet init` with the simulated postcli, and `postfleet run` on a postfleet.yaml that points at it.
+/// The demo network (1 m layers, 15 per epoch, PS 10 m, CG 7 m, GP 1 m) compressed by the time scale.
+/// </summary>
+public sealed class SimFleet : IAsyncDisposable
+{
+    public const string Commitment = "1111111111111111111111111111111111111111111111111111111111111111";
+
+    private readonly List<ChildProcess> _processes = [];
+
+    private SimFleet(TempDirectory folder, IReadOnlyList<SimIdentity> identities, SimFleetOptions options)
+    {
+        Folder = folder;
+        Identities = identities;
+        Options = options;
+        OperatorPorts = identities.ToDictionary(i => i.Name, _ => FreePorts.Next());
+    }
+
+    public TempDirectory Folder { get; }
+
+    public IReadOnlyList<SimIdentity> Identities { get; }
+
+    public SimFleetOptions Options { get; }
+
+    public int PublicPort { get; } = FreePorts.Next();
+
+    public int PrivatePort { get; } = FreePorts.Next();
+
+    public int PostPort { get; } = FreePorts.Next();
+
+    public int TlsPort { get; } = FreePorts.Next();
+
+    public IReadOnlyDictionary<string, int> OperatorPorts { get; }
+
+    public MtlsBundleFiles? Certs { get; private set; }
+
+    public string FleetConfig => Folder.Combine("postfleet.yaml");
+
+    public string NodeRecord => Folder.Combine("node_data", "sim-record.jsonl");
+
+    public string StateDir => Folder.Combine("state");
+
+    public ChildProcess? Node { get; private set; }
+
+    public static SimFleet Create(string prefix, IReadOnlyList<SimIdentity> identities, SimFleetOptions? options = null)
+    {
+        var fleet = new SimFleet(new TempDirectory(prefix), identities, options ?? new SimFleetOptions());
+        fleet.Write();
+        return fleet;
+    }
+
+    /// <summary>A second CA with its own node and client certificates: what a misconfigured service or client holds.</summary>
+    public MtlsBundleFiles ForeignCerts() =>
+        new MtlsBundleWriter(TimeProvider.System).Write(new MtlsBundleRequest(Folder.Combine("foreign-certs"), ["127.0.0.1"], ["stranger"], 30, Force: true));
+
+    /// <summary>`postfleet init` with a pinned commitment ATX (no node needed): PoST data, keys in identities/.</summary>
+    public async Task InitAsync()
+    {
+        await using var init = ChildProcess.StartPostfleet(["init", "-c", FleetConfig, "--commitment-atx", Commitment], Folder.Path, Folder.Combine("init.log"));
+        var exit = await init.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(exit == 0, $"postfleet init failed ({exit}):\n{init.StandardOutput}\n{init.StandardError}");
+    }
+
+    public async Task StartNodeAsync()
+    {
+        var genesis = DateTimeOffset.UtcNow;
+        var genesisText = new DateTimeOffset(genesis.UtcTicks - (genesis.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero)
+            .ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        List<string> args =
+        [
+            "sim", "node", "-c", Folder.Combine("node", "config.json"), "--preset", "standalone", "-d", Folder.Combine("node_data"),
+            "--genesis-time", genesisText,
+            "--grpc-public-listener", $"127.0.0.1:{PublicPort}", "--grpc-private-listener", $"127.0.0.1:{PrivatePort}",
+            "--grpc-post-listener", $"127.0.0.1:{PostPort}",
+            "--time-scale", Options.TimeScale.ToString(CultureInfo.InvariantCulture),
+        ];
+        if (Certs is { } certs)
+        {
+            // The CA comes from the config file (api.grpc-tls-ca-cert); the listener, cert and key from flags.
+            args.AddRange(["--grpc-tls-listener", $"127.0.0.1:{TlsPort}", "--grpc-tls-cert", certs.NodeCert, "--grpc-tls-key", certs.NodeKey]);
+        }
+
+        Node = Start(args, "node.log");
+        await Node.WaitForOutputAsync("\tnode\tstarted", TimeSpan.FromSeconds(30));
+    }
+
+    public ChildProcess StartRun(string log = "run.log") => Start(["run", "-c", FleetConfig], log);
+
+    public ChildProcess Start(IEnumerable<string> arguments, string log)
+    {
+        var process = ChildProcess.StartPostfleet(arguments, Folder.Path, Folder.Combine(log));
+        _processes.Add(process);
+        return process;
+    }
+
+    /// <summary>The node's record, one JSON object per line.</summary>
+    public IReadOnlyList<JsonObject> NodeEvents()
+    {
+        if (!File.Exists(NodeRecord))
+        {
+            return [];
+        }
+
+        using var stream = new FileStream(NodeRecord, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var events = new List<JsonObject>();
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Length > 0 && JsonNode.Parse(line) is JsonObject json)
+            {
+                events.Add(json);
+            }
+        }
+
+        return events;
+    }
+
+    /// <summary>Waits until the node holds a proof of a real publish epoch (a NiPoST, not the initial post) from each identity.</summary>
+    public Task WaitForEpochProofsAsync(TimeSpan timeout, IEnumerable<string>? names = null)
+    {
+        var wanted = (names ?? Identities.Select(i => i.Name)).ToList();
+        return Eventually.UntilAsync(
+            () => wanted.All(n => NodeEvents().Any(e => (string?)e["event"] == "proof-delivered" && (string?)e["identity"] == n && (string?)e["kind"] == "nipost")),
+            $"a delivered NiPoST proof from each of {string.Join(", ", wanted)}; node record:\n{Tail(NodeRecord, 20)}",
+            timeout);
+    }
+
+    public static string Tail(string path, int lines) =>
+        File.Exists(path) ? string.Join('\n', File.ReadLines(path).TakeLast(lines)) : $"({path} does not exist)";
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in Enumerable.Reverse(_processes))
+        {
+            if (!process.HasExited)
+            {
+                process.Signal(Posix.SigTerm);
+                try
+                {
+                    await process.WaitForExitAsync(TimeSpan.FromSeconds(15));
+                }
+                catch (TimeoutException)
+                {
+                }
+            }
+
+            await process.DisposeAsync();
+        }
+
+        Folder.Dispose();
+    }
+
+    private void Write()
+    {
+        Directory.CreateDirectory(Folder.Combine("node"));
+        Directory.CreateDirectory(Folder.Combine("node_data"));
+        Directory.CreateDirectory(StateDir);
+        if (Options.Tls)
+        {
+            Certs = new MtlsBundleWriter(TimeProvider.System).Write(new MtlsBundleRequest(Folder.Combine("certs"), ["127.0.0.1"], ["fleet"], 30, Force: false));
+        }
+
+        var api = Certs is null ? "" : $",\n  \"api\": {{ \"grpc-tls-ca-cert\": \"{Certs.CaCert}\" }}";
+        File.WriteAllText(Folder.Combine("node", "config.json"), $$"""
+            {
+              "main": { "layer-duration": "1m", "layers-per-epoch": 15 },
+              "poet": { "grace-period": "1m", "cycle-gap": "7m", "phase-shift": "10m" },
+              "smeshing": { "smeshing-start": false, "smeshing-opts": { "smeshing-opts-scrypt": { "n": 16 } } },
+              "post": { "post-labels-per-unit": 1024, "post-min-numunits": 1, "post-max-numunits": 32, "post-k1": 12, "post-k2": 20 }{{api}}
+            }
+            """);
+
+        foreach (var disk in Identities.Select(i => i.Disk).Distinct())
+        {
+            Directory.CreateDirectory(Folder.Combine("disks", disk));
+        }
+
+        var bin = Folder.Combine("bin");
+        Directory.CreateDirectory(bin);
+        WriteWrapper(Path.Combine(bin, "post-service"), "post-service");
+        WriteWrapper(Path.Combine(bin, "postcli"), "postcli");
+        File.WriteAllText(FleetConfig, FleetYaml());
+    }
+
+    private static void WriteWrapper(string path, string program)
+    {
+        File.WriteAllText(path, $"#!/bin/sh\nexec '{RepoPaths.PostfleetExecutable}' sim {program} \"$@\"\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    private string Scaled(double minutes) =>
+        ((long)(minutes * 60_000 / Options.TimeScale)).ToString(CultureInfo.InvariantCulture) + "ms";
+
+    private string FleetYaml()
+    {
+        var yaml = new StringBuilder();
+        yaml.AppendLine("node:");
+        if (Certs is { } certs)
+        {
+            yaml.AppendLine($"  post-listener: https://127.0.0.1:{TlsPort}");
+            yaml.AppendLine($"  tls: {{ ca-cert: {certs.CaCert}, cert: {certs.Clients["fleet"].Cert}, key: {certs.Clients["fleet"].Key} }}");
+        }
+        else
+        {
+            yaml.AppendLine($"  post-listener: http://127.0.0.1:{PostPort}");
+        }
+
+        yaml.AppendLine($"  public-listener: http://127.0.0.1:{PublicPort}");
+        yaml.AppendLine($"  private-listener: http://127.0.0.1:{PrivatePort}");
+        yaml.AppendLine("  data-dir: node_data");
+        yaml.AppendLine($"  poet: {{ phase-shift: {Scaled(10)}, cycle-gap: {Scaled(7)}, grace-period: {Scaled(1)} }}");
+        yaml.AppendLine("post:");
+        yaml.AppendLine("  service-binary: bin/post-service");
+        yaml.AppendLine("  postcli-binary: bin/postcli");
+        yaml.AppendLine("  labels-per-unit: 1024");
+        yaml.AppendLine("  scrypt-n: 16");
+        yaml.AppendLine("  k1: 12");
+        yaml.AppendLine("  k2: 20");
+        yaml.AppendLine("  pow-difficulty: " + new string('f', 64));
+        yaml.AppendLine("  randomx-mode: light");
+        yaml.AppendLine("  nonces: 16");
+        yaml.AppendLine("  min-num-units: 1");
+        yaml.AppendLine("  max-num-units: 32");
+        yaml.AppendLine("  provider: 4294967295");
+        yaml.AppendLine($"runtime: {Options.Runtime}");
+        yaml.AppendLine($"fleet-id: {Options.FleetId}");
+        if (Options.Runtime == "docker")
+        {
+            yaml.AppendLine("docker:");
+            yaml.AppendLine($"  image: {Options.DockerImage}");
+            yaml.AppendLine("  network: host");
+            yaml.AppendLine("  data-mount-path: /post");
+            yaml.AppendLine("  endpoints: [ { name: local, address: 'unix:///var/run/docker.sock' } ]");
+            yaml.AppendLine($"  disk-endpoints: {{ {string.Join(", ", Identities.Select(i => i.Disk).Distinct().Select(d => $"{d}: local"))} }}");
+        }
+
+        yaml.AppendLine("state-dir: state");
+        yaml.AppendLine("schedule:");
+        yaml.AppendLine("  per-disk: 1");
+        yaml.AppendLine("  max-pow: 2");
+        yaml.AppendLine("  stop-grace: 5s");
+        yaml.AppendLine($"  on-shutdown: {Options.OnShutdown}");
+        yaml.AppendLine("disks:");
+        foreach (var disk in Identities.GroupBy(i => i.Disk))
+        {
+            yaml.AppendLine($"  - name: {disk.Key}");
+            yaml.AppendLine("    services:");
+            foreach (var identity in disk)
+            {
+                yaml.AppendLine($"      - {{ name: {identity.Name}, dir: disks/{disk.Key}/{identity.Name}, num-units: {identity.NumUnits}, operator: 127.0.0.1:{OperatorPorts[identity.Name]} }}");
+            }
+        }
+
+        return yaml.ToString();
+    }
+}
