@@ -20,7 +20,10 @@ internal static class Observations
         if (run is null)
         {
             // The runtime no longer knows a run: a stop we asked for is over, progress belongs to no run.
-            m = m with { RunId = null, Progress = null, ProgressChangedAt = null, StopRequestedAt = null, StopRequestedFor = null };
+            if (m.RunId is not null || m.Progress is not null || m.ProgressChangedAt is not null || m.StopRequestedAt is not null || m.StopRequestedFor is not null)
+            {
+                m = m with { RunId = null, Progress = null, ProgressChangedAt = null, StopRequestedAt = null, StopRequestedFor = null };
+            }
         }
         else if (!run.Running)
         {
@@ -35,7 +38,7 @@ internal static class Observations
         m = LearnReadRate(service, post, memory, m, now);
 
         // A run that delivered proved the service healthy: the next crash starts from the initial backoff.
-        return (m.Delivered ? m with { Restarts = 0, BackoffUntil = null } : m, exited);
+        return (m.Delivered && (m.Restarts != 0 || m.BackoffUntil is not null) ? m with { Restarts = 0, BackoffUntil = null } : m, exited);
     }
 
     /// <summary>Delivery ends the read that began at <see cref="ServiceMemory.ReadStartedAt"/>: one full pass of the data.</summary>
@@ -57,14 +60,23 @@ internal static class Observations
             return m; // nothing new about the identity: keep what was last known
         }
 
-        m = m with { Id = identity.Id };
+        if (m.Id != identity.Id)
+        {
+            m = m with { Id = identity.Id };
+        }
+
         if (identity.State == NodePostState.Proving)
         {
-            return (m.LastNodeState == NodePostState.Proving ? m : m.NewRound(now)) with { LastNodeState = NodePostState.Proving };
+            return m.LastNodeState == NodePostState.Proving ? m : m.NewRound(now) with { LastNodeState = NodePostState.Proving };
         }
 
         // PROVING → IDLE while our service ran: the node only turns IDLE after it received the proof
         // (or after giving up on a stale challenge, in which case there is nothing left to prove either).
+        if (m.LastNodeState == NodePostState.Idle && m.IdleSince is not null)
+        {
+            return m; // still IDLE: nothing new
+        }
+
         var deliveredNow = m.LastNodeState == NodePostState.Proving && (m.RanThisRound || snapshot.LiveRun(name) is not null);
         return m with
         {
@@ -115,7 +127,7 @@ internal static class Observations
             m = m with { ReadStartedAt = now, LastK2Pow = now - run.StartedAt };
         }
 
-        if (m.LastNodeState == NodePostState.Proving)
+        if (m.LastNodeState == NodePostState.Proving && !m.RanThisRound)
         {
             m = m with { RanThisRound = true };
         }
