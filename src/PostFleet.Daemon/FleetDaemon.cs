@@ -27,6 +27,7 @@ public sealed class FleetDaemon : IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private readonly WebOptions? _web;
     private RunningWebHost? _webHost;
+    private bool _webTried;
 
     /// <param name="web">Where to serve the dashboard, API and metrics; null for none.</param>
     public FleetDaemon(FleetSpec fleet, IReadOnlyList<IPassListener> listeners, ILoggerFactory loggers, TimeProvider time, WebOptions? web = null)
@@ -65,10 +66,13 @@ public sealed class FleetDaemon : IAsyncDisposable
     /// <summary>Binds the dashboard, API and metrics (refuses a non-loopback address without a token).</summary>
     public async Task StartWebAsync(CancellationToken cancellationToken)
     {
-        if (_web is null || _webHost is not null)
+        if (_web is null || _webTried)
         {
             return;
         }
+
+        // One attempt: a caller that chose to go on without the dashboard must not see RunAsync fail on it.
+        _webTried = true;
 
         _webHost = await DaemonWebHost.StartAsync(Control, _web, _loggers, cancellationToken);
         Control.PassObserved = _webHost.Metrics.ObservePass;

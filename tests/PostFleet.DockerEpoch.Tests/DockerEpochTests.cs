@@ -78,7 +78,7 @@ public sealed class DockerEpochTests(SimImageFixture docker)
                 return gone.Count > 0;
             },
             $"a container the daemon stopped to disappear; daemon 2 output:\n{second.StandardOutput}",
-            TimeSpan.FromSeconds(90));
+            TimeSpan.FromSeconds(240));
         await watching.CancelAsync();
         Assert.Equal(1, await maxPerService);
         foreach (var id in gone)

@@ -42,6 +42,11 @@ internal static class RunCommand
             {
                 await daemon.StartWebAsync(cancellationToken);
             }
+            catch (IOException ex) when (parseResult.GetResult(web.Listen) is null or { Implicit: true })
+            {
+                // The default port is taken (another daemon, another program): proving matters more than the dashboard.
+                Console.Error.WriteLine($"warning: the dashboard could not bind {WebOptions.DefaultListen} ({ex.Message}); running without it. Give --listen to choose another address.");
+            }
             catch (Exception ex) when (ex is WebStartupException or IOException)
             {
                 Console.Error.WriteLine($"--listen: {ex.Message}");
