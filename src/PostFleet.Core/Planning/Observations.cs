@@ -13,7 +13,7 @@ internal static class Observations
         ServiceSpec service, FleetSnapshot snapshot, ServiceMemory memory, ScheduleLimits limits, DateTimeOffset now)
     {
         var m = FoldNodeState(service.Name, snapshot, memory, now);
-        m = FoldEvents(snapshot, m);
+        m = FoldEvents(service.Name, snapshot, m);
 
         RuntimeInstance? exited = null;
         var run = snapshot.Runs.GetValueOrDefault(service.Name);
@@ -60,7 +60,7 @@ internal static class Observations
         };
     }
 
-    private static ServiceMemory FoldEvents(FleetSnapshot snapshot, ServiceMemory m)
+    private static ServiceMemory FoldEvents(string name, FleetSnapshot snapshot, ServiceMemory m)
     {
         // The event stream replays old events on subscribe; only a postComplete from this round counts.
         if (m.Id is not { } id || m.ProvingSince is not { } since || m.LastNodeState != NodePostState.Proving)
@@ -69,7 +69,16 @@ internal static class Observations
         }
 
         var delivered = snapshot.NewEvents.OfType<NodeEvent.PostCompleted>().Any(e => e.Smesher == id && e.Time >= since);
-        return delivered ? m with { Delivered = true } : m;
+        if (delivered)
+        {
+            return m with { Delivered = true };
+        }
+
+        // A failed proof while a run is live: remember the run (its start is before the event), see StopRules.
+        var failed = snapshot.NewEvents.OfType<NodeEvent.PostFailed>().Any(e => e.Smesher == id && e.Time >= since);
+        return failed && snapshot.LiveRun(name) is { } run && run.StartedAt <= snapshot.ObservedAt
+            ? m with { ProofFailedRunId = run.InstanceId }
+            : m;
     }
 
     private static ServiceMemory FoldExit(ServiceMemory m, bool forcedByUser, ScheduleLimits limits, DateTimeOffset now)

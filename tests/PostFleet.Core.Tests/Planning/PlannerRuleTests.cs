@@ -289,6 +289,34 @@ public class PlannerRuleTests
     }
 
     [Fact]
+    public void A_run_holding_a_failed_proof_is_restarted_after_the_node_reports_the_failure()
+    {
+        // post-service keeps Done(Err) forever (DoneProving) while the node retries each layer: only a restart helps.
+        var loop = new Loop(Spec(Limits(), OneDisk));
+        loop.World.Proving("diskC_post3").Running("diskC_post3", T0, new ServiceStatus.DoneProving());
+        Assert.Empty(loop.Pass(T0).Stops());
+
+        loop.World.Events.Add(new NodeEvent.PostFailed(T0.AddSeconds(30), IdOf("diskC_post3"), "Node failed PoST execution: error generating proof."));
+        var plan = loop.Pass(T0.AddMinutes(1));
+
+        var stop = Assert.Single(plan.Stops());
+        Assert.Equal((StopReason.ProofFailed, false), (stop.Reason, stop.Force));
+        Assert.Equal(DecisionCode.ProofFailed, plan.Code("diskC_post3"));
+        Assert.Equal(1, plan.Next.For("diskC_post3").Restarts);
+    }
+
+    [Fact]
+    public void A_failure_event_does_not_stop_a_run_that_is_proving_again()
+    {
+        var loop = new Loop(Spec(Limits(), OneDisk));
+        loop.World.Proving("diskC_post3").Running("diskC_post3", T0, Proving(1 << 20));
+        loop.Pass(T0);
+
+        loop.World.Events.Add(new NodeEvent.PostFailed(T0.AddSeconds(30), IdOf("diskC_post3"), "Node failed PoST execution: unexpected challenge."));
+        Assert.Empty(loop.Pass(T0.AddMinutes(1)).Stops());
+    }
+
+    [Fact]
     public void A_forced_stop_overrides_PROVING_and_keeps_the_service_stopped()
     {
         var loop = new Loop(Spec(Limits(), OneDisk));
