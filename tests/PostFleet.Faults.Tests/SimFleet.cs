@@ -264,8 +264,8 @@ public sealed class SimFleet : IAsyncDisposable
     private string Scaled(TimeSpan duration) =>
         ((long)(duration.TotalMilliseconds / Options.TimeScale)).ToString(CultureInfo.InvariantCulture) + "ms";
 
-    /// <summary>The fleet's postfleet.yaml; <paramref name="tweak"/> may edit schedule values (for the reload test).</summary>
-    public string Yaml(string? extraSchedule = null)
+    /// <summary>The fleet's postfleet.yaml, optionally with extra schedule lines or only some services.</summary>
+    public string Yaml(string? extraSchedule = null, IReadOnlyCollection<string>? only = null)
     {
         var yaml = new StringBuilder();
         yaml.AppendLine("node:");
@@ -307,7 +307,7 @@ public sealed class SimFleet : IAsyncDisposable
         }
 
         yaml.AppendLine("disks:");
-        foreach (var disk in Options.Services.GroupBy(s => s.Disk))
+        foreach (var disk in Options.Services.Where(s => only is null || only.Contains(s.Name)).GroupBy(s => s.Disk))
         {
             yaml.AppendLine($"  - name: {disk.Key}");
             yaml.AppendLine("    services:");
