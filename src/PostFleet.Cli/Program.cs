@@ -34,5 +34,6 @@ public static class Program
         yield return InitCommand.Create();
         yield return Demo.DemoCommand.Create();
         yield return CertsCommand.Create();
+        yield return SoakCommand.Create(); // `postfleet bench soak`
     }
 }
