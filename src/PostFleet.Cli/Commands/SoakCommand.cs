@@ -122,13 +122,17 @@ internal static class SoakCommand
             _node = StartNode();
             _daemon = StartDaemon();
             var first = await WaitForAsync(() => NodeLines().Where(l => l.Event == "proof-requested" && l.PublishEpoch is not null).Select(l => l.PublishEpoch).FirstOrDefault(), cancellationToken);
+            // The first epoch after start-up is not counted: the initial PoSTs queue on the disks and may skip it.
+            first += 1;
             var last = first!.Value + epochs - 1;
-            Console.WriteLine($"first NiPoST publish epoch {first}; injecting one fault per epoch up to epoch {last}");
+            Console.WriteLine($"counting from publish epoch {first}; one fault per epoch up to epoch {last}");
 
-            for (var epoch = first.Value; epoch <= last; epoch++)
+            for (var epoch = (int)first.Value; epoch <= last; epoch++)
             {
+                // The next epoch with a proof request (a fault may make every identity skip one).
                 var e = epoch;
-                var requested = await WaitForAsync(() => NodeLines().FirstOrDefault(l => l.Event == "proof-requested" && l.PublishEpoch == e), cancellationToken);
+                var requested = await WaitForAsync(() => NodeLines().FirstOrDefault(l => l.Event == "proof-requested" && l.PublishEpoch >= e), cancellationToken);
+                epoch = (int)requested!.PublishEpoch!.Value;
                 // A random moment in the first half of the proving window.
                 var window = requested!.Deadline!.Value - requested.Time;
                 await Task.Delay(window * (_random.NextDouble() * 0.5), cancellationToken);
@@ -136,7 +140,7 @@ internal static class SoakCommand
             }
 
             // Let the last epoch's deadline pass, then judge.
-            var lastDeadline = await WaitForAsync(() => NodeLines().Where(l => l.Event == "proof-requested" && l.PublishEpoch == last).Select(l => l.Deadline).FirstOrDefault(), cancellationToken);
+            var lastDeadline = await WaitForAsync(() => NodeLines().Where(l => l.Event == "proof-requested" && l.PublishEpoch >= last).Select(l => l.Deadline).FirstOrDefault(), cancellationToken);
             var wait = lastDeadline!.Value - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(2);
             if (wait > TimeSpan.Zero)
             {
@@ -236,7 +240,12 @@ internal static class SoakCommand
                     var request = node.FirstOrDefault(l => l.Event == "proof-requested" && l.PublishEpoch == epoch && l.Identity == service);
                     if (request is null)
                     {
-                        continue; // skipped by the node (a late proof of the epoch before moves it on)
+                        // The node skipped the epoch: the previous proof came after the PoET registration window.
+                        var previous = node.FirstOrDefault(l => l.Event == "proof-requested" && l.PublishEpoch == epoch - 1 && l.Identity == service);
+                        var blocked = previous is not null && Blocking(service, previous).Count > 0;
+                        unsavable += blocked ? 1 : 0;
+                        missed.Add($"  epoch {epoch} {service}: {(blocked ? "not savable" : "SAVABLE")} — no proof request: the epoch-{epoch - 1} proof was late for the PoET registration{(blocked ? " (" + Describe(Blocking(service, previous!)) + ")" : "")}");
+                        continue;
                     }
 
                     if (node.Any(l => l.Event == "proof-delivered" && l.PublishEpoch == epoch && l.Identity == service))
@@ -268,8 +277,7 @@ internal static class SoakCommand
         {
             var deadline = request.Deadline!.Value;
             var failure = node.LastOrDefault(l => l.Event == "proof-failed" && l.Identity == service && l.Time >= request.Time && l.Time <= deadline.AddSeconds(1));
-            var blocking = _faults.Where(f => f.Start < deadline && f.End > request.Time
-                && (f.Kind.StartsWith("node", StringComparison.Ordinal) || (f.Target == service && f.Kind is "short-bin" or "bad-metadata"))).ToList();
+            var blocking = Blocking(service, request);
             var fastest = FastestProof(service, node);
             var freeFrom = blocking.Count == 0 ? request.Time : blocking.Max(f => f.End);
             // post-service retries its node connection every 5 s (not scaled): a node restart costs that too.
@@ -281,10 +289,17 @@ internal static class SoakCommand
             var diskMates = Services.Count(s => DiskOf(s) == DiskOf(service));
             var needed = fastest * diskMates;
             var left = deadline - freeFrom;
-            var faults = blocking.Count == 0 ? "no blocking fault" : string.Join(", ", blocking.Select(f => $"{f.Kind} {f.Target} {f.Start:HH:mm:ss}-{f.End:HH:mm:ss}"));
+            var faults = blocking.Count == 0 ? "no blocking fault" : Describe(blocking);
             var why = $"{(failure?.Reason ?? "no delivery")}; {faults}; {left.TotalSeconds:0.0}s left for ~{needed.TotalSeconds:0.0}s of proving on its disk";
             return (left >= needed, why);
         }
+
+        /// <summary>Faults no orchestrator can work around during a proof window: node away, this identity's data broken.</summary>
+        private List<Fault> Blocking(string service, Line request) =>
+            _faults.Where(f => f.Start < request.Deadline!.Value && f.End > request.Time
+                && (f.Kind.StartsWith("node", StringComparison.Ordinal) || (f.Target == service && f.Kind is "short-bin" or "bad-metadata"))).ToList();
+
+        private static string Describe(IEnumerable<Fault> faults) => string.Join(", ", faults.Select(f => $"{f.Kind} {f.Target} {f.Start:HH:mm:ss}-{f.End:HH:mm:ss}"));
 
         private TimeSpan FastestProof(string service, IReadOnlyList<Line> node)
         {

@@ -51,7 +51,10 @@ internal static class Observations
 
         // PROVING → IDLE while our service ran: the node only turns IDLE after it received the proof
         // (or after giving up on a stale challenge, in which case there is nothing left to prove either).
-        var deliveredNow = m.LastNodeState == NodePostState.Proving && (m.RanThisRound || snapshot.LiveRun(name) is not null);
+        // Not after a failure the node reported in this round (a missed deadline also turns it IDLE), unless its
+        // postComplete arrives with the IDLE (events are only folded while PROVING, see FoldEvents).
+        var deliveredNow = m.LastNodeState == NodePostState.Proving && (m.RanThisRound || snapshot.LiveRun(name) is not null)
+            && (!(m.FailedThisRound || FailedIn(snapshot, identity.Id, m.ProvingSince)) || CompletedIn(snapshot, identity.Id, m.ProvingSince));
         return m with
         {
             LastNodeState = NodePostState.Idle,
@@ -75,11 +78,22 @@ internal static class Observations
         }
 
         // A failed proof while a run is live: remember the run (its start is before the event), see StopRules.
-        var failed = snapshot.NewEvents.OfType<NodeEvent.PostFailed>().Any(e => e.Smesher == id && e.Time >= since);
-        return failed && snapshot.LiveRun(name) is { } run && run.StartedAt <= snapshot.ObservedAt
+        if (!FailedIn(snapshot, id, since))
+        {
+            return m;
+        }
+
+        m = m with { FailedThisRound = true };
+        return snapshot.LiveRun(name) is { } run && run.StartedAt <= snapshot.ObservedAt
             ? m with { ProofFailedRunId = run.InstanceId }
             : m;
     }
+
+    private static bool FailedIn(FleetSnapshot snapshot, NodeId id, DateTimeOffset? since) =>
+        since is { } from && snapshot.NewEvents.OfType<NodeEvent.PostFailed>().Any(e => e.Smesher == id && e.Time >= from);
+
+    private static bool CompletedIn(FleetSnapshot snapshot, NodeId id, DateTimeOffset? since) =>
+        since is { } from && snapshot.NewEvents.OfType<NodeEvent.PostCompleted>().Any(e => e.Smesher == id && e.Time >= from);
 
     private static ServiceMemory FoldExit(ServiceMemory m, bool forcedByUser, ScheduleLimits limits, DateTimeOffset now)
     {

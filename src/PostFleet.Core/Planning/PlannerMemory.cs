@@ -62,9 +62,12 @@ public sealed record ServiceMemory
     /// </summary>
     public string? ProofFailedRunId { get; init; }
 
+    /// <summary>The node reported a failed proof (postComplete failure=true) in this round.</summary>
+    public bool FailedThisRound { get; init; }
+
     /// <summary>Start of a new round: what was true of the previous one no longer is.</summary>
     internal ServiceMemory NewRound(DateTimeOffset now) =>
-        this with { ProvingSince = now, IdleSince = null, Delivered = false, RanThisRound = false };
+        this with { ProvingSince = now, IdleSince = null, Delivered = false, RanThisRound = false, FailedThisRound = false };
 }
 
 /// <summary>Progress as /status shows it. Any change of nonces or position is progress.</summary>
