@@ -241,10 +241,16 @@ internal static class SoakCommand
                     if (request is null)
                     {
                         // The node skipped the epoch: the previous proof came after the PoET registration window.
+                        // The registration closes CG − GP after PROVING starts; a fault in there, or less time than
+                        // the disk's proofs need, and no orchestrator could have made it.
                         var previous = node.FirstOrDefault(l => l.Event == "proof-requested" && l.PublishEpoch == epoch - 1 && l.Identity == service);
-                        var blocked = previous is not null && Blocking(service, previous).Count > 0;
-                        unsavable += blocked ? 1 : 0;
-                        missed.Add($"  epoch {epoch} {service}: {(blocked ? "not savable" : "SAVABLE")} — no proof request: the epoch-{epoch - 1} proof was late for the PoET registration{(blocked ? " (" + Describe(Blocking(service, previous!)) + ")" : "")}");
+                        var registration = TimeSpan.FromMinutes(6) / scale;
+                        var needed = FastestProof(service, node) * Services.Count(x => DiskOf(x) == DiskOf(service));
+                        var blocked = previous is not null && Blocking(service, previous with { Deadline = previous.Time + registration }).Count > 0;
+                        var tooShort = needed > registration;
+                        var lost = blocked || tooShort;
+                        unsavable += lost ? 1 : 0;
+                        missed.Add($"  epoch {epoch} {service}: {(lost ? "not savable" : "SAVABLE")} — no proof request: the epoch-{epoch - 1} proof was late for the PoET registration ({registration.TotalSeconds:0.0}s after PROVING; ~{needed.TotalSeconds:0.0}s of proving on its disk){(blocked ? "; " + Describe(Blocking(service, previous! with { Deadline = previous.Time + registration })) : "")}");
                         continue;
                     }
 
@@ -400,10 +406,10 @@ internal static class SoakCommand
             foreach (var disk in new[] { "diskA", "diskB" })
             {
                 Directory.CreateDirectory(P("disks", disk));
-                File.WriteAllText(P("disks", disk, "postfleet-sim-disk.json"), """{ "readBytesPerSecond": 32768, "writeBytesPerSecond": 1048576, "concurrencyPenalty": 0.25 }""");
+                File.WriteAllText(P("disks", disk, "postfleet-sim-disk.json"), """{ "readBytesPerSecond": 131072, "writeBytesPerSecond": 1048576, "concurrencyPenalty": 0.25 }""");
             }
 
-            File.WriteAllText(P("disks", "postfleet-sim-host.json"), """{ "cores": 2, "k2powSecondsPerUnitPerNonceGroup": 0.25, "passSuccessProbability": 0.9 }""");
+            File.WriteAllText(P("disks", "postfleet-sim-host.json"), """{ "cores": 2, "k2powSecondsPerUnitPerNonceGroup": 0.1, "passSuccessProbability": 0.9 }""");
             Directory.CreateDirectory(P("bin"));
             foreach (var program in new[] { "post-service", "postcli" })
             {
