@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using PostFleet.Core.Configuration;
 using PostFleet.Core.Ports;
 using PostFleet.Daemon.Loop;
+using PostFleet.Daemon.Reliability;
 using PostFleet.Daemon.View;
 using PostFleet.Daemon.Web;
 using PostFleet.Runtime.Process;
@@ -28,28 +29,43 @@ public sealed class FleetDaemon : IAsyncDisposable
     private readonly WebOptions? _web;
     private RunningWebHost? _webHost;
     private bool _webTried;
+    private readonly FleetSpec _fleet;
+
+    // Reliability: config reload (keeps the last good one), the run journal, shutdown/user actions in history.
+    private readonly ConfigReloader? _config;
+    private readonly RunJournal _journal;
+    private readonly TimeProvider _time;
 
     /// <param name="web">Where to serve the dashboard, API and metrics; null for none.</param>
     public FleetDaemon(FleetSpec fleet, IReadOnlyList<IPassListener> listeners, ILoggerFactory loggers, TimeProvider time, WebOptions? web = null)
     {
         _loggers = loggers;
         _web = web;
-        Fleet = fleet;
+        _fleet = fleet;
+        _time = time;
         _logger = loggers.CreateLogger("postfleet");
         _node = new NodeGrpcClient(fleet.Node, timeProvider: time, logger: loggers.CreateLogger<NodeGrpcClient>());
         _operators = new OperatorStatusClient(time);
         _runtime = Runtimes.RuntimeFactory.Create(fleet, time, loggers);
         History = FleetHistory.Open(Path.Combine(fleet.StateDirectory, "history.db"));
         Intents = new FleetIntents();
+        _journal = new RunJournal(History, _logger);
+        _config = File.Exists(fleet.Source) ? new ConfigReloader(fleet, History, time, _logger) : null;
+        Intents.Changed += () => _journal.UserAction(time.GetUtcNow(), "intents", Intents.Current.ToString());
         Control = new FleetControl(Intents, History);
+        listeners = [.. listeners, _journal, Control];
         ReconcileLoop? loop = null;
         _events = new NodeEventPump(_node, time, _logger, () => loop?.Trigger());
         _executor = new ActionExecutor(_runtime, _logger);
-        loop = new ReconcileLoop(() => Fleet, new FleetObserver(_node, _operators, _runtime, _events, time), _executor, History, Intents, [.. listeners, Control], time, _logger);
+        loop = new ReconcileLoop(() => _config?.Poll() ?? _fleet, new FleetObserver(_node, _operators, _runtime, _events, time), _executor, History, Intents, listeners, time, _logger);
         Loop = loop;
     }
 
-    public FleetSpec Fleet { get; }
+    /// <summary>The configuration in force: the one started with, or the last good reload of its file.</summary>
+    public FleetSpec Fleet => _config?.Current ?? _fleet;
+
+    /// <summary>Why the last edit of the configuration file was refused (null: none, or a later edit applied).</summary>
+    public string? ConfigError => _config?.LastError;
 
     public ReconcileLoop Loop { get; }
 
@@ -91,6 +107,7 @@ public sealed class FleetDaemon : IAsyncDisposable
     private async Task ShutDownServicesAsync()
     {
         var running = (await _runtime.ListAsync(CancellationToken.None)).Where(r => r.Running).ToList();
+        History.RecordDaemonEvent(_time.GetUtcNow(), "shutdown", $"on-shutdown {Fleet.Schedule.OnShutdown}: {running.Count} services running");
         if (Fleet.Schedule.OnShutdown == ShutdownPolicy.LeaveRunning)
         {
             if (running.Count > 0)

@@ -7,7 +7,7 @@ namespace PostFleet.Storage;
 /// The daemon's history: every decision the planner changed its mind about (with the reason), every action it
 /// took and how that went, and the node's events. One SQLite file, written by the single loop worker.
 /// </summary>
-public sealed class FleetHistory : IDisposable
+public sealed partial class FleetHistory : IDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly Dictionary<string, string> _lastDecision = [];

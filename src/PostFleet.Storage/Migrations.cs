@@ -42,5 +42,41 @@ internal static class Migrations
         );
         CREATE INDEX deliveries_service ON deliveries (service, publish_epoch);
         """,
+
+        // 2: one row per post-service run (what it did and how it ended), the daemon's own events (config
+        // reloads, shutdowns) and what users asked for.
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            service TEXT NOT NULL,
+            instance_id TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            publish_epoch INTEGER,
+            k2pow_at TEXT,
+            read_at TEXT,
+            delivered_at TEXT,
+            challenge TEXT,
+            ended_at TEXT,
+            exit_code INTEGER,
+            outcome TEXT,
+            stderr_tail TEXT
+        );
+        CREATE UNIQUE INDEX runs_instance ON runs (service, instance_id);
+        CREATE INDEX runs_started ON runs (started_at);
+        CREATE TABLE daemon_events (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            detail TEXT NOT NULL
+        );
+        CREATE INDEX daemon_events_at ON daemon_events (at);
+        CREATE TABLE user_actions (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            action TEXT NOT NULL,
+            detail TEXT NOT NULL
+        );
+        CREATE INDEX user_actions_at ON user_actions (at);
+        """,
     ];
 }

@@ -58,4 +58,7 @@ public enum DecisionCode
 
     /// <summary>A run of a service that is not in the config: left alone (exited ones are forgotten).</summary>
     NotInConfig = 20,
+
+    /// <summary>The node reported the run's proof failed and the run holds that failure (DoneProving): stop to restart.</summary>
+    ProofFailed = 21,
 }

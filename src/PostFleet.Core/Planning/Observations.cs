@@ -13,7 +13,7 @@ internal static class Observations
         ServiceSpec service, FleetSnapshot snapshot, ServiceMemory memory, ScheduleLimits limits, PostSettings post, DateTimeOffset now)
     {
         var m = FoldNodeState(service.Name, snapshot, memory, now);
-        m = FoldEvents(snapshot, m);
+        m = FoldEvents(service.Name, snapshot, m);
 
         RuntimeInstance? exited = null;
         var run = snapshot.Runs.GetValueOrDefault(service.Name);
@@ -77,7 +77,10 @@ internal static class Observations
             return m; // still IDLE: nothing new
         }
 
-        var deliveredNow = m.LastNodeState == NodePostState.Proving && (m.RanThisRound || snapshot.LiveRun(name) is not null);
+        // Not after a failure the node reported in this round (a missed deadline also turns it IDLE), unless its
+        // postComplete arrives with the IDLE (events are only folded while PROVING, see FoldEvents).
+        var deliveredNow = m.LastNodeState == NodePostState.Proving && (m.RanThisRound || snapshot.LiveRun(name) is not null)
+            && (!(m.FailedThisRound || FailedIn(snapshot, identity.Id, m.ProvingSince)) || CompletedIn(snapshot, identity.Id, m.ProvingSince));
         return m with
         {
             LastNodeState = NodePostState.Idle,
@@ -86,7 +89,7 @@ internal static class Observations
         };
     }
 
-    private static ServiceMemory FoldEvents(FleetSnapshot snapshot, ServiceMemory m)
+    private static ServiceMemory FoldEvents(string name, FleetSnapshot snapshot, ServiceMemory m)
     {
         // The event stream replays old events on subscribe; only a postComplete from this round counts.
         if (m.Id is not { } id || m.ProvingSince is not { } since || m.LastNodeState != NodePostState.Proving)
@@ -95,8 +98,28 @@ internal static class Observations
         }
 
         var delivered = snapshot.NewEvents.OfType<NodeEvent.PostCompleted>().Any(e => e.Smesher == id && e.Time >= since);
-        return delivered ? m with { Delivered = true } : m;
+        if (delivered)
+        {
+            return m with { Delivered = true };
+        }
+
+        // A failed proof while a run is live: remember the run (its start is before the event), see StopRules.
+        if (!FailedIn(snapshot, id, since))
+        {
+            return m;
+        }
+
+        m = m with { FailedThisRound = true };
+        return snapshot.LiveRun(name) is { } run && run.StartedAt <= snapshot.ObservedAt
+            ? m with { ProofFailedRunId = run.InstanceId }
+            : m;
     }
+
+    private static bool FailedIn(FleetSnapshot snapshot, NodeId id, DateTimeOffset? since) =>
+        since is { } from && snapshot.NewEvents.OfType<NodeEvent.PostFailed>().Any(e => e.Smesher == id && e.Time >= from);
+
+    private static bool CompletedIn(FleetSnapshot snapshot, NodeId id, DateTimeOffset? since) =>
+        since is { } from && snapshot.NewEvents.OfType<NodeEvent.PostCompleted>().Any(e => e.Smesher == id && e.Time >= from);
 
     private static ServiceMemory FoldExit(ServiceMemory m, bool forcedByUser, ScheduleLimits limits, DateTimeOffset now)
     {

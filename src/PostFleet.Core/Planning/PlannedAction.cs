@@ -32,4 +32,7 @@ public enum StopReason
 
     /// <summary>The user asked for it.</summary>
     UserForced = 4,
+
+    /// <summary>PROVING, the node reported the proof failed and the run still says DoneProving: a sticky error.</summary>
+    ProofFailed = 5,
 }

@@ -71,9 +71,18 @@ public sealed record ServiceMemory
 
     public StopReason? StopRequestedFor { get; init; }
 
+    /// <summary>
+    /// The run the node reported a failed proof for (postComplete failure=true in this round while it ran). With a
+    /// sticky Done(Err) post-service says DoneProving forever and the node retries in vain: only a restart helps.
+    /// </summary>
+    public string? ProofFailedRunId { get; init; }
+
+    /// <summary>The node reported a failed proof (postComplete failure=true) in this round.</summary>
+    public bool FailedThisRound { get; init; }
+
     /// <summary>Start of a new round: what was true of the previous one no longer is.</summary>
     internal ServiceMemory NewRound(DateTimeOffset now) =>
-        this with { ProvingSince = now, IdleSince = null, Delivered = false, RanThisRound = false, ReadStartedAt = null };
+        this with { ProvingSince = now, IdleSince = null, Delivered = false, RanThisRound = false, ReadStartedAt = null, FailedThisRound = false };
 }
 
 /// <summary>Progress as /status shows it. Any change of nonces or position is progress.</summary>

@@ -50,6 +50,14 @@ internal static class StopRules
                     $"no progress for {Durations.Format(flat)} (no-progress-timeout {Durations.Format(limits.NoProgressTimeout)}): stopping to restart; a hung service has nothing to lose", now);
             }
 
+            if (HoldsFailedProof(status, run, m))
+            {
+                var attempt = m.Restarts + 1;
+                var next = m with { Restarts = attempt, BackoffUntil = now + limits.RestartBackoff(attempt), ProofFailedRunId = null };
+                return Stop(name, run, next, StopReason.ProofFailed, force: false, DecisionCode.ProofFailed,
+                    "the node reported this run's proof as failed and it still says DoneProving (a sticky proving error): stopping to restart; it has no proof to lose", now);
+            }
+
             return m.Delivered
                 ? (null, new(name, DecisionCode.DeliveredWaitingForIdle, "delivered; waiting for the node to report IDLE (never stopped while PROVING)"), m)
                 : (null, new(name, DecisionCode.Proving, Describe(status)), m);
@@ -76,6 +84,14 @@ internal static class StopRules
         && status is not ServiceStatus.DoneProving
         && m.ProgressChangedAt is { } changed
         && now - changed >= limits.NoProgressTimeout;
+
+    /// <summary>
+    /// post-service keeps a failed proof (Done(Err)) forever and answers ERROR to every GenProof, while /status says
+    /// DoneProving: the node retries each layer and never gets a proof. Recognised by the node's postComplete
+    /// failure=true for this very run while it is DoneProving and nothing was delivered.
+    /// </summary>
+    public static bool HoldsFailedProof(ServiceStatus? status, RuntimeInstance run, ServiceMemory m) =>
+        !m.Delivered && status is ServiceStatus.DoneProving && m.ProofFailedRunId == run.InstanceId;
 
     /// <summary>A stop the runtime has not carried out by then (grace plus a margin) is asked again.</summary>
     public static TimeSpan RestopAfter(ScheduleLimits limits) => (limits.StopGrace * 2) + TimeSpan.FromSeconds(5);

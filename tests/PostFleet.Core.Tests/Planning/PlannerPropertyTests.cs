@@ -51,7 +51,7 @@ public class PlannerPropertyTests
         // A property that holds because its case never comes up proves nothing: make sure they all do.
         string[] expected =
         [
-            "StartService", "ForgetRun", "StopDelivered", "StopNotNeeded", "StopNoProgress", "StopUserForced",
+            "StartService", "ForgetRun", "StopDelivered", "StopNotNeeded", "StopNoProgress", "StopUserForced", "StopProofFailed",
             .. Enum.GetNames<DecisionCode>(),
         ];
         Assert.Empty(expected.Except(seen));
@@ -61,6 +61,10 @@ public class PlannerPropertyTests
 /// <summary>The rules, each returning a description of how it was broken.</summary>
 internal static class SafetyRules
 {
+    private static bool FailureReported(RandomCase input, PlannedAction.StopService stop) =>
+        input.Memory.For(stop.ServiceName).ProofFailedRunId == stop.Run.InstanceId
+        || input.Snapshot.NewEvents.OfType<NodeEvent.PostFailed>().Any(e => e.Smesher == Fleet.IdOf(stop.ServiceName));
+
     public static IEnumerable<string> Check(RandomCase input, Plan plan)
     {
         var (spec, snapshot, memory, now) = input;
@@ -80,9 +84,15 @@ internal static class SafetyRules
                 yield return $"{stop.ServiceName}: forced stop without the user's intent";
             }
 
-            if (proving && !stop.Force && stop.Reason != StopReason.NoProgress)
+            if (proving && !stop.Force && stop.Reason is not (StopReason.NoProgress or StopReason.ProofFailed))
             {
                 yield return $"{stop.ServiceName}: stopped ({stop.Reason}) while PROVING";
+            }
+
+            // A sticky proving error: only a run that says DoneProving, after the node reported its proof failed.
+            if (stop.Reason == StopReason.ProofFailed && (snapshot.StatusOf(stop.ServiceName) is not ServiceStatus.DoneProving || !FailureReported(input, stop)))
+            {
+                yield return $"{stop.ServiceName}: proof-failed stop without a DoneProving run the node reported failed";
             }
 
             if (stop.Reason == StopReason.NoProgress && !FlatForTimeout(input, stop.ServiceName))

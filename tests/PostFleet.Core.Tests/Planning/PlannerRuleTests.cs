@@ -289,6 +289,64 @@ public class PlannerRuleTests
     }
 
     [Fact]
+    public void A_run_holding_a_failed_proof_is_restarted_after_the_node_reports_the_failure()
+    {
+        // post-service keeps Done(Err) forever (DoneProving) while the node retries each layer: only a restart helps.
+        var loop = new Loop(Spec(Limits(), OneDisk));
+        loop.World.Proving("diskC_post3").Running("diskC_post3", T0, new ServiceStatus.DoneProving());
+        Assert.Empty(loop.Pass(T0).Stops());
+
+        loop.World.Events.Add(new NodeEvent.PostFailed(T0.AddSeconds(30), IdOf("diskC_post3"), "Node failed PoST execution: error generating proof."));
+        var plan = loop.Pass(T0.AddMinutes(1));
+
+        var stop = Assert.Single(plan.Stops());
+        Assert.Equal((StopReason.ProofFailed, false), (stop.Reason, stop.Force));
+        Assert.Equal(DecisionCode.ProofFailed, plan.Code("diskC_post3"));
+        Assert.Equal(1, plan.Next.For("diskC_post3").Restarts);
+    }
+
+    [Fact]
+    public void A_missed_deadline_that_turns_the_identity_IDLE_is_not_taken_for_a_delivery()
+    {
+        var loop = new Loop(Spec(Limits(), OneDisk));
+        loop.World.Proving("diskC_post3").Running("diskC_post3", T0, Proving(1 << 20));
+        loop.Pass(T0);
+        loop.World.Events.Add(new NodeEvent.PostFailed(T0.AddSeconds(30), IdOf("diskC_post3"), "Node failed PoST execution: context deadline exceeded."));
+        loop.Pass(T0.AddMinutes(1));
+
+        loop.World.Idle("diskC_post3");
+        var plan = loop.Pass(T0.AddMinutes(2));
+
+        Assert.False(plan.Next.For("diskC_post3").Delivered);
+        Assert.Equal(StopReason.NotNeeded, Assert.Single(loop.Pass(T0.AddMinutes(3)).Stops()).Reason);
+    }
+
+    [Fact]
+    public void A_retry_that_succeeds_after_a_failure_is_a_delivery()
+    {
+        var loop = new Loop(Spec(Limits(), OneDisk));
+        loop.World.Proving("diskC_post3").Running("diskC_post3", T0, Proving(1 << 20));
+        loop.Pass(T0);
+        loop.World.Events.Add(new NodeEvent.PostFailed(T0.AddSeconds(30), IdOf("diskC_post3"), "Node failed PoST execution: unexpected challenge."));
+        loop.Pass(T0.AddMinutes(1));
+
+        loop.World.Idle("diskC_post3");
+        loop.World.Events.Add(new NodeEvent.PostCompleted(T0.AddMinutes(2), IdOf("diskC_post3"), "ab"));
+        Assert.True(loop.Pass(T0.AddMinutes(2)).Next.For("diskC_post3").Delivered);
+    }
+
+    [Fact]
+    public void A_failure_event_does_not_stop_a_run_that_is_proving_again()
+    {
+        var loop = new Loop(Spec(Limits(), OneDisk));
+        loop.World.Proving("diskC_post3").Running("diskC_post3", T0, Proving(1 << 20));
+        loop.Pass(T0);
+
+        loop.World.Events.Add(new NodeEvent.PostFailed(T0.AddSeconds(30), IdOf("diskC_post3"), "Node failed PoST execution: unexpected challenge."));
+        Assert.Empty(loop.Pass(T0.AddMinutes(1)).Stops());
+    }
+
+    [Fact]
     public void A_forced_stop_overrides_PROVING_and_keeps_the_service_stopped()
     {
         var loop = new Loop(Spec(Limits(), OneDisk));

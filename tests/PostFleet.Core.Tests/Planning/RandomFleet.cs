@@ -69,6 +69,10 @@ internal sealed record RandomCase(FleetSpec Spec, FleetSnapshot Snapshot, Planne
             {
                 events.Add(new NodeEvent.PostCompleted(now.AddMinutes(-random.Next(0, 30)), IdOf(name), "00"));
             }
+            else if (random.NextDouble() < 0.15)
+            {
+                events.Add(new NodeEvent.PostFailed(now.AddMinutes(-random.Next(0, 30)), IdOf(name), "Node failed PoST execution: error generating proof."));
+            }
         }
 
         if (random.NextDouble() < 0.1)

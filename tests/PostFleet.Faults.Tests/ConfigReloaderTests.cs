@@ -1,0 +1,87 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using PostFleet.Core.Configuration;
+using PostFleet.Daemon.Reliability;
+using PostFleet.Storage;
+using PostFleet.Testing;
+
+namespace PostFleet.Faults.Tests;
+
+/// <summary>The reloader on its own: what is applied, what is refused and kept, and what is recorded.</summary>
+public sealed class ConfigReloaderTests : IDisposable
+{
+    private readonly TempDirectory _dir = new("pf-reload");
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+    private readonly string _path;
+    private readonly string _yaml;
+    private readonly FleetHistory _history;
+
+    public ConfigReloaderTests()
+    {
+        _path = _dir.Combine("postfleet.yaml");
+        _yaml = File.ReadAllText(Path.Combine(RepoPaths.Root, "examples", "demo", "postfleet.yaml"));
+        File.WriteAllText(_path, _yaml);
+        _history = FleetHistory.Open(_dir.Combine("history.db"));
+    }
+
+    private ConfigReloader Reloader()
+    {
+        var loaded = FleetConfigLoader.LoadFile(_path);
+        Assert.True(loaded.IsValid, string.Join("; ", loaded.Errors));
+        return new ConfigReloader(loaded.Spec!, _history, _time, NullLogger.Instance);
+    }
+
+    [Fact]
+    public void An_invalid_edit_is_refused_and_recorded_and_a_later_valid_edit_applied()
+    {
+        var reloader = Reloader();
+        var first = reloader.Current;
+
+        File.WriteAllText(_path, _yaml.Replace("per-disk: 1", "per-disk: lots", StringComparison.Ordinal));
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Same(first, reloader.Poll());
+        Assert.Contains("per-disk", reloader.LastError, StringComparison.Ordinal);
+        Assert.Equal("config-rejected", Assert.Single(_history.DaemonEvents()).What);
+
+        File.WriteAllText(_path, _yaml.Replace("idle-stop-grace: 10s", "idle-stop-grace: 20s", StringComparison.Ordinal));
+        _time.Advance(TimeSpan.FromSeconds(2));
+        var applied = reloader.Poll();
+        Assert.NotSame(first, applied);
+        Assert.Null(reloader.LastError);
+        Assert.Equal("config-applied", _history.DaemonEvents()[0].What);
+    }
+
+    [Fact]
+    public void A_change_of_the_node_needs_a_restart_and_is_refused_whole()
+    {
+        var reloader = Reloader();
+        var first = reloader.Current;
+
+        File.WriteAllText(_path, _yaml.Replace("127.0.0.1:10094", "127.0.0.1:10095", StringComparison.Ordinal).Replace("idle-stop-grace: 10s", "idle-stop-grace: 20s", StringComparison.Ordinal));
+        _time.Advance(TimeSpan.FromSeconds(2));
+
+        Assert.Same(first, reloader.Poll());
+        Assert.Contains("node changed: restart postfleet", reloader.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_file_is_looked_at_no_more_than_once_a_second_and_an_unchanged_file_is_not_reloaded()
+    {
+        var reloader = Reloader();
+        var first = reloader.Current;
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Same(first, reloader.Poll());
+
+        File.WriteAllText(_path, _yaml.Replace("per-disk: 1", "per-disk: lots", StringComparison.Ordinal));
+        _time.Advance(TimeSpan.FromMilliseconds(300));
+        reloader.Poll();
+        Assert.Null(reloader.LastError);
+        Assert.Empty(_history.DaemonEvents());
+    }
+
+    public void Dispose()
+    {
+        _history.Dispose();
+        _dir.Dispose();
+    }
+}

@@ -1,0 +1,110 @@
+using PostFleet.Testing;
+
+namespace PostFleet.Faults.Tests;
+
+/// <summary>SIGTERM to `postfleet run` mid-proof: a clean exit within its timeout, by the configured policy.</summary>
+public sealed class ShutdownStopAllTests
+{
+    [Fact]
+    public async Task Sigterm_with_stop_all_exits_cleanly_and_stops_every_service()
+    {
+        await using var fleet = await SimFleet.CreateAsync(new SimFleetOptions { Services = [("a1", "diskA"), ("b1", "diskB")], OnShutdown = "stop-all", K2PowSeconds = 3 });
+        await fleet.StartAsync();
+        await Eventually.UntilAsync(() => fleet.ServiceEvents("a1").Any(e => e.Event == "k2pow-start") && fleet.ServiceEvents("b1").Any(e => e.Event == "k2pow-start"), "both proving; " + fleet.Describe());
+        var pids = fleet.ServiceRecord().Where(e => e.Event == "started").Select(e => e.Pid).Distinct().Where(fleet.IsOurs).ToList();
+        Assert.NotEmpty(pids);
+
+        fleet.Daemon!.Signal(Posix.SigTerm);
+        Assert.Equal(0, await fleet.Daemon.WaitForExitAsync(TimeSpan.FromSeconds(15))); // stop-grace 2 s, twice, plus margin
+
+        Assert.All(pids, pid => Assert.False(SimFleet.IsAlive(pid), $"service pid {pid} still alive"));
+        Assert.Contains(fleet.History("SELECT detail FROM daemon_events WHERE kind = 'shutdown'"), r => r["detail"]!.Contains("StopAll", StringComparison.Ordinal));
+    }
+}
+
+public sealed class ShutdownLeaveRunningTests
+{
+    [Fact]
+    public async Task Sigterm_with_leave_running_exits_cleanly_and_the_services_keep_proving()
+    {
+        await using var fleet = await SimFleet.CreateAsync(new SimFleetOptions { Services = [("a1", "diskA"), ("b1", "diskB")], OnShutdown = "leave-running", K2PowSeconds = 3 });
+        await fleet.StartAsync();
+        await Eventually.UntilAsync(() => fleet.ServiceEvents("a1").Any(e => e.Event == "k2pow-start") && fleet.ServiceEvents("b1").Any(e => e.Event == "k2pow-start"), "both proving; " + fleet.Describe());
+        var pids = fleet.ServiceRecord().Where(e => e.Event == "started").Select(e => e.Pid).Distinct().Where(fleet.IsOurs).ToList();
+
+        fleet.Daemon!.Signal(Posix.SigTerm);
+        Assert.Equal(0, await fleet.Daemon.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+
+        Assert.All(pids, pid => Assert.True(SimFleet.IsAlive(pid), $"service pid {pid} was stopped"));
+        // Without any orchestrator the services still hand their proofs to the node.
+        await fleet.WaitForDeliveriesAsync(["a1", "b1"], 1);
+        Assert.Contains(fleet.History("SELECT detail FROM daemon_events WHERE kind = 'shutdown'"), r => r["detail"]!.Contains("LeaveRunning", StringComparison.Ordinal));
+    }
+}
+
+/// <summary>
+/// kill -9 of the daemon mid-proof, then a new daemon on the same state: it adopts the runs (pid + start time +
+/// boot id) instead of starting duplicates, and every proof is delivered.
+/// </summary>
+public sealed class DaemonKillTests
+{
+    [Fact]
+    public async Task Daemon_killed_mid_epoch_and_restarted_adopts_runs_no_duplicate_and_all_delivered()
+    {
+        await using var fleet = await SimFleet.CreateAsync(new SimFleetOptions { Services = [("a1", "diskA"), ("a2", "diskA"), ("b1", "diskB")] });
+        await fleet.StartAsync();
+        await Eventually.UntilAsync(() => fleet.ServiceEvents("a1").Any(e => e.Event == "k2pow-start") && fleet.ServiceEvents("b1").Any(e => e.Event == "k2pow-start"), "a1 and b1 proving; " + fleet.Describe());
+
+        fleet.Daemon!.Signal(Posix.SigKill);
+        await fleet.Daemon.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        fleet.StartDaemon();
+
+        await fleet.WaitForDeliveriesAsync(["a1", "a2", "b1"], 2, TimeSpan.FromSeconds(90));
+
+        // No duplicate: the node never rejected a second service for an identity, and each proof request of each
+        // identity saw exactly one service start (between the request and its delivery).
+        Assert.DoesNotContain(fleet.NodeRecord(), e => e.Event == "service-rejected");
+        var node = fleet.NodeRecord();
+        foreach (var service in new[] { "a1", "a2", "b1" })
+        {
+            foreach (var delivered in node.Where(e => e.Event == "proof-delivered" && e.Identity == service))
+            {
+                var requested = node.Last(e => e.Event == "proof-requested" && e.Identity == service && e.Time <= delivered.Time);
+                var starts = fleet.ServiceEvents(service).Count(e => e.Event == "started" && e.Time >= requested.Time.AddSeconds(-1) && e.Time <= delivered.Time);
+                Assert.True(starts <= 1, $"{service}: {starts} services started for the proof requested at {requested.Time:O}");
+            }
+        }
+
+        Assert.Contains(fleet.History("SELECT outcome FROM actions WHERE action = 'StartService'"), r => r["outcome"]!.StartsWith("started", StringComparison.Ordinal));
+    }
+}
+
+/// <summary>No key material in logs, API-visible state or history; key files 0600.</summary>
+public sealed class KeyMaterialTests
+{
+    [Fact]
+    public async Task No_private_key_in_logs_state_or_history_and_key_files_are_0600()
+    {
+        await using var fleet = await SimFleet.CreateAsync(new SimFleetOptions { Services = [("a1", "diskA"), ("b1", "diskB")] });
+        await fleet.StartAsync();
+        await fleet.WaitForDeliveriesAsync(["a1", "b1"], 1);
+
+        var keys = new[] { "a1", "b1" }.ToDictionary(s => s, s => File.ReadAllText(Path.Combine(fleet.DataDir(s), "identity.key")));
+        var secrets = keys.Values.SelectMany(k => new[] { k, k[..64] }).ToList(); // full key and the private seed
+        var places = Directory.GetFiles(fleet.StateDir, "*", SearchOption.AllDirectories)
+            .Append(fleet.DaemonLog).Append(Path.Combine(fleet.Root, "init.log"));
+        foreach (var file in places)
+        {
+            var text = System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(file));
+            foreach (var secret in secrets)
+            {
+                Assert.False(text.Contains(secret, StringComparison.OrdinalIgnoreCase), $"{file} holds key material");
+            }
+        }
+
+        var keyFiles = keys.Keys.Select(s => Path.Combine(fleet.DataDir(s), "identity.key"))
+            .Concat(Directory.GetFiles(Path.Combine(fleet.NodeDataDir, "identities"), "*.key"));
+        Assert.All(keyFiles, f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
+    }
+}

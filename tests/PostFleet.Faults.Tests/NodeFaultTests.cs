@@ -1,0 +1,78 @@
+using PostFleet.Testing;
+
+namespace PostFleet.Faults.Tests;
+
+/// <summary>The node restarted (SIGTERM, start again with the same arguments) while services prove.</summary>
+public sealed class NodeRestartTests
+{
+    [Fact]
+    public async Task Node_restart_in_the_cycle_gap_services_reconnect_deliver_and_nothing_is_stopped_while_it_is_down()
+    {
+        await using var fleet = await SimFleet.CreateAsync(new SimFleetOptions { Services = [("a1", "diskA"), ("b1", "diskB")] });
+        await fleet.StartAsync();
+        await fleet.WaitForDeliveriesAsync(["a1", "b1"], 1);
+
+        // The first NiPoST round: wait until both services run for it, then restart the node under them.
+        await Eventually.UntilAsync(() => fleet.NodeRecord().Count(e => e.Event == "proof-requested" && e.Kind == "nipost") >= 2, "the nipost proof requests; " + fleet.Describe());
+        await Eventually.UntilAsync(() => fleet.ServiceRecord().Count(e => e.Event == "k2pow-start" && e.Challenge != new string('0', 64)) >= 1, "a nipost proof under way");
+        var before = fleet.ServiceRecord().Where(e => e.Event == "started").Select(e => e.Pid).ToHashSet();
+        var nodeDown = DateTimeOffset.UtcNow;
+        fleet.Node!.Signal(Posix.SigTerm);
+        await fleet.Node.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var actionsWhileDown = fleet.History("SELECT action FROM actions WHERE action = 'StopService' AND at >= '" + nodeDown.UtcDateTime.ToString("O") + "'").Count;
+        await fleet.StartNodeAsync();
+        var nodeUp = DateTimeOffset.UtcNow;
+
+        await fleet.WaitForDeliveriesAsync(["a1", "b1"], 2, TimeSpan.FromSeconds(60));
+
+        // Nothing stopped while the node was away, and the services that ran before reconnected by themselves.
+        Assert.Equal(0, actionsWhileDown);
+        Assert.Contains(fleet.Decisions("a1").Concat(fleet.Decisions("b1")), d => d.Code == "NodeUnreachable");
+        var reconnected = fleet.NodeRecord().Where(e => e.Event == "service-registered" && e.Time > nodeUp.AddSeconds(-1)).ToList();
+        Assert.NotEmpty(reconnected);
+        Assert.True(fleet.ServiceRecord().Any(e => e.Event == "connected" && before.Contains(e.Pid) && e.Time > nodeUp.AddSeconds(-1)), "no service of before the restart reconnected");
+        var nipost = fleet.NodeRecord().Where(e => e.Event == "proof-delivered" && e.Kind == "nipost").ToList();
+        Assert.Equal(2, nipost.Select(e => e.Identity).Distinct().Count());
+        Assert.DoesNotContain(fleet.NodeRecord(), e => e.Event == "service-rejected");
+    }
+}
+
+/// <summary>The node frozen (SIGSTOP) for several seconds mid-proof: it accepts connections and answers nothing.</summary>
+public sealed class NodeUnreachableTests
+{
+    [Fact]
+    public async Task Node_frozen_for_a_while_nothing_is_stopped_and_the_fleet_recovers()
+    {
+        await using var fleet = await SimFleet.CreateAsync(new SimFleetOptions { Services = [("a1", "diskA"), ("b1", "diskB")], K2PowSeconds = 2 });
+        await fleet.StartAsync();
+
+        await Eventually.UntilAsync(() => fleet.ServiceEvents("a1").Any(e => e.Event == "k2pow-start") && fleet.ServiceEvents("b1").Any(e => e.Event == "k2pow-start"), "both services proving; " + fleet.Describe());
+        var runsBefore = RunFiles(fleet);
+        var frozenAt = DateTimeOffset.UtcNow;
+        Assert.Equal(0, Posix.Kill(fleet.Node!.Id, 19)); // SIGSTOP
+        try
+        {
+            await Eventually.UntilAsync(() => fleet.Decisions("a1").Any(d => d.Code == "NodeUnreachable"), "NodeUnreachable in the history; " + fleet.Describe(), TimeSpan.FromSeconds(40));
+            await Task.Delay(TimeSpan.FromSeconds(3));
+
+            // The runtime's list of runs is what it was, and every service process is still alive.
+            Assert.Equal(runsBefore, RunFiles(fleet));
+            Assert.All(fleet.ServiceRecord().Where(e => e.Event == "started").Select(e => e.Pid).Distinct().Where(fleet.IsOurs), pid => Assert.True(SimFleet.IsAlive(pid)));
+            Assert.Empty(fleet.History("SELECT id FROM actions WHERE action = 'StopService' AND at >= '" + frozenAt.UtcDateTime.ToString("O") + "'"));
+        }
+        finally
+        {
+            _ = Posix.Kill(fleet.Node!.Id, 18); // SIGCONT
+        }
+
+        await fleet.WaitForDeliveriesAsync(["a1", "b1"], 1);
+        Assert.DoesNotContain(fleet.NodeRecord(), e => e.Event == "service-rejected");
+    }
+
+    private static string RunFiles(SimFleet fleet)
+    {
+        var dir = Path.Combine(fleet.StateDir, "runtime", "runs");
+        return string.Join("|", Directory.GetFiles(dir).Order().Select(f => Path.GetFileName(f) + ":" + File.ReadAllText(f).GetHashCode(StringComparison.Ordinal)));
+    }
+}
