@@ -45,6 +45,5 @@ public static class Program
         yield return CompletionCommand.Create();
         yield return BenchCommand.Create();
         yield return PlanCommand.Create();
-        yield return SoakCommand.Create(); // `postfleet bench soak`
     }
 }

@@ -17,6 +17,7 @@ internal static class BenchCommand
         var command = new Command("bench", "Benchmarks: schedules on a virtual-time fleet model, and the planner's own cost");
         command.Subcommands.Add(Schedule());
         command.Subcommands.Add(PlannerCost());
+        command.Subcommands.Add(SoakCommand.Create());
         return command;
     }
 

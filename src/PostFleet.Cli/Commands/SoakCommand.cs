@@ -57,7 +57,7 @@ internal static class SoakCommand
                 }
             }
         });
-        return new Command("bench", "Benchmarks and soaks on a simulated fleet.") { soak };
+        return soak;
     }
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
