@@ -18,7 +18,7 @@ public sealed record RecordLine(DateTimeOffset Time, string Event, JsonElement J
 }
 
 /// <summary>A phase of one post-service process, from the host record: [start, end) of k2pow or of the read.</summary>
-public sealed record PhaseInterval(string Identity, string Disk, long Pid, string Phase, DateTimeOffset Start, DateTimeOffset End);
+public sealed record PhaseInterval(string Identity, string Disk, long Pid, string Phase, DateTimeOffset Start, DateTimeOffset End, long Pass = 0);
 
 public static class PhaseIntervals
 {
@@ -42,7 +42,7 @@ public static class PhaseIntervals
                 }
 
                 var close = lines.Skip(i + 1).FirstOrDefault()?.Time ?? end;
-                result.Add(new PhaseInterval(Path.GetFileName(lines[i].Text("dir")!), lines[i].Text("disk")!, process.Key, phase, lines[i].Time, close));
+                result.Add(new PhaseInterval(Path.GetFileName(lines[i].Text("dir")!), lines[i].Text("disk")!, process.Key, phase, lines[i].Time, close, lines[i].Number("pass") ?? 0));
             }
         }
 

@@ -33,6 +33,7 @@ public sealed class ServiceCrashTests
         // History: the crash was seen (BackingOff or a restart start reason) and a second StartService was taken.
         await Eventually.UntilAsync(() => fleet.Actions("a1").Count(a => a.Action == "StartService" && a.Outcome.StartsWith("started", StringComparison.Ordinal)) >= 2, "two starts of a1 in history");
         Assert.Contains(fleet.Decisions("a1"), d => d.Code == "BackingOff" || d.Message.Contains("restart", StringComparison.Ordinal));
-        Assert.Contains(fleet.History("SELECT kind, smesher FROM node_events"), r => r["kind"] == "PostCompleted" && r["smesher"] == fleet.NodeIdOf("a1"));
+        // The node's event reaches the daemon's history a pass after the node's own record: wait for it.
+        await Eventually.UntilAsync(() => fleet.History("SELECT kind, smesher FROM node_events").Any(r => r["kind"] == "PostCompleted" && r["smesher"] == fleet.NodeIdOf("a1")), "a1's postComplete in the history");
     }
 }
