@@ -240,19 +240,7 @@ public sealed class SimFleet : IAsyncDisposable
         yaml.AppendLine($"  private-listener: http://127.0.0.1:{PrivatePort}");
         yaml.AppendLine("  data-dir: node_data");
         yaml.AppendLine($"  poet: {{ phase-shift: {Scaled(10)}, cycle-gap: {Scaled(7)}, grace-period: {Scaled(1)} }}");
-        yaml.AppendLine("post:");
-        yaml.AppendLine("  service-binary: bin/post-service");
-        yaml.AppendLine("  postcli-binary: bin/postcli");
-        yaml.AppendLine("  labels-per-unit: 1024");
-        yaml.AppendLine("  scrypt-n: 16");
-        yaml.AppendLine("  k1: 12");
-        yaml.AppendLine("  k2: 20");
-        yaml.AppendLine("  pow-difficulty: " + new string('f', 64));
-        yaml.AppendLine("  randomx-mode: light");
-        yaml.AppendLine("  nonces: 16");
-        yaml.AppendLine("  min-num-units: 1");
-        yaml.AppendLine("  max-num-units: 32");
-        yaml.AppendLine("  provider: 4294967295");
+        yaml.Append(SimulatedNetworkYaml.PostSection);
         yaml.AppendLine($"runtime: {Options.Runtime}");
         yaml.AppendLine($"fleet-id: {Options.FleetId}");
         if (Options.Runtime == "docker")
