@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using PostFleet.Simulator.Common;
 using Spacemesh.V1;
 
 namespace PostFleet.Simulator.Node;
@@ -164,12 +165,5 @@ public sealed class AtxBuilder(
         record.Write("atx-published", identity, new JsonObject { ["publishEpoch"] = publish, ["targetEpoch"] = publish + 1, ["atxId"] = idHex });
     }
 
-    private async Task DelayUntilAsync(DateTimeOffset when, CancellationToken stopping)
-    {
-        var wait = when - Now;
-        if (wait > TimeSpan.Zero)
-        {
-            await Task.Delay(wait, time, stopping);
-        }
-    }
+    private Task DelayUntilAsync(DateTimeOffset when, CancellationToken stopping) => time.DelayUntilAsync(when, stopping);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using PostFleet.Simulator.Common;
 using Spacemesh.V1;
 
 namespace PostFleet.Simulator.Node;
@@ -90,6 +91,8 @@ public sealed class ProofRequester(
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !stopping.IsCancellationRequested)
         {
+            // go's context deadline never expires early; a .NET timer can, by a millisecond.
+            await time.DelayUntilAsync(request.Deadline!.Value, stopping);
             return started
                 ? Fail(identity, ProofResult.DeadlineExceeded, "context deadline exceeded")
                 : Quiet(identity, "context deadline exceeded (post service never connected)");
