@@ -79,6 +79,22 @@ public sealed class ContainerSpecTests
     }
 
     [Fact]
+    public void Mtls_files_are_mounted_read_only_at_the_paths_the_arguments_name()
+    {
+        var launch = new ServiceLaunch("id-01", "/bin/post-service", ["--dir", "/data/id-01", "--ca-cert", "/tls/ca.pem", "--cert", "/tls/c.pem", "--key", "/tls/c.key"], "/data/id-01", "/logs")
+        {
+            Files = ["/tls/ca.pem", "/tls/c.pem", "/tls/c.key"],
+        };
+
+        var request = ContainerSpec.Build(new DockerRuntimeOptions { FleetId = "f" }, launch, "r1", "/logs/id-01.log");
+
+        Assert.Equal(["/post", "/tls/ca.pem", "/tls/c.pem", "/tls/c.key"], request.HostConfig.Mounts.Select(m => m.Target));
+        Assert.All(request.HostConfig.Mounts, m => Assert.True(m.ReadOnly));
+        Assert.All(request.HostConfig.Mounts.Skip(1), m => Assert.Equal(m.Source, m.Target));
+        Assert.Contains("/tls/ca.pem", request.Cmd);
+    }
+
+    [Fact]
     public void A_remote_engine_must_present_a_certificate_of_its_own_ca()
     {
         using var bundle = new Certificates.TestBundle(now: DateTimeOffset.UtcNow);

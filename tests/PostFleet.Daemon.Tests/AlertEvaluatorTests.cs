@@ -67,6 +67,31 @@ public sealed class AlertEvaluatorTests
     }
 
     [Fact]
+    public void A_service_problem_fires_once_it_repeats_and_is_critical_while_the_node_waits()
+    {
+        var problem = new ServiceProblemView("cannot-connect", "cannot connect to the node: transport error: invalid peer certificate: UnknownIssuer",
+            "set tls.ca-cert to the CA that signed the node's certificate", "[..] could not connect to the node: ...", Repeats: 1);
+        Assert.Empty(_evaluator.Evaluate([], With("diskB_post1", s => s with { Problem = problem }), Now).Changes);
+
+        var waiting = With("diskB_post1", s => s with { NodeState = "PROVING", Problem = problem with { Repeats = 3 } });
+        var fired = Assert.Single(_evaluator.Evaluate([], waiting, Now).Changes);
+        Assert.Equal("service-problem:diskB_post1:cannot-connect", fired.Alert.Key);
+        Assert.Equal("critical", fired.Alert.Severity);
+        Assert.Equal("diskB_post1: cannot connect to the node: transport error: invalid peer certificate: UnknownIssuer. Set tls.ca-cert to the CA that signed the node's certificate", fired.Message);
+
+        var idle = With("diskB_post1", s => s with { NodeState = "IDLE", Problem = problem with { Repeats = 3 } });
+        Assert.Equal("warning", Assert.Single(_evaluator.Evaluate([], idle, Now).Changes).Alert.Severity);
+
+        var exited = With("diskB_post1", s => s with { Problem = new ServiceProblemView("exited", "post-service exited: max retries (10) reached", "h", "Error: max retries (10) reached", 1) });
+        Assert.Single(_evaluator.Evaluate([], exited, Now).Changes);
+
+        var fixedView = With("diskB_post1", s => s with { NodeState = "PROVING" });
+        var resolved = Assert.Single(_evaluator.Evaluate([fired.Alert], fixedView, Now).Changes);
+        Assert.True(resolved.Resolved);
+        Assert.Equal("diskB_post1: its log shows no problem any more", resolved.Message);
+    }
+
+    [Fact]
     public void Node_unreachable_fires_and_resolves()
     {
         var healthy = Healthy();

@@ -1,4 +1,4 @@
-using PostFleet.Daemon.Web.Api;
+using PostFleet.Runtime;
 using PostFleet.Testing;
 
 namespace PostFleet.Daemon.Tests;

@@ -1,5 +1,6 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Nodes;
 using Grpc.Core;
 using Grpc.Net.Client;
 using PostFleet.Core.Configuration;
@@ -119,6 +120,55 @@ public sealed class MtlsEpochTests
         var good = fleet.Start([.. common, "--ca-cert", certs.CaCert], "right-ca.log");
         await good.WaitForOutputAsync("connected to the node", TimeSpan.FromSeconds(30));
         await Eventually.UntilAsync(() => fleet.NodeEvents().Any(e => (string?)e["event"] == "service-registered"), "the node to register the service");
+    }
+
+    [Fact]
+    public async Task The_daemon_and_its_dashboard_say_why_a_service_with_the_wrong_ca_cannot_connect()
+    {
+        await using var fleet = SimFleet.Create("pf-tls-why", TwoIdentities, new SimFleetOptions { Tls = true, WrongCaDisks = new HashSet<string> { "d2" } });
+        await fleet.InitAsync();
+        await fleet.StartNodeAsync();
+        var port = FreePorts.Next();
+        var run = fleet.Start(["run", "-c", fleet.FleetConfig, "--listen", $"http://127.0.0.1:{port}"], "run.log");
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+
+        // The service on d2 runs (the node wants its proof) but its log says the handshake fails; the API says so.
+        var problem = await Eventually.UntilAsync(
+            async () =>
+            {
+                try
+                {
+                    var fleetView = JsonNode.Parse(await http.GetStringAsync("api/v1/fleet"))!;
+                    var beta = fleetView["services"]!.AsArray().First(s => (string?)s!["name"] == "beta")!;
+                    return beta["problem"] is JsonObject p && (int)p["repeats"]! >= 3 ? p : null;
+                }
+                catch (HttpRequestException)
+                {
+                    return null;
+                }
+            },
+            "the API to report beta's connection problem",
+            TimeSpan.FromSeconds(120));
+        Assert.Equal("cannot-connect", (string?)problem["kind"]);
+        Assert.Contains("invalid peer certificate: UnknownIssuer", (string?)problem["summary"], StringComparison.Ordinal);
+        Assert.Contains("tls.ca-cert", (string?)problem["hint"], StringComparison.Ordinal);
+
+        // An alert names it too, while alpha (right CA) proves undisturbed.
+        await Eventually.UntilAsync(
+            async () => JsonNode.Parse(await http.GetStringAsync("api/v1/alerts"))!["open"]!.AsArray().Any(a => (string?)a!["kind"] == "service-problem" && (string?)a["service"] == "beta"),
+            "a service-problem alert for beta",
+            TimeSpan.FromSeconds(60));
+        await fleet.WaitForEpochProofsAsync(TimeSpan.FromSeconds(120), ["alpha"]);
+
+        // And the dashboard shows it: on the DAG node and, with the hint, on the service's page.
+        await using var browser = await Chromium.OpenAsync(new Uri($"http://127.0.0.1:{port}/#/service/beta"), 1200, 900);
+        var shown = await Eventually.UntilAsync(
+            async () => (await browser.EvaluateAsync("document.getElementById('problem')?.innerText ?? ''"))?.GetValue<string>() is { Length: > 0 } text ? text : null,
+            "the service page to show the problem",
+            TimeSpan.FromSeconds(60));
+        Assert.Contains("UnknownIssuer", shown, StringComparison.Ordinal);
+        Assert.Contains("tls.ca-cert", shown, StringComparison.Ordinal);
+        Assert.False(run.HasExited, $"postfleet run exited early:\n{run.StandardError}");
     }
 
     private static async Task PostStatesAsync(Uri address, X509Certificate2 ca, X509Certificate2? clientCertificate)

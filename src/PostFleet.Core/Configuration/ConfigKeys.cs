@@ -29,7 +29,7 @@ internal static class ConfigKeys
     public static readonly string[] KubernetesDisk = ["node", "node-selector", "claim", "mount-root"];
 
     public static readonly string[] RestartBackoff = ["initial", "max"];
-    public static readonly string[] Disk = ["name", "services"];
+    public static readonly string[] Disk = ["name", "services", "tls"];
     public static readonly string[] Service = ["name", "dir", "num-units", "operator", "after"];
 
     public static readonly string[] RuntimeKinds = ["process", "docker", "kubernetes"];

@@ -14,7 +14,13 @@ internal sealed record ServiceEntry(
     IPEndPoint? Operator,
     ImmutableArray<(string Name, string Path)> After);
 
-internal sealed record DiskEntry(string Path, string? Name, ImmutableArray<ServiceEntry> Services);
+internal sealed record DiskEntry(string Path, string? Name, ImmutableArray<ServiceEntry> Services, DiskTls? Tls);
+
+/// <summary><c>disks[].tls</c>: what differs from node.tls for the services of this disk (paths as seen where they run).</summary>
+internal sealed record DiskTls(string Path, string? CaCert, string? Cert, string? Key, string? Domain)
+{
+    public TlsSpec Over(TlsSpec node) => new(CaCert ?? node.CaCert, Cert ?? node.Cert, Key ?? node.Key, Domain ?? node.Domain);
+}
 
 /// <summary>Reads <c>disks[].services[]</c>, checking each service on its own; cross-service rules are in <see cref="TopologyRules"/>.</summary>
 internal static class DiskReader
@@ -53,7 +59,30 @@ internal static class DiskReader
         return new DiskEntry(
             disk.Path,
             name,
-            [.. (services ?? []).Select((node, i) => ReadService(YamlMap.Open(node, $"{disk.Path}.services[{i}]", errors, ConfigKeys.Service), diskName, i, paths, post))]);
+            [.. (services ?? []).Select((node, i) => ReadService(YamlMap.Open(node, $"{disk.Path}.services[{i}]", errors, ConfigKeys.Service), diskName, i, paths, post))],
+            ReadTls(disk, paths));
+    }
+
+    private static DiskTls? ReadTls(YamlMap disk, PathResolver paths)
+    {
+        var tls = disk.Map("tls", ConfigKeys.Tls);
+        if (!tls.IsPresent)
+        {
+            return null;
+        }
+
+        string? File(string key) => tls.String(key) is { } path ? paths.Resolve(path) : null;
+        var result = new DiskTls(disk.KeyPath("tls"), File("ca-cert"), File("cert"), File("key"), tls.String("domain"));
+        if (result is { CaCert: null, Cert: null, Key: null, Domain: null })
+        {
+            disk.Error("tls", "is empty; give what differs from node.tls for this disk's host (ca-cert, cert, key or domain), or remove it");
+        }
+        else if ((result.Cert is null) != (result.Key is null))
+        {
+            tls.Error(result.Cert is null ? "cert" : "key", "cert and key go together (a client certificate and its key); give both, or neither to use node.tls's pair");
+        }
+
+        return result;
     }
 
     private static ServiceEntry ReadService(YamlMap service, string disk, int order, PathResolver paths, PostSettings post)

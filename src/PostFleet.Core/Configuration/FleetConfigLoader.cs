@@ -64,6 +64,11 @@ public static class FleetConfigLoader
         var stateDir = paths.Resolve(map.String("state-dir") ?? ConfigDefaults.StateDirectory);
         var disks = DiskReader.Read(map, paths, post, errors);
         TopologyRules.Check(disks, errors);
+        foreach (var disk in disks.Where(d => d.Tls is not null && node.Tls is null))
+        {
+            errors.Add(disk.Tls!.Path, "node.tls is not set, so services connect in plaintext; set node.tls (the node's grpc-tls-listener) before overriding it per disk, or remove this tls");
+        }
+
         var diskNames = disks.Where(d => d.Name is not null).Select(d => d.Name!).ToHashSet(StringComparer.Ordinal);
         var fleetId = RuntimeSectionReaders.ReadFleetId(map, sourceName);
         var docker = RuntimeSectionReaders.ReadDocker(map, paths, diskNames);
@@ -74,7 +79,7 @@ public static class FleetConfigLoader
             return new ConfigLoadResult(null, [.. errors.Errors]);
         }
 
-        var spec = new FleetSpec(node, post, runtime, schedule, [.. disks.Select(ToSpec)], stateDir)
+        var spec = new FleetSpec(node, post, runtime, schedule, [.. disks.Select(d => ToSpec(d, node.Tls))], stateDir)
         {
             Source = sourceName,
             FleetId = fleetId,
@@ -85,7 +90,7 @@ public static class FleetConfigLoader
     }
 
     // Only called when no error was reported, so every required value is present.
-    private static DiskSpec ToSpec(DiskEntry disk) =>
+    private static DiskSpec ToSpec(DiskEntry disk, TlsSpec? nodeTls) =>
         new(disk.Name!, [.. disk.Services.Select(s => new ServiceSpec(
             s.Name!,
             disk.Name!,
@@ -93,5 +98,8 @@ public static class FleetConfigLoader
             s.NumUnits!.Value,
             s.Operator!.ToString(),
             [.. s.After.Select(a => a.Name)],
-            s.OrderOnDisk))]);
+            s.OrderOnDisk))])
+        {
+            Tls = disk.Tls is { } own && nodeTls is not null ? own.Over(nodeTls) : null,
+        };
 }

@@ -19,6 +19,9 @@ public sealed record FleetSpec(
 
     public ServiceSpec? FindService(string name) => Services.FirstOrDefault(s => s.Name == name);
 
+    /// <summary>The mTLS files a service is launched with: its disk's own, else node.tls, else none (plaintext).</summary>
+    public TlsSpec? TlsFor(ServiceSpec service) => Disks.FirstOrDefault(d => d.Name == service.Disk)?.Tls ?? Node.Tls;
+
     /// <summary>Where the config came from (a file path, or a name given to <see cref="FleetConfigLoader.Parse"/>).</summary>
     public string Source { get; init; } = "";
 
@@ -137,7 +140,14 @@ public enum ShutdownPolicy
     StopAll,
 }
 
-public sealed record DiskSpec(string Name, ImmutableArray<ServiceSpec> Services);
+public sealed record DiskSpec(string Name, ImmutableArray<ServiceSpec> Services)
+{
+    /// <summary>
+    /// This disk's services' mTLS files when they differ from node.tls (another host, its own client certificate),
+    /// already merged over node.tls; null means node.tls as it is.
+    /// </summary>
+    public TlsSpec? Tls { get; init; }
+}
 
 /// <summary>
 /// One identity's post-service. <see cref="Name"/> is its key file name without ".key", which is how PostStates

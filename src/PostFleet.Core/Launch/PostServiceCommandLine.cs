@@ -25,7 +25,7 @@ public static class PostServiceCommandLine
             "--dir", service.DataDir,
             "--address", NodeAddress(fleet.Node),
         };
-        if (fleet.Node.Tls is { } tls)
+        if (fleet.TlsFor(service) is { } tls)
         {
             arguments.AddRange(["--ca-cert", tls.CaCert, "--cert", tls.Cert, "--key", tls.Key]);
             if (!string.IsNullOrEmpty(tls.Domain))

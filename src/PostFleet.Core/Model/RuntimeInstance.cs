@@ -18,4 +18,11 @@ public sealed record ServiceLaunch(
     string Executable,
     IReadOnlyList<string> Arguments,
     string DataDir,
-    string LogDirectory);
+    string LogDirectory)
+{
+    /// <summary>
+    /// Other files the arguments name (the mTLS CA, certificate and key). A container runtime makes each visible,
+    /// read-only, at the same path, so the arguments mean the same inside as outside.
+    /// </summary>
+    public IReadOnlyList<string> Files { get; init; } = [];
+}

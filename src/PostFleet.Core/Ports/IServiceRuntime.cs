@@ -18,4 +18,10 @@ public interface IServiceRuntime
 
     /// <summary>Forgets a run that has ended, after its exit has been observed.</summary>
     Task ForgetAsync(RuntimeInstance instance, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The last <paramref name="lines"/> lines the run has written so far (stderr and stdout), oldest first; empty
+    /// when there is no log yet. Read while the run is live, so a service that cannot connect can say why.
+    /// </summary>
+    Task<IReadOnlyList<string>> ReadLogTailAsync(RuntimeInstance instance, int lines, CancellationToken cancellationToken);
 }

@@ -8,8 +8,9 @@ public static class AlertKinds
     public const string PredictedMiss = "predicted-miss";
     public const string NodeUnreachable = "node-unreachable";
     public const string DeliveredLate = "delivered-late";
+    public const string ServiceProblem = "service-problem";
 
-    public static readonly IReadOnlyList<string> All = [ProofFailed, CrashLoop, PredictedMiss, NodeUnreachable, DeliveredLate];
+    public static readonly IReadOnlyList<string> All = [ProofFailed, CrashLoop, PredictedMiss, NodeUnreachable, DeliveredLate, ServiceProblem];
 }
 
 /// <summary>
@@ -28,4 +29,10 @@ public sealed record AlertRules
 {
     /// <summary>Restarts within the current cycle gap from which a service counts as crash-looping.</summary>
     public int CrashLoopRestarts { get; init; } = 3;
+
+    /// <summary>
+    /// The same failure in a row in a service's log (connect, refused register) before it is an alert: one refused
+    /// connect while the node starts up is normal.
+    /// </summary>
+    public int ServiceProblemRepeats { get; init; } = 3;
 }

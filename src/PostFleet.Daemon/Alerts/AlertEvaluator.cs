@@ -72,6 +72,14 @@ public sealed class AlertEvaluator(AlertRules rules)
                     $"{s.Name}: predicted to finish {Describe(late)} after the proof deadline ({gap.ProofDeadline:u}) for publish epoch {gap.PublishEpoch}", now);
             }
 
+            if (s.Problem is { } problem && (problem.Kind == "exited" || problem.Repeats >= rules.ServiceProblemRepeats))
+            {
+                // Critical only while the node waits for this identity's proof: then every minute counts.
+                yield return new Alert($"{AlertKinds.ServiceProblem}:{s.Name}:{problem.Kind}", AlertKinds.ServiceProblem, s.Name,
+                    s.NodeState == "PROVING" ? "critical" : "warning",
+                    $"{s.Name}: {problem.Summary}. {Capitalised(problem.Hint)}", now);
+            }
+
             if (s.LastDeliveryLate && s.LastDeliveredEpoch is { } epoch)
             {
                 yield return new Alert($"{AlertKinds.DeliveredLate}:{s.Name}:{epoch}", AlertKinds.DeliveredLate, s.Name, "warning",
@@ -92,9 +100,12 @@ public sealed class AlertEvaluator(AlertRules rules)
             AlertKinds.CrashLoop when service is not null => $"{service.Name}: restarts back to {service.Restarts}",
             AlertKinds.PredictedMiss when service is not null => $"{service.Name}: no longer predicted to miss the deadline (now {service.DagState})",
             AlertKinds.DeliveredLate when service is not null => $"{service.Name}: delivered on time since",
+            AlertKinds.ServiceProblem when service is not null => $"{service.Name}: {(service.Problem is null ? "its log shows no problem any more" : "now " + service.Problem.Summary)}",
             _ => $"{alert.Service ?? "fleet"}: condition cleared (service no longer in the fleet or the epoch moved on)",
         };
     }
+
+    private static string Capitalised(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 
     private static string Describe(TimeSpan span) =>
         span.TotalHours >= 1 ? $"{span.TotalHours:0.#} h" : span.TotalMinutes >= 1 ? $"{span.TotalMinutes:0} min" : $"{span.TotalSeconds:0} s";

@@ -59,7 +59,10 @@ public sealed class ActionExecutor(IServiceRuntime runtime, ILogger logger)
                 fleet.Post.ServiceBinary,
                 PostServiceCommandLine.Build(service, fleet),
                 service.DataDir,
-                Path.Combine(fleet.StateDirectory, "logs"));
+                Path.Combine(fleet.StateDirectory, "logs"))
+            {
+                Files = fleet.TlsFor(service) is { } tls ? [tls.CaCert, tls.Cert, tls.Key] : [],
+            };
             var instance = await runtime.StartAsync(launch, cancellationToken);
             return new ActionOutcome(start, start.ServiceName, $"started ({instance.InstanceId})", Succeeded: true);
         }

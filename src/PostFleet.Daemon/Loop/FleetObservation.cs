@@ -12,4 +12,8 @@ public sealed record FleetObservation(
     IReadOnlyDictionary<string, IdentityState> Identities,
     IReadOnlyList<RuntimeInstance> Runs,
     IReadOnlyDictionary<string, ServiceStatus> Statuses,
-    IReadOnlyList<NodeEvent> Events);
+    IReadOnlyList<NodeEvent> Events)
+{
+    /// <summary>What the logs of runs that are not proving say is wrong, by service name.</summary>
+    public IReadOnlyDictionary<string, ServiceProblem> Problems { get; init; } = new Dictionary<string, ServiceProblem>();
+}

@@ -7,7 +7,8 @@ namespace PostFleet.Daemon.Loop;
 
 /// <summary>
 /// Gathers one observation: the node's PostStates, the runtime's own list of runs, each live run's operator
-/// /status, and the node events that arrived since the last pass. Sources are asked concurrently and each has
+/// /status, the log tail of runs that are not proving (why a service cannot connect), and the node events that
+/// arrived since the last pass. Sources are asked concurrently and each has
 /// its own timeout inside its client, so one hung endpoint never stalls the loop.
 /// </summary>
 public sealed class FleetObserver(
@@ -19,6 +20,7 @@ public sealed class FleetObserver(
 {
     private static readonly TimeSpan ClockRefresh = TimeSpan.FromMinutes(10);
 
+    private readonly ServiceLogReader _logs = new(runtime);
     private NetworkClock? _clock;
     private DateTimeOffset _clockFetchedAt;
 
@@ -29,6 +31,7 @@ public sealed class FleetObserver(
         var clockTask = ReadClockAsync(cancellationToken);
         var runs = await runsTask;
         var statuses = await ReadStatusesAsync(fleet, runs, cancellationToken);
+        var problems = await _logs.DiagnoseAsync(runs, statuses, cancellationToken);
         var (identities, nodeError) = await statesTask;
         var clock = await clockTask;
 
@@ -40,7 +43,10 @@ public sealed class FleetObserver(
             identities ?? new Dictionary<string, IdentityState>(),
             runs,
             statuses,
-            events.Drain());
+            events.Drain())
+        {
+            Problems = problems,
+        };
     }
 
     private async Task<(IReadOnlyDictionary<string, IdentityState>? States, string? Error)> ReadPostStatesAsync(CancellationToken cancellationToken)

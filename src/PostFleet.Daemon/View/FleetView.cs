@@ -82,7 +82,13 @@ public sealed record ServiceView(
 
     /// <summary>True when the last delivery came after its cycle gap's proof deadline.</summary>
     public bool LastDeliveryLate { get; init; }
+
+    /// <summary>What the service's own log says is wrong (cannot connect, refused, exited), with what to change.</summary>
+    public ServiceProblemView? Problem { get; init; }
 }
+
+/// <summary><see cref="Kind"/>: cannot-connect, register-refused or exited; <see cref="Repeats"/>: the same failure in a row.</summary>
+public sealed record ServiceProblemView(string Kind, string Summary, string Hint, string LogLine, int Repeats);
 
 /// <summary>An edge of the proving DAG: kind is "disk-order" (same disk, config order) or "after" (explicit).</summary>
 public sealed record DagEdgeView(string From, string To, string Kind);

@@ -83,8 +83,21 @@ internal static class FleetViewBuilder
             K2PowSeconds = facts?.K2PowSeconds,
             LastProofSeconds = facts?.LastProofSeconds,
             LastDeliveredAt = facts?.LastDeliveredAt,
+            Problem = observation.Problems.TryGetValue(spec.Name, out var problem) ? Problem(problem) : null,
         };
     }
+
+    private static ServiceProblemView Problem(ServiceProblem p) => new(
+        p.Kind switch
+        {
+            ServiceProblemKind.CannotConnect => "cannot-connect",
+            ServiceProblemKind.RegisterRefused => "register-refused",
+            _ => "exited",
+        },
+        p.Summary,
+        p.Hint,
+        p.LogLine,
+        p.Repeats);
 
     /// <summary>waiting, k2pow, reading, done, delivered, failed or idle: the colour of the service in the proving DAG.</summary>
     internal static string DagState(ServicePhase phase, NodePostState? node, bool delivered, bool failed) => (phase, node) switch

@@ -39,6 +39,7 @@ internal static class ContainerSpec
                 Mounts =
                 [
                     new Mount { Type = "bind", Source = launch.DataDir, Target = options.DataMountPath, ReadOnly = true },
+                    .. launch.Files.Distinct(StringComparer.Ordinal).Select(f => new Mount { Type = "bind", Source = f, Target = f, ReadOnly = true }),
                 ],
                 LogConfig = new LogConfig { Type = "json-file" },
             },

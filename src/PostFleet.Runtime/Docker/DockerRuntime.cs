@@ -81,6 +81,10 @@ public sealed class DockerRuntime : IServiceRuntime, IAsyncDisposable
         await RemoveAsync(client, id, instance.LogPath, cancellationToken);
     }
 
+    /// <remarks>A live container's output is followed into its log file as it runs.</remarks>
+    public Task<IReadOnlyList<string>> ReadLogTailAsync(RuntimeInstance instance, int lines, CancellationToken cancellationToken) =>
+        LogTail.ReadIfPresentAsync(instance?.LogPath, lines, cancellationToken);
+
     public async Task<IReadOnlyList<RuntimeInstance>> ListAsync(CancellationToken cancellationToken)
     {
         var result = new List<RuntimeInstance>();

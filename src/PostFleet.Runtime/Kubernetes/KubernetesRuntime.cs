@@ -68,6 +68,25 @@ public sealed class KubernetesRuntime : IServiceRuntime
         return [.. pods.Items.Select(ToInstance)];
     }
 
+    /// <remarks>A live pod's log is only on its node: ask the API server for the tail (pods/log, tailLines).</remarks>
+    public async Task<IReadOnlyList<string>> ReadLogTailAsync(RuntimeInstance instance, int lines, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        var (ns, name) = ParseInstanceId(instance.InstanceId);
+        using var deadline = new Deadline(_options.RequestTimeout, _time, cancellationToken);
+        try
+        {
+            await using var log = await _client.CoreV1.ReadNamespacedPodLogAsync(name, ns, container: PodManifest.ContainerName, tailLines: lines, cancellationToken: deadline.Token);
+            using var reader = new StreamReader(log);
+            var text = await reader.ReadToEndAsync(deadline.Token);
+            return [.. text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n').Where(l => l.Length > 0).TakeLast(lines)];
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest)
+        {
+            return [];
+        }
+    }
+
     public async Task ForgetAsync(RuntimeInstance instance, CancellationToken cancellationToken)
     {
         var (ns, name) = ParseInstanceId(instance.InstanceId);

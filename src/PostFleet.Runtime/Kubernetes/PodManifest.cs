@@ -16,6 +16,7 @@ internal static class PodManifest
             ? found
             : null;
         var (volume, subPath) = Volume(placement?.Volume ?? new KubernetesVolume.HostPath(), launch.DataDir);
+        var files = launch.Files.Distinct(StringComparer.Ordinal).ToList();
 
         var labels = new Dictionary<string, string>(options.Labels, StringComparer.Ordinal)
         {
@@ -67,14 +68,22 @@ internal static class PodManifest
                         VolumeMounts =
                         [
                             new V1VolumeMount { Name = VolumeName, MountPath = options.DataMountPath, ReadOnlyProperty = true, SubPath = subPath },
+                            .. files.Select((f, i) => new V1VolumeMount { Name = FileVolumeName(i), MountPath = f, ReadOnlyProperty = true }),
                         ],
                         SecurityContext = new V1SecurityContext { AllowPrivilegeEscalation = false },
                     },
                 ],
-                Volumes = [volume],
+                // The mTLS files at the same path as on the node that runs the pod (disks[].tls names that node's own).
+                Volumes =
+                [
+                    volume,
+                    .. files.Select((f, i) => new V1Volume { Name = FileVolumeName(i), HostPath = new V1HostPathVolumeSource { Path = f, Type = "File" } }),
+                ],
             },
         };
     }
+
+    private static string FileVolumeName(int index) => $"post-file-{index}";
 
     private static (V1Volume Volume, string? SubPath) Volume(KubernetesVolume kind, string dataDir) => kind switch
     {

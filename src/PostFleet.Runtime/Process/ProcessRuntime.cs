@@ -93,6 +93,10 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable
         return Task.FromResult(runs);
     }
 
+    /// <remarks>The run's stdout and stderr are redirected to its log file.</remarks>
+    public Task<IReadOnlyList<string>> ReadLogTailAsync(RuntimeInstance instance, int lines, CancellationToken cancellationToken) =>
+        LogTail.ReadIfPresentAsync(instance?.LogPath, lines, cancellationToken);
+
     /// <remarks>
     /// SIGTERM, then SIGKILL once <paramref name="grace"/> has passed. post-service has no signal handler, so
     /// SIGTERM normally ends it at once; the escalation covers a hung process. Idempotent: a run that has ended,

@@ -155,7 +155,7 @@ internal sealed class FakeKubernetesApi : IAsyncDisposable
         return Json(pod);
     }
 
-    private IResult Log(string ns, string name, string? container)
+    private IResult Log(string ns, string name, string? container, int? tailLines)
     {
         if (!_pods.TryGetValue((ns, name), out var pod))
         {
@@ -169,7 +169,20 @@ internal sealed class FakeKubernetesApi : IAsyncDisposable
 
         return pod.Status.Phase == "Pending"
             ? Status(HttpStatusCode.BadRequest, "BadRequest", $"container \"{container}\" in pod \"{name}\" is waiting to start: ContainerCreating")
-            : Results.Text(_logs.GetValueOrDefault((ns, name), ""), "text/plain");
+            : Results.Text(Tail(_logs.GetValueOrDefault((ns, name), ""), tailLines), "text/plain");
+    }
+
+    /// <summary>The kubelet's tailLines: the last N lines, each still ending in its newline.</summary>
+    private static string Tail(string log, int? lines)
+    {
+        if (lines is not { } n)
+        {
+            return log;
+        }
+
+        var all = log.Split('\n');
+        var complete = log.EndsWith('\n') ? all[..^1] : all;
+        return string.Concat(complete.TakeLast(n).Select(l => l + "\n"));
     }
 
     private void Update(string ns, string name, Action<V1Pod> change)

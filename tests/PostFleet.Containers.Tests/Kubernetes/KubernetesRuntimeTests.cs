@@ -39,7 +39,7 @@ public sealed class KubernetesRuntimeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Pod_for_a_claim_with_host_network_matches_its_snapshot()
+    public async Task Pod_for_a_claim_with_host_network_and_mtls_files_matches_its_snapshot()
     {
         var placement = new KubernetesDiskPlacement(
             ImmutableDictionary<string, string>.Empty.Add("postfleet.io/disk", "b"),
@@ -53,9 +53,13 @@ public sealed class KubernetesRuntimeTests : IAsyncLifetime
             Disks = ImmutableDictionary<string, KubernetesDiskPlacement>.Empty.Add("disk-b", placement),
         });
 
-        await runtime.StartAsync(Launch("Node 2.key-ish", "/mnt/disk-b/ids/node2", "--dir=/mnt/disk-b/ids/node2"), CancellationToken.None);
+        var launch = Launch("Node 2.key-ish", "/mnt/disk-b/ids/node2", "--dir=/mnt/disk-b/ids/node2") with
+        {
+            Files = ["/etc/postfleet/tls/ca.pem", "/etc/postfleet/tls/worker-b.pem", "/etc/postfleet/tls/worker-b.key", "/etc/postfleet/tls/ca.pem"],
+        };
+        await runtime.StartAsync(launch, CancellationToken.None);
 
-        Snapshots.AssertMatches("pod-pvc-hostnetwork", Assert.Single(_api.CreatedBodies), Normalise);
+        Snapshots.AssertMatches("pod-pvc-hostnetwork-mtls", Assert.Single(_api.CreatedBodies), Normalise);
     }
 
     [Fact]
@@ -87,6 +91,21 @@ public sealed class KubernetesRuntimeTests : IAsyncLifetime
         Assert.Empty(await runtime.ListAsync(CancellationToken.None));
 
         await runtime.StopAsync(running, TimeSpan.FromSeconds(20), CancellationToken.None); // already gone: no error
+    }
+
+    [Fact]
+    public async Task A_live_pods_log_tail_comes_from_the_api_server_and_a_pending_pod_has_none()
+    {
+        var runtime = Runtime(Options());
+        var started = await runtime.StartAsync(Launch("id-01", "/srv/disk-a/id-01"), CancellationToken.None);
+        Assert.Empty(await runtime.ReadLogTailAsync(started, 5, CancellationToken.None)); // ContainerCreating: 400 from the API
+
+        _api.SetRunning(Ns, Name(started));
+        _api.SetLog(Ns, Name(started), string.Concat(Enumerable.Range(1, 30).Select(i => $"line {i}\n")));
+        var tail = await runtime.ReadLogTailAsync(started, 3, CancellationToken.None);
+
+        Assert.Equal(["line 28", "line 29", "line 30"], tail);
+        Assert.False(File.Exists(started.LogPath!), "reading the tail must not need (or write) the local copy");
     }
 
     [Fact]

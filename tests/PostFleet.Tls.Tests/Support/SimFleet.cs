@@ -26,6 +26,9 @@ public sealed record SimFleetOptions
     public double TimeScale { get; init; } = 100;
 
     public string OnShutdown { get; init; } = "stop-all";
+
+    /// <summary>Disks whose services get <c>disks[].tls.ca-cert</c> of a foreign CA: they can never connect.</summary>
+    public IReadOnlySet<string> WrongCaDisks { get; init; } = new HashSet<string>();
 }
 
 /// <summary>
@@ -263,6 +266,11 @@ public sealed class SimFleet : IAsyncDisposable
         foreach (var disk in Identities.GroupBy(i => i.Disk))
         {
             yaml.AppendLine($"  - name: {disk.Key}");
+            if (Options.WrongCaDisks.Contains(disk.Key))
+            {
+                yaml.AppendLine($"    tls: {{ ca-cert: {ForeignCerts().CaCert} }}");
+            }
+
             yaml.AppendLine("    services:");
             foreach (var identity in disk)
             {

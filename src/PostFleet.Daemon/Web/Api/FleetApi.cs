@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using PostFleet.Daemon.Alerts;
 using PostFleet.Daemon.View;
+using PostFleet.Runtime;
 
 namespace PostFleet.Daemon.Web.Api;
 

@@ -49,17 +49,27 @@ function node(s, p, now, onOpen) {
     dataset: { service: s.name, state: s.dagState },
     onclick: () => onOpen(s.name), onkeydown: (e) => { if (e.key === 'Enter') onOpen(s.name); },
   });
-  g.append(svg('title', {}, `${s.name}: ${s.dagState} (${s.phase})${s.decisionMessage ? ' — ' + s.decisionMessage : ''}`));
+  const why = s.problem ? s.problem.summary : s.decisionMessage;
+  g.append(svg('title', {}, `${s.name}: ${s.dagState} (${s.phase})${why ? ' — ' + why : ''}`));
   g.append(svg('rect', { class: 'node-box', width: NODE_W, height: NODE_H, rx: 8 }));
   g.append(svg('text', { class: 'node-name', x: 12, y: 22 }, s.name));
   g.append(svg('text', { class: 'node-meta', x: 12, y: 40 }, `${s.numUnits} units · ${bytes(s.dataBytes)}`));
-  g.append(svg('text', { class: 'node-state', x: 12, y: 57 }, stateText(s, now)));
+  g.append(svg('text', { class: `node-state${s.problem ? ' node-problem' : ''}`, x: 12, y: 57 }, s.problem ? problemText(s.problem) : stateText(s, now)));
   g.append(svg('circle', { class: 'node-dot', cx: NODE_W - 14, cy: 16, r: 5 }));
   if (s.dagState === 'reading') {
     g.append(svg('rect', { class: 'node-bar-bg', x: 0, y: NODE_H - 5, width: NODE_W, height: 5, rx: 2 }));
     g.append(svg('rect', { class: 'node-bar', x: 0, y: NODE_H - 5, width: Math.max(3, NODE_W * (s.readFraction || 0)), height: 5, rx: 2 }));
   }
   return g;
+}
+
+/** The few words a DAG node has room for; the service page has the whole story. */
+export function problemText(p) {
+  switch (p.kind) {
+    case 'cannot-connect': return '⚠ cannot connect';
+    case 'register-refused': return '⚠ node refused it';
+    default: return '⚠ exited';
+  }
 }
 
 export function stateText(s, now) {

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace PostFleet.Daemon.Web.Api;
+namespace PostFleet.Runtime;
 
 /// <summary>The last lines of a log file, read backwards from the end so a large log costs only what is shown.</summary>
 public static class LogTail
@@ -9,6 +9,19 @@ public static class LogTail
 
     // A bound on what one request reads, whatever the line lengths: the dashboard polls this.
     private const long MaxBytes = 8L * 1024 * 1024;
+
+    /// <summary>The tail of a run's log file; empty when the run has no log (yet).</summary>
+    public static async Task<IReadOnlyList<string>> ReadIfPresentAsync(string? path, int lines, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return path is null ? [] : await ReadAsync(path, lines, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return [];
+        }
+    }
 
     public static async Task<IReadOnlyList<string>> ReadAsync(string path, int lines, CancellationToken cancellationToken)
     {

@@ -1,0 +1,44 @@
+using PostFleet.Core.Model;
+using PostFleet.Core.Ports;
+
+namespace PostFleet.Daemon.Loop;
+
+/// <summary>
+/// Asks the runtime for the log tail of the runs whose log may hold a reason the other sources cannot give:
+/// live runs that are not proving (a service that cannot reach the node answers /status with "Idle" forever)
+/// and runs that ended with an error. Proving runs are left alone, so a healthy fleet costs no log reads.
+/// </summary>
+public sealed class ServiceLogReader(IServiceRuntime runtime)
+{
+    private const int TailLines = 40;
+
+    public async Task<IReadOnlyDictionary<string, ServiceProblem>> DiagnoseAsync(
+        IReadOnlyList<RuntimeInstance> runs,
+        IReadOnlyDictionary<string, ServiceStatus> statuses,
+        CancellationToken cancellationToken)
+    {
+        var suspects = runs
+            .GroupBy(r => r.ServiceName, StringComparer.Ordinal)
+            .Select(g => g.OrderByDescending(r => r.Running).ThenByDescending(r => r.StartedAt).First())
+            .Where(r => NeedsLook(r, statuses.GetValueOrDefault(r.ServiceName)))
+            .ToList();
+        var found = await Task.WhenAll(suspects.Select(async r => (r.ServiceName, Problem: await DiagnoseAsync(r, cancellationToken))));
+        return found.Where(f => f.Problem is not null).ToDictionary(f => f.ServiceName, f => f.Problem!, StringComparer.Ordinal);
+    }
+
+    internal static bool NeedsLook(RuntimeInstance run, ServiceStatus? status) =>
+        run.Running ? status is not (ServiceStatus.Proving or ServiceStatus.DoneProving) : run.ExitCode is not (null or 0);
+
+    private async Task<ServiceProblem?> DiagnoseAsync(RuntimeInstance run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return ServiceLogDiagnosis.Diagnose(await runtime.ReadLogTailAsync(run, TailLines, cancellationToken));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // A log we cannot read is no diagnosis; it must never fail the observation.
+            return null;
+        }
+    }
+}
