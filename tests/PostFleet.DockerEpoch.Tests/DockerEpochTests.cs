@@ -87,6 +87,38 @@ public sealed class DockerEpochTests(SimImageFixture docker)
         }
     }
 
+    [Fact]
+    public async Task An_epoch_is_proved_over_mtls_from_containers_that_see_the_certificates_at_their_paths()
+    {
+        docker.EnsureAvailable();
+        var fleetId = docker.FleetPrefix + "-tls";
+        await using var fleet = SimFleet.Create("pf-docker-tls", [new("d1", "t1", 2), new("d2", "t2", 2)], new SimFleetOptions
+        {
+            Tls = true,
+            Runtime = "docker",
+            DockerImage = SimImageFixture.Image,
+            FleetId = fleetId,
+        });
+        await fleet.InitAsync();
+        await fleet.StartNodeAsync();
+
+        var run = fleet.StartRun();
+        await fleet.WaitForEpochProofsAsync(TimeSpan.FromSeconds(150));
+        Assert.False(run.HasExited, $"postfleet run exited:\n{run.StandardOutput}\n{run.StandardError}");
+
+        // The files were bind-mounted read-only at the host's paths, and the services inside used them over https.
+        var containers = await docker.ContainersAsync(fleetId);
+        Assert.NotEmpty(containers);
+        foreach (var container in containers)
+        {
+            var inspect = await docker.Client.Containers.InspectContainerAsync(container.ID);
+            Assert.Contains(inspect.Mounts, m => m.Destination == fleet.Certs!.CaCert && m.Source == fleet.Certs.CaCert && !m.RW);
+        }
+
+        var logs = Directory.GetFiles(Path.Combine(fleet.StateDir, "logs"), "*.log").Select(File.ReadAllText).ToList();
+        Assert.Contains(logs, l => l.Contains("configuring TLS: server: (CA cert: " + fleet.Certs!.CaCert, StringComparison.Ordinal) && l.Contains("connected to the node", StringComparison.Ordinal));
+    }
+
     /// <summary>Samples the fleet's containers: records every id seen, returns the most running containers one service had at once.</summary>
     private async Task<int> WatchAsync(string fleetId, HashSet<string> seen, CancellationToken cancellationToken)
     {
