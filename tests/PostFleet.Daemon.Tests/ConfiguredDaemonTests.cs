@@ -40,6 +40,27 @@ public sealed class ConfiguredDaemonTests
     }
 
     [Fact]
+    public async Task An_edit_of_alerts_webhooks_applies_without_a_restart()
+    {
+        using var dir = new TempDirectory("pf-yaml");
+        var config = Write(dir, "alerts:\n  webhooks: [{ url: \"http://127.0.0.1:9/one/SECRET\" }]\n");
+        await using var daemon = Start(config);
+        using var http = new HttpClient { BaseAddress = Listen(config) };
+        await Eventually.UntilAsync(async Task<string?> () => (await http.GetStringAsync("/api/v1/alerts")).Contains("127.0.0.1:9", StringComparison.Ordinal) ? "up" : null, "the API");
+
+        await File.WriteAllTextAsync(config, (await File.ReadAllTextAsync(config)).Replace(
+            "webhooks: [{ url: \"http://127.0.0.1:9/one/SECRET\" }]",
+            "webhooks: [{ url: \"http://127.0.0.2:9/two/SECRET\", kind: slack, min-severity: critical }]",
+            StringComparison.Ordinal));
+
+        await Eventually.UntilAsync(async Task<string?> () => (await http.GetStringAsync("/api/v1/alerts")).Contains("\"slack\"", StringComparison.Ordinal) ? "reloaded" : null, "the reloaded webhook in the API");
+        var alerts = await http.GetStringAsync("/api/v1/alerts");
+        Assert.Contains("http://127.0.0.2:9", alerts, StringComparison.Ordinal);
+        Assert.DoesNotContain("127.0.0.1:9\"", alerts, StringComparison.Ordinal);
+        Assert.DoesNotContain("SECRET", daemon.StandardOutput + daemon.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_yaml_token_file_lets_the_api_listen_beyond_loopback_and_guards_mutations()
     {
         using var dir = new TempDirectory("pf-yaml");
