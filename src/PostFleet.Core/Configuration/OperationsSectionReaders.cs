@@ -78,7 +78,7 @@ internal static class OperationsSectionReaders
 
         return new HistorySettings(
             path is null ? Path.Combine(stateDirectory, ConfigDefaults.HistoryFile) : paths.Resolve(path),
-            history.Duration("retention", allowZero: false) ?? ConfigDefaults.HistoryRetention);
+            history.Duration("retention", allowZero: false, examples: "90d, 30d or 12h") ?? ConfigDefaults.HistoryRetention);
     }
 
     private static WebhookSpec? ReadWebhook(YamlMap entry)

@@ -82,7 +82,7 @@ public class OperationsSectionTests
     [InlineData("api:\n  listen: https://127.0.0.1:8080", "api.listen", "'https://127.0.0.1:8080' is not a listen address; use http://ADDRESS:PORT, e.g. http://127.0.0.1:8080 (beyond loopback also needs token-file)")]
     [InlineData("api:\n  token-file: ''", "api.token-file", "is empty; give the path of a file holding the bearer token (at least 16 characters), or remove the key")]
     [InlineData("api:\n  token: abc", "api.token", "unknown key; known keys here: listen, token-file")]
-    [InlineData("history:\n  retention: 90", "history.retention", "'90' is not a duration; write it like 90s, 10m, 1h30m or 250ms")]
+    [InlineData("history:\n  retention: 90", "history.retention", "'90' is not a duration; write it like 90d, 30d or 12h")]
     [InlineData("history:\n  retention: 0", "history.retention", "must be longer than 0; write it like 10s")]
     [InlineData("history:\n  path: ''", "history.path", "is empty; give the SQLite file's path (default: history.db in state-dir), or remove the key")]
     [InlineData("history:\n  retension: 30d", "history.retension", "unknown key; did you mean 'retention'?")]
