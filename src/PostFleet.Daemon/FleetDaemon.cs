@@ -47,10 +47,15 @@ public sealed class FleetDaemon : IAsyncDisposable
         _node = new NodeGrpcClient(fleet.Node, timeProvider: time, logger: loggers.CreateLogger<NodeGrpcClient>());
         _operators = new OperatorStatusClient(time);
         _runtime = Runtimes.RuntimeFactory.Create(fleet, time, loggers);
-        History = FleetHistory.Open(Path.Combine(fleet.StateDirectory, "history.db"));
+        History = FleetHistory.Open(fleet.HistoryPath);
         Intents = new FleetIntents();
-        _journal = new RunJournal(History, _logger);
+        _journal = new RunJournal(History, _logger, () => Fleet.HistoryRetention);
         _config = File.Exists(fleet.Source) ? new ConfigReloader(fleet, History, time, _logger) : null;
+        if (_config is not null)
+        {
+            _config.Applied += ApplyAlertSettings;
+        }
+
         Intents.Changed += () => _journal.UserAction(time.GetUtcNow(), "intents", Intents.Current.ToString());
         Control = new FleetControl(Intents, History);
         listeners = [.. listeners, _journal, Control];
@@ -92,6 +97,12 @@ public sealed class FleetDaemon : IAsyncDisposable
 
         _webHost = await DaemonWebHost.StartAsync(Control, _web, _loggers, cancellationToken);
         Control.PassObserved = _webHost.Metrics.ObservePass;
+    }
+
+    private void ApplyAlertSettings(FleetSpec fleet)
+    {
+        // Webhooks given with --webhook or POSTFLEET_WEBHOOKS win over the file, on reload as at start.
+        _webHost?.Alerts.Reconfigure(Alerts.AlertRules.From(fleet.Alerts), _web!.WebhooksFollowConfig ? ConfiguredWebOptions.Webhooks(fleet.Alerts) : null);
     }
 
     public async Task RunAsync(CancellationToken cancellationToken)

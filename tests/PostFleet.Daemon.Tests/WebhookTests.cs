@@ -1,9 +1,4 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using PostFleet.Daemon.Alerts;
 using PostFleet.Daemon.Tests.Fakes;
@@ -13,50 +8,10 @@ namespace PostFleet.Daemon.Tests;
 
 public sealed class WebhookTests
 {
-    /// <summary>A loopback Kestrel that records every POST body by path; the first generic POST gets a 503 to exercise retries.</summary>
-    private sealed class Receiver : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-        private int _genericCalls;
-
-        private Receiver(WebApplication app) => _app = app;
-
-        public ConcurrentQueue<(string Path, JsonObject Body)> Received { get; } = new();
-
-        public string Url { get; private set; } = "";
-
-        public static async Task<Receiver> StartAsync()
-        {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            var port = FreePorts.Next();
-            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-            var app = builder.Build();
-            var receiver = new Receiver(app) { Url = $"http://127.0.0.1:{port}" };
-            app.MapPost("/{**path}", async (HttpContext context, string path) =>
-            {
-                var body = (await JsonNode.ParseAsync(context.Request.Body))!.AsObject();
-                if (path.StartsWith("generic", StringComparison.Ordinal) && Interlocked.Increment(ref receiver._genericCalls) == 1)
-                {
-                    return Results.StatusCode(503);
-                }
-
-                receiver.Received.Enqueue((path, body));
-                return Results.Ok();
-            });
-            await app.StartAsync();
-            return receiver;
-        }
-
-        public JsonObject[] For(string prefix) => [.. Received.Where(r => r.Path.StartsWith(prefix, StringComparison.Ordinal)).Select(r => r.Body)];
-
-        public async ValueTask DisposeAsync() => await _app.DisposeAsync();
-    }
-
     [Fact]
     public async Task A_failed_proof_and_its_resolution_reach_every_webhook_in_its_format()
     {
-        await using var receiver = await Receiver.StartAsync();
+        await using var receiver = await WebhookReceiver.StartAsync();
         WebhookTarget[] targets =
         [
             WebhookTarget.Parse($"generic:{receiver.Url}/generic/SECRET-G"),
@@ -126,5 +81,24 @@ public sealed class WebhookTests
         var line = Assert.Single(logs.Lines);
         Assert.Contains("giving up", line, StringComparison.Ordinal);
         Assert.DoesNotContain("SECRET", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Each_webhook_gets_only_alerts_at_or_above_its_min_severity()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        using var http = new HttpClient();
+        var sender = new AlertSender(http,
+            [WebhookTarget.Parse($"{receiver.Url}/all/SECRET"), WebhookTarget.Parse($"{receiver.Url}/pager/SECRET") with { MinSeverity = Core.Configuration.AlertSeverity.Critical }],
+            new AlertSenderOptions(), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var now = DateTimeOffset.UtcNow;
+        var late = new Alert("delivered-late:s1:3", AlertKinds.DeliveredLate, "s1", "warning", "s1: late", now);
+        var down = new Alert("node-unreachable", AlertKinds.NodeUnreachable, null, "critical", "node unreachable", now);
+
+        await sender.SendAsync(new AlertChange(late, false, now, "s1: late"), CancellationToken.None);
+        await sender.SendAsync(new AlertChange(down, false, now, "node unreachable"), CancellationToken.None);
+
+        Assert.Equal(["delivered-late", "node-unreachable"], receiver.For("all").Select(b => (string?)b["kind"]));
+        Assert.Equal(["node-unreachable"], receiver.For("pager").Select(b => (string?)b["kind"]));
     }
 }

@@ -64,6 +64,46 @@ public sealed class ConfigReloaderTests : IDisposable
         Assert.Contains("node changed: restart postfleet", reloader.LastError, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("api:\n  listen: http://127.0.0.1:9999\n", "api.listen changed: restart postfleet")]
+    [InlineData("api:\n  token-file: token\n", "api.token-file changed: restart postfleet")]
+    [InlineData("history:\n  path: other.db\n", "history.path changed: restart postfleet")]
+    public void The_api_and_the_history_file_need_a_restart(string section, string message)
+    {
+        var reloader = Reloader();
+        var first = reloader.Current;
+
+        File.WriteAllText(_path, _yaml + "\n" + section);
+        _time.Advance(TimeSpan.FromSeconds(2));
+
+        Assert.Same(first, reloader.Poll());
+        Assert.Contains(message, reloader.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Alerts_and_retention_apply_at_once_and_are_handed_to_the_alert_side()
+    {
+        var reloader = Reloader();
+        FleetSpec? handed = null;
+        reloader.Applied += spec => handed = spec;
+
+        File.WriteAllText(_path, _yaml + """
+
+            alerts:
+              crash-loop-restarts: 7
+              webhooks: [{ url: "https://hooks.example/SECRET", min-severity: critical }]
+            history: { retention: 14d }
+            """);
+        _time.Advance(TimeSpan.FromSeconds(2));
+
+        var applied = reloader.Poll();
+        Assert.Null(reloader.LastError);
+        Assert.Same(applied, handed);
+        Assert.Equal(7, applied.Alerts.CrashLoopRestarts);
+        Assert.Equal(AlertSeverity.Critical, Assert.Single(applied.Alerts.Webhooks).MinSeverity);
+        Assert.Equal(TimeSpan.FromDays(14), applied.HistoryRetention);
+    }
+
     [Fact]
     public void The_file_is_looked_at_no_more_than_once_a_second_and_an_unchanged_file_is_not_reloaded()
     {

@@ -28,7 +28,13 @@ internal static class RunCommand
             WebOptions? webOptions;
             try
             {
-                webOptions = web.Read(parseResult);
+                webOptions = web.Read(parseResult, fleet);
+            }
+            catch (WebStartupException ex)
+            {
+                // From the config file: name the file, as validate does.
+                Console.Error.WriteLine($"{fleet.Source}: {ex.Message}");
+                return 2;
             }
             catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
             {
@@ -42,14 +48,14 @@ internal static class RunCommand
             {
                 await daemon.StartWebAsync(cancellationToken);
             }
-            catch (IOException ex) when (parseResult.GetResult(web.Listen) is null or { Implicit: true })
+            catch (IOException ex) when (!web.ListenGiven(parseResult) && fleet.Api.Listen is null)
             {
                 // The default port is taken (another daemon, another program): proving matters more than the dashboard.
-                Console.Error.WriteLine($"warning: the dashboard could not bind {WebOptions.DefaultListen} ({ex.Message}); running without it. Give --listen to choose another address.");
+                Console.Error.WriteLine($"warning: the dashboard could not bind {WebOptions.DefaultListen} ({ex.Message}); running without it. Set api.listen (or give --listen) to choose another address.");
             }
             catch (Exception ex) when (ex is WebStartupException or IOException)
             {
-                Console.Error.WriteLine($"--listen: {ex.Message}");
+                Console.Error.WriteLine($"{(web.ListenGiven(parseResult) ? "--listen" : "api.listen")}: {ex.Message}");
                 return 2;
             }
 

@@ -59,8 +59,16 @@ internal static class ValidateCommand
             output.WriteLine($"  {disk.Name}: {string.Join(", ", disk.Services.Select(x => x.After.IsEmpty ? x.Name : $"{x.Name} (after {string.Join(", ", x.After)})"))}");
         }
 
+        // WebhookSpec prints scheme and host only: the rest of a webhook URL is a secret.
+        var alerts = spec.Alerts;
+        output.WriteLine($"  alerts: {(alerts.Webhooks.IsEmpty ? "no webhooks" : string.Join(", ", alerts.Webhooks))}; crash-loop-restarts {alerts.CrashLoopRestarts}, predicted-miss {(alerts.PredictedMiss ? "on" : "off")}");
+        output.WriteLine($"  api: {spec.Api.Listen ?? "default listen"}{(spec.Api.TokenFile is { } token ? $", token from {token}" : "")}; history: {spec.HistoryPath}, kept {Days(spec.HistoryRetention)}");
+
         return 0;
     }
+
+    private static string Days(TimeSpan span) =>
+        span.Ticks % TimeSpan.TicksPerDay == 0 ? $"{span.Days}d" : Durations.Format(span);
 
     private static string Cap(int value) => value == 0 ? "none" : value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -1,15 +1,19 @@
 using System.CommandLine;
+using PostFleet.Core.Configuration;
 using PostFleet.Daemon.Alerts;
 using PostFleet.Daemon.Web;
 
 namespace PostFleet.Cli.Commands;
 
-/// <summary>The dashboard/API options shared by `run` and `demo`.</summary>
+/// <summary>
+/// The dashboard/API options shared by `run` and `demo`. Each overrides the config file's api: or alerts: key
+/// (flag > environment > file > default); docs/configuration.md lists the precedence.
+/// </summary>
 internal sealed class WebOptionsParser
 {
     public Option<string> Listen { get; } = new("--listen")
     {
-        Description = "Where the dashboard, REST API and /metrics listen (loopback unless a token is set)",
+        Description = "Where the dashboard, REST API and /metrics listen (loopback unless a token is set); overrides api.listen",
         DefaultValueFactory = _ => WebOptions.DefaultListen,
     };
 
@@ -17,12 +21,12 @@ internal sealed class WebOptionsParser
 
     public Option<FileInfo?> TokenFile { get; } = new("--token-file")
     {
-        Description = "File holding the bearer token mutating API calls need (required to listen beyond loopback); POSTFLEET_API_TOKEN works too",
+        Description = "File holding the bearer token mutating API calls need (required to listen beyond loopback); overrides POSTFLEET_API_TOKEN and api.token-file",
     };
 
     public Option<string[]> Webhooks { get; } = new("--webhook")
     {
-        Description = "Send alerts here: URL, or discord:URL, slack:URL, telegram:URL (with --telegram-chat-id); repeatable. POSTFLEET_WEBHOOKS (space-separated) works too",
+        Description = "Send alerts here: URL, or discord:URL, slack:URL, telegram:URL (with --telegram-chat-id); repeatable. Replaces POSTFLEET_WEBHOOKS (space-separated), which replaces alerts.webhooks",
         AllowMultipleArgumentsPerToken = false,
     };
 
@@ -37,8 +41,15 @@ internal sealed class WebOptionsParser
         command.Options.Add(TokenFile);
     }
 
-    /// <summary>The web options, or null for none. A bad webhook throws FormatException naming what is allowed.</summary>
-    public WebOptions? Read(ParseResult parseResult)
+    /// <summary>True when --listen was given (not its default).</summary>
+    public bool ListenGiven(ParseResult parseResult) => parseResult.GetResult(Listen) is { Implicit: false };
+
+    /// <summary>
+    /// The web options from the flags, the environment and the config (<paramref name="fleet"/>; null for none), or
+    /// null for no web side. A bad webhook throws FormatException naming what is allowed; an unusable token file
+    /// throws IOException or <see cref="WebStartupException"/>.
+    /// </summary>
+    public WebOptions? Read(ParseResult parseResult, FleetSpec? fleet = null)
     {
         if (parseResult.GetValue(NoWeb))
         {
@@ -51,11 +62,15 @@ internal sealed class WebOptionsParser
             token = File.ReadAllText(file.FullName).Trim();
         }
 
-        // Webhook URLs are secrets: an environment variable keeps them out of `ps` and shell history.
-        var webhooks = (parseResult.GetValue(Webhooks) ?? [])
-            .Concat((Environment.GetEnvironmentVariable("POSTFLEET_WEBHOOKS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Select(w => WebhookTarget.Parse(w, parseResult.GetValue(TelegramChatId)))
-            .ToList();
-        return new WebOptions { Listen = parseResult.GetValue(Listen)!, Token = string.IsNullOrEmpty(token) ? null : token, Webhooks = webhooks };
+        // Webhook URLs are secrets: an environment variable or the config file keeps them out of `ps` and shell history.
+        var flags = parseResult.GetValue(Webhooks) ?? [];
+        var fromEnvironment = (Environment.GetEnvironmentVariable("POSTFLEET_WEBHOOKS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var chosen = flags.Length > 0 ? flags : fromEnvironment;
+        IReadOnlyList<WebhookTarget>? webhooks = chosen.Length > 0
+            ? [.. chosen.Select(w => WebhookTarget.Parse(w, parseResult.GetValue(TelegramChatId)))]
+            : null;
+
+        var overrides = new WebOverrides(ListenGiven(parseResult) ? parseResult.GetValue(Listen) : null, string.IsNullOrEmpty(token) ? null : token, webhooks);
+        return ConfiguredWebOptions.Build(fleet?.Api ?? ApiSettings.Default, fleet?.Alerts ?? AlertSettings.Default, overrides);
     }
 }

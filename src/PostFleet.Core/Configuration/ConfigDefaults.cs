@@ -69,4 +69,15 @@ public static class ConfigDefaults
     public const ShutdownPolicy OnShutdown = ShutdownPolicy.LeaveRunning;
 
     public const string StateDirectory = ".postfleet";
+
+    /// <summary>The history database's file name inside the state folder (history.path overrides the whole path).</summary>
+    public const string HistoryFile = "history.db";
+
+    /// <summary>Three months: enough to compare epochs across a season, small enough that the file stays tiny.</summary>
+    public static readonly TimeSpan HistoryRetention = TimeSpan.FromDays(90);
+
+    /// <summary>Restarts within one cycle gap from which a service counts as crash-looping.</summary>
+    public const int CrashLoopRestarts = 3;
+
+    public const bool PredictedMiss = true;
 }

@@ -3,7 +3,7 @@ namespace PostFleet.Core.Configuration;
 /// <summary>Every key the config accepts, per section (kebab-case, as in design.md). Unknown keys are errors.</summary>
 internal static class ConfigKeys
 {
-    public static readonly string[] Root = ["node", "post", "runtime", "schedule", "state-dir", "disks", "fleet-id", "docker", "kubernetes"];
+    public static readonly string[] Root = ["node", "post", "runtime", "schedule", "state-dir", "disks", "fleet-id", "docker", "kubernetes", "alerts", "api", "history"];
     public static readonly string[] Node = ["post-listener", "public-listener", "private-listener", "data-dir", "poet", "tls"];
     public static readonly string[] Poet = ["phase-shift", "cycle-gap", "grace-period"];
     public static readonly string[] Tls = ["ca-cert", "cert", "key", "domain"];
@@ -31,6 +31,15 @@ internal static class ConfigKeys
     public static readonly string[] RestartBackoff = ["initial", "max"];
     public static readonly string[] Disk = ["name", "services", "tls"];
     public static readonly string[] Service = ["name", "dir", "num-units", "operator", "after"];
+
+    public static readonly string[] Alerts = ["webhooks", "crash-loop-restarts", "predicted-miss"];
+    public static readonly string[] Webhook = ["url", "kind", "chat-id", "min-severity"];
+    public static readonly string[] Api = ["listen", "token-file"];
+    public static readonly string[] History = ["path", "retention"];
+
+    public static readonly string[] WebhookKinds = ["generic", "discord", "slack", "telegram"];
+    public static readonly string[] Severities = ["warning", "critical"];
+    public static readonly string[] Booleans = ["true", "false"];
 
     public static readonly string[] RuntimeKinds = ["process", "docker", "kubernetes"];
     public static readonly string[] ScheduleModes = ["exclusive", "pipelined"];

@@ -6,6 +6,7 @@ namespace PostFleet.Core.Configuration;
 /// <summary>
 /// Go-style durations as go-spacemesh and the demo write them: <c>10m</c>, <c>90s</c>, <c>1h30m</c>,
 /// <c>250ms</c>, <c>1.5h</c>, <c>0</c>. A bare number other than 0 is refused: "10" could mean seconds or minutes.
+/// Days (<c>90d</c>) are accepted too, though Go has no such unit: retention periods are written in days.
 /// </summary>
 public static partial class Durations
 {
@@ -31,6 +32,7 @@ public static partial class Durations
             var value = double.Parse(unitMatch.Groups["n"].Value, CultureInfo.InvariantCulture);
             ticks += value * unitMatch.Groups["u"].Value switch
             {
+                "d" => TimeSpan.TicksPerDay,
                 "h" => TimeSpan.TicksPerHour,
                 "m" => TimeSpan.TicksPerMinute,
                 "s" => TimeSpan.TicksPerSecond,
@@ -81,9 +83,9 @@ public static partial class Durations
         return parts.Count > 0 ? string.Concat(parts) : $"{duration.Ticks * 100}ns";
     }
 
-    [GeneratedRegex(@"^(?<part>\d+(\.\d+)?(h|ms|m|s|us|µs|ns))+$")]
+    [GeneratedRegex(@"^(?<part>\d+(\.\d+)?(d|h|ms|m|s|us|µs|ns))+$")]
     private static partial Regex DurationPattern();
 
-    [GeneratedRegex(@"^(?<n>\d+(\.\d+)?)(?<u>h|ms|m|s|us|µs|ns)$")]
+    [GeneratedRegex(@"^(?<n>\d+(\.\d+)?)(?<u>d|h|ms|m|s|us|µs|ns)$")]
     private static partial Regex PartPattern();
 }

@@ -73,6 +73,9 @@ public static class FleetConfigLoader
         var fleetId = RuntimeSectionReaders.ReadFleetId(map, sourceName);
         var docker = RuntimeSectionReaders.ReadDocker(map, paths, diskNames);
         var kubernetes = RuntimeSectionReaders.ReadKubernetes(map, diskNames);
+        var alerts = OperationsSectionReaders.ReadAlerts(map);
+        var api = OperationsSectionReaders.ReadApi(map, paths);
+        var history = OperationsSectionReaders.ReadHistory(map, paths, stateDir);
 
         if (errors.Errors.Count > 0)
         {
@@ -85,6 +88,9 @@ public static class FleetConfigLoader
             FleetId = fleetId,
             Docker = docker ?? DockerSettings.Default,
             Kubernetes = kubernetes ?? KubernetesSettings.Default,
+            Alerts = alerts,
+            Api = api,
+            History = history,
         };
         return new ConfigLoadResult(spec, []);
     }

@@ -33,6 +33,20 @@ public sealed record FleetSpec(
 
     /// <summary>The <c>kubernetes:</c> section (used when <see cref="Runtime"/> is Kubernetes).</summary>
     public KubernetesSettings Kubernetes { get; init; } = KubernetesSettings.Default;
+
+    /// <summary>The <c>alerts:</c> section; command-line webhooks and POSTFLEET_WEBHOOKS replace its webhooks.</summary>
+    public AlertSettings Alerts { get; init; } = AlertSettings.Default;
+
+    /// <summary>The <c>api:</c> section; --listen, --token-file and POSTFLEET_API_TOKEN override it.</summary>
+    public ApiSettings Api { get; init; } = ApiSettings.Default;
+
+    /// <summary>The <c>history:</c> section. Null for specs built in code: the daemon then uses state-dir/history.db.</summary>
+    public HistorySettings? History { get; init; }
+
+    /// <summary>Where the history database is: history.path, else history.db in the state folder.</summary>
+    public string HistoryPath => History?.Path ?? System.IO.Path.Combine(StateDirectory, ConfigDefaults.HistoryFile);
+
+    public TimeSpan HistoryRetention => History?.Retention ?? ConfigDefaults.HistoryRetention;
 }
 
 /// <summary>How to reach the node. <see cref="PostListener"/> serves PostService + PostInfoService.</summary>

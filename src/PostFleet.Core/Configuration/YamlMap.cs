@@ -167,7 +167,7 @@ internal sealed class YamlMap
         return value;
     }
 
-    public TimeSpan? Duration(string key, bool allowZero = true, string? required = null)
+    public TimeSpan? Duration(string key, bool allowZero = true, string? required = null, string examples = "90s, 10m, 1h30m or 250ms")
     {
         var text = String(key, required);
         if (text is null)
@@ -177,7 +177,7 @@ internal sealed class YamlMap
 
         if (!Durations.TryParse(text, out var duration))
         {
-            Error(key, $"'{text}' is not a duration; write it like 90s, 10m, 1h30m or 250ms");
+            Error(key, $"'{text}' is not a duration; write it like {examples}");
             return null;
         }
 

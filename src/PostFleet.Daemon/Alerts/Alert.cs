@@ -28,11 +28,17 @@ public sealed record AlertEvaluation(IReadOnlyList<Alert> Open, IReadOnlyList<Al
 public sealed record AlertRules
 {
     /// <summary>Restarts within the current cycle gap from which a service counts as crash-looping.</summary>
-    public int CrashLoopRestarts { get; init; } = 3;
+    public int CrashLoopRestarts { get; init; } = Core.Configuration.ConfigDefaults.CrashLoopRestarts;
+
+    /// <summary>False turns predicted-miss alerts off (the estimate can be noisy before a fleet has history).</summary>
+    public bool PredictedMiss { get; init; } = Core.Configuration.ConfigDefaults.PredictedMiss;
 
     /// <summary>
     /// The same failure in a row in a service's log (connect, refused register) before it is an alert: one refused
     /// connect while the node starts up is normal.
     /// </summary>
     public int ServiceProblemRepeats { get; init; } = 3;
+
+    public static AlertRules From(Core.Configuration.AlertSettings settings) =>
+        new() { CrashLoopRestarts = settings.CrashLoopRestarts, PredictedMiss = settings.PredictedMiss };
 }

@@ -65,7 +65,7 @@ public sealed class AlertEvaluator(AlertRules rules)
                     $"{s.Name}: post-service restarted {s.Restarts} times this cycle gap (crash loop)", now);
             }
 
-            if (gap is not null && s.EstimatedFinish is { } finish && finish > gap.ProofDeadline && StillToProve(s))
+            if (rules.PredictedMiss && gap is not null && s.EstimatedFinish is { } finish && finish > gap.ProofDeadline && StillToProve(s))
             {
                 var late = finish - gap.ProofDeadline;
                 yield return new Alert($"{AlertKinds.PredictedMiss}:{s.Name}:{gap.PublishEpoch}", AlertKinds.PredictedMiss, s.Name, "warning",

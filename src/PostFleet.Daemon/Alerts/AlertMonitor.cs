@@ -13,7 +13,7 @@ public sealed class AlertMonitor : IAsyncDisposable
     private const int RecentLimit = 100;
 
     private readonly IFleetControl _control;
-    private readonly AlertEvaluator _evaluator;
+    private AlertEvaluator _evaluator;
     private readonly AlertSender? _sender;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -38,6 +38,26 @@ public sealed class AlertMonitor : IAsyncDisposable
         if (control.Current is { } current)
         {
             Observe(current);
+        }
+    }
+
+    /// <summary>Where alerts go now (none without a sender).</summary>
+    public IReadOnlyList<WebhookTarget> Webhooks => _sender?.Targets ?? [];
+
+    /// <summary>
+    /// Applies reloaded alert settings from the next view on: new rules, and new webhooks unless
+    /// <paramref name="webhooks"/> is null (they came from the command line, which a reload does not change).
+    /// </summary>
+    public void Reconfigure(AlertRules rules, IReadOnlyList<WebhookTarget>? webhooks)
+    {
+        lock (_gate)
+        {
+            _evaluator = new AlertEvaluator(rules);
+        }
+
+        if (webhooks is not null && _sender is not null)
+        {
+            _sender.Targets = webhooks;
         }
     }
 

@@ -25,7 +25,7 @@ public sealed record AlertSenderOptions
 public sealed class AlertSender
 {
     private readonly HttpClient _http;
-    private readonly IReadOnlyList<WebhookTarget> _targets;
+    private IReadOnlyList<WebhookTarget> _targets;
     private readonly ResiliencePipeline _pipeline;
     private readonly ILogger _logger;
 
@@ -47,11 +47,16 @@ public sealed class AlertSender
             .Build();
     }
 
-    public IReadOnlyList<WebhookTarget> Targets => _targets;
+    /// <summary>Where alerts go; replaced as a whole when a config reload changes alerts.webhooks.</summary>
+    public IReadOnlyList<WebhookTarget> Targets
+    {
+        get => Volatile.Read(ref _targets);
+        set => Volatile.Write(ref _targets, value);
+    }
 
     public async Task SendAsync(AlertChange change, CancellationToken cancellationToken)
     {
-        await Task.WhenAll(_targets.Select(t => SendOneAsync(t, change, cancellationToken)));
+        await Task.WhenAll(Targets.Where(t => t.Accepts(change.Alert.Severity)).Select(t => SendOneAsync(t, change, cancellationToken)));
     }
 
     private async Task SendOneAsync(WebhookTarget target, AlertChange change, CancellationToken cancellationToken)

@@ -1,3 +1,5 @@
+using PostFleet.Core.Configuration;
+
 namespace PostFleet.Daemon.Alerts;
 
 /// <summary>The body format a webhook expects.</summary>
@@ -15,9 +17,29 @@ public enum WebhookFormat
 /// </summary>
 public sealed record WebhookTarget(WebhookFormat Format, Uri Url, string? TelegramChatId = null)
 {
-    public string Redacted => $"{Url.Scheme}://{Url.Host}" + (Url.IsDefaultPort ? "" : $":{Url.Port}");
+    /// <summary>Alerts below this severity are not sent here (a pager channel may want only critical ones).</summary>
+    public AlertSeverity MinSeverity { get; init; } = AlertSeverity.Warning;
 
-    public override string ToString() => $"{Format.ToString().ToLowerInvariant()} webhook {Redacted}";
+    public string Redacted => WebhookSpec.Mask(Url);
+
+    /// <summary>Whether an alert of <paramref name="severity"/> (the wire name: warning, critical) goes to this webhook.</summary>
+    public bool Accepts(string severity) =>
+        MinSeverity == AlertSeverity.Warning || string.Equals(severity, "critical", StringComparison.OrdinalIgnoreCase);
+
+    public static WebhookTarget From(WebhookSpec spec) => new(
+        spec.Kind switch
+        {
+            WebhookKind.Discord => WebhookFormat.Discord,
+            WebhookKind.Slack => WebhookFormat.Slack,
+            WebhookKind.Telegram => WebhookFormat.Telegram,
+            _ => WebhookFormat.Generic,
+        },
+        spec.Url,
+        spec.ChatId)
+    { MinSeverity = spec.MinSeverity };
+
+    public override string ToString() =>
+        $"{Format.ToString().ToLowerInvariant()} webhook {Redacted}" + (MinSeverity == AlertSeverity.Critical ? " (critical only)" : "");
 
     /// <summary>Parses "format:url" or a bare URL (generic), e.g. "discord:https://discord.com/api/webhooks/...".</summary>
     public static WebhookTarget Parse(string text, string? telegramChatId = null)

@@ -8,7 +8,7 @@ namespace PostFleet.Daemon.Reliability;
 /// <summary>
 /// Reloads the fleet configuration when its file changes, from the loop's own thread (the loop asks for its spec
 /// at the start of every pass). An edit that does not load, or that changes what only a restart can change (the
-/// node, the runtime, the state folder), is refused: the last good configuration stays in force and the error is
+/// node, the runtime, the state folder, the history file, the API's address and token), is refused: the last good configuration stays in force and the error is
 /// logged and written to the history. A later valid edit is applied at the next pass.
 /// </summary>
 public sealed class ConfigReloader
@@ -34,6 +34,12 @@ public sealed class ConfigReloader
         _load = load ?? FleetConfigLoader.LoadFile;
         _lastHash = Hash(_path) ?? "";
     }
+
+    /// <summary>The keys a running daemon cannot change: it built its clients, runtime, history and web side from them.</summary>
+    public const string RestartOnly = "node, runtime, state-dir, history.path, api";
+
+    /// <summary>Raised on the loop's thread after an edit was applied, for parts built outside the loop (alerts).</summary>
+    public event Action<FleetSpec>? Applied;
 
     /// <summary>The configuration in force (the last one that loaded and could be applied).</summary>
     public FleetSpec Current => Volatile.Read(ref _current);
@@ -82,8 +88,11 @@ public sealed class ConfigReloader
 
         LastError = null;
         Volatile.Write(ref _current, result.Spec!);
-        _logger.LogInformation("configuration {Path} reloaded: {Services} services on {Disks} disks", _path, result.Spec!.Services.Count(), result.Spec.Disks.Length);
+        _logger.LogInformation(
+            "configuration {Path} reloaded: {Services} services on {Disks} disks; schedule, disks, alerts and history.retention apply now ({RestartOnly} need a restart)",
+            _path, result.Spec!.Services.Count(), result.Spec.Disks.Length, RestartOnly);
         _history.RecordDaemonEvent(now, "config-applied", $"{result.Spec.Services.Count()} services on {result.Spec.Disks.Length} disks");
+        Applied?.Invoke(result.Spec);
         return Current;
     }
 
@@ -104,6 +113,21 @@ public sealed class ConfigReloader
         if (!string.Equals(Path.GetFullPath(running.StateDirectory), Path.GetFullPath(edited.StateDirectory), StringComparison.Ordinal))
         {
             changed.Add("state-dir");
+        }
+
+        if (!string.Equals(running.HistoryPath, edited.HistoryPath, StringComparison.Ordinal))
+        {
+            changed.Add("history.path");
+        }
+
+        if (running.Api.Listen != edited.Api.Listen)
+        {
+            changed.Add("api.listen");
+        }
+
+        if (running.Api.TokenFile != edited.Api.TokenFile)
+        {
+            changed.Add("api.token-file");
         }
 
         return changed.Count == 0 ? null : $"{string.Join(", ", changed)} changed: restart postfleet to apply (the rest of the edit is not applied either)";

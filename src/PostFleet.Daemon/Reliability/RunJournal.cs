@@ -11,13 +11,11 @@ namespace PostFleet.Daemon.Reliability;
 /// <summary>
 /// Writes one history row per post-service run — start, first k2pow, first read, the proof the node took, and how
 /// the run ended (exit code, crashed or stopped, the tail of its log) — plus what users asked for, and prunes
-/// rows past the retention. A pass listener, so it writes from the loop's thread like the rest of the history.
+/// rows past the retention (once an hour, and at the first pass). A pass listener, so it writes from the loop's thread like the rest of the history.
 /// </summary>
-public sealed class RunJournal(FleetHistory history, ILogger logger) : IPassListener
+/// <param name="retention">How long rows are kept (history.retention); asked at every prune, so a reload applies at once.</param>
+public sealed class RunJournal(FleetHistory history, ILogger logger, Func<TimeSpan> retention) : IPassListener
 {
-    /// <summary>History older than this is deleted (checked once an hour).</summary>
-    public static readonly TimeSpan Retention = TimeSpan.FromDays(90);
-
     private const int TailLines = 12;
     private const int TailBytes = 4096;
 
@@ -97,10 +95,11 @@ public sealed class RunJournal(FleetHistory history, ILogger logger) : IPassList
         if (at - _lastPrune > TimeSpan.FromHours(1))
         {
             _lastPrune = at;
-            var removed = history.Prune(at - Retention);
+            var keep = retention();
+            var removed = history.Prune(at - keep);
             if (removed > 0)
             {
-                logger.LogInformation("history: removed {Rows} rows older than {Days} days", removed, Retention.TotalDays);
+                logger.LogInformation("history: removed {Rows} rows older than {Retention} (history.retention)", removed, PostFleet.Core.Configuration.Durations.Format(keep));
             }
         }
     }

@@ -46,8 +46,8 @@ public static class DaemonWebHost
         var metrics = new FleetMetrics();
         var ownsWebhookClient = options.WebhookClient is null;
         var webhookClient = options.WebhookClient ?? new HttpClient();
-        var sender = options.Webhooks.Count == 0 ? null
-            : new AlertSender(webhookClient, options.Webhooks, options.AlertSender, options.Time, loggerFactory.CreateLogger<AlertSender>());
+        // Always a sender, even with no webhook yet: a config reload may add some.
+        var sender = new AlertSender(webhookClient, options.Webhooks, options.AlertSender, options.Time, loggerFactory.CreateLogger<AlertSender>());
         var alerts = new AlertMonitor(control, new AlertEvaluator(options.AlertRules), sender, options.Time, loggerFactory.CreateLogger<AlertMonitor>());
         var hub = new FleetEventHub(control, alerts);
 

@@ -15,6 +15,12 @@ public sealed record WebOptions
 
     public IReadOnlyList<WebhookTarget> Webhooks { get; init; } = [];
 
+    /// <summary>
+    /// True when <see cref="Webhooks"/> came from the config file (no --webhook, no POSTFLEET_WEBHOOKS), so a reload of
+    /// the file replaces them; webhooks given on the command line stay as given.
+    /// </summary>
+    public bool WebhooksFollowConfig { get; init; }
+
     public AlertRules AlertRules { get; init; } = new();
 
     public AlertSenderOptions AlertSender { get; init; } = new();

@@ -74,7 +74,7 @@ internal static class FleetApi
             .Produces<IReadOnlyList<HistoryEntryView>>().Produces<ApiError>(400).Produces<ApiError>(404);
 
         api.MapGet("/alerts", () => Results.Ok(new AlertsView(alerts.Open, alerts.Recent,
-                [.. options.Webhooks.Select(w => new WebhookView(w.Format.ToString().ToLowerInvariant(), w.Redacted))])))
+                [.. alerts.Webhooks.Select(w => new WebhookView(w.Format.ToString().ToLowerInvariant(), w.Redacted))])))
             .WithName("GetAlerts").WithSummary("Open alerts, recent fired/resolved changes, and the configured webhooks (scheme and host only).")
             .Produces<AlertsView>();
 
