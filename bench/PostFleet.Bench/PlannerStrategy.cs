@@ -9,7 +9,7 @@ namespace PostFleet.Bench;
 /// <summary>
 /// PostFleet: the real <see cref="Planner.Decide"/>, one planner per host (as one daemon per machine), fed
 /// snapshots built from the model (every identity PROVING at gap open, IDLE once delivered; /status Proving at
-/// position 0 during k2pow, bytes read during the read; a postComplete event on delivery) and its start and stop
+/// position 0 during k2pow, bytes read during the read, the pass's nonces; a postComplete event on delivery) and its start and stop
 /// actions applied to the model. Memory (with what the planner learned) carries over from epoch to epoch.
 /// <paramref name="k2powEstimateScale"/> ≠ 1 distorts the learned k2pow times after the first epoch, to measure
 /// what a wrong prediction costs.
@@ -119,8 +119,8 @@ public sealed class PlannerStrategy : IStrategy
             {
                 statuses[name] = job.Phase switch
                 {
-                    JobPhase.K2Pow => new ServiceStatus.Proving(0, nonces, 0),
-                    JobPhase.Reading => new ServiceStatus.Proving(0, nonces, Math.Max(1UL, (ulong)job.BytesRead)),
+                    JobPhase.K2Pow => new ServiceStatus.Proving(nonces * (ulong)job.Pass, nonces * (ulong)(job.Pass + 1), 0),
+                    JobPhase.Reading => new ServiceStatus.Proving(nonces * (ulong)job.Pass, nonces * (ulong)(job.Pass + 1), Math.Max(1UL, (ulong)job.BytesRead)),
                     _ => new ServiceStatus.Idle(),
                 };
             }
