@@ -243,14 +243,17 @@ internal static class StartConstraints
         }
 
         var holders = string.Join(", ", reserved.Select(r => r.EndsIn is { } endsIn
-            ? $"{r.Service} (its pass ends in ~{Durations.Format(RoundToSeconds(endsIn))} and may need k2pow again)"
+            ? $"{r.Service} (its pass ends about {RoundTo10s(c.Now + endsIn).ToString("HH:mm:ss", CultureInfo.InvariantCulture)} and may need k2pow again)"
             : $"{r.Service} (when its pass ends is not known yet, and it may need k2pow again)"));
         var busy = inK2Pow.Count > 0 ? $", in k2pow: {string.Join(", ", inK2Pow)}" : "";
         return new(DecisionCode.WaitingForPowReserve,
             $"waiting: k2pow slot{(reserved.Count > 1 ? "s" : "")} reserved for {holders}; max-pow {cap}{busy}; starting now would go over it with {overCap.ToString("0.#%", CultureInfo.InvariantCulture)} chance (max-pow-risk {c.Spec.Schedule.MaxPowRiskPercent}%)");
     }
 
-    private static TimeSpan RoundToSeconds(TimeSpan t) => TimeSpan.FromSeconds(Math.Round(t.TotalSeconds));
+    // The history stores a decision each time its text changes; a predicted end that moves by a second from pass to
+    // pass (position advances in 1 MiB steps) must not make a new row every pass.
+    private static DateTimeOffset RoundTo10s(DateTimeOffset t) =>
+        new(t.UtcTicks + (TimeSpan.TicksPerSecond * 5) - ((t.UtcTicks + (TimeSpan.TicksPerSecond * 5)) % (TimeSpan.TicksPerSecond * 10)), TimeSpan.Zero);
 
     private static Blocker? RunningSlotFree(ServiceSpec s, StartContext c)
     {

@@ -23,9 +23,24 @@ public class K2PowReservationTests
 
         Assert.Empty(plan.Started());
         Assert.Equal(DecisionCode.WaitingForPowReserve, plan.Code("b"));
-        Assert.StartsWith("waiting: k2pow slot reserved for a (its pass ends in ~40s and may need k2pow again); max-pow 1; starting now would go over it with 7", plan.DecisionFor("b").Reason, StringComparison.Ordinal);
+        Assert.StartsWith("waiting: k2pow slot reserved for a (its pass ends about 14:48:40 and may need k2pow again); max-pow 1; starting now would go over it with 7", plan.DecisionFor("b").Reason, StringComparison.Ordinal);
         Assert.EndsWith("% chance (max-pow-risk 1%)", plan.DecisionFor("b").Reason, StringComparison.Ordinal);
         Assert.Equal(TimeSpan.FromSeconds(5), plan.RequeueAfter); // resync comes before the pass's end
+    }
+
+    [Fact]
+    public void The_reason_stays_the_same_while_the_reader_keeps_its_pace()
+    {
+        var loop = new Loop(Spec(Limits(maxPow: 1), TwoDisks));
+        loop.Memory = loop.Memory with { Prior = Estimates(k2pow: ("b", 60), rate: ("diskA", 1000)) };
+        loop.World.Proving("a", "b").Running("a", T0.AddMinutes(-5), Proving(Data - 40_000));
+        var first = loop.Pass(T0).DecisionFor("b");
+
+        loop.World.Statuses["a"] = Proving(Data - 37_000);
+        var later = loop.Pass(T0.AddSeconds(3)).DecisionFor("b");
+
+        Assert.Equal(DecisionCode.WaitingForPowReserve, later.Code);
+        Assert.Equal(first.Reason, later.Reason);
     }
 
     [Fact]
@@ -101,7 +116,7 @@ public class K2PowReservationTests
         var plan = Pass(spec, Estimates(k2pow: ("c", 60), rate: ("diskA", 400)), aAt: Data - 40_000);
 
         Assert.Equal(DecisionCode.WaitingForPowReserve, plan.Code("b"));
-        Assert.Contains("ends in ~1m40s", plan.DecisionFor("b").Reason, StringComparison.Ordinal);
+        Assert.Contains("ends about 14:49:40", plan.DecisionFor("b").Reason, StringComparison.Ordinal);
     }
 
     [Fact]
