@@ -36,6 +36,9 @@ public sealed class Job(IdentitySpec identity, double hashes, double bytes)
 
     public int Starts { get; internal set; }
 
+    /// <summary>The pass of the current run, 0-based; a pass that finds no proof is followed by k2pow and a read again.</summary>
+    public int Pass { get; internal set; }
+
     public double BytesRead => Bytes - BytesLeft;
 
     public double HashesDone => Hashes - HashesLeft;
@@ -45,7 +48,8 @@ public sealed class Job(IdentitySpec identity, double hashes, double bytes)
 /// The fleet in virtual time (seconds since the cycle gap opened). A started service runs one k2pow pass (CPU,
 /// shared by all k2pow of its host, or of the remote pool) and then reads all its data (its disk, shared by its
 /// readers: each of n gets bw/n/(1+p(n−1)), capped by the host's scan rate); it delivers when the read ends.
-/// Deterministic: expected k2pow work, one pass that succeeds. Rates are piecewise constant between events.
+/// Deterministic: expected k2pow work; one pass that succeeds, or with <see cref="PassFailures"/> passes that find
+/// no proof, each followed at once by another k2pow and read. Rates are piecewise constant between events.
 /// </summary>
 public sealed class FleetModel
 {
@@ -53,10 +57,14 @@ public sealed class FleetModel
     private readonly List<Job>[] _byHost;
     private readonly int[] _readers;
     private readonly int[] _k2powByPool;
+    private readonly PassFailures? _failures;
+    private readonly int _epoch;
 
-    public FleetModel(Topology topology)
+    public FleetModel(Topology topology, PassFailures? failures = null, int epoch = 0)
     {
         Topology = topology;
+        _failures = failures;
+        _epoch = epoch;
         Jobs = [.. topology.Identities.Select(i => new Job(i, topology.K2PowHashes(i), topology.DataBytes(i)))];
         _byHost = [.. topology.Hosts.Select(h => Jobs.Where(j => j.Identity.Host == h.Index).ToList())];
         _readers = new int[topology.Disks.Length];
@@ -64,6 +72,7 @@ public sealed class FleetModel
         PeakReaders = new int[topology.Disks.Length];
         OverlapSeconds = new double[topology.Disks.Length];
         PeakK2Pow = new int[_k2powByPool.Length];
+        OverPowSlotsSeconds = new double[_k2powByPool.Length];
         PeakRunning = new int[topology.Hosts.Length];
         DiskBytesRead = new double[topology.Disks.Length];
         PoolHashes = new double[_k2powByPool.Length];
@@ -81,6 +90,12 @@ public sealed class FleetModel
     public double[] OverlapSeconds { get; }
 
     public int[] PeakK2Pow { get; }
+
+    /// <summary>Seconds each k2pow pool had more jobs than its slots (<see cref="Topology.PowSlots"/>, the bench's max-pow).</summary>
+    public double[] OverPowSlotsSeconds { get; }
+
+    /// <summary>Passes that found no proof (each cost another k2pow and read).</summary>
+    public int FailedPasses { get; private set; }
 
     public int[] PeakRunning { get; }
 
@@ -115,6 +130,7 @@ public sealed class FleetModel
         job.Running = true;
         job.Starts++;
         job.StartedAt = Now;
+        job.Pass = 0;
         job.Phase = JobPhase.K2Pow;
         job.HashesLeft = job.Hashes;
         job.BytesLeft = job.Bytes;
@@ -185,6 +201,14 @@ public sealed class FleetModel
             }
         }
 
+        for (var p = 0; p < _k2powByPool.Length; p++)
+        {
+            if (_k2powByPool[p] > Topology.PowSlots(p))
+            {
+                OverPowSlotsSeconds[p] += dt;
+            }
+        }
+
         Now = t;
         foreach (var job in Jobs)
         {
@@ -208,9 +232,19 @@ public sealed class FleetModel
                 {
                     DiskBytesRead[job.Identity.Disk] += Math.Max(0, job.BytesLeft);
                     job.BytesLeft = 0;
+                    changed.Add(job.Identity.Host);
+                    if (_failures is { } f && f.Fails(_epoch, job.Identity, job.Pass))
+                    {
+                        FailedPasses++;
+                        job.Pass++;
+                        job.HashesLeft = job.Hashes;
+                        job.BytesLeft = job.Bytes;
+                        job.Phase = JobPhase.K2Pow;
+                        continue;
+                    }
+
                     job.Phase = JobPhase.Done;
                     job.DoneAt = Now;
-                    changed.Add(job.Identity.Host);
                 }
             }
         }

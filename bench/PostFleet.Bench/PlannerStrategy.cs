@@ -9,7 +9,7 @@ namespace PostFleet.Bench;
 /// <summary>
 /// PostFleet: the real <see cref="Planner.Decide"/>, one planner per host (as one daemon per machine), fed
 /// snapshots built from the model (every identity PROVING at gap open, IDLE once delivered; /status Proving at
-/// position 0 during k2pow, bytes read during the read; a postComplete event on delivery) and its start and stop
+/// position 0 during k2pow, bytes read during the read, the pass's nonces; a postComplete event on delivery) and its start and stop
 /// actions applied to the model. Memory (with what the planner learned) carries over from epoch to epoch.
 /// <paramref name="k2powEstimateScale"/> ≠ 1 distorts the learned k2pow times after the first epoch, to measure
 /// what a wrong prediction costs.
@@ -24,13 +24,13 @@ public sealed class PlannerStrategy : IStrategy
     private DateTimeOffset _epochStart = T0;
     private int _epoch;
 
-    public PlannerStrategy(Topology topology, ScheduleMode mode, string? name = null, double k2powEstimateScale = 1, Func<int, int>? maxPow = null)
+    public PlannerStrategy(Topology topology, ScheduleMode mode, string? name = null, double k2powEstimateScale = 1, Func<int, int>? maxPow = null, int maxPowRiskPercent = ConfigDefaults.MaxPowRiskPercent)
     {
         _topology = topology;
         _k2powEstimateScale = k2powEstimateScale;
         Mode = mode;
         Name = name ?? $"postfleet({(mode == ScheduleMode.Pipelined ? "pipelined" : "exclusive")})";
-        _hosts = [.. topology.Hosts.Select(h => new HostState(BuildSpec(topology, h.Index, mode, maxPow?.Invoke(h.Index) ?? topology.PowSlots(h.Index))))];
+        _hosts = [.. topology.Hosts.Select(h => new HostState(BuildSpec(topology, h.Index, mode, maxPow?.Invoke(h.Index) ?? topology.PowSlots(h.Index), maxPowRiskPercent)))];
         Caps = new StrategyCaps(ReadersPerDisk: 1, K2PowPerHost: topology.Hosts.Select(h => _hosts[h.Index].Spec.Schedule.MaxPow).Max());
     }
 
@@ -50,7 +50,7 @@ public sealed class PlannerStrategy : IStrategy
     public PlannerMemory MemoryOf(int host) => _hosts[host].Memory;
 
     /// <summary>One host's slice of the fleet as a config would give it.</summary>
-    public static FleetSpec BuildSpec(Topology topology, int host, ScheduleMode mode, int maxPow)
+    public static FleetSpec BuildSpec(Topology topology, int host, ScheduleMode mode, int maxPow, int maxPowRiskPercent = ConfigDefaults.MaxPowRiskPercent)
     {
         var port = 10051;
         var disks = topology.Disks.Where(d => d.Host == host).Select(d => new DiskSpec(
@@ -71,6 +71,7 @@ public sealed class PlannerStrategy : IStrategy
             StartupGrace = TimeSpan.Zero, // the model's /status answers from the first instant
             Resync = TimeSpan.FromDays(1), // nothing changes in the model between events: no polling needed
             Mode = mode,
+            MaxPowRiskPercent = maxPowRiskPercent,
         };
         var post = new PostSettings("post-service", "postcli", (ulong)Math.Round(topology.BytesPerUnit / 16), ConfigDefaults.ScryptN,
             ConfigDefaults.K1, ConfigDefaults.K2, ConfigDefaults.PowDifficulty, ConfigDefaults.RandomXMode, topology.Hosts[host].Cores,
@@ -119,8 +120,8 @@ public sealed class PlannerStrategy : IStrategy
             {
                 statuses[name] = job.Phase switch
                 {
-                    JobPhase.K2Pow => new ServiceStatus.Proving(0, nonces, 0),
-                    JobPhase.Reading => new ServiceStatus.Proving(0, nonces, Math.Max(1UL, (ulong)job.BytesRead)),
+                    JobPhase.K2Pow => new ServiceStatus.Proving(nonces * (ulong)job.Pass, nonces * (ulong)(job.Pass + 1), 0),
+                    JobPhase.Reading => new ServiceStatus.Proving(nonces * (ulong)job.Pass, nonces * (ulong)(job.Pass + 1), Math.Max(1UL, (ulong)job.BytesRead)),
                     _ => new ServiceStatus.Idle(),
                 };
             }

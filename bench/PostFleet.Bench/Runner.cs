@@ -14,7 +14,13 @@ public sealed record RunResult(
     int PeakRunning,
     double OverlapSeconds,
     int LostRuns,
-    int Decisions);
+    int Decisions)
+{
+    /// <summary>Seconds some k2pow pool had more jobs than its slots (the bench's max-pow): re-entries, or no cap.</summary>
+    public double OverPowSlotsSeconds { get; init; }
+
+    public int FailedPasses { get; init; }
+}
 
 /// <summary>Runs strategies on the model in virtual time: event to event, no sleeping.</summary>
 public static class Runner
@@ -23,14 +29,14 @@ public static class Runner
     /// Runs <paramref name="epochs"/> cycle gaps back to back (strategies that learn use the earlier ones) and
     /// reports the last. <paramref name="onStep"/> sees the model after every step (tests check caps there).
     /// </summary>
-    public static RunResult Run(Topology topology, IStrategy strategy, int epochs = 2, Action<FleetModel, IStrategy>? onStep = null)
+    public static RunResult Run(Topology topology, IStrategy strategy, int epochs = 2, Action<FleetModel, IStrategy>? onStep = null, PassFailures? failures = null)
     {
         FleetModel model = null!;
         var decisions = 0;
         var finished = false;
         for (var epoch = 0; epoch < epochs; epoch++)
         {
-            model = new FleetModel(topology);
+            model = new FleetModel(topology, failures, epoch);
             strategy.BeginEpoch(model, epoch);
             var wake = new double[topology.Hosts.Length];
             var limit = topology.CycleGap.TotalSeconds * 20;
@@ -66,7 +72,11 @@ public static class Runner
             model.PeakRunning.DefaultIfEmpty(0).Max(),
             model.OverlapSeconds.Sum(),
             model.LostRuns,
-            decisions);
+            decisions)
+        {
+            OverPowSlotsSeconds = model.OverPowSlotsSeconds.Sum(),
+            FailedPasses = model.FailedPasses,
+        };
     }
 
     /// <summary>The strategies compared, configured as their users would for this topology (docs/scheduling.md).</summary>
@@ -85,7 +95,7 @@ public static class Runner
         ];
     }
 
-    public static IReadOnlyList<RunResult> RunSuite(Topology t) => [.. Suite(t).Select(make => Run(t, make()))];
+    public static IReadOnlyList<RunResult> RunSuite(Topology t, PassFailures? failures = null) => [.. Suite(t).Select(make => Run(t, make(), failures: failures))];
 
     public static string Table(Topology t, IReadOnlyList<RunResult> results)
     {
@@ -93,12 +103,12 @@ public static class Runner
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"topology {t.Name}: {t.Identities.Length} identities, {t.Disks.Length} disks, {t.Hosts.Length} host(s), nonces {t.Nonces}, cycle gap {Durations.Format(t.CycleGap)}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"lower bound {Hours(bound.Seconds)} (bound by {bound.BindingResource}; disks {Hours(bound.DiskSeconds)}, cpu {Hours(bound.CpuSeconds)}, longest identity {Hours(bound.LongestIdentitySeconds)})");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"{"strategy",-26} {"makespan",10} {"ratio",7} {"fits gap",8} {"peak rd/disk",12} {"peak k2pow",10} {"2-reader s",10}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{"strategy",-26} {"makespan",10} {"ratio",7} {"fits gap",8} {"peak rd/disk",12} {"peak k2pow",10} {"k2pow>cap s",11} {"2-reader s",10} {"failed",6}");
         foreach (var r in results)
         {
             var ratio = r.Finished ? (r.Makespan / bound.Seconds).ToString("0.000", CultureInfo.InvariantCulture) : "stuck";
             var fits = r.Finished && r.Makespan <= t.CycleGap.TotalSeconds ? "yes" : "NO";
-            sb.AppendLine(CultureInfo.InvariantCulture, $"{r.Strategy,-26} {Hours(r.Makespan),10} {ratio,7} {fits,8} {r.PeakReadersPerDisk,12} {r.PeakK2Pow,10} {r.OverlapSeconds,10:0}");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"{r.Strategy,-26} {Hours(r.Makespan),10} {ratio,7} {fits,8} {r.PeakReadersPerDisk,12} {r.PeakK2Pow,10} {r.OverPowSlotsSeconds,11:0} {r.OverlapSeconds,10:0} {r.FailedPasses,6}");
         }
 
         return sb.ToString();

@@ -40,6 +40,12 @@ public sealed record Topology(
 
     public double DataBytes(IdentitySpec id) => id.Units * BytesPerUnit;
 
+    /// <summary>
+    /// Chance that a pass finds no proof: each nonce qualifies with q = P(Poisson(26) ≥ 37) ≈ 0.02438
+    /// (post-service.md §4.2), so (1 − q)^nonces: 67% at 16 nonces, 4.3% at 128.
+    /// </summary>
+    public double PassFailureProbability => Math.Pow(1 - 0.02438, Nonces);
+
     /// <summary>Hash rate of one k2pow job running alone (local: its threads; remote: the workers its groups reach).</summary>
     public double SoloK2PowRate(IdentitySpec id) => Remote is { } r
         ? r.HashRate * Math.Min(r.Workers, Math.Max(1, Nonces / 16))

@@ -33,7 +33,9 @@ public sealed class LowerBoundTests
 
         // PostFleet (after its learning epoch) is a greedy heuristic, not optimal on tiny instances where k2pow and
         // reads are of the same size; on these cases it stays within 20% of the best order (17% at worst today).
-        var postfleet = Runner.Run(t, new PlannerStrategy(t, ScheduleMode.Pipelined), epochs: 2);
+        // The enumeration never fails a pass, so the planner may not hold k2pow slots for re-entries either
+        // (max-pow-risk 100): at these 16 nonces it would, and pay for it (seed 1: 928 s against 623 s).
+        var postfleet = Runner.Run(t, new PlannerStrategy(t, ScheduleMode.Pipelined, maxPowRiskPercent: 100), epochs: 2);
         Assert.True(postfleet.Makespan <= (best * 1.20) + 5, $"postfleet {postfleet.Makespan} vs best {best}");
     }
 

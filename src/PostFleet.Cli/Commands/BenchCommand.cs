@@ -29,8 +29,10 @@ internal static class BenchCommand
             Required = true,
             AllowMultipleArgumentsPerToken = true,
         };
-        var sensitivity = new Option<bool>("--sensitivity") { Description = "Also run PostFleet with k2pow estimates 20% too short and 25% too long" };
-        var command = new Command("schedule", "Makespan of each strategy (demo DAG, psm, sm-psm, all-at-once, PostFleet) vs the lower bound") { topology, sensitivity };
+        var sensitivity = new Option<bool>("--sensitivity") { Description = "Also run PostFleet with k2pow estimates 20% too short and 25% too long, and with max-pow-risk 0 and 5" };
+        var failedPasses = new Option<bool>("--failed-passes") { Description = "Passes that find no proof, with the chance the topology's nonces give (post-service.md §4.2)" };
+        var seed = new Option<int>("--seed") { Description = "Seed of the failed passes", DefaultValueFactory = _ => 1 };
+        var command = new Command("schedule", "Makespan of each strategy (demo DAG, psm, sm-psm, all-at-once, PostFleet) vs the lower bound") { topology, sensitivity, failedPasses, seed };
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -38,11 +40,17 @@ internal static class BenchCommand
             {
                 var t = Topology.Load(file);
                 var clock = Stopwatch.StartNew();
-                var results = Runner.RunSuite(t).ToList();
+                var failures = parse.GetValue(failedPasses) ? new PassFailures(t, parse.GetValue(seed)) : null;
+                var results = Runner.RunSuite(t, failures).ToList();
                 if (parse.GetValue(sensitivity))
                 {
-                    results.Add(Runner.Run(t, new PlannerStrategy(t, ScheduleMode.Pipelined, "postfleet(k2pow est x0.8)", 0.8)));
-                    results.Add(Runner.Run(t, new PlannerStrategy(t, ScheduleMode.Pipelined, "postfleet(k2pow est x1.25)", 1.25)));
+                    results.Add(Runner.Run(t, new PlannerStrategy(t, ScheduleMode.Pipelined, "postfleet(k2pow est x0.8)", 0.8), failures: failures));
+                    results.Add(Runner.Run(t, new PlannerStrategy(t, ScheduleMode.Pipelined, "postfleet(k2pow est x1.25)", 1.25), failures: failures));
+                    foreach (var risk in new[] { 0, 5 })
+                    {
+                        results.Add(Runner.Run(t, new PlannerStrategy(t, ScheduleMode.Exclusive, $"postfleet(excl, risk {risk})", maxPowRiskPercent: risk), failures: failures));
+                        results.Add(Runner.Run(t, new PlannerStrategy(t, ScheduleMode.Pipelined, $"postfleet(pipe, risk {risk})", maxPowRiskPercent: risk), failures: failures));
+                    }
                 }
 
                 output.Write(Runner.Table(t, results));

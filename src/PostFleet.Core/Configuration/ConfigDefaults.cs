@@ -66,6 +66,13 @@ public static class ConfigDefaults
     /// <summary>Pipelined mode: k2pow is timed to end this long after the disk is predicted to free up.</summary>
     public static readonly TimeSpan PipelineMargin = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Percent chance a start may take that re-entries (failed passes) push k2pow over max-pow while it runs. 1 holds
+    /// a slot for every reader at 128 nonces (4.3% of passes fail) or fewer, but not at 288 (0.08%), where holding
+    /// the CPU idle for every read that ends costs far more (docs/scheduling.md).
+    /// </summary>
+    public const int MaxPowRiskPercent = 1;
+
     public const ShutdownPolicy OnShutdown = ShutdownPolicy.LeaveRunning;
 
     public const string StateDirectory = ".postfleet";

@@ -18,6 +18,7 @@ internal static class ConfigKeys
     [
         "per-disk", "max-pow", "max-running", "stop-grace", "no-progress-timeout", "idle-stop-grace",
         "restart-backoff", "on-shutdown", "startup-grace", "resync", "mode", "pipeline-margin",
+        "max-pow-risk",
     ];
 
     public static readonly string[] Docker = ["endpoints", "image", "network", "data-mount-path", "disk-endpoints", "labels", "request-timeout"];

@@ -121,6 +121,12 @@ public sealed record ScheduleLimits(
     /// <summary>Pipelined mode: a successor's k2pow is timed to end this long after the disk is predicted free.</summary>
     public TimeSpan PipelineMargin { get; init; } = ConfigDefaults.PipelineMargin;
 
+    /// <summary>
+    /// Percent chance a start may take that readers whose pass ends during its k2pow re-enter k2pow (a failed pass)
+    /// and push it over max-pow; 0 reserves a slot for every such reader.
+    /// </summary>
+    public int MaxPowRiskPercent { get; init; } = ConfigDefaults.MaxPowRiskPercent;
+
     /// <summary>Capped exponential backoff before the <paramref name="attempt"/>-th restart (1-based).</summary>
     public TimeSpan RestartBackoff(int attempt)
     {

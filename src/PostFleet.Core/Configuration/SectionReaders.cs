@@ -105,6 +105,7 @@ internal static partial class SectionReaders
                 _ => ConfigDefaults.Mode,
             },
             PipelineMargin = schedule.Duration("pipeline-margin") ?? ConfigDefaults.PipelineMargin,
+            MaxPowRiskPercent = (int?)schedule.Integer("max-pow-risk", 0, 100) ?? ConfigDefaults.MaxPowRiskPercent,
         };
     }
 

@@ -61,4 +61,10 @@ public enum DecisionCode
 
     /// <summary>The node reported the run's proof failed and the run holds that failure (DoneProving): stop to restart.</summary>
     ProofFailed = 21,
+
+    /// <summary>
+    /// A k2pow slot is free now but reserved: a reading service's pass may end, and start its next pass with k2pow,
+    /// before this one's k2pow would be over.
+    /// </summary>
+    WaitingForPowReserve = 22,
 }

@@ -133,14 +133,37 @@ internal static class Observations
         return m with { RunId = null, Progress = null, ProgressChangedAt = null, StopRequestedAt = null, StopRequestedFor = null };
     }
 
+    /// <summary>
+    /// A pass is named by its nonces; position 0 (k2pow of the next pass) or a position that went back means the
+    /// mark no longer belongs to the pass being read.
+    /// </summary>
+    private static ServiceMemory FoldPassRead(ServiceStatus? status, ServiceMemory m, DateTimeOffset now)
+    {
+        if (status is not ServiceStatus.Proving proving)
+        {
+            return m;
+        }
+
+        if (proving.InK2Pow)
+        {
+            return m.PassRead is null ? m : m with { PassRead = null };
+        }
+
+        return m.PassRead is { } mark && mark.NonceStart == proving.NonceStart && mark.Position <= proving.Position
+            ? m
+            : m with { PassRead = new PassReadMark(proving.NonceStart, proving.Position, now) };
+    }
+
     private static ServiceMemory FoldLiveRun(RuntimeInstance run, ServiceStatus? status, ServiceMemory m, DateTimeOffset now)
     {
         if (run.InstanceId != m.RunId)
         {
             // A run we have not seen before (just started, or adopted after a daemon restart): its progress clock
             // starts now, not at its start time, so an adopted run is never judged on time we did not watch.
-            m = m with { RunId = run.InstanceId, Progress = null, ProgressChangedAt = now, StopRequestedAt = null, StopRequestedFor = null, ReadStartedAt = null };
+            m = m with { RunId = run.InstanceId, Progress = null, ProgressChangedAt = now, StopRequestedAt = null, StopRequestedFor = null, ReadStartedAt = null, PassRead = null };
         }
+
+        m = FoldPassRead(status, m, now);
 
         // The first pass seen reading ends this run's k2pow: measured only for a run started in this round (an
         // adopted run's start is not ours to time) and only on its first pass (a failed pass means another k2pow).

@@ -63,6 +63,13 @@ public sealed record ServiceMemory
     /// <summary>When the current run was first seen reading its data (position &gt; 0); ends its k2pow.</summary>
     public DateTimeOffset? ReadStartedAt { get; init; }
 
+    /// <summary>
+    /// Where and when the current pass of the current run was first seen reading; with the position now it gives
+    /// this pass's own read rate, which predicts when the pass ends (and may re-enter k2pow). Any pass, not only
+    /// the first.
+    /// </summary>
+    public PassReadMark? PassRead { get; init; }
+
     /// <summary>How long the last measured k2pow took, start to first read (kept across rounds).</summary>
     public TimeSpan? LastK2Pow { get; init; }
 
@@ -82,11 +89,19 @@ public sealed record ServiceMemory
 
     /// <summary>Start of a new round: what was true of the previous one no longer is.</summary>
     internal ServiceMemory NewRound(DateTimeOffset now) =>
-        this with { ProvingSince = now, IdleSince = null, Delivered = false, RanThisRound = false, ReadStartedAt = null, FailedThisRound = false };
+        this with { ProvingSince = now, IdleSince = null, Delivered = false, RanThisRound = false, ReadStartedAt = null, PassRead = null, FailedThisRound = false };
 }
 
 /// <summary>Progress as /status shows it. Any change of nonces or position is progress.</summary>
 public readonly record struct ProgressMark(ulong NonceStart, ulong NonceEnd, ulong Position)
 {
     public static ProgressMark Of(ServiceStatus.Proving proving) => new(proving.NonceStart, proving.NonceEnd, proving.Position);
+}
+
+/// <summary>The first sight of a pass reading: its nonces (which name the pass), the position and when.</summary>
+public readonly record struct PassReadMark(ulong NonceStart, ulong Position, DateTimeOffset At)
+{
+    /// <summary>Bytes per second this pass has read since it was first seen reading; null until it has moved.</summary>
+    public double? RateAt(ulong position, DateTimeOffset now) =>
+        position > Position && now > At ? (position - Position) / (now - At).TotalSeconds : null;
 }

@@ -16,11 +16,34 @@ internal sealed record StartContext(
     DateTimeOffset Now)
 {
     private ProvingEstimates? _estimates;
+    private IReadOnlyList<PassInProgress>? _readers;
+    private (TimeSpan? Value, bool Known) _k2powPerUnit;
+    private double? _passFailure;
 
     /// <summary>Estimates for this pass, built on first use (pipelined mode only needs them).</summary>
     public ProvingEstimates Estimates => _estimates ??= ProvingEstimates.Combine(Spec, Memory, Prior);
 
     public ProvingEstimates? Prior { get; init; }
+
+    /// <summary>Services reading in this pass (starts only add k2pow), for the k2pow reservation.</summary>
+    public IReadOnlyList<PassInProgress> Readers => _readers ??= K2PowReservation.ReadersOf(Spec, Snapshot, Memory, Occupancy, Estimates, Now);
+
+    /// <summary>Chance one pass finds no proof and its service re-enters k2pow.</summary>
+    public double PassFailureChance => _passFailure ??= K2PowReservation.PassFailureChance(Spec.Post);
+
+    /// <summary>A learned k2pow per unit, for services not measured yet.</summary>
+    public TimeSpan? K2PowPerUnit
+    {
+        get
+        {
+            if (!_k2powPerUnit.Known)
+            {
+                _k2powPerUnit = (K2PowReservation.PerUnit(Spec, Estimates), true);
+            }
+
+            return _k2powPerUnit.Value;
+        }
+    }
 
     /// <summary>The config's services by name (FleetSpec.FindService is a linear scan).</summary>
     public required IReadOnlyDictionary<string, ServiceSpec> ByName { get; init; }
@@ -193,10 +216,44 @@ internal static class StartConstraints
     private static Blocker? PowSlotFree(ServiceSpec s, StartContext c)
     {
         var cap = c.Spec.Schedule.MaxPow;
-        return cap == 0 || c.Occupancy.InK2Pow.Count < cap
-            ? null
-            : new(DecisionCode.WaitingForPow, $"waiting: k2pow slots full with {string.Join(", ", c.Occupancy.InK2Pow)} (max-pow {cap})");
+        var inK2Pow = c.Occupancy.InK2Pow;
+        if (cap == 0)
+        {
+            return null;
+        }
+
+        if (inK2Pow.Count >= cap)
+        {
+            return new(DecisionCode.WaitingForPow, $"waiting: k2pow slots full with {string.Join(", ", inK2Pow)} (max-pow {cap})");
+        }
+
+        var reserved = K2PowReservation.Against(s, c);
+        var overCap = K2PowReservation.OverCapChance(reserved.Count, cap - inK2Pow.Count, c.PassFailureChance);
+        if (inK2Pow.Count + reserved.Count < cap || overCap * 100 <= c.Spec.Schedule.MaxPowRiskPercent)
+        {
+            return null;
+        }
+
+        foreach (var slot in reserved)
+        {
+            if (slot.EndsIn is { } endsIn && endsIn > TimeSpan.Zero)
+            {
+                c.Wakes.Add(c.Now + endsIn); // the pass ends: the reader delivers or is back in k2pow, either way it is known
+            }
+        }
+
+        var holders = string.Join(", ", reserved.Select(r => r.EndsIn is { } endsIn
+            ? $"{r.Service} (its pass ends about {RoundTo10s(c.Now + endsIn).ToString("HH:mm:ss", CultureInfo.InvariantCulture)} and may need k2pow again)"
+            : $"{r.Service} (when its pass ends is not known yet, and it may need k2pow again)"));
+        var busy = inK2Pow.Count > 0 ? $", in k2pow: {string.Join(", ", inK2Pow)}" : "";
+        return new(DecisionCode.WaitingForPowReserve,
+            $"waiting: k2pow slot{(reserved.Count > 1 ? "s" : "")} reserved for {holders}; max-pow {cap}{busy}; starting now would go over it with {overCap.ToString("0.#%", CultureInfo.InvariantCulture)} chance (max-pow-risk {c.Spec.Schedule.MaxPowRiskPercent}%)");
     }
+
+    // The history stores a decision each time its text changes; a predicted end that moves by a second from pass to
+    // pass (position advances in 1 MiB steps) must not make a new row every pass.
+    private static DateTimeOffset RoundTo10s(DateTimeOffset t) =>
+        new(t.UtcTicks + (TimeSpan.TicksPerSecond * 5) - ((t.UtcTicks + (TimeSpan.TicksPerSecond * 5)) % (TimeSpan.TicksPerSecond * 10)), TimeSpan.Zero);
 
     private static Blocker? RunningSlotFree(ServiceSpec s, StartContext c)
     {
