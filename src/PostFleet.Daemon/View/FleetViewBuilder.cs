@@ -108,10 +108,13 @@ internal static class FleetViewBuilder
         return [.. services.Select(s => finish.TryGetValue(s.Name, out var end) ? s with { EstimatedFinish = end } : s)];
     }
 
-    /// <summary>Only proofs the node still waits for: a run between start and its read, a read, or none yet.</summary>
+    /// <summary>
+    /// Only proofs the node still waits for: a run between start and its read, a read, or none yet. The loop
+    /// times only a run's first read (nonces from 0); a later pass's read is not timed from then.
+    /// </summary>
     internal static ProofStage? Stage(ServiceView s, ServiceMemory memory) => s.DagState switch
     {
-        "reading" => new ProofStage.Reading(s.Position ?? 0, memory.ReadStartedAt),
+        "reading" => new ProofStage.Reading(s.Position ?? 0, s.NonceStart == 0 ? memory.ReadStartedAt : null),
         "k2pow" or "waiting" when s.RunningSince is { } started => new ProofStage.InK2Pow(started),
         "waiting" => new ProofStage.Waiting(),
         _ => null,
