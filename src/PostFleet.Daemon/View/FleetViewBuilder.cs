@@ -104,7 +104,7 @@ internal static class FleetViewBuilder
             }
         }
 
-        var finish = FinishEstimates.Of(pass.Fleet, stages, forecast.Known, forecast.Hardware, forecast.Forecast, forecast.Gap?.Opens, pass.Observation.At);
+        var finish = FinishEstimates.Of(pass.Fleet, stages, forecast.Known, forecast.Hardware, forecast.Forecast, forecast.Proving?.Opens, pass.Observation.At);
         return [.. services.Select(s => finish.TryGetValue(s.Name, out var end) ? s with { EstimatedFinish = end } : s)];
     }
 
