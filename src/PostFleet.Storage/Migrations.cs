@@ -78,5 +78,17 @@ internal static class Migrations
         );
         CREATE INDEX user_actions_at ON user_actions (at);
         """,
+
+        // 3: what the planner learned about proving durations (k2pow seconds per service, read bytes/s per
+        // disk), so a restarted daemon schedules with them instead of starting over from assumptions.
+        """
+        CREATE TABLE estimates (
+            kind TEXT NOT NULL,
+            name TEXT NOT NULL,
+            value REAL NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (kind, name)
+        );
+        """,
     ];
 }

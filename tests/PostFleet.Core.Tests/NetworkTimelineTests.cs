@@ -42,6 +42,19 @@ public class NetworkTimelineTests
         Assert.True(At(now) < gap.Closes);
     }
 
+    [Theory]
+    [InlineData("14:29", 1u)]
+    [InlineData("14:50", 1u)]
+    [InlineData("14:55", 1u)] // closed, but the node takes proofs until 15:00
+    [InlineData("14:59", 1u)]
+    [InlineData("15:00", 2u)]
+    [InlineData("15:05", 2u)]
+    [InlineData("15:14", 2u)]
+    public void Proving_cycle_gap_keeps_a_closed_gap_until_its_deadline(string now, uint publishEpoch)
+    {
+        Assert.Equal(publishEpoch, Demo.ProvingCycleGap(At(now)).PublishEpoch);
+    }
+
     [Fact]
     public void Second_cycle_gap_is_one_epoch_later()
     {

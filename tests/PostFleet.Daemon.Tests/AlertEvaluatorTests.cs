@@ -51,6 +51,29 @@ public sealed class AlertEvaluatorTests
     }
 
     [Fact]
+    public void Predicted_miss_after_the_gap_closed_is_judged_against_that_gaps_deadline_until_it_passes()
+    {
+        // Publish epoch 14's gap has closed; the view already shows epoch 15's. Epochs are 4032 × 300 s = 14 days.
+        var healthy = Healthy();
+        var epoch = TimeSpan.FromDays(14);
+        var dueDeadline = Now.AddHours(1);
+        var network = healthy.Network! with
+        {
+            CycleGap = new CycleGapView(15, dueDeadline + epoch - TimeSpan.FromHours(3), dueDeadline + epoch - TimeSpan.FromHours(1), dueDeadline + epoch - TimeSpan.FromMinutes(30), dueDeadline + epoch, IsOpen: false),
+        };
+        FleetView Finishing(DateTimeOffset at) => DemoFleet.With(healthy, "diskB_post1", s => s with { EstimatedFinish = at }) with { Network = network };
+
+        var fired = Assert.Single(_evaluator.Evaluate([], Finishing(Now.AddHours(3)), Now).Changes);
+        Assert.Equal("predicted-miss:diskB_post1:14", fired.Alert.Key);
+        Assert.Contains("2 h after the proof deadline", fired.Message, StringComparison.Ordinal);
+        Assert.Empty(_evaluator.Evaluate([], Finishing(Now.AddMinutes(30)), Now).Changes);
+
+        // Past epoch 14's deadline the next gap is the one that counts.
+        var later = Finishing(Now.AddHours(3)) with { At = dueDeadline.AddMinutes(1) };
+        Assert.Empty(_evaluator.Evaluate([], later, dueDeadline.AddMinutes(1)).Changes);
+    }
+
+    [Fact]
     public void Predicted_miss_only_while_still_to_prove()
     {
         var deadline = Healthy().Network!.CycleGap.ProofDeadline;

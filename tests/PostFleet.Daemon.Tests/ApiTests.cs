@@ -183,6 +183,37 @@ public sealed class ApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Forecast_has_every_service_with_its_times_source_and_the_late_ones_marked()
+    {
+        using var json = JsonDocument.Parse(await Http.GetStringAsync("/api/v1/forecast"));
+        var root = json.RootElement;
+        Assert.Equal(12 * 3600, root.GetProperty("windowSeconds").GetDouble());
+        Assert.Equal(11.5 * 3600, root.GetProperty("deadlineSeconds").GetDouble());
+        Assert.Equal(14u, root.GetProperty("gap").GetProperty("publishEpoch").GetUInt32());
+        var rows = root.GetProperty("rows").EnumerateArray().ToDictionary(r => r.GetProperty("service").GetString()!);
+        Assert.Equal(DemoFleet.Topology.Select(t => t.Name).Order(), rows.Keys.Order());
+
+        // diskB reads 40 MiB/s (learned): 48 units of 64 GiB take about 21.8 h, so its last read ends past the deadline.
+        var diskB = rows.Values.Where(r => r.GetProperty("disk").GetString() == "diskB").ToList();
+        Assert.All(diskB, r => Assert.Equal("measured", r.GetProperty("source").GetString()));
+        var last = diskB.MaxBy(r => r.GetProperty("endSeconds").GetDouble());
+        Assert.True(last.GetProperty("pastDeadline").GetBoolean());
+        Assert.True(last.GetProperty("endSeconds").GetDouble() > 21 * 3600);
+        Assert.Equal("assumed", rows["diskD_post1"].GetProperty("source").GetString());
+        Assert.False(rows["diskD_post1"].GetProperty("pastWindow").GetBoolean());
+        var opens = root.GetProperty("gap").GetProperty("opens").GetDateTimeOffset();
+        Assert.Equal(opens.AddSeconds(rows["diskD_post1"].GetProperty("endSeconds").GetDouble()), rows["diskD_post1"].GetProperty("endAt").GetDateTimeOffset(), TimeSpan.FromMilliseconds(1));
+        foreach (var r in rows.Values)
+        {
+            Assert.True(r.GetProperty("k2PowStartSeconds").GetDouble() <= r.GetProperty("readStartSeconds").GetDouble());
+            Assert.True(r.GetProperty("readStartSeconds").GetDouble() < r.GetProperty("endSeconds").GetDouble());
+        }
+
+        Assert.Contains(root.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.StartsWith("disk diskB:", StringComparison.Ordinal));
+        Assert.Equal(200, root.GetProperty("assumptions").GetProperty("diskMibPerSecond").GetDouble());
+    }
+
+    [Fact]
     public async Task OpenApi_document_lists_every_path()
     {
         using var json = JsonDocument.Parse(await Http.GetStringAsync("/api/v1/openapi.json"));
@@ -190,7 +221,7 @@ public sealed class ApiTests : IAsyncLifetime
         string[] expected =
         [
             "/api/v1/fleet", "/api/v1/services", "/api/v1/services/{name}", "/api/v1/services/{name}/log", "/api/v1/history",
-            "/api/v1/events", "/api/v1/alerts", "/api/v1/fleet/pause", "/api/v1/fleet/resume", "/api/v1/services/{name}/{intent}",
+            "/api/v1/events", "/api/v1/alerts", "/api/v1/forecast", "/api/v1/fleet/pause", "/api/v1/fleet/resume", "/api/v1/services/{name}/{intent}",
         ];
         Assert.All(expected, p => Assert.Contains(p, paths));
         Assert.DoesNotContain("/metrics", paths);
@@ -202,7 +233,7 @@ public sealed class ApiTests : IAsyncLifetime
     {
         var html = await Http.GetStringAsync("/");
         Assert.Contains("/assets/app.js", html, StringComparison.Ordinal);
-        foreach (var asset in new[] { "app.js", "app.css", "dag.js", "gantt.js", "store.js", "service.js", "history.js", "overview.js", "actions.js", "format.js", "projection.js" })
+        foreach (var asset in new[] { "app.js", "app.css", "dag.js", "gantt.js", "store.js", "service.js", "history.js", "overview.js", "actions.js", "format.js", "projection.js", "forecast.js" })
         {
             using var response = await Http.GetAsync("/assets/" + asset);
             Assert.True(response.IsSuccessStatusCode, asset);
@@ -219,6 +250,7 @@ public sealed class ApiTests : IAsyncLifetime
         Assert.Equal(3, (await client.GetLogAsync("diskC_post2", 3)).Lines.Count);
         Assert.Equal(3, (await client.GetHistoryAsync("diskC_post2")).Count);
         Assert.Empty((await client.GetAlertsAsync()).Open);
+        Assert.Equal(10, (await client.GetForecastAsync()).Rows.Count);
         Assert.Equal("prove-now", (await client.ApplyAsync("diskA_post1", "prove-now")).Intent);
         await client.PauseAsync();
         var error = await Assert.ThrowsAsync<DaemonApiException>(() => client.GetServiceAsync("nope"));
@@ -245,5 +277,7 @@ public sealed class NoPassYetTests
         using var response = await daemon.Http.GetAsync("/api/v1/fleet");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Contains("first reconcile pass", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var forecast = await daemon.Http.GetAsync("/api/v1/forecast");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, forecast.StatusCode);
     }
 }

@@ -47,6 +47,34 @@ public sealed class DashboardBrowserTests
         await browser.ScreenshotAsync(Path.Combine(RepoPaths.Root, "artifacts", "screenshots", "service.png"), Width);
     }
 
+    [Fact]
+    public async Task Overview_shows_the_next_gap_forecast_and_marks_the_service_predicted_past_the_deadline()
+    {
+        await using var daemon = await TestDaemon.StartAsync();
+        await using var browser = await Chromium.OpenAsync(daemon.Host.Url, Width, 900);
+
+        await Eventually.UntilAsync(async () => (await browser.EvaluateAsync("document.querySelectorAll('.gap-forecast tbody tr').length"))?.GetValue<double>() == 10,
+            "the forecast panel with ten rows", TimeSpan.FromSeconds(30));
+        var panel = await TextAsync(browser, ".gap-forecast");
+        Assert.Contains("Next cycle gap forecast", panel, StringComparison.Ordinal);
+        Assert.Contains("publish epoch 14", panel, StringComparison.Ordinal);
+        Assert.Contains("1 past the deadline", panel, StringComparison.Ordinal);
+        Assert.Contains("disk diskB:", panel, StringComparison.Ordinal); // the forecast's warning, with its fix
+
+        var missed = (await browser.EvaluateAsync("[...document.querySelectorAll('.gap-forecast tr.miss')].map(r => r.dataset.service).join(',')"))!.GetValue<string>();
+        Assert.Equal("diskB_post1", missed);
+        Assert.Contains("past deadline", await TextAsync(browser, ".gap-forecast tr[data-service=diskB_post1]"), StringComparison.Ordinal);
+        Assert.Contains("measured", await TextAsync(browser, ".gap-forecast tr[data-service=diskB_post1]"), StringComparison.Ordinal);
+        var onTime = await TextAsync(browser, ".gap-forecast tr[data-service=diskD_post1]");
+        Assert.Contains("assumed", onTime, StringComparison.Ordinal);
+        Assert.DoesNotContain("past deadline", onTime, StringComparison.Ordinal);
+        Assert.Equal(2.0, (await browser.EvaluateAsync("document.querySelectorAll('.gap-forecast tr[data-service=diskD_post1] .forecast-part').length"))!.GetValue<double>());
+        await browser.ScreenshotAsync(Path.Combine(RepoPaths.Root, "artifacts", "screenshots", "forecast.png"), Width);
+    }
+
+    private static async Task<string> TextAsync(Chromium browser, string selector) =>
+        (await browser.EvaluateAsync($"document.querySelector('{selector}')?.textContent ?? ''"))!.GetValue<string>();
+
     private static async Task<string?> StateAsync(Chromium browser, string service) =>
         (await browser.EvaluateAsync($"document.querySelector('svg.dag [data-service={service}]')?.dataset.state ?? null"))?.GetValue<string>();
 }

@@ -111,9 +111,10 @@ public sealed class SimFleet : IAsyncDisposable
         Assert.False(node.HasExited, "the simulated node exited:\n" + node.StandardError);
     }
 
-    public ChildProcess StartDaemon()
+    /// <param name="extraArguments">More `postfleet run` arguments, e.g. `--listen` for a test that reads the API.</param>
+    public ChildProcess StartDaemon(params string[] extraArguments)
     {
-        Daemon = ChildProcess.StartPostfleet(["run", "-c", FleetConfig], Root, DaemonLog);
+        Daemon = ChildProcess.StartPostfleet(["run", "-c", FleetConfig, .. extraArguments], Root, DaemonLog);
         return Daemon;
     }
 

@@ -22,7 +22,7 @@ public class ReliabilityHistoryTests
         }
 
         using var history = FleetHistory.Open(path);
-        Assert.Equal(2, history.SchemaVersion);
+        Assert.Equal(Migrations.Steps.Length, history.SchemaVersion);
         Assert.Single(history.Actions());
         history.RecordDaemonEvent(T0, "config-rejected", "bad yaml");
         Assert.Equal("config-rejected", Assert.Single(history.DaemonEvents()).What);

@@ -2,13 +2,15 @@ using System.Collections.Immutable;
 using System.CommandLine;
 using System.Globalization;
 using PostFleet.Core.Forecast;
+using PostFleet.Storage;
 
 namespace PostFleet.Cli.Commands;
 
 /// <summary>
 /// `postfleet plan -c postfleet.yaml`: the predicted schedule of the next cycle gap as a text Gantt, and a warning
-/// (with a fix) for every disk or CPU that cannot finish in the window. Durations come from the hardware
-/// assumptions (defaults, or the flags); see docs/scheduling.md.
+/// (with a fix) for every disk or CPU that cannot finish in the window. Durations the daemon learned (its history
+/// file in state-dir) win; the rest come from the hardware assumptions (defaults, or the flags). The daemon's
+/// GET /api/v1/forecast computes the same schedule; see docs/scheduling.md.
 /// </summary>
 internal static class PlanCommand
 {
@@ -42,10 +44,18 @@ internal static class PlanCommand
             }
 
             var hardware = new HardwareAssumptions(parse.GetValue(diskMibs), parse.GetValue(hashrate), perDisk.ToImmutable());
-            var forecast = ProvingForecast.Of(spec, hardware);
+            // The daemon's own file, read-only: `plan` may run next to a live daemon and must not migrate it.
+            var historyPath = spec.HistoryPath;
+            var known = FleetHistory.ReadEstimates(historyPath);
+            var forecast = ProvingForecast.Of(spec, hardware, known);
             var output = parse.InvocationConfiguration.Output;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"next cycle gap ({ProvingForecast.Format(forecast.Window.TotalSeconds)}), schedule.mode {spec.Schedule.Mode.ToString().ToLowerInvariant()}, max-pow {forecast.PowSlots}; assumed: disks {hardware.DefaultDiskMibPerSecond:0} MiB/s{(perDisk.Count > 0 ? " (" + string.Join(", ", perDisk.Select(kv => $"{kv.Key} {kv.Value:0}")) + ")" : "")}, k2pow {hardware.K2PowHashRate:0} H/s per job"));
+            if (known.K2Pow.Count + known.DiskReadRate.Count > 0)
+            {
+                output.WriteLine($"learned ({historyPath}): k2pow of {known.K2Pow.Count} service(s), read rate of {known.DiskReadRate.Count} disk(s)");
+            }
+
             output.WriteLine("k = k2pow, # = reading, | = end of the window; * = from assumptions, not history");
             output.Write(forecast.Gantt(parse.GetValue(width)));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"all proofs in at {ProvingForecast.Format(forecast.Makespan)} ({forecast.Makespan / forecast.Window.TotalSeconds:P0} of the window)"));

@@ -34,4 +34,20 @@ public sealed class NetworkTimeline(NetworkClock clock, PoetTimings poet)
         var completed = sinceFirstClose < TimeSpan.Zero ? -1 : sinceFirstClose.Ticks / Clock.EpochDuration.Ticks;
         return CycleGap((uint)Math.Max(1, completed + 1));
     }
+
+    /// <summary>
+    /// The window whose proofs are due at <paramref name="now"/>: the open one, else the last one to close while
+    /// its proof deadline has not passed (the node still takes proofs until then), else the next one.
+    /// </summary>
+    public CycleGapWindow ProvingCycleGap(DateTimeOffset now)
+    {
+        var gap = CurrentOrNextCycleGap(now);
+        if (gap.IsOpen(now) || gap.PublishEpoch <= 1)
+        {
+            return gap;
+        }
+
+        var previous = CycleGap(gap.PublishEpoch - 1);
+        return now < previous.ProofDeadline ? previous : gap;
+    }
 }

@@ -49,7 +49,7 @@ public sealed class AlertEvaluator(AlertRules rules)
                 $"node unreachable at {view.Node.PostListener}: {view.Node.Error ?? "no answer"}", now);
         }
 
-        var gap = view.Network?.CycleGap;
+        var due = view.Network is { } network ? DueGap(network, view.At) : null;
         foreach (var s in view.Services)
         {
             if (s.DagState == "failed")
@@ -65,11 +65,11 @@ public sealed class AlertEvaluator(AlertRules rules)
                     $"{s.Name}: post-service restarted {s.Restarts} times this cycle gap (crash loop)", now);
             }
 
-            if (rules.PredictedMiss && gap is not null && s.EstimatedFinish is { } finish && finish > gap.ProofDeadline && StillToProve(s))
+            if (rules.PredictedMiss && due is var (publishEpoch, deadline) && s.EstimatedFinish is { } finish && finish > deadline && StillToProve(s))
             {
-                var late = finish - gap.ProofDeadline;
-                yield return new Alert($"{AlertKinds.PredictedMiss}:{s.Name}:{gap.PublishEpoch}", AlertKinds.PredictedMiss, s.Name, "warning",
-                    $"{s.Name}: predicted to finish {Describe(late)} after the proof deadline ({gap.ProofDeadline:u}) for publish epoch {gap.PublishEpoch}", now);
+                var late = finish - deadline;
+                yield return new Alert($"{AlertKinds.PredictedMiss}:{s.Name}:{publishEpoch}", AlertKinds.PredictedMiss, s.Name, "warning",
+                    $"{s.Name}: predicted to finish {Describe(late)} after the proof deadline ({deadline:u}) for publish epoch {publishEpoch}", now);
             }
 
             if (s.Problem is { } problem && (problem.Kind == "exited" || problem.Repeats >= rules.ServiceProblemRepeats))
@@ -86,6 +86,18 @@ public sealed class AlertEvaluator(AlertRules rules)
                     $"{s.Name}: proof for publish epoch {epoch} delivered after the deadline", now);
             }
         }
+    }
+
+    /// <summary>
+    /// The gap whose proofs are due: the view shows the next gap as soon as the current one closes, but the node
+    /// takes the closed gap's proofs until its deadline (one epoch before the next gap's), and a proof still
+    /// coming then is late against that deadline, not the next one.
+    /// </summary>
+    private static (uint PublishEpoch, DateTimeOffset ProofDeadline)? DueGap(NetworkView network, DateTimeOffset at)
+    {
+        var gap = network.CycleGap;
+        var previousDeadline = gap.ProofDeadline - TimeSpan.FromSeconds(network.LayerSeconds * network.LayersPerEpoch);
+        return !gap.IsOpen && gap.PublishEpoch > 1 && at < previousDeadline ? (gap.PublishEpoch - 1, previousDeadline) : (gap.PublishEpoch, gap.ProofDeadline);
     }
 
     private static bool StillToProve(ServiceView s) => s.DagState is "waiting" or "k2pow" or "reading";

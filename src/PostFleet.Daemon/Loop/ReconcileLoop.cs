@@ -28,7 +28,8 @@ public sealed class ReconcileLoop
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Channel<bool> _trigger = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-    private PlannerMemory _memory = PlannerMemory.Empty;
+    private readonly LearnedEstimates _estimates;
+    private PlannerMemory _memory;
 
     public ReconcileLoop(Func<FleetSpec> spec, FleetObserver observer, ActionExecutor executor, FleetHistory history, FleetIntents intents, IReadOnlyList<IPassListener> listeners, TimeProvider time, ILogger logger)
     {
@@ -40,6 +41,8 @@ public sealed class ReconcileLoop
         _listeners = listeners;
         _time = time;
         _logger = logger;
+        _estimates = new LearnedEstimates(history, logger);
+        _memory = _estimates.InitialMemory();
         intents.Changed += Trigger;
     }
 
@@ -84,7 +87,9 @@ public sealed class ReconcileLoop
         var observation = await _observer.ObserveAsync(fleet, linked.Token);
         var snapshot = SnapshotBuilder.Build(fleet, observation, _intents.Current);
         var plan = Planner.Decide(fleet, snapshot, _memory, observation.At);
+        var before = _memory;
         _memory = plan.Next;
+        _estimates.Observe(fleet, before, plan.Next, observation.At);
 
         Record(observation, plan);
         var outcomes = await _executor.ExecuteAsync(fleet, plan.Actions, observation.Runs, linked.Token);

@@ -16,8 +16,11 @@ public sealed class FleetControl(FleetIntents intents, FleetHistory history) : I
     private readonly ProofFactsTracker _facts = new();
     private readonly Lock _historyGate = new();
     private volatile FleetView? _current;
+    private volatile ForecastView? _forecast;
 
     public FleetView? Current => _current;
+
+    public ForecastView? Forecast => _forecast;
 
     public event Action<FleetView>? Updated;
 
@@ -33,7 +36,9 @@ public sealed class FleetControl(FleetIntents intents, FleetHistory history) : I
             delivered = history.LastDeliveredEpochs();
         }
 
-        var view = FleetViewBuilder.Build(pass, intents.Current.FleetPaused, delivered, _facts.Facts);
+        var forecast = PassForecast.Of(pass);
+        var view = FleetViewBuilder.Build(pass, intents.Current.FleetPaused, delivered, _facts.Facts, forecast);
+        _forecast = ForecastViewBuilder.Build(forecast.Forecast, forecast.Hardware, forecast.Gap, pass.Observation.At);
         _current = view;
         PassObserved?.Invoke(view, pass.Duration);
         Updated?.Invoke(view);

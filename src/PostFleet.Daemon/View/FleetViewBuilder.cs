@@ -1,4 +1,5 @@
 using PostFleet.Core.Configuration;
+using PostFleet.Core.Forecast;
 using PostFleet.Core.Model;
 using PostFleet.Core.Planning;
 using PostFleet.Core.Timeline;
@@ -9,12 +10,17 @@ namespace PostFleet.Daemon.View;
 /// <summary>Turns one pass (what was seen, decided and done) into the API's view of the fleet.</summary>
 internal static class FleetViewBuilder
 {
-    public static FleetView Build(PassReport pass, bool paused, IReadOnlyDictionary<string, uint> lastDelivered, IReadOnlyDictionary<string, ProofFacts> facts)
+    public static FleetView Build(PassReport pass, bool paused, IReadOnlyDictionary<string, uint> lastDelivered, IReadOnlyDictionary<string, ProofFacts> facts, PassForecast? forecast = null)
     {
         var fleet = pass.Fleet;
         var observation = pass.Observation;
         var timeline = pass.Timeline;
         var services = fleet.Services.Select(s => Service(s, pass, lastDelivered, facts.GetValueOrDefault(s.Name))).ToList();
+        if (forecast is not null)
+        {
+            services = WithFinishEstimates(services, pass, forecast);
+        }
+
         return new FleetView(
             observation.At,
             pass.Number,
@@ -98,6 +104,34 @@ internal static class FleetViewBuilder
         p.Hint,
         p.LogLine,
         p.Repeats);
+
+    /// <summary>Fills <see cref="ServiceView.EstimatedFinish"/> for every proof still to come (see <see cref="FinishEstimates"/>).</summary>
+    private static List<ServiceView> WithFinishEstimates(List<ServiceView> services, PassReport pass, PassForecast forecast)
+    {
+        var stages = new Dictionary<string, ProofStage>(StringComparer.Ordinal);
+        foreach (var s in services)
+        {
+            if (Stage(s, pass.Plan.Next.For(s.Name)) is { } stage)
+            {
+                stages[s.Name] = stage;
+            }
+        }
+
+        var finish = FinishEstimates.Of(pass.Fleet, stages, forecast.Known, forecast.Hardware, forecast.Forecast, forecast.Proving?.Opens, pass.Observation.At);
+        return [.. services.Select(s => finish.TryGetValue(s.Name, out var end) ? s with { EstimatedFinish = end } : s)];
+    }
+
+    /// <summary>
+    /// Only proofs the node still waits for: a run between start and its read, a read, or none yet. The loop
+    /// times only a run's first read (nonces from 0); a later pass's read is not timed from then.
+    /// </summary>
+    internal static ProofStage? Stage(ServiceView s, ServiceMemory memory) => s.DagState switch
+    {
+        "reading" => new ProofStage.Reading(s.Position ?? 0, s.NonceStart == 0 ? memory.ReadStartedAt : null),
+        "k2pow" or "waiting" when s.RunningSince is { } started => new ProofStage.InK2Pow(started),
+        "waiting" => new ProofStage.Waiting(),
+        _ => null,
+    };
 
     /// <summary>waiting, k2pow, reading, done, delivered, failed or idle: the colour of the service in the proving DAG.</summary>
     internal static string DagState(ServicePhase phase, NodePostState? node, bool delivered, bool failed) => (phase, node) switch

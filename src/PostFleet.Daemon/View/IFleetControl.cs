@@ -5,6 +5,9 @@ public interface IFleetControl
 {
     FleetView? Current { get; }
 
+    /// <summary>The predicted schedule of the cycle gap with the loop's learned estimates, as of the last pass.</summary>
+    ForecastView? Forecast { get; }
+
     /// <summary>Raised after every reconcile pass with the new view.</summary>
     event Action<FleetView>? Updated;
 

@@ -10,6 +10,8 @@ public sealed class FakeFleetControl(FleetView? initial) : IFleetControl
 
     public FleetView? Current { get; private set; } = initial;
 
+    public ForecastView? Forecast { get; set; }
+
     public event Action<FleetView>? Updated;
 
     public List<HistoryEntryView> Entries { get; } = [];

@@ -32,6 +32,7 @@ public sealed class TestDaemon : IAsyncDisposable
         var log = dir.Combine("diskC_post2.log");
         await File.WriteAllLinesAsync(log, Enumerable.Range(1, 500).Select(i => $"2025-01-01T00:00:{i % 60:00}Z INFO proving: line {i}"));
         var fleet = new FakeFleetControl(withView ? DemoFleet.Build(DateTimeOffset.UtcNow, log) : null);
+        fleet.Forecast = fleet.Current is { } view ? DemoForecast.Build(view) : null;
         fleet.Entries.AddRange(SampleHistory(DateTimeOffset.UtcNow));
         var options = new WebOptions { Listen = $"http://127.0.0.1:{FreePorts.Next()}", Heartbeat = TimeSpan.FromSeconds(1) };
         options = configure?.Invoke(options) ?? options;

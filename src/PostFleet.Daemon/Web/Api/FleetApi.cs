@@ -73,6 +73,10 @@ internal static class FleetApi
             .WithName("GetHistory").WithSummary($"Decisions, actions and deliveries, newest first (service optional; limit=1..{MaxHistoryLimit}, default {DefaultHistoryLimit}).")
             .Produces<IReadOnlyList<HistoryEntryView>>().Produces<ApiError>(400).Produces<ApiError>(404);
 
+        api.MapGet("/forecast", () => control.Forecast is { } forecast ? Results.Ok(forecast) : ApiResults.Error(503, NoPassYet))
+            .WithName("GetForecast").WithSummary("The predicted schedule of the open (else the next) cycle gap with the daemon's learned estimates: per service k2pow start, read start and end in seconds from the gap's opening (and as times), measured or assumed, window, deadline, makespan, warnings.")
+            .Produces<ForecastView>().Produces<ApiError>(503);
+
         api.MapGet("/alerts", () => Results.Ok(new AlertsView(alerts.Open, alerts.Recent,
                 [.. alerts.Webhooks.Select(w => new WebhookView(w.Format.ToString().ToLowerInvariant(), w.Redacted))])))
             .WithName("GetAlerts").WithSummary("Open alerts, recent fired/resolved changes, and the configured webhooks (scheme and host only).")

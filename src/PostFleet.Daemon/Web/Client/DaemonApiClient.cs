@@ -31,6 +31,8 @@ public sealed class DaemonApiClient(HttpClient http, string? token = null)
     public Task<IReadOnlyList<HistoryEntryView>> GetHistoryAsync(string? service = null, int limit = 100, CancellationToken ct = default) =>
         GetAsync<IReadOnlyList<HistoryEntryView>>($"api/v1/history?limit={limit}" + (service is null ? "" : $"&service={Uri.EscapeDataString(service)}"), ct);
 
+    public Task<ForecastView> GetForecastAsync(CancellationToken ct = default) => GetAsync<ForecastView>("api/v1/forecast", ct);
+
     public Task<AlertsView> GetAlertsAsync(CancellationToken ct = default) => GetAsync<AlertsView>("api/v1/alerts", ct);
 
     public Task<IntentAccepted> PauseAsync(CancellationToken ct = default) => PostAsync("api/v1/fleet/pause", ct);

@@ -8,6 +8,7 @@ import { renderService, loadServiceExtras } from './service.js';
 import { renderHistory, loadHistory } from './history.js';
 import { renderGantt } from './gantt.js';
 import { act } from './actions.js';
+import { loadForecast } from './forecast.js';
 
 const root = document.getElementById('view');
 let extras = {};
@@ -54,6 +55,15 @@ async function refreshExtras() {
   render();
 }
 
+// The forecast changes only when the daemon learns an estimate: poll it for the overview.
+let forecastLoading = false;
+const refreshForecast = async () => {
+  if (forecastLoading) return;
+  forecastLoading = true;
+  try { await loadForecast(); } finally { forecastLoading = false; }
+  if (route().page === 'overview') render();
+};
+
 document.getElementById('pause-toggle').addEventListener('click', () => act(store.view?.paused ? 'resume' : 'pause', null));
 window.addEventListener('hashchange', () => { extras = {}; render(); refreshExtras(); });
 onChange((kind) => {
@@ -63,6 +73,8 @@ onChange((kind) => {
     conn.className = `conn ${store.connected ? 'live' : 'down'}`;
     return;
   }
+  // Before the first pass the daemon has no forecast: ask again as soon as a view arrives.
+  if (kind === 'fleet' && !store.forecast) refreshForecast();
   render();
 });
 
@@ -70,5 +82,7 @@ connect();
 render();
 refreshExtras();
 setInterval(render, 1000);
+refreshForecast();
+setInterval(() => { if (route().page === 'overview') refreshForecast(); }, 10000);
 // Logs and history are not in the stream: poll them while their page is open.
 setInterval(() => { if (route().page !== 'overview' && route().page !== 'timeline') refreshExtras(); }, 4000);

@@ -1,10 +1,11 @@
 // The overview: where the network is (epoch, cycle gap, deadline), whether the node answers, the fleet at a
-// glance, open alerts, then the DAG and the timeline.
+// glance, open alerts, then the DAG, the timeline and the next cycle gap's forecast.
 
 import { el, clock, relative, duration } from './format.js';
 import { store } from './store.js';
 import { renderDag } from './dag.js';
 import { renderGantt } from './gantt.js';
+import { forecastCard } from './forecast.js';
 
 export function renderOverview(root, view, now, open) {
   root.replaceChildren(
@@ -16,6 +17,7 @@ export function renderOverview(root, view, now, open) {
     el('section', { class: 'card wide' },
       el('div', { class: 'card-head' }, el('h2', {}, 'Timeline'), el('span', { class: 'muted' }, 'recorded while this page was open; hatched = projected')),
       renderGantt(view, now, Math.min(1400, Math.max(640, root.clientWidth - 40)))),
+    forecastCard(store.forecast),
   );
 }
 

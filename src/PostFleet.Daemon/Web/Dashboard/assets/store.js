@@ -8,6 +8,8 @@ const MAX_INTERVALS_PER_SERVICE = 60;
 export const store = {
   view: null,
   alerts: [],
+  /** The last GET /api/v1/forecast answer (polled, not streamed). */
+  forecast: null,
   connected: false,
   /** name -> [{phase, start, end}] in ms since epoch; end null while open. */
   intervals: loadIntervals(),
