@@ -56,6 +56,23 @@ public class NetworkTimelineTests
     }
 
     [Fact]
+    public void The_due_deadline_stays_on_the_closed_gap_while_the_next_gap_is_already_shown()
+    {
+        // 14:57: gap 1 closed at 14:55, its proofs are taken until 15:00; gap 2 opens at 15:03.
+        var due = Demo.ProvingCycleGap(At("14:57"));
+        var shown = Demo.CurrentOrNextCycleGap(At("14:57"));
+
+        Assert.Equal((1u, At("15:00")), (due.PublishEpoch, due.ProofDeadline));
+        Assert.False(due.IsOpen(At("14:57")));
+        Assert.True(At("14:57") >= due.Closes);
+        Assert.Equal((2u, At("15:15")), (shown.PublishEpoch, shown.ProofDeadline));
+
+        // From the deadline on, the next gap's proofs are the due ones, before it even opens.
+        Assert.Equal(shown, Demo.ProvingCycleGap(At("15:00")));
+        Assert.True(At("15:00") < Demo.ProvingCycleGap(At("15:00")).Closes);
+    }
+
+    [Fact]
     public void Second_cycle_gap_is_one_epoch_later()
     {
         var gap = Demo.CycleGap(2);

@@ -37,6 +37,38 @@ public sealed class AccessTests
         Assert.Throws<WebStartupException>(() => ListenAddressPolicy.Check(new WebOptions { Listen = "https//nonsense" }));
     }
 
+    [Theory]
+    [InlineData("127.0.0.1:8080", "http://127.0.0.1:8080/")]
+    [InlineData("localhost:8080", "http://localhost:8080/")]
+    [InlineData("[::1]:8080", "http://[::1]:8080/")]
+    [InlineData("http://127.0.0.1:0", "http://127.0.0.1:0/")]
+    public void Host_port_without_a_scheme_means_http_on_loopback_without_a_token(string listen, string url)
+    {
+        Assert.Equal(new Uri(url), ListenAddressPolicy.Check(new WebOptions { Listen = listen }));
+    }
+
+    [Theory]
+    [InlineData("0.0.0.0:8080")]
+    [InlineData("[::]:8080")]
+    [InlineData("192.0.2.10:8080")]
+    [InlineData("myhost.example:8080")]
+    public void Host_port_beyond_loopback_still_needs_a_long_token(string listen)
+    {
+        Assert.Contains("without an API token", Assert.Throws<WebStartupException>(() => ListenAddressPolicy.Check(new WebOptions { Listen = listen })).Message, StringComparison.Ordinal);
+        Assert.Contains("at least 16", Assert.Throws<WebStartupException>(() => ListenAddressPolicy.Check(new WebOptions { Listen = listen, Token = "short" })).Message, StringComparison.Ordinal);
+        Assert.False(ListenAddressPolicy.IsLoopback(ListenAddressPolicy.Check(new WebOptions { Listen = listen, Token = Token })));
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", "web listen address '127.0.0.1' has no port; add one, e.g. 127.0.0.1:8080")]
+    [InlineData("::1:8080", "web listen address '::1:8080': an IPv6 address needs brackets, e.g. [::1]:8080")]
+    [InlineData("https://127.0.0.1:8080", "web listen address 'https://127.0.0.1:8080': scheme 'https' is not supported; the web side serves plain http (put a TLS proxy in front for https); use HOST:PORT or http://HOST:PORT, e.g. 127.0.0.1:8080, [::1]:8080 or http://127.0.0.1:8080")]
+    [InlineData("127.0.0.1:99999", "web listen address '127.0.0.1:99999' is not a listen address; use HOST:PORT or http://HOST:PORT, e.g. 127.0.0.1:8080, [::1]:8080 or http://127.0.0.1:8080")]
+    public void A_bad_listen_address_says_what_is_allowed(string listen, string message)
+    {
+        Assert.Equal(message, Assert.Throws<WebStartupException>(() => ListenAddressPolicy.Check(new WebOptions { Listen = listen })).Message);
+    }
+
     [Fact]
     public async Task With_a_token_mutations_need_it_and_reads_do_not()
     {

@@ -60,6 +60,7 @@ public sealed class AlertEvaluatorTests
         var network = healthy.Network! with
         {
             CycleGap = new CycleGapView(15, dueDeadline + epoch - TimeSpan.FromHours(3), dueDeadline + epoch - TimeSpan.FromHours(1), dueDeadline + epoch - TimeSpan.FromMinutes(30), dueDeadline + epoch, IsOpen: false),
+            ProofsDue = null, // derived from cycleGap, as for a view without it; the next test gives it
         };
         FleetView Finishing(DateTimeOffset at) => DemoFleet.With(healthy, "diskB_post1", s => s with { EstimatedFinish = at }) with { Network = network };
 
@@ -71,6 +72,18 @@ public sealed class AlertEvaluatorTests
         // Past epoch 14's deadline the next gap is the one that counts.
         var later = Finishing(Now.AddHours(3)) with { At = dueDeadline.AddMinutes(1) };
         Assert.Empty(_evaluator.Evaluate([], later, dueDeadline.AddMinutes(1)).Changes);
+    }
+
+    [Fact]
+    public void Predicted_miss_uses_the_views_proofs_due()
+    {
+        var closed = DemoFleet.AfterGapClosed(Healthy());
+        var dueDeadline = closed.Network!.ProofsDue!.ProofDeadline;
+        FleetView Finishing(DateTimeOffset at) => DemoFleet.With(closed, "diskB_post1", s => s with { EstimatedFinish = at }) with { Network = closed.Network };
+
+        var fired = Assert.Single(_evaluator.Evaluate([], Finishing(dueDeadline.AddHours(2)), Now).Changes);
+        Assert.Equal("predicted-miss:diskB_post1:14", fired.Alert.Key);
+        Assert.Empty(_evaluator.Evaluate([], Finishing(dueDeadline.AddMinutes(-30)), Now).Changes);
     }
 
     [Fact]

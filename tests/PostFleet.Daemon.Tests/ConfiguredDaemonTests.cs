@@ -90,6 +90,37 @@ public sealed class ConfiguredDaemonTests
     }
 
     [Fact]
+    public async Task Listen_takes_host_port_without_a_scheme_in_the_yaml_and_on_the_command_line()
+    {
+        using var dir = new TempDirectory("pf-yaml");
+        var yamlPort = FreePorts.Next();
+        var config = Write(dir, $"api:\n  listen: \"127.0.0.1:{yamlPort}\"\n");
+        await using (var fromYaml = Start(config))
+        {
+            await AnswersAsync(new Uri($"http://127.0.0.1:{yamlPort}"), "the API on api.listen 127.0.0.1:PORT");
+        }
+
+        var flagPort = FreePorts.Next();
+        await using var fromFlag = Start(config, "--listen", $"[::1]:{flagPort}");
+        await AnswersAsync(new Uri($"http://[::1]:{flagPort}"), "the API on --listen [::1]:PORT");
+        Assert.Contains($"http://[::1]:{flagPort}", fromFlag.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0.0.0.0:{0}", "--listen: refusing to listen on 0.0.0.0:{0} without an API token")]
+    [InlineData("127.0.0.1", "--listen: web listen address '127.0.0.1' has no port; add one, e.g. 127.0.0.1:8080")]
+    [InlineData("https://127.0.0.1:{0}", "--listen: web listen address 'https://127.0.0.1:{0}': scheme 'https' is not supported")]
+    public async Task A_bad_or_unguarded_listen_flag_stops_the_start_and_says_why(string listen, string message)
+    {
+        using var dir = new TempDirectory("pf-yaml");
+        var port = FreePorts.Next();
+        await using var daemon = Start(Write(dir, ""), "--listen", string.Format(System.Globalization.CultureInfo.InvariantCulture, listen, port));
+
+        Assert.Equal(2, await daemon.WaitForExitAsync());
+        Assert.Contains(string.Format(System.Globalization.CultureInfo.InvariantCulture, message, port), daemon.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_missing_token_file_stops_the_start_and_names_the_key()
     {
         using var dir = new TempDirectory("pf-yaml");
@@ -130,8 +161,24 @@ public sealed class ConfiguredDaemonTests
         Assert.False(File.Exists(dir.Combine("state", "history.db")));
     }
 
-    private static ChildProcess Start(string config) =>
-        ChildProcess.StartPostfleet(["run", "-c", config], environment: new Dictionary<string, string>
+    private static async Task AnswersAsync(Uri api, string what)
+    {
+        using var http = new HttpClient { BaseAddress = api };
+        await Eventually.UntilAsync(async Task<string?> () =>
+        {
+            try
+            {
+                return (await http.GetAsync("/api/v1/alerts")).StatusCode == HttpStatusCode.OK ? "up" : null;
+            }
+            catch (HttpRequestException)
+            {
+                return null;
+            }
+        }, what);
+    }
+
+    private static ChildProcess Start(string config, params string[] flags) =>
+        ChildProcess.StartPostfleet(["run", "-c", config, .. flags], environment: new Dictionary<string, string>
         {
             // As a systemd unit sees it: nothing from the environment overrides the file.
             ["POSTFLEET_WEBHOOKS"] = "",

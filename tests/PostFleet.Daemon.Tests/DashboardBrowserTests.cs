@@ -70,6 +70,14 @@ public sealed class DashboardBrowserTests
         Assert.DoesNotContain("past deadline", onTime, StringComparison.Ordinal);
         Assert.Equal(2.0, (await browser.EvaluateAsync("document.querySelectorAll('.gap-forecast tr[data-service=diskD_post1] .forecast-part').length"))!.GetValue<double>());
         await browser.ScreenshotAsync(Path.Combine(RepoPaths.Root, "artifacts", "screenshots", "forecast.png"), Width);
+
+        // Once the gap closes the cycle gap card shows the next one, but the deadline card stays on the closed
+        // gap's proofs until their deadline.
+        Assert.DoesNotContain("proofs for epoch", await TextAsync(browser, "[data-card=deadline]"), StringComparison.Ordinal);
+        daemon.Fleet.Publish(DemoFleet.AfterGapClosed(daemon.Fleet.Current!) with { Pass = daemon.Fleet.Current!.Pass + 1 });
+        await Eventually.UntilAsync(async () => (await TextAsync(browser, "[data-card=deadline]")).Contains("proofs for epoch 14 due by", StringComparison.Ordinal),
+            "the deadline card on the closed gap's proofs", TimeSpan.FromSeconds(15));
+        Assert.Contains("then epoch 15", await TextAsync(browser, "[data-card=deadline]"), StringComparison.Ordinal);
     }
 
     private static async Task<string> TextAsync(Chromium browser, string selector) =>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using PostFleet.Core.Configuration;
 using PostFleet.Daemon.View;
 using PostFleet.Daemon.Web;
 using PostFleet.Daemon.Web.Client;
@@ -12,7 +13,23 @@ internal static class StatusCommand
 {
     public static Command Create()
     {
-        var api = new Option<Uri>("--api") { Description = "The daemon's API address", DefaultValueFactory = _ => new Uri(WebOptions.DefaultListen) };
+        // System.CommandLine has no Uri converter of its own, and the daemon's address is written as --listen takes it.
+        var api = new Option<Uri>("--api")
+        {
+            Description = "The daemon's API address: HOST:PORT or http://HOST:PORT",
+            DefaultValueFactory = _ => new Uri(WebOptions.DefaultListen),
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+                if (Endpoints.TryParseWebListen(text, out var listen, out var problem))
+                {
+                    return new Uri(listen);
+                }
+
+                result.AddError($"--api {problem}");
+                return null;
+            },
+        };
         var command = new Command("status", "Show the fleet (identity, disk, node state, phase, progress, last delivered epoch) and the cycle gap, from a running `postfleet run`.") { api };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -44,6 +61,10 @@ internal static class StatusCommand
         {
             var gap = network.CycleGap;
             console.MarkupLine($"epoch {network.CurrentEpoch}, layer {network.CurrentLayer}; cycle gap for publish epoch {gap.PublishEpoch} {(gap.IsOpen ? "[green]open[/]" : "opens")} {local(gap.Opens)}–{local(gap.Closes)}, proof deadline {local(gap.ProofDeadline)}");
+            if (network.ProofsDue is { GapClosed: true } due && due.PublishEpoch != gap.PublishEpoch)
+            {
+                console.MarkupLine($"[yellow]proofs for publish epoch {due.PublishEpoch} still due[/] by {local(due.ProofDeadline)}: its cycle gap closed, the node takes them until then");
+            }
         }
 
         if (fleet.Paused)

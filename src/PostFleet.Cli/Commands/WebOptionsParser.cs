@@ -13,7 +13,7 @@ internal sealed class WebOptionsParser
 {
     public Option<string> Listen { get; } = new("--listen")
     {
-        Description = "Where the dashboard, REST API and /metrics listen (loopback unless a token is set); overrides api.listen",
+        Description = "Where the dashboard, REST API and /metrics listen: HOST:PORT, [::1]:PORT or http://HOST:PORT (loopback unless a token is set); overrides api.listen",
         DefaultValueFactory = _ => WebOptions.DefaultListen,
     };
 

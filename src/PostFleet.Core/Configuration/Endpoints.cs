@@ -46,6 +46,49 @@ public static class Endpoints
     }
 
     /// <summary>
+    /// Where the daemon's web side listens: <c>http://HOST:PORT</c>, or the same without the scheme
+    /// (<c>127.0.0.1:8080</c>, <c>localhost:8080</c>, <c>[::1]:8080</c>, <c>0.0.0.0:8080</c>), which means http:
+    /// the web side has no TLS of its own. <paramref name="listen"/> is always <c>http://HOST:PORT</c>.
+    /// </summary>
+    public static bool TryParseWebListen(string text, out string listen, out string problem)
+    {
+        listen = "";
+        var s = text.Trim();
+        var hasScheme = s.Contains("://", StringComparison.Ordinal);
+        var withScheme = hasScheme ? s : "http://" + s;
+        var usage = "use HOST:PORT or http://HOST:PORT, e.g. 127.0.0.1:8080, [::1]:8080 or http://127.0.0.1:8080";
+        if (s.Length == 0 || !Uri.TryCreate(withScheme, UriKind.Absolute, out var uri) || uri.Host.Length == 0)
+        {
+            problem = !hasScheme && s.Count(c => c == ':') > 1 && !s.StartsWith('[')
+                ? $"'{text}': an IPv6 address needs brackets, e.g. [::1]:8080"
+                : $"'{text}' is not a listen address; {usage}";
+            return false;
+        }
+
+        if (uri.Scheme != Uri.UriSchemeHttp)
+        {
+            problem = $"'{text}': scheme '{uri.Scheme}' is not supported; the web side serves plain http (put a TLS proxy in front for https); {usage}";
+            return false;
+        }
+
+        if (!HasExplicitPort(withScheme))
+        {
+            problem = $"'{text}' has no port; add one, e.g. {uri.Host}:8080";
+            return false;
+        }
+
+        if (uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.Fragment.Length > 0 || uri.UserInfo.Length > 0)
+        {
+            problem = $"'{text}' is more than an address; {usage}";
+            return false;
+        }
+
+        listen = $"http://{uri.Authority}";
+        problem = "";
+        return true;
+    }
+
+    /// <summary>
     /// A post-service <c>--operator-address</c>: an IP:port literal (<c>127.0.0.1:10051</c>, <c>[::1]:10051</c>).
     /// The real service parses it as a Rust SocketAddr and refuses host names.
     /// </summary>

@@ -50,10 +50,17 @@ internal static class OperationsSectionReaders
         }
 
         var listen = api.String("listen");
-        if (listen is not null && !IsListenUrl(listen))
+        if (listen is not null)
         {
-            api.Error("listen", $"'{listen}' is not a listen address; use http://ADDRESS:PORT, e.g. http://127.0.0.1:8080 (beyond loopback also needs token-file)");
-            listen = null;
+            if (Endpoints.TryParseWebListen(listen, out var url, out var problem))
+            {
+                listen = url;
+            }
+            else
+            {
+                api.Error("listen", $"{problem} (beyond loopback also needs token-file)");
+                listen = null;
+            }
         }
 
         var tokenFile = api.String("token-file");
@@ -129,6 +136,4 @@ internal static class OperationsSectionReaders
         return url;
     }
 
-    private static bool IsListenUrl(string text) =>
-        Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme == Uri.UriSchemeHttp && url.AbsolutePath == "/" && url.Query.Length == 0;
 }

@@ -23,7 +23,8 @@ public abstract record ProofStage
 /// <summary>
 /// When each unfinished proof will be done: a read from the bytes left at the rate seen so far (else the disk's
 /// learned rate, else the assumption), a k2pow from its learned (or assumed) duration plus one full read, and a
-/// waiting service from its place in the gap's forecast, never before its disk is free.
+/// waiting service from its place in the gap's forecast, never before its disk is free nor before its `after`
+/// dependencies are estimated to finish.
 /// </summary>
 public static class FinishEstimates
 {
@@ -68,7 +69,10 @@ public static class FinishEstimates
             }
 
             var (k2pow, read) = Durations(row.Service, spec.Post, known, hardware);
-            var end = Waiting(opens.AddSeconds(row.K2PowStart), diskFree.GetValueOrDefault(row.Service.Disk, DateTimeOffset.MinValue), k2pow, read, now);
+            // A dependency still to finish holds its dependent's start (the planner waits for its delivery); its
+            // finish is known here, as the forecast puts every dependency before its dependents.
+            var forecastStart = row.Service.After.Select(d => finish.GetValueOrDefault(d, DateTimeOffset.MinValue)).Append(opens.AddSeconds(row.K2PowStart)).Max();
+            var end = Waiting(forecastStart, diskFree.GetValueOrDefault(row.Service.Disk, DateTimeOffset.MinValue), k2pow, read, now);
             finish[row.Service.Name] = end;
             diskFree[row.Service.Disk] = end;
         }

@@ -42,8 +42,9 @@ public sealed record ProvingForecast(
     /// <summary>
     /// The pipelined schedule, as the planner runs it: one reader per disk, at most max-pow k2pow at once (all
     /// services when 0), each disk's next k2pow timed to end as its disk frees up; the disk whose start comes
-    /// first goes first (ties: the one with most work left). Known durations (<paramref name="known"/>) win
-    /// over the hardware assumptions.
+    /// first goes first (ties: the one with most work left). A service with <c>after</c> dependencies starts its
+    /// k2pow no earlier than their predicted ends, as the planner holds it until they delivered. Known durations
+    /// (<paramref name="known"/>) win over the hardware assumptions.
     /// </summary>
     public static ProvingForecast Of(FleetSpec spec, HardwareAssumptions hardware, Planning.ProvingEstimates? known = null)
     {
@@ -67,24 +68,46 @@ public sealed record ProvingForecast(
         var slotFree = new double[slots];
         var queues = spec.Disks.ToDictionary(
             d => d.Name,
-            d => new Queue<ServiceSpec>(d.Services.OrderBy(s => k2pow[s.Name]).ThenBy(s => s.OrderOnDisk)),
+            d => d.Services.OrderBy(s => k2pow[s.Name]).ThenBy(s => s.OrderOnDisk).ToList(),
             StringComparer.Ordinal);
         var diskFree = spec.Disks.ToDictionary(d => d.Name, _ => 0.0, StringComparer.Ordinal);
+        var ends = new Dictionary<string, double>(StringComparer.Ordinal);
+        var unplaced = spec.Services.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         var rows = new List<ForecastRow>();
         while (queues.Values.Any(q => q.Count > 0))
         {
             var slot = Array.IndexOf(slotFree, slotFree.Min());
-            var pick = queues
-                .Where(q => q.Value.Count > 0)
-                .Select(q => (Disk: q.Key, Service: q.Value.Peek(), Start: Math.Max(slotFree[slot], diskFree[q.Key] - k2pow[q.Value.Peek().Name]), Work: q.Value.Sum(s => read[s.Name])))
+            double Free(string disk, ServiceSpec s) => Math.Max(slotFree[slot], diskFree[disk] - k2pow[s.Name]);
+            double StartOf(string disk, ServiceSpec s) => Math.Max(Free(disk, s), DependenciesEnd(s, ends));
+
+            // On each disk the first service in its order that `after` does not hold back; if all are held, the one
+            // released first. A held service lets the next one go first, as the planner does.
+            var ready = queues
+                .Select(q =>
+                {
+                    var placeable = q.Value.Where(s => !s.After.Any(unplaced.Contains)).ToList();
+                    return (Disk: q.Key, Service: placeable.FirstOrDefault(s => DependenciesEnd(s, ends) <= Free(q.Key, s)) ?? placeable.MinBy(s => StartOf(q.Key, s)));
+                })
+                .Where(c => c.Service is not null)
+                .ToList();
+            if (ready.Count == 0)
+            {
+                // Only a cycle gets here (a spec the loader did not check): forecast it as if without `after`.
+                ready = [.. queues.Where(q => q.Value.Count > 0).Select(q => (Disk: q.Key, Service: (ServiceSpec?)q.Value[0]))];
+            }
+
+            var pick = ready
+                .Select(c => (c.Disk, Service: c.Service!, Start: StartOf(c.Disk, c.Service!), Work: queues[c.Disk].Sum(s => read[s.Name])))
                 .OrderBy(c => c.Start)
                 .ThenByDescending(c => c.Work)
                 .First();
-            queues[pick.Disk].Dequeue();
+            queues[pick.Disk].Remove(pick.Service);
+            unplaced.Remove(pick.Service.Name);
             var readStart = pick.Start + k2pow[pick.Service.Name];
             var end = readStart + read[pick.Service.Name];
             slotFree[slot] = readStart;
             diskFree[pick.Disk] = end;
+            ends[pick.Service.Name] = end;
             rows.Add(new ForecastRow(pick.Service, pick.Start, readStart, end, measured.Contains(pick.Service.Name)));
         }
 
@@ -93,6 +116,9 @@ public sealed record ProvingForecast(
         return new ProvingForecast([.. rows.OrderBy(r => r.Service.Disk, StringComparer.Ordinal).ThenBy(r => r.K2PowStart)], window, cpu, slots,
             Warn(spec, rows, window.TotalSeconds, cpu, slots, k2pow, read));
     }
+
+    private static double DependenciesEnd(ServiceSpec service, Dictionary<string, double> ends) =>
+        service.After.Select(d => ends.GetValueOrDefault(d)).DefaultIfEmpty(0).Max();
 
     private static ImmutableArray<string> Warn(
         FleetSpec spec, List<ForecastRow> rows, double window, double cpu, int slots, Dictionary<string, double> k2pow, Dictionary<string, double> read)

@@ -95,6 +95,12 @@ public sealed class AlertEvaluator(AlertRules rules)
     /// </summary>
     private static (uint PublishEpoch, DateTimeOffset ProofDeadline)? DueGap(NetworkView network, DateTimeOffset at)
     {
+        if (network.ProofsDue is { } due && at < due.ProofDeadline)
+        {
+            return (due.PublishEpoch, due.ProofDeadline);
+        }
+
+        // A view without proofsDue, or judged after its deadline: derive it from the gap shown.
         var gap = network.CycleGap;
         var previousDeadline = gap.ProofDeadline - TimeSpan.FromSeconds(network.LayerSeconds * network.LayersPerEpoch);
         return !gap.IsOpen && gap.PublishEpoch > 1 && at < previousDeadline ? (gap.PublishEpoch - 1, previousDeadline) : (gap.PublishEpoch, gap.ProofDeadline);

@@ -25,7 +25,21 @@ public sealed record NetworkView(
     uint LayersPerEpoch,
     uint CurrentLayer,
     uint CurrentEpoch,
-    CycleGapView CycleGap);
+    CycleGapView CycleGap)
+{
+    /// <summary>
+    /// The gap whose proofs the node takes now. <see cref="CycleGap"/> moves on as soon as a gap closes, while
+    /// proofs for the closed one are still taken until its deadline; a separate field keeps cycleGap's meaning
+    /// for existing consumers. Null from a daemon that predates it.
+    /// </summary>
+    public ProofsDueView? ProofsDue { get; init; }
+}
+
+/// <summary>
+/// Proofs for <see cref="PublishEpoch"/> are due by <see cref="ProofDeadline"/>: the open gap's, or a closed
+/// gap's (<see cref="GapClosed"/>) until its deadline passes, else the next gap's.
+/// </summary>
+public sealed record ProofsDueView(uint PublishEpoch, DateTimeOffset ProofDeadline, bool GapClosed);
 
 public sealed record CycleGapView(
     uint PublishEpoch,

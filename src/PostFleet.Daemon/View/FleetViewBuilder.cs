@@ -41,16 +41,20 @@ internal static class FleetViewBuilder
                 Failed: services.Count(s => s.DagState == "failed")));
     }
 
-    private static NetworkView Network(NetworkTimeline timeline, DateTimeOffset now)
+    internal static NetworkView Network(NetworkTimeline timeline, DateTimeOffset now)
     {
         var gap = timeline.CurrentOrNextCycleGap(now);
+        var due = timeline.ProvingCycleGap(now);
         return new NetworkView(
             timeline.Clock.Genesis,
             timeline.Clock.LayerDuration.TotalSeconds,
             timeline.Clock.LayersPerEpoch,
             timeline.Clock.LayerAt(now),
             timeline.Clock.EpochAt(now),
-            new CycleGapView(gap.PublishEpoch, gap.Opens, gap.NextChallengeAt, gap.Closes, gap.ProofDeadline, gap.IsOpen(now)));
+            new CycleGapView(gap.PublishEpoch, gap.Opens, gap.NextChallengeAt, gap.Closes, gap.ProofDeadline, gap.IsOpen(now)))
+        {
+            ProofsDue = new ProofsDueView(due.PublishEpoch, due.ProofDeadline, GapClosed: now >= due.Closes),
+        };
     }
 
     private static ServiceView Service(ServiceSpec spec, PassReport pass, IReadOnlyDictionary<string, uint> lastDelivered, ProofFacts? facts)

@@ -1,4 +1,5 @@
 using System.Net;
+using PostFleet.Core.Configuration;
 
 namespace PostFleet.Daemon.Web;
 
@@ -13,10 +14,12 @@ public static class ListenAddressPolicy
     /// <summary>Returns the parsed listen URL, or throws <see cref="WebStartupException"/> saying what to change.</summary>
     public static Uri Check(WebOptions options)
     {
-        if (!Uri.TryCreate(options.Listen, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttp || url.AbsolutePath != "/")
+        if (!Endpoints.TryParseWebListen(options.Listen, out var listen, out var problem))
         {
-            throw new WebStartupException($"web listen address '{options.Listen}' is not valid: use http://ADDRESS:PORT, e.g. {WebOptions.DefaultListen}");
+            throw new WebStartupException($"web listen address {problem}");
         }
+
+        var url = new Uri(listen);
 
         if (IsLoopback(url))
         {

@@ -78,8 +78,11 @@ public class OperationsSectionTests
     [InlineData("alerts:\n  crash-loop-restarts: 0", "alerts.crash-loop-restarts", "0 is out of range; use a whole number from 1 to 1000")]
     [InlineData("alerts:\n  predicted-miss: maybe", "alerts.predicted-miss", "'maybe' is not allowed; use one of: true, false")]
     [InlineData("alerts:\n  webhook: []", "alerts.webhook", "unknown key; did you mean 'webhooks'?")]
-    [InlineData("api:\n  listen: 0.0.0.0:8080", "api.listen", "'0.0.0.0:8080' is not a listen address; use http://ADDRESS:PORT, e.g. http://127.0.0.1:8080 (beyond loopback also needs token-file)")]
-    [InlineData("api:\n  listen: https://127.0.0.1:8080", "api.listen", "'https://127.0.0.1:8080' is not a listen address; use http://ADDRESS:PORT, e.g. http://127.0.0.1:8080 (beyond loopback also needs token-file)")]
+    [InlineData("api:\n  listen: 127.0.0.1", "api.listen", "'127.0.0.1' has no port; add one, e.g. 127.0.0.1:8080 (beyond loopback also needs token-file)")]
+    [InlineData("api:\n  listen: https://127.0.0.1:8080", "api.listen", "'https://127.0.0.1:8080': scheme 'https' is not supported; the web side serves plain http (put a TLS proxy in front for https); use HOST:PORT or http://HOST:PORT, e.g. 127.0.0.1:8080, [::1]:8080 or http://127.0.0.1:8080 (beyond loopback also needs token-file)")]
+    [InlineData("api:\n  listen: '::1:8080'", "api.listen", "'::1:8080': an IPv6 address needs brackets, e.g. [::1]:8080 (beyond loopback also needs token-file)")]
+    [InlineData("api:\n  listen: 127.0.0.1:8080/api", "api.listen", "'127.0.0.1:8080/api' is more than an address; use HOST:PORT or http://HOST:PORT, e.g. 127.0.0.1:8080, [::1]:8080 or http://127.0.0.1:8080 (beyond loopback also needs token-file)")]
+    [InlineData("api:\n  listen: 127.0.0.1:http", "api.listen", "'127.0.0.1:http' is not a listen address; use HOST:PORT or http://HOST:PORT, e.g. 127.0.0.1:8080, [::1]:8080 or http://127.0.0.1:8080 (beyond loopback also needs token-file)")]
     [InlineData("api:\n  token-file: ''", "api.token-file", "is empty; give the path of a file holding the bearer token (at least 16 characters), or remove the key")]
     [InlineData("api:\n  token: abc", "api.token", "unknown key; known keys here: listen, token-file")]
     [InlineData("history:\n  retention: 90", "history.retention", "'90' is not a duration; write it like 90d, 30d or 12h")]
@@ -93,6 +96,20 @@ public class OperationsSectionTests
 
         Assert.Equal(new ConfigError(path, message), error);
         Assert.DoesNotContain("SECRET", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:8080", "http://127.0.0.1:8080")]
+    [InlineData("localhost:8080", "http://localhost:8080")]
+    [InlineData("0.0.0.0:8080", "http://0.0.0.0:8080")]
+    [InlineData("'[::1]:8080'", "http://[::1]:8080")]
+    [InlineData("http://[::1]:8080/", "http://[::1]:8080")]
+    [InlineData("http://127.0.0.1:8080", "http://127.0.0.1:8080")]
+    public void Api_listen_takes_host_port_with_or_without_http(string yaml, string listen)
+    {
+        var spec = ConfigText.Load(ConfigText.With($"api:\n  listen: {yaml}")).Spec!;
+
+        Assert.Equal(listen, spec.Api.Listen);
     }
 
     [Fact]

@@ -98,7 +98,31 @@ public static class DemoFleet
         var opens = now.AddHours(-3);
         var genesis = opens - epochLength * 13 + TimeSpan.FromHours(2);
         var layer = (uint)((now - genesis).TotalSeconds / layerSeconds);
+        var deadline = opens.AddHours(11).AddMinutes(30);
         return new NetworkView(genesis, layerSeconds, layersPerEpoch, layer, layer / layersPerEpoch,
-            new CycleGapView(14, opens, opens.AddHours(12).AddMinutes(10), opens.AddHours(12), opens.AddHours(11).AddMinutes(30), IsOpen: true));
+            new CycleGapView(14, opens, opens.AddHours(12).AddMinutes(10), opens.AddHours(12), deadline, IsOpen: true))
+        {
+            ProofsDue = new ProofsDueView(14, deadline, GapClosed: false),
+        };
+    }
+
+    /// <summary>
+    /// The view an hour before publish epoch 14's proof deadline, its gap closed: cycleGap already shows epoch 15's
+    /// (opening in 14 days less 3 hours), proofsDue still epoch 14's.
+    /// </summary>
+    public static FleetView AfterGapClosed(FleetView view)
+    {
+        var network = view.Network!;
+        var epoch = TimeSpan.FromSeconds(network.LayerSeconds * network.LayersPerEpoch);
+        var dueDeadline = view.At.AddHours(1);
+        var next = dueDeadline + epoch;
+        return view with
+        {
+            Network = network with
+            {
+                CycleGap = new CycleGapView(15, next - TimeSpan.FromHours(3), next - TimeSpan.FromHours(1), next - TimeSpan.FromMinutes(30), next, IsOpen: false),
+                ProofsDue = new ProofsDueView(14, dueDeadline, GapClosed: true),
+            },
+        };
     }
 }

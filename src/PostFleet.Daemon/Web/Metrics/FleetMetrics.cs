@@ -28,6 +28,9 @@ public sealed class FleetMetrics
     private readonly Gauge _currentLayer;
     private readonly Gauge _gapOpen;
     private readonly Gauge _proofDeadline;
+    private readonly Gauge _dueEpoch;
+    private readonly Gauge _dueDeadline;
+    private readonly Gauge _dueGapClosed;
     private readonly Gauge _paused;
     private readonly Gauge _lastPass;
     private readonly Counter _passes;
@@ -52,6 +55,9 @@ public sealed class FleetMetrics
         _currentLayer = f.CreateGauge("postfleet_node_current_layer", "The network's current layer.");
         _gapOpen = f.CreateGauge("postfleet_cycle_gap_open", "1 while the cycle gap is open.");
         _proofDeadline = f.CreateGauge("postfleet_cycle_gap_proof_deadline_timestamp_seconds", "Unix time of the current or next cycle gap's proof deadline.");
+        _dueEpoch = f.CreateGauge("postfleet_proofs_due_publish_epoch", "Publish epoch whose proofs the node takes now (a closed gap's until its deadline).");
+        _dueDeadline = f.CreateGauge("postfleet_proofs_due_deadline_timestamp_seconds", "Unix time of the proof deadline of the gap whose proofs are due.");
+        _dueGapClosed = f.CreateGauge("postfleet_proofs_due_gap_closed", "1 while proofs are due for a cycle gap that has already closed.");
         _paused = f.CreateGauge("postfleet_fleet_paused", "1 when the user paused the fleet.");
         _lastPass = f.CreateGauge("postfleet_reconcile_last_pass", "Number of the last reconcile pass.");
         _passes = f.CreateCounter("postfleet_reconcile_passes_total", "Reconcile passes run.");
@@ -83,6 +89,12 @@ public sealed class FleetMetrics
                 _currentLayer.Set(network.CurrentLayer);
                 _gapOpen.Set(network.CycleGap.IsOpen ? 1 : 0);
                 _proofDeadline.Set(network.CycleGap.ProofDeadline.ToUnixTimeMilliseconds() / 1000.0);
+                if (network.ProofsDue is { } due)
+                {
+                    _dueEpoch.Set(due.PublishEpoch);
+                    _dueDeadline.Set(due.ProofDeadline.ToUnixTimeMilliseconds() / 1000.0);
+                    _dueGapClosed.Set(due.GapClosed ? 1 : 0);
+                }
             }
 
             var current = new HashSet<(string, string)>();

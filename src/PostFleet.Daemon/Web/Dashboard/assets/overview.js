@@ -42,9 +42,23 @@ function gapCard(view, now) {
     el('div', { class: 'meter' }, el('div', { class: 'meter-fill', style: `width:${(progress * 100).toFixed(1)}%` })));
 }
 
+// The cycle gap card moves on when a gap closes, but the node takes that gap's proofs until its deadline: until
+// then this card counts down to it rather than to the next gap's.
 function deadlineCard(view, now) {
   const g = view.network?.cycleGap;
   if (!g) return card('Proof deadline', '–');
+  const due = view.network.proofsDue;
+  const dueLeft = due ? new Date(due.proofDeadline).getTime() - now : -1;
+  const c = due?.gapClosed && dueLeft >= 0
+    ? card('Proof deadline', duration(dueLeft),
+      el('div', { class: 'muted due' }, `proofs for epoch ${due.publishEpoch} due by ${clock(due.proofDeadline)}`),
+      el('div', { class: 'muted' }, `then epoch ${g.publishEpoch}: ${clock(g.proofDeadline)}`))
+    : deadlineOf(g, now);
+  c.dataset.card = 'deadline';
+  return c;
+}
+
+function deadlineOf(g, now) {
   const left = new Date(g.proofDeadline).getTime() - now;
   return card('Proof deadline', left >= 0 ? duration(left) : 'passed', el('div', { class: 'muted' }, `${clock(g.proofDeadline)} · next challenge ${clock(g.nextChallengeAt)}`));
 }
