@@ -41,7 +41,8 @@ public sealed record ProvingForecast(
 
     /// <summary>
     /// The pipelined schedule, as the planner runs it: one reader per disk, at most max-pow k2pow at once (all
-    /// services when 0), each disk's next k2pow timed to end as its disk frees up; the disk whose start comes
+    /// services when 0), each disk's next k2pow timed to end as its disk frees up (unless a failed pass before it
+    /// would likely cost more than that saves, <see cref="Planning.ReentryOverlap"/>); the disk whose start comes
     /// first goes first (ties: the one with most work left). Known durations (<paramref name="known"/>) win
     /// over the hardware assumptions.
     /// </summary>
@@ -70,13 +71,17 @@ public sealed record ProvingForecast(
             d => new Queue<ServiceSpec>(d.Services.OrderBy(s => k2pow[s.Name]).ThenBy(s => s.OrderOnDisk)),
             StringComparer.Ordinal);
         var diskFree = spec.Disks.ToDictionary(d => d.Name, _ => 0.0, StringComparer.Ordinal);
+        var lastRead = spec.Disks.ToDictionary(d => d.Name, _ => 0.0, StringComparer.Ordinal);
+        var failure = Planning.K2PowReservation.PassFailureChance(spec.Post);
+        double Lead(string disk, ServiceSpec next) =>
+            Planning.ReentryOverlap.Pipelines(failure, k2pow[next.Name], Math.Min(lastRead[disk], read[next.Name])) ? k2pow[next.Name] : 0;
         var rows = new List<ForecastRow>();
         while (queues.Values.Any(q => q.Count > 0))
         {
             var slot = Array.IndexOf(slotFree, slotFree.Min());
             var pick = queues
                 .Where(q => q.Value.Count > 0)
-                .Select(q => (Disk: q.Key, Service: q.Value.Peek(), Start: Math.Max(slotFree[slot], diskFree[q.Key] - k2pow[q.Value.Peek().Name]), Work: q.Value.Sum(s => read[s.Name])))
+                .Select(q => (Disk: q.Key, Service: q.Value.Peek(), Start: Math.Max(slotFree[slot], diskFree[q.Key] - Lead(q.Key, q.Value.Peek())), Work: q.Value.Sum(s => read[s.Name])))
                 .OrderBy(c => c.Start)
                 .ThenByDescending(c => c.Work)
                 .First();
@@ -85,6 +90,7 @@ public sealed record ProvingForecast(
             var end = readStart + read[pick.Service.Name];
             slotFree[slot] = readStart;
             diskFree[pick.Disk] = end;
+            lastRead[pick.Disk] = read[pick.Service.Name];
             rows.Add(new ForecastRow(pick.Service, pick.Start, readStart, end, measured.Contains(pick.Service.Name)));
         }
 
