@@ -18,6 +18,8 @@ public sealed class PlannerStrategy : IStrategy
 {
     public static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
+    private static readonly double DaemonResync = ConfigDefaults.Resync.TotalSeconds;
+
     private readonly Topology _topology;
     private readonly double _k2powEstimateScale;
     private readonly HostState[] _hosts;
@@ -156,7 +158,31 @@ public sealed class PlannerStrategy : IStrategy
             }
         }
 
-        return model.Now + plan.RequeueAfter.TotalSeconds;
+        return Math.Min(model.Now + plan.RequeueAfter.TotalSeconds, LastLookBeforeAReadEnds(model, jobs));
+    }
+
+    /// <summary>
+    /// The daemon looks every resync (5 s by default), so the last position it sees of a pass that finds a proof is
+    /// at most that long before the read ends; the planner learns the read rate from it (a successful pass may stop
+    /// early, so the data size is not what it read). The bench wakes the planner only when something changes, so it
+    /// adds that one look per read.
+    /// </summary>
+    private static double LastLookBeforeAReadEnds(FleetModel model, IReadOnlyList<Job> jobs)
+    {
+        var at = double.PositiveInfinity;
+        foreach (var job in jobs)
+        {
+            if (job.Phase == JobPhase.Reading && job.Rate > 0)
+            {
+                var look = model.Now + (job.BytesLeft / job.Rate) - DaemonResync;
+                if (look > model.Now + 1e-3)
+                {
+                    at = Math.Min(at, look);
+                }
+            }
+        }
+
+        return at;
     }
 
     private DateTimeOffset At(double seconds) => _epochStart + TimeSpan.FromTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));

@@ -52,4 +52,25 @@ public sealed class FailedPassTests
         Assert.Equal(0, result.OverPowSlotsSeconds);
         Assert.True(result.PeakK2Pow <= t.PowSlots(0), $"peak {result.PeakK2Pow} > {t.PowSlots(0)}");
     }
+
+    /// <summary>
+    /// 16 nonces: two passes in three fail, so a successor timed to a read would mostly share the disk with that
+    /// reader's next pass. Pipelined mode waits for the disk there, and is no slower than exclusive mode.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Pipelined_postfleet_does_not_time_a_successor_to_a_pass_that_likely_fails(int seed)
+    {
+        var t = Suite.Load("demo");
+        var failures = new PassFailures(t, seed);
+
+        var pipelined = Runner.Run(t, new PlannerStrategy(t, ScheduleMode.Pipelined), failures: failures);
+        var exclusive = Runner.Run(t, new PlannerStrategy(t, ScheduleMode.Exclusive), failures: failures);
+
+        Assert.True(pipelined.FailedPasses > 0);
+        Assert.Equal(0, pipelined.OverlapSeconds);
+        Assert.True(pipelined.Makespan <= exclusive.Makespan + 1e-6, $"pipelined {pipelined.Makespan:0} > exclusive {exclusive.Makespan:0}");
+    }
 }

@@ -41,7 +41,8 @@ public sealed record ProvingForecast(
 
     /// <summary>
     /// The pipelined schedule, as the planner runs it: one reader per disk, at most max-pow k2pow at once (all
-    /// services when 0), each disk's next k2pow timed to end as its disk frees up; the disk whose start comes
+    /// services when 0), each disk's next k2pow timed to end as its disk frees up (unless a failed pass before it
+    /// would likely cost more than that saves, <see cref="Planning.ReentryOverlap"/>); the disk whose start comes
     /// first goes first (ties: the one with most work left). A service with <c>after</c> dependencies starts its
     /// k2pow no earlier than their predicted ends, as the planner holds it until they delivered. Known durations
     /// (<paramref name="known"/>) win over the hardware assumptions.
@@ -73,11 +74,15 @@ public sealed record ProvingForecast(
         var diskFree = spec.Disks.ToDictionary(d => d.Name, _ => 0.0, StringComparer.Ordinal);
         var ends = new Dictionary<string, double>(StringComparer.Ordinal);
         var unplaced = spec.Services.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var lastRead = spec.Disks.ToDictionary(d => d.Name, _ => 0.0, StringComparer.Ordinal);
+        var failure = Planning.K2PowReservation.PassFailureChance(spec.Post);
+        double Lead(string disk, ServiceSpec next) =>
+            Planning.ReentryOverlap.Pipelines(failure, k2pow[next.Name], Math.Min(lastRead[disk], read[next.Name])) ? k2pow[next.Name] : 0;
         var rows = new List<ForecastRow>();
         while (queues.Values.Any(q => q.Count > 0))
         {
             var slot = Array.IndexOf(slotFree, slotFree.Min());
-            double Free(string disk, ServiceSpec s) => Math.Max(slotFree[slot], diskFree[disk] - k2pow[s.Name]);
+            double Free(string disk, ServiceSpec s) => Math.Max(slotFree[slot], diskFree[disk] - Lead(disk, s));
             double StartOf(string disk, ServiceSpec s) => Math.Max(Free(disk, s), DependenciesEnd(s, ends));
 
             // On each disk the first service in its order that `after` does not hold back; if all are held, the one
@@ -108,6 +113,7 @@ public sealed record ProvingForecast(
             slotFree[slot] = readStart;
             diskFree[pick.Disk] = end;
             ends[pick.Service.Name] = end;
+            lastRead[pick.Disk] = read[pick.Service.Name];
             rows.Add(new ForecastRow(pick.Service, pick.Start, readStart, end, measured.Contains(pick.Service.Name)));
         }
 

@@ -32,25 +32,13 @@ internal static class Observations
         }
         else
         {
-            m = FoldLiveRun(run, snapshot.StatusOf(service.Name), m, now);
+            m = FoldLiveRun(run, snapshot.StatusOf(service.Name), m, ServicePhases.DataBytes(service, post), now);
         }
 
-        m = LearnReadRate(service, post, memory, m, now);
+        m = PassLearning.FoldDelivery(memory, m);
 
         // A run that delivered proved the service healthy: the next crash starts from the initial backoff.
         return (m.Delivered && (m.Restarts != 0 || m.BackoffUntil is not null) ? m with { Restarts = 0, BackoffUntil = null } : m, exited);
-    }
-
-    /// <summary>Delivery ends the read that began at <see cref="ServiceMemory.ReadStartedAt"/>: one full pass of the data.</summary>
-    private static ServiceMemory LearnReadRate(ServiceSpec service, PostSettings post, ServiceMemory before, ServiceMemory m, DateTimeOffset now)
-    {
-        if (before.Delivered || !m.Delivered || m.ReadStartedAt is not { } began || now <= began)
-        {
-            return m;
-        }
-
-        var rate = ServicePhases.DataBytes(service, post) / (now - began).TotalSeconds;
-        return m with { LastReadRate = rate, ReadStartedAt = null };
     }
 
     private static ServiceMemory FoldNodeState(string name, FleetSnapshot snapshot, ServiceMemory m, DateTimeOffset now)
@@ -133,40 +121,19 @@ internal static class Observations
         return m with { RunId = null, Progress = null, ProgressChangedAt = null, StopRequestedAt = null, StopRequestedFor = null };
     }
 
-    /// <summary>
-    /// A pass is named by its nonces; position 0 (k2pow of the next pass) or a position that went back means the
-    /// mark no longer belongs to the pass being read.
-    /// </summary>
-    private static ServiceMemory FoldPassRead(ServiceStatus? status, ServiceMemory m, DateTimeOffset now)
-    {
-        if (status is not ServiceStatus.Proving proving)
-        {
-            return m;
-        }
-
-        if (proving.InK2Pow)
-        {
-            return m.PassRead is null ? m : m with { PassRead = null };
-        }
-
-        return m.PassRead is { } mark && mark.NonceStart == proving.NonceStart && mark.Position <= proving.Position
-            ? m
-            : m with { PassRead = new PassReadMark(proving.NonceStart, proving.Position, now) };
-    }
-
-    private static ServiceMemory FoldLiveRun(RuntimeInstance run, ServiceStatus? status, ServiceMemory m, DateTimeOffset now)
+    private static ServiceMemory FoldLiveRun(RuntimeInstance run, ServiceStatus? status, ServiceMemory m, ulong dataBytes, DateTimeOffset now)
     {
         if (run.InstanceId != m.RunId)
         {
             // A run we have not seen before (just started, or adopted after a daemon restart): its progress clock
             // starts now, not at its start time, so an adopted run is never judged on time we did not watch.
-            m = m with { RunId = run.InstanceId, Progress = null, ProgressChangedAt = now, StopRequestedAt = null, StopRequestedFor = null, ReadStartedAt = null, PassRead = null };
+            m = m with { RunId = run.InstanceId, Progress = null, ProgressChangedAt = now, StopRequestedAt = null, StopRequestedFor = null, ReadStartedAt = null, PassRead = null, PassK2Pow = null };
         }
 
-        m = FoldPassRead(status, m, now);
+        m = PassLearning.FoldStatus(status, m, dataBytes, now);
 
-        // The first pass seen reading ends this run's k2pow: measured only for a run started in this round (an
-        // adopted run's start is not ours to time) and only on its first pass (a failed pass means another k2pow).
+        // The first pass seen reading ends this run's first k2pow: measured only for a run started in this round (an
+        // adopted run's start is not ours to time); later passes' k2pow is timed by PassLearning.
         if (status is ServiceStatus.Proving { InK2Pow: false, NonceStart: 0 } && m.ReadStartedAt is null && !m.Delivered
             && m.ProvingSince is { } since && run.StartedAt >= since)
         {

@@ -70,10 +70,19 @@ public sealed record ServiceMemory
     /// </summary>
     public PassReadMark? PassRead { get; init; }
 
-    /// <summary>How long the last measured k2pow took, start to first read (kept across rounds).</summary>
+    /// <summary>
+    /// When the current pass's k2pow was first seen, for a pass after the first (a re-entry): the previous pass was
+    /// seen reading, so the k2pow began about now. The first pass's k2pow is timed from the run's start instead.
+    /// </summary>
+    public PassK2PowMark? PassK2Pow { get; init; }
+
+    /// <summary>How long the last measured k2pow took, its start to its pass's first read; any pass (kept across rounds).</summary>
     public TimeSpan? LastK2Pow { get; init; }
 
-    /// <summary>Bytes per second of the last measured read, first read to delivery (kept across rounds).</summary>
+    /// <summary>
+    /// Bytes per second of the last pass measured: the bytes that pass read ÷ the time it was seen reading (kept
+    /// across rounds). Never the time from the first read to delivery, which counts failed passes' k2pow as reading.
+    /// </summary>
     public double? LastReadRate { get; init; }
 
     public StopReason? StopRequestedFor { get; init; }
@@ -89,7 +98,7 @@ public sealed record ServiceMemory
 
     /// <summary>Start of a new round: what was true of the previous one no longer is.</summary>
     internal ServiceMemory NewRound(DateTimeOffset now) =>
-        this with { ProvingSince = now, IdleSince = null, Delivered = false, RanThisRound = false, ReadStartedAt = null, PassRead = null, FailedThisRound = false };
+        this with { ProvingSince = now, IdleSince = null, Delivered = false, RanThisRound = false, ReadStartedAt = null, PassRead = null, PassK2Pow = null, FailedThisRound = false };
 }
 
 /// <summary>Progress as /status shows it. Any change of nonces or position is progress.</summary>
@@ -98,10 +107,24 @@ public readonly record struct ProgressMark(ulong NonceStart, ulong NonceEnd, ulo
     public static ProgressMark Of(ServiceStatus.Proving proving) => new(proving.NonceStart, proving.NonceEnd, proving.Position);
 }
 
-/// <summary>The first sight of a pass reading: its nonces (which name the pass), the position and when.</summary>
-public readonly record struct PassReadMark(ulong NonceStart, ulong Position, DateTimeOffset At)
+/// <summary>
+/// The first sight of a pass reading: its nonces (which name the pass), the position and when; and the last sight
+/// of it reading, which ends the pass's read time when the pass ends unseen (a proof found early, or a missed k2pow).
+/// </summary>
+public readonly record struct PassReadMark(ulong NonceStart, ulong Position, DateTimeOffset At, ulong LastPosition, DateTimeOffset LastAt)
 {
+    public PassReadMark(ulong nonceStart, ulong position, DateTimeOffset at)
+        : this(nonceStart, position, at, position, at)
+    {
+    }
+
+    /// <summary>Bytes per second from the first to the last sight of this pass reading; null until it has moved.</summary>
+    public double? SeenRate => RateAt(LastPosition, LastAt);
+
     /// <summary>Bytes per second this pass has read since it was first seen reading; null until it has moved.</summary>
     public double? RateAt(ulong position, DateTimeOffset now) =>
         position > Position && now > At ? (position - Position) / (now - At).TotalSeconds : null;
 }
+
+/// <summary>A pass after the first seen entering k2pow: its nonces and when.</summary>
+public readonly record struct PassK2PowMark(ulong NonceStart, DateTimeOffset Since);

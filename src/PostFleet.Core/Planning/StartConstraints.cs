@@ -172,6 +172,12 @@ internal static class StartConstraints
             return new(DecisionCode.WaitingForDisk, $"waiting: disk {s.Disk} read by {string.Join(", ", readers)}; no k2pow or read-rate estimate yet to pipeline (per-disk {perDisk})");
         }
 
+        if (ReentryOverlap.Outweighs(s, k, readers, c) is { } risk)
+        {
+            return new(DecisionCode.WaitingForDisk,
+                $"waiting: disk {s.Disk} read by {string.Join(", ", readers)}; not pipelining: a pass fails with {risk.FailureChance.ToString("0.#%", CultureInfo.InvariantCulture)} chance and then reads the disk again alongside this one (expected cost {Durations.Format(risk.ExpectedCost)} > {Durations.Format(risk.ExpectedSaving)} saved)");
+        }
+
         var startAt = free - k + c.Spec.Schedule.PipelineMargin;
         if (c.Now >= startAt)
         {

@@ -123,9 +123,11 @@ public class K2PowReservationTests
     public void A_pipelined_successor_timed_to_its_disks_reader_is_not_held_by_that_reader()
     {
         // One disk: a reads until T0+100s; a2's k2pow takes 60 s, so it starts at T0+42s (margin 2 s) and its k2pow
-        // ends after a's pass. That overlap is the pipelining itself, not a reservation.
+        // ends after a's pass. That overlap is the pipelining itself, not a reservation. Mainnet odds at 288 nonces
+        // (a pass fails 0.08% of the time), so pipelining is worth it (ReentryOverlapTests).
         var limits = Limits(maxPow: 1) with { Mode = ScheduleMode.Pipelined };
-        var loop = new Loop(Spec(limits, [("diskA", ["a", "a2"])]));
+        var spec = Spec(limits, [("diskA", ["a", "a2"])]);
+        var loop = new Loop(spec with { Post = spec.Post with { K1 = 26, K2 = 37, Nonces = 288 } });
         loop.Memory = loop.Memory with { Prior = Estimates(k2pow: ("a2", 60), rate: ("diskA", 400)) };
         loop.World.Proving("a", "a2").Running("a", T0.AddMinutes(-5), Proving(Data - 40_000));
         Assert.Equal(DecisionCode.WaitingForDisk, loop.Pass(T0).Code("a2"));

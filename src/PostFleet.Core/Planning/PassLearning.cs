@@ -1,0 +1,74 @@
+using PostFleet.Core.Model;
+
+namespace PostFleet.Core.Planning;
+
+/// <summary>
+/// Learns k2pow time and read rate per pass from the /status sequence of one run. A pass is named by its nonces;
+/// a new range at position 0 means the pass before it found no proof after reading all the data, and its k2pow
+/// (a re-entry) starts about then. Timing reads pass by pass keeps a failed pass's k2pow out of the read rate.
+/// </summary>
+internal static class PassLearning
+{
+    /// <summary>Folds one /status of a live run already known to <paramref name="m"/>.</summary>
+    public static ServiceMemory FoldStatus(ServiceStatus? status, ServiceMemory m, ulong dataBytes, DateTimeOffset now)
+    {
+        if (status is not ServiceStatus.Proving proving)
+        {
+            return m;
+        }
+
+        var mark = m.PassRead;
+        if (proving.InK2Pow)
+        {
+            if (mark is not { } read)
+            {
+                return m;
+            }
+
+            if (read.NonceStart == proving.NonceStart)
+            {
+                return m with { PassRead = null }; // the position went back in the same pass: nothing to learn from it
+            }
+
+            // Seen reading, now k2pow of a later pass: the read ended between the last look and now, with all the data.
+            var fullRead = dataBytes > read.Position ? Rate(dataBytes - read.Position, now - read.At) : null;
+            return m with { LastReadRate = fullRead ?? m.LastReadRate, PassRead = null, PassK2Pow = new PassK2PowMark(proving.NonceStart, now) };
+        }
+
+        if (mark is { } same && same.NonceStart == proving.NonceStart && same.Position <= proving.Position)
+        {
+            return same.LastPosition == proving.Position ? m : m with { PassRead = same with { LastPosition = proving.Position, LastAt = now } };
+        }
+
+        if (mark is { } missed && missed.NonceStart != proving.NonceStart)
+        {
+            // The k2pow between the passes was never seen: only what was seen of the old pass reading is known.
+            m = m with { LastReadRate = missed.SeenRate ?? m.LastReadRate };
+        }
+
+        if (m.PassK2Pow is { } k2pow)
+        {
+            m = k2pow.NonceStart == proving.NonceStart && now > k2pow.Since
+                ? m with { LastK2Pow = now - k2pow.Since, PassK2Pow = null }
+                : m with { PassK2Pow = null };
+        }
+
+        return m with { PassRead = new PassReadMark(proving.NonceStart, proving.Position, now) };
+    }
+
+    /// <summary>
+    /// Delivery ends the pass being read. A pass that finds a proof may stop before the end of the data, so what it
+    /// read is the last position seen, over the time it was seen reading; a pass never seen moving teaches nothing.
+    /// </summary>
+    public static ServiceMemory FoldDelivery(ServiceMemory before, ServiceMemory m)
+    {
+        if (before.Delivered || !m.Delivered)
+        {
+            return m;
+        }
+
+        return m with { LastReadRate = m.PassRead?.SeenRate ?? m.LastReadRate, PassRead = null, PassK2Pow = null, ReadStartedAt = null };
+    }
+
+    private static double? Rate(ulong bytes, TimeSpan elapsed) => elapsed > TimeSpan.Zero ? bytes / elapsed.TotalSeconds : null;
+}

@@ -1,0 +1,122 @@
+using PostFleet.Core.Configuration;
+using PostFleet.Core.Model;
+using PostFleet.Core.Planning;
+using static PostFleet.Core.Tests.Planning.Fleet;
+
+namespace PostFleet.Core.Tests.Planning;
+
+/// <summary>
+/// What the planner learns from a run's /status sequence, pass by pass (post-service.md §3-4: each pass shows
+/// position 0 with its nonces during k2pow, then the bytes read in this pass). Service a has 4 units of 1024 labels:
+/// 65,536 bytes of data. Time is seconds after T0, when a started.
+/// </summary>
+public class PassLearningTests
+{
+    private const ulong Data = 4 * 1024 * 16;
+    private static readonly FleetSpec OneDisk = Spec(Limits(maxPow: 1), [("diskA", ["a"])]);
+
+    [Fact]
+    public void A_failed_pass_teaches_its_own_read_rate_and_the_re_entry_its_k2pow()
+    {
+        var a = new Sequence();
+        a.See(0, Proving(0));
+        a.See(60, Proving(1_536));
+        Assert.Equal(TimeSpan.FromSeconds(60), a.Memory.LastK2Pow);
+
+        a.See(100, Proving(41_536));
+        var failed = a.See(124, Proving(0, nonceStart: 16)); // the pass read everything and found no proof
+
+        Assert.Equal(1000, failed.LastReadRate); // 64,000 bytes in the 64 s it was seen reading
+        Assert.Equal(TimeSpan.FromSeconds(60), failed.LastK2Pow);
+
+        var reentered = a.See(154, Proving(2_000, nonceStart: 16));
+        Assert.Equal(TimeSpan.FromSeconds(30), reentered.LastK2Pow);
+        Assert.Equal(1000, reentered.LastReadRate);
+    }
+
+    [Fact]
+    public void A_successful_pass_counts_the_last_position_seen_not_the_data_size_nor_the_failed_passes_before_it()
+    {
+        var a = new Sequence();
+        a.See(0, Proving(0));
+        a.See(60, Proving(1_536));
+        a.See(124, Proving(0, nonceStart: 16));
+        a.See(154, Proving(2_000, nonceStart: 16));
+        a.See(174, Proving(42_000, nonceStart: 16)); // 2,000 B/s in this pass
+        var delivered = a.Deliver(180);
+
+        // Not 65,536 / (180 − 60) ≈ 546 B/s (first read to delivery), nor the data size over the pass's time.
+        Assert.Equal(2000, delivered.LastReadRate);
+        Assert.Null(delivered.PassRead);
+    }
+
+    [Fact]
+    public void A_k2pow_never_seen_between_two_passes_leaves_only_what_was_seen_of_the_read()
+    {
+        var a = new Sequence();
+        a.See(0, Proving(0));
+        a.See(60, Proving(1_536));
+        a.See(100, Proving(41_536));
+        var later = a.See(200, Proving(10_000, nonceStart: 16)); // the read's end and the next k2pow were missed
+
+        Assert.Equal(1000, later.LastReadRate);
+        Assert.Equal(TimeSpan.FromSeconds(60), later.LastK2Pow); // the re-entry's k2pow is unknown, not 76 s
+        Assert.Equal(new PassReadMark(16, 10_000, T0.AddSeconds(200)), later.PassRead);
+    }
+
+    [Fact]
+    public void A_pass_never_seen_moving_teaches_no_read_rate()
+    {
+        var a = new Sequence();
+        a.See(0, Proving(0));
+        a.See(60, Proving(1_536));
+
+        Assert.Null(a.Deliver(130).LastReadRate);
+    }
+
+    [Fact]
+    public void The_read_rate_learned_in_a_pass_becomes_the_disks_estimate()
+    {
+        var a = new Sequence();
+        a.See(0, Proving(0));
+        a.See(60, Proving(1_536));
+        var m = a.See(124, Proving(0, nonceStart: 16));
+
+        var estimates = ProvingEstimates.Combine(OneDisk, new Dictionary<string, ServiceMemory> { ["a"] = m }, null);
+
+        Assert.Equal(1000, estimates.ReadRateOf("diskA"));
+        Assert.Equal(TimeSpan.FromSeconds(60), estimates.K2PowOf("a"));
+    }
+
+    /// <summary>One service's snapshots, fed to the planner in order; its memory carries over.</summary>
+    private sealed class Sequence
+    {
+        private readonly WorldView _world = new();
+        private PlannerMemory _memory = PlannerMemory.Empty;
+
+        public Sequence() => _world.Proving("a").Running("a", T0);
+
+        public ServiceMemory Memory => _memory.For("a");
+
+        public ServiceMemory See(double seconds, ServiceStatus status)
+        {
+            _world.Statuses["a"] = status;
+            return Pass(seconds);
+        }
+
+        public ServiceMemory Deliver(double seconds)
+        {
+            _world.Statuses["a"] = new ServiceStatus.DoneProving();
+            _world.Idle("a");
+            _world.Events.Add(new NodeEvent.PostCompleted(T0.AddSeconds(seconds), IdOf("a"), "00"));
+            return Pass(seconds);
+        }
+
+        private ServiceMemory Pass(double seconds)
+        {
+            var now = T0.AddSeconds(seconds);
+            _memory = Planner.Decide(OneDisk, _world.Snapshot(now), _memory, now).Next;
+            return Memory;
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using System.Collections.Immutable;
+using PostFleet.Core.Configuration;
+using PostFleet.Core.Model;
+using PostFleet.Core.Planning;
+using static PostFleet.Core.Tests.Planning.Fleet;
+
+namespace PostFleet.Core.Tests.Planning;
+
+/// <summary>
+/// Pipelined mode: a successor timed to its disk's reader reads alongside that reader's next pass when the pass
+/// fails. It is timed only when the k2pow it hides is worth more than the expected overlap. Each service has 65,536
+/// bytes; the disk reads 400 B/s (a full read takes 164 s); a reads until T0+100 s.
+/// </summary>
+public class ReentryOverlapTests
+{
+    private const ulong Data = 4 * 1024 * 16;
+
+    [Theory]
+    [InlineData(288, 60, true)] // fails 0.08%: 0.13 s expected overlap < 60 s saved
+    [InlineData(128, 60, true)] // 4.3%: 7 s < 57 s
+    [InlineData(128, 5, false)] // 4.3%: 7 s > 4.8 s (a short k2pow next to a long read)
+    [InlineData(16, 60, false)] // 67%: 110 s > 20 s
+    public void A_successor_is_timed_only_when_the_k2pow_it_hides_outweighs_the_expected_overlap(int nonces, int k2powSeconds, bool timed)
+    {
+        var spec = Spec(Limits(maxPow: 1) with { Mode = ScheduleMode.Pipelined }, [("diskA", ["a", "a2"])]);
+        spec = spec with { Post = spec.Post with { K1 = 26, K2 = 37, Nonces = nonces } };
+        var world = new WorldView().Proving("a", "a2").Running("a", T0.AddMinutes(-5), Proving(Data - 40_000));
+        var memory = PlannerMemory.Empty with { Prior = Estimates(("a2", k2powSeconds), ("diskA", 400)) };
+
+        var plan = Planner.Decide(spec, world.Snapshot(T0), memory, T0);
+
+        Assert.Equal(DecisionCode.WaitingForDisk, plan.Code("a2"));
+        if (timed)
+        {
+            Assert.Contains("so its k2pow", plan.DecisionFor("a2").Reason, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.StartsWith("waiting: disk diskA read by a; not pipelining: a pass fails with", plan.DecisionFor("a2").Reason, StringComparison.Ordinal);
+            Assert.Equal(spec.Schedule.Resync, plan.RequeueAfter); // no wake: the reader's delivery or re-entry is what changes things
+        }
+    }
+
+    private static ProvingEstimates Estimates((string Service, double Seconds) k2pow, (string Disk, double BytesPerSecond) rate) =>
+        new(
+            ImmutableDictionary<string, TimeSpan>.Empty.Add(k2pow.Service, TimeSpan.FromSeconds(k2pow.Seconds)),
+            ImmutableDictionary<string, double>.Empty.Add(rate.Disk, rate.BytesPerSecond));
+}
