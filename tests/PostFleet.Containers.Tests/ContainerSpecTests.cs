@@ -18,6 +18,19 @@ public sealed class ContainerSpecTests
         Assert.Equal(expected, PostServiceArguments.WithDir(arguments, "/post"));
 
     [Theory]
+    [InlineData(
+        new[] { "--address", "https://node:9094", "--ca-cert", "/h/ca.pem", "--cert", "/h/c.pem", "--key", "/h/c.key", "--domain", "node" },
+        new[] { "--address", "https://node:9094", "--ca-cert", "/t/ca.crt", "--cert", "/t/tls.crt", "--key", "/t/tls.key", "--domain", "node" })]
+    [InlineData(
+        new[] { "--ca-cert=/h/ca.pem", "--cert=/h/c.pem", "--key=/h/c.key", "--dir=/post" },
+        new[] { "--ca-cert=/t/ca.crt", "--cert=/t/tls.crt", "--key=/t/tls.key", "--dir=/post" })]
+    [InlineData(new[] { "--key", "/h/c.key", "--ca-cert=/h/ca.pem" }, new[] { "--key", "/t/tls.key", "--ca-cert=/t/ca.crt" })]
+    [InlineData(new[] { "--address", "http://127.0.0.1:9094", "--dir", "/post" }, new[] { "--address", "http://127.0.0.1:9094", "--dir", "/post" })]
+    [InlineData(new[] { "--certificate=x", "--dir", "/post", "--key" }, new[] { "--certificate=x", "--dir", "/post", "--key" })]
+    public void The_tls_arguments_name_the_secrets_files(string[] arguments, string[] expected) =>
+        Assert.Equal(expected, PostServiceArguments.WithTlsFiles(arguments, "/t/ca.crt", "/t/tls.crt", "/t/tls.key"));
+
+    [Theory]
     [InlineData("id-01", "run1", "pf-id-01-run1")]
     [InlineData("Node_2.Key", "ab12", "pf-node-2-key-ab12")]
     [InlineData("--weird--", "r", "pf-weird-r")]

@@ -90,6 +90,20 @@ public sealed class RuntimeSelectionTests
     }
 
     [Fact]
+    public void Kubernetes_tls_secret_maps_to_the_runtime_option()
+    {
+        var yaml = Disks.Replace(
+            "node: { data-dir: node_data }",
+            "node: { data-dir: node_data, tls: { ca-cert: tls/ca.pem, cert: tls/c.pem, key: tls/c.key } }",
+            StringComparison.Ordinal) + "\nruntime: kubernetes\nkubernetes:\n  tls-secret: post-tls";
+        var result = FleetConfigLoader.Parse(yaml, "/srv/fleet", "/srv/fleet/postfleet.yaml");
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+
+        Assert.Equal("post-tls", RuntimeFactory.KubernetesOptions(result.Spec!).TlsSecret);
+        Assert.Null(RuntimeFactory.KubernetesOptions(Load("runtime: kubernetes")).TlsSecret);
+    }
+
+    [Fact]
     public void Bad_sections_are_reported_with_their_key_paths()
     {
         var result = FleetConfigLoader.Parse(Disks + "\n" + """

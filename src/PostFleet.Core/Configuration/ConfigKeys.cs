@@ -25,7 +25,7 @@ internal static class ConfigKeys
     public static readonly string[] DockerEndpoint = ["name", "address", "tls"];
 
     public static readonly string[] Kubernetes =
-        ["namespace", "service-account", "image", "data-mount-path", "host-network", "labels", "disks", "request-timeout"];
+        ["namespace", "service-account", "image", "data-mount-path", "host-network", "labels", "disks", "request-timeout", "tls-secret"];
 
     public static readonly string[] KubernetesDisk = ["node", "node-selector", "claim", "mount-root"];
 

@@ -73,6 +73,12 @@ public static class FleetConfigLoader
         var fleetId = RuntimeSectionReaders.ReadFleetId(map, sourceName);
         var docker = RuntimeSectionReaders.ReadDocker(map, paths, diskNames);
         var kubernetes = RuntimeSectionReaders.ReadKubernetes(map, diskNames);
+        if (kubernetes is { TlsSecret: not null } && node.Tls is null)
+        {
+            // Without mTLS no pod would mount it: a Secret named here would be ignored without a word.
+            errors.Add("kubernetes.tls-secret", "services connect in plaintext, so no pod mounts this Secret; set node.tls (the node's grpc-tls-listener) or remove tls-secret");
+        }
+
         var alerts = OperationsSectionReaders.ReadAlerts(map);
         var api = OperationsSectionReaders.ReadApi(map, paths);
         var history = OperationsSectionReaders.ReadHistory(map, paths, stateDir);

@@ -126,7 +126,21 @@ internal static class RuntimeSectionReaders
             hostNetwork,
             StringMap(k8s, "labels"),
             placements.ToImmutable(),
-            k8s.Duration("request-timeout", allowZero: false));
+            k8s.Duration("request-timeout", allowZero: false),
+            TlsSecret(k8s));
+    }
+
+    private static string? TlsSecret(YamlMap k8s)
+    {
+        var name = k8s.String("tls-secret");
+        if (name is not null && !IsDnsSubdomain(name))
+        {
+            k8s.Error(
+                "tls-secret",
+                $"'{name}' is not a valid Secret name; use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit (at most 253), e.g. post-tls");
+        }
+
+        return name;
     }
 
     private static ImmutableArray<DockerEndpointSettings> ReadEndpoints(YamlMap docker, PathResolver paths)
@@ -224,6 +238,10 @@ internal static class RuntimeSectionReaders
 
         return result.ToImmutable();
     }
+
+    // A Secret's name is a DNS subdomain (RFC 1123): dot-separated labels, 253 characters in all.
+    private static bool IsDnsSubdomain(string text) =>
+        text.Length <= 253 && text.Split('.').All(label => IsDnsLabel(label));
 
     private static bool IsDnsLabel(string text) =>
         text.Length is > 0 and <= 63 && text.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-') && text[0] != '-' && text[^1] != '-';

@@ -22,7 +22,11 @@ public sealed record DockerSettings(
 /// <summary>One engine: <c>unix:///var/run/docker.sock</c>, or <c>tcp://host:2376</c> with <see cref="Tls"/> (an engine started with --tlsverify).</summary>
 public sealed record DockerEndpointSettings(string Name, Uri Address, TlsSpec? Tls);
 
-/// <summary>The <c>kubernetes:</c> section: where the post-service pods run and how each disk reaches them.</summary>
+/// <summary>
+/// The <c>kubernetes:</c> section: where the post-service pods run and how each disk reaches them.
+/// <see cref="TlsSecret"/> names the Secret that holds the mTLS files (ca.crt, tls.crt, tls.key); null keeps
+/// them as hostPath files, which must then exist on every Kubernetes node that runs a pod.
+/// </summary>
 public sealed record KubernetesSettings(
     string Namespace,
     string? ServiceAccount,
@@ -31,7 +35,8 @@ public sealed record KubernetesSettings(
     bool HostNetwork,
     ImmutableDictionary<string, string> Labels,
     ImmutableDictionary<string, KubernetesDiskSettings> Disks,
-    TimeSpan? RequestTimeout)
+    TimeSpan? RequestTimeout,
+    string? TlsSecret = null)
 {
     public static KubernetesSettings Default { get; } = new(
         "postfleet", null, null, "/post", false, ImmutableDictionary<string, string>.Empty, ImmutableDictionary<string, KubernetesDiskSettings>.Empty, null);

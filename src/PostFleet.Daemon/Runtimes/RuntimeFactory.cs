@@ -69,6 +69,7 @@ public static class RuntimeFactory
             ServiceAccount = k8s.ServiceAccount,
             DataMountPath = k8s.DataMountPath,
             HostNetwork = k8s.HostNetwork,
+            TlsSecret = k8s.TlsSecret,
             ServiceDisks = ServiceDisks(fleet),
             Labels = k8s.Labels,
             Disks = k8s.Disks.ToImmutableDictionary(

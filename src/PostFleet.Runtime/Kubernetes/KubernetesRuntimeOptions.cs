@@ -21,6 +21,15 @@ public sealed record KubernetesRuntimeOptions
     /// <summary>Where the PoST folder is mounted (read-only) in the container; <c>--dir</c> is rewritten to it.</summary>
     public string DataMountPath { get; init; } = "/post";
 
+    /// <summary>Where the <see cref="TlsSecret"/> is mounted (read-only) in the container; the mTLS arguments are rewritten to the files in it.</summary>
+    public const string TlsMountPath = "/etc/postfleet/tls";
+
+    /// <summary>
+    /// The Secret (in <see cref="Namespace"/>) with the mTLS files under the keys ca.crt, tls.crt and tls.key, as
+    /// cert-manager writes them. Null: the files a launch names are hostPath files, so they must be on every node.
+    /// </summary>
+    public string? TlsSecret { get; init; }
+
     /// <summary>
     /// Run in the node's network namespace, e.g. when the go-spacemesh node listens on the Kubernetes node's
     /// 127.0.0.1. Off by default: in a cluster the node is normally reached through a Service name.

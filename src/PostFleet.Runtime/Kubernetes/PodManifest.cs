@@ -9,6 +9,13 @@ internal static class PodManifest
 {
     public const string ContainerName = "post-service";
     private const string VolumeName = "post-data";
+    private const string TlsVolumeName = "post-tls";
+    private const string CaCertKey = "ca.crt";
+    private const string CertKey = "tls.crt";
+    private const string KeyKey = "tls.key";
+
+    // 0400: only the container's user reads the key (the kubelet applies it to every item of the Secret).
+    private const int TlsFileMode = 0b100_000_000;
 
     public static V1Pod Build(KubernetesRuntimeOptions options, ServiceLaunch launch, string runId, string logPath)
     {
@@ -16,7 +23,14 @@ internal static class PodManifest
             ? found
             : null;
         var (volume, subPath) = Volume(placement?.Volume ?? new KubernetesVolume.HostPath(), launch.DataDir);
-        var files = launch.Files.Distinct(StringComparer.Ordinal).ToList();
+        // launch.Files is non-empty exactly when the service has mTLS; with a Secret none of them is read from the node.
+        var tlsSecret = launch.Files.Count > 0 ? options.TlsSecret : null;
+        var files = tlsSecret is null ? launch.Files.Distinct(StringComparer.Ordinal).ToList() : [];
+        IReadOnlyList<string> arguments = PostServiceArguments.WithDir(launch.Arguments, options.DataMountPath);
+        if (tlsSecret is not null)
+        {
+            arguments = PostServiceArguments.WithTlsFiles(arguments, TlsPath(CaCertKey), TlsPath(CertKey), TlsPath(KeyKey));
+        }
 
         var labels = new Dictionary<string, string>(options.Labels, StringComparer.Ordinal)
         {
@@ -64,26 +78,45 @@ internal static class PodManifest
                         Name = ContainerName,
                         Image = options.Image,
                         // The image's ENTRYPOINT is the binary: only args are set, so the entrypoint stays.
-                        Args = [.. PostServiceArguments.WithDir(launch.Arguments, options.DataMountPath)],
+                        Args = [.. arguments],
                         VolumeMounts =
                         [
                             new V1VolumeMount { Name = VolumeName, MountPath = options.DataMountPath, ReadOnlyProperty = true, SubPath = subPath },
                             .. files.Select((f, i) => new V1VolumeMount { Name = FileVolumeName(i), MountPath = f, ReadOnlyProperty = true }),
+                            .. tlsSecret is null
+                                ? Array.Empty<V1VolumeMount>()
+                                : [new V1VolumeMount { Name = TlsVolumeName, MountPath = KubernetesRuntimeOptions.TlsMountPath, ReadOnlyProperty = true }],
                         ],
                         SecurityContext = new V1SecurityContext { AllowPrivilegeEscalation = false },
                     },
                 ],
-                // The mTLS files at the same path as on the node that runs the pod (disks[].tls names that node's own).
+                // Without a Secret, the mTLS files at the same path as on the node that runs the pod (disks[].tls names that node's own).
                 Volumes =
                 [
                     volume,
                     .. files.Select((f, i) => new V1Volume { Name = FileVolumeName(i), HostPath = new V1HostPathVolumeSource { Path = f, Type = "File" } }),
+                    .. tlsSecret is null ? Array.Empty<V1Volume>() : [TlsVolume(tlsSecret)],
                 ],
             },
         };
     }
 
     private static string FileVolumeName(int index) => $"post-file-{index}";
+
+    private static string TlsPath(string key) => KubernetesRuntimeOptions.TlsMountPath + "/" + key;
+
+    // The items are listed so that a Secret without one of the keys fails the mount (the pod never starts with
+    // half its files) and no other key of the Secret lands in the container.
+    private static V1Volume TlsVolume(string secretName) => new()
+    {
+        Name = TlsVolumeName,
+        Secret = new V1SecretVolumeSource
+        {
+            SecretName = secretName,
+            DefaultMode = TlsFileMode,
+            Items = [.. new[] { CaCertKey, CertKey, KeyKey }.Select(k => new V1KeyToPath { Key = k, Path = k })],
+        },
+    };
 
     private static (V1Volume Volume, string? SubPath) Volume(KubernetesVolume kind, string dataDir) => kind switch
     {

@@ -63,6 +63,41 @@ public sealed class KubernetesRuntimeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pod_with_a_tls_secret_mounts_it_and_names_its_files_instead_of_the_nodes()
+    {
+        var runtime = Runtime(Options() with
+        {
+            TlsSecret = "post-tls",
+            Disks = ImmutableDictionary<string, KubernetesDiskPlacement>.Empty.Add("disk-a", KubernetesDiskPlacement.OnNode("worker-1")),
+        });
+        var launch = Launch("id-01", "/srv/disk-a/id-01") with
+        {
+            Arguments =
+            [
+                "--address", "https://node.spacemesh:9094", "--dir", "/srv/disk-a/id-01", "--threads", "1", "--nonces", "128",
+                "--ca-cert", "/etc/postfleet/tls/ca.pem", "--cert=/etc/postfleet/tls/worker-1.pem", "--key", "/etc/postfleet/tls/worker-1.key",
+            ],
+            Files = ["/etc/postfleet/tls/ca.pem", "/etc/postfleet/tls/worker-1.pem", "/etc/postfleet/tls/worker-1.key"],
+        };
+
+        await runtime.StartAsync(launch, CancellationToken.None);
+
+        Snapshots.AssertMatches("pod-hostpath-tls-secret", Assert.Single(_api.CreatedBodies), Normalise);
+    }
+
+    [Fact]
+    public async Task A_tls_secret_is_not_mounted_for_a_service_without_tls()
+    {
+        var runtime = Runtime(Options() with { TlsSecret = "post-tls" });
+
+        await runtime.StartAsync(Launch("id-01", "/srv/disk-a/id-01"), CancellationToken.None);
+
+        var body = Assert.Single(_api.CreatedBodies);
+        Assert.DoesNotContain("post-tls", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"secret\"", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Start_list_stop_follows_the_pod_through_its_phases_until_it_is_deleted()
     {
         var runtime = Runtime(Options());
