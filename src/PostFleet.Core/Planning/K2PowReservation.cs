@@ -34,7 +34,9 @@ internal static class K2PowReservation
                 continue;
             }
 
-            if (k2pow is not { } k || reader.EndsIn is not { } endsIn || endsIn < k)
+            // pipeline-margin pads the candidate's k2pow: a fresh start takes a moment before its k2pow even begins
+            // (process start; RandomX set-up on real hardware), and learned k2pow times include re-entries, which skip it.
+            if (k2pow is not { } k || reader.EndsIn is not { } endsIn || endsIn < k + c.Spec.Schedule.PipelineMargin)
             {
                 held.Add(new ReservedSlot(reader.Service, reader.EndsIn));
             }

@@ -44,6 +44,15 @@ public class K2PowReservationTests
     }
 
     [Fact]
+    public void A_pass_ending_just_after_the_candidates_k2pow_still_holds_the_slot_for_the_start_up()
+    {
+        // a's pass ends in 61 s, b's k2pow takes 60 s: within pipeline-margin (2 s), b's start-up would make them overlap.
+        var plan = Pass(Spec(Limits(maxPow: 1), TwoDisks), Estimates(k2pow: ("b", 60), rate: ("diskA", 40_000 / 61.0)), aAt: Data - 40_000);
+
+        Assert.Equal(DecisionCode.WaitingForPowReserve, plan.Code("b"));
+    }
+
+    [Fact]
     public void A_pass_ending_well_after_the_candidates_k2pow_holds_nothing()
     {
         var plan = Pass(Spec(Limits(maxPow: 1), TwoDisks), Estimates(k2pow: ("b", 60), rate: ("diskA", 100)), aAt: Data - 40_000);
