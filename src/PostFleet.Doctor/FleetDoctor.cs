@@ -14,7 +14,7 @@ public static class FleetDoctor
     public static async Task<DoctorReport> RunAsync(FleetSpec spec, TimeProvider? time = null, IFreeSpaceProbe? freeSpace = null, CancellationToken cancellationToken = default)
     {
         time ??= TimeProvider.System;
-        freeSpace ??= new MountFreeSpaceProbe();
+        freeSpace ??= new DriveFreeSpaceProbe();
         var findings = new List<Finding>();
 
         using var node = new NodeProbe(spec.Node);

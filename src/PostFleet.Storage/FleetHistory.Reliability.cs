@@ -41,15 +41,10 @@ public sealed partial class FleetHistory
 
     public IReadOnlyList<RunRow> Runs(string? service = null, int limit = 200)
     {
-        using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT service, instance_id, started_at, publish_epoch, k2pow_at, read_at, delivered_at, challenge, ended_at, exit_code, outcome, stderr_tail FROM runs"
-            + (service is null ? "" : " WHERE service = $service") + " ORDER BY id DESC LIMIT $limit";
-        if (service is not null)
-        {
-            command.Parameters.AddWithValue("$service", service);
-        }
-
-        command.Parameters.AddWithValue("$limit", limit);
+        using var command = NewestFirst(
+            "SELECT service, instance_id, started_at, publish_epoch, k2pow_at, read_at, delivered_at, challenge, ended_at, exit_code, outcome, stderr_tail FROM runs",
+            service,
+            limit);
         using var reader = command.ExecuteReader();
         var rows = new List<RunRow>();
         while (reader.Read())

@@ -87,14 +87,7 @@ public sealed partial class FleetHistory : IDisposable
 
     private IReadOnlyList<HistoryRow> Query(string select, string? service, int limit)
     {
-        using var command = _connection.CreateCommand();
-        command.CommandText = select + (service is null ? "" : " WHERE service = $service") + " ORDER BY id DESC LIMIT $limit";
-        if (service is not null)
-        {
-            command.Parameters.AddWithValue("$service", service);
-        }
-
-        command.Parameters.AddWithValue("$limit", limit);
+        using var command = NewestFirst(select, service, limit);
         using var reader = command.ExecuteReader();
         var rows = new List<HistoryRow>();
         while (reader.Read())
@@ -103,6 +96,20 @@ public sealed partial class FleetHistory : IDisposable
         }
 
         return rows;
+    }
+
+    /// <summary>The newest <paramref name="limit"/> rows of <paramref name="select"/>, of one service or all.</summary>
+    private SqliteCommand NewestFirst(string select, string? service, int limit)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = select + (service is null ? "" : " WHERE service = $service") + " ORDER BY id DESC LIMIT $limit";
+        if (service is not null)
+        {
+            command.Parameters.AddWithValue("$service", service);
+        }
+
+        command.Parameters.AddWithValue("$limit", limit);
+        return command;
     }
 
     private void Insert(string sql, DateTimeOffset at, params string?[] values)

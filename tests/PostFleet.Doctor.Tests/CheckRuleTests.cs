@@ -5,6 +5,7 @@ using PostFleet.Core.Timeline;
 using PostFleet.Doctor.Checks;
 using PostFleet.Doctor.Discovery;
 using PostFleet.Doctor.Probes;
+using PostFleet.Init.Inspection;
 using PostFleet.Spacemesh.Node;
 
 namespace PostFleet.Doctor.Tests;
@@ -90,9 +91,9 @@ public sealed class CheckRuleTests
     public void A_path_belongs_to_its_longest_mount_point()
     {
         string[] mounts = ["/", "/mnt", "/mnt/a", "/mnt/ab"];
-        Assert.Equal("/mnt/a", MountFreeSpaceProbe.MountOf("/mnt/a/post/x", mounts));
-        Assert.Equal("/mnt/ab", MountFreeSpaceProbe.MountOf("/mnt/ab", mounts));
-        Assert.Equal("/", MountFreeSpaceProbe.MountOf("/home/x", mounts));
+        Assert.Equal("/mnt/a", DriveFreeSpaceProbe.MountOf("/mnt/a/post/x", mounts));
+        Assert.Equal("/mnt/ab", DriveFreeSpaceProbe.MountOf("/mnt/ab", mounts));
+        Assert.Equal("/", DriveFreeSpaceProbe.MountOf("/home/x", mounts));
     }
 
     [Fact]

@@ -93,7 +93,7 @@ internal static class DiscoverCommand
             }
 
             var found = DataDirScanner.Scan(rootList, parse.GetValue(depth));
-            var volumes = new MountFreeSpaceProbe();
+            var volumes = new DriveFreeSpaceProbe();
             Func<FoundDataDir, string> groupOf = parse.GetValue(groupBy) == "mount"
                 ? d => volumes.Probe(d.Dir)?.VolumeId ?? d.Root
                 : d => d.Root;

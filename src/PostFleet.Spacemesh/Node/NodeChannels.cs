@@ -4,7 +4,7 @@ using PostFleet.Core.Configuration;
 namespace PostFleet.Spacemesh.Node;
 
 /// <summary>One gRPC channel per node listener, each with its own HTTP/2 connection and transport settings.</summary>
-internal static class NodeChannels
+public static class NodeChannels
 {
     /// <summary>go-spacemesh's grpc-recv/send-msg-size default; larger answers would be refused by the node anyway.</summary>
     private const int MaxMessageSize = 10 * 1024 * 1024;

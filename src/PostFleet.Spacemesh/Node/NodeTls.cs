@@ -8,7 +8,7 @@ namespace PostFleet.Spacemesh.Node;
 /// Client side of the node's mTLS listener: our certificate and key from PEM files, and the node's certificate
 /// checked against the configured CA only (not the machine's trust store), the way post-service does it.
 /// </summary>
-internal static class NodeTls
+public static class NodeTls
 {
     public static SslClientAuthenticationOptions ClientOptions(TlsSpec tls, string host)
     {
