@@ -57,7 +57,7 @@ public sealed class FleetDaemon : IAsyncDisposable
         }
 
         Intents.Changed += () => _journal.UserAction(time.GetUtcNow(), "intents", Intents.Current.ToString());
-        Control = new FleetControl(Intents, History);
+        Control = new FleetControl(Intents, History, _runtime);
         listeners = [.. listeners, _journal, Control];
         ReconcileLoop? loop = null;
         _events = new NodeEventPump(_node, time, _logger, () => loop?.Trigger());

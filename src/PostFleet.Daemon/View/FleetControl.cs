@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using PostFleet.Core.Model;
+using PostFleet.Core.Ports;
 using PostFleet.Daemon.Loop;
 using PostFleet.Storage;
 
@@ -9,7 +10,7 @@ namespace PostFleet.Daemon.View;
 /// The daemon as the web API sees it: keeps the view of the last pass, serves history, and turns user intents into
 /// desired state (never into runtime calls; the loop carries them out on its next pass, which they trigger).
 /// </summary>
-public sealed class FleetControl(FleetIntents intents, FleetHistory history) : IFleetControl, IPassListener
+public sealed class FleetControl(FleetIntents intents, FleetHistory history, IServiceRuntime runtime) : IFleetControl, IPassListener
 {
     public static readonly IReadOnlyList<string> Intents = ["pause", "resume", "prove-now", "stop", "force-stop", "retry", "skip-epoch"];
 
@@ -21,6 +22,19 @@ public sealed class FleetControl(FleetIntents intents, FleetHistory history) : I
     public FleetView? Current => _current;
 
     public ForecastView? Forecast => _forecast;
+
+    public async Task<IReadOnlyList<string>?> ReadLogAsync(ServiceView service, int lines, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        if (service.InstanceId is null)
+        {
+            return null;
+        }
+
+        var run = new RuntimeInstance(service.Name, service.InstanceId, service.RunningSince ?? DateTimeOffset.MinValue, service.RunningSince is not null, null, service.LogPath);
+        var tail = await runtime.ReadLogTailAsync(run, lines, cancellationToken);
+        return tail.Count > 0 || (service.LogPath is not null && File.Exists(service.LogPath)) ? tail : null;
+    }
 
     public event Action<FleetView>? Updated;
 

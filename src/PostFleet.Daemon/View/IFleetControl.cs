@@ -8,6 +8,12 @@ public interface IFleetControl
     /// <summary>The predicted schedule of the cycle gap with the loop's learned estimates, as of the last pass.</summary>
     ForecastView? Forecast { get; }
 
+    /// <summary>
+    /// The last <paramref name="lines"/> lines of the service's latest run, read through its runtime (a live pod's
+    /// log is on its node, not in a local file); null when the service has no run with a log.
+    /// </summary>
+    Task<IReadOnlyList<string>?> ReadLogAsync(ServiceView service, int lines, CancellationToken cancellationToken);
+
     /// <summary>Raised after every reconcile pass with the new view.</summary>
     event Action<FleetView>? Updated;
 

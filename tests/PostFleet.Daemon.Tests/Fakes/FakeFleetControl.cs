@@ -1,4 +1,5 @@
 using PostFleet.Daemon.View;
+using PostFleet.Runtime;
 
 namespace PostFleet.Daemon.Tests.Fakes;
 
@@ -11,6 +12,10 @@ public sealed class FakeFleetControl(FleetView? initial) : IFleetControl
     public FleetView? Current { get; private set; } = initial;
 
     public ForecastView? Forecast { get; set; }
+
+    /// <summary>The process runtime's way: the run's log file.</summary>
+    public async Task<IReadOnlyList<string>?> ReadLogAsync(ServiceView service, int lines, CancellationToken cancellationToken) =>
+        service.LogPath is { } path && File.Exists(path) ? await LogTail.ReadAsync(path, lines, cancellationToken) : null;
 
     public event Action<FleetView>? Updated;
 

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using PostFleet.Daemon.Alerts;
 using PostFleet.Daemon.View;
-using PostFleet.Runtime;
 
 namespace PostFleet.Daemon.Web.Api;
 
@@ -46,12 +45,9 @@ internal static class FleetApi
                     return ApiResults.Error(400, $"lines must be a whole number from 1 to {MaxLogLines}; got '{lines}'");
                 }
 
-                if (service.LogPath is null || !File.Exists(service.LogPath))
-                {
-                    return ApiResults.Error(404, $"service '{name}' has no log yet (it has not run under this daemon, or its log was removed)");
-                }
-
-                return Results.Ok(new LogTailView(name, service.LogPath, await LogTail.ReadAsync(service.LogPath, count, ct)));
+                return await control.ReadLogAsync(service, count, ct) is { } tail
+                    ? Results.Ok(new LogTailView(name, service.LogPath ?? service.InstanceId ?? "", tail))
+                    : ApiResults.Error(404, $"service '{name}' has no log yet (it has not run under this daemon, or its log was removed)");
             })
             .WithName("GetServiceLog").WithSummary($"The last N lines (lines=1..{MaxLogLines}, default {DefaultLogLines}) of the service's log.")
             .Produces<LogTailView>().Produces<ApiError>(400).Produces<ApiError>(404);
