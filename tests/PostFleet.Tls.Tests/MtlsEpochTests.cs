@@ -153,6 +153,10 @@ public sealed class MtlsEpochTests
         Assert.Contains("invalid peer certificate: UnknownIssuer", (string?)problem["summary"], StringComparison.Ordinal);
         Assert.Contains("tls.ca-cert", (string?)problem["hint"], StringComparison.Ordinal);
 
+        // The log API reads the same run's log through the runtime and shows the line the diagnosis quoted.
+        var log = JsonNode.Parse(await http.GetStringAsync("api/v1/services/beta/log?lines=50"))!;
+        Assert.Contains(log["lines"]!.AsArray(), l => ((string?)l)!.Contains("invalid peer certificate: UnknownIssuer", StringComparison.Ordinal));
+
         // An alert names it too, while alpha (right CA) proves undisturbed.
         await Eventually.UntilAsync(
             async () => JsonNode.Parse(await http.GetStringAsync("api/v1/alerts"))!["open"]!.AsArray().Any(a => (string?)a!["kind"] == "service-problem" && (string?)a["service"] == "beta"),
