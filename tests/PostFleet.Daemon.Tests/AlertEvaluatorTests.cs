@@ -105,7 +105,7 @@ public sealed class AlertEvaluatorTests
     [Fact]
     public void A_service_problem_fires_once_it_repeats_and_is_critical_while_the_node_waits()
     {
-        var problem = new ServiceProblemView("cannot-connect", "cannot connect to the node: transport error: invalid peer certificate: UnknownIssuer",
+        var problem = new ServiceProblemView("cannot-connect", "cannot connect to the node: invalid peer certificate: UnknownIssuer",
             "set tls.ca-cert to the CA that signed the node's certificate", "[..] could not connect to the node: ...", Repeats: 1);
         Assert.Empty(_evaluator.Evaluate([], With("diskB_post1", s => s with { Problem = problem }), Now).Changes);
 
@@ -113,7 +113,7 @@ public sealed class AlertEvaluatorTests
         var fired = Assert.Single(_evaluator.Evaluate([], waiting, Now).Changes);
         Assert.Equal("service-problem:diskB_post1:cannot-connect", fired.Alert.Key);
         Assert.Equal("critical", fired.Alert.Severity);
-        Assert.Equal("diskB_post1: cannot connect to the node: transport error: invalid peer certificate: UnknownIssuer. Set tls.ca-cert to the CA that signed the node's certificate", fired.Message);
+        Assert.Equal("diskB_post1: cannot connect to the node: invalid peer certificate: UnknownIssuer. Set tls.ca-cert to the CA that signed the node's certificate", fired.Message);
 
         var idle = With("diskB_post1", s => s with { NodeState = "IDLE", Problem = problem with { Repeats = 3 } });
         Assert.Equal("warning", Assert.Single(_evaluator.Evaluate([], idle, Now).Changes).Alert.Severity);

@@ -60,9 +60,9 @@ public sealed class DockerEpochTests(SimImageFixture docker)
         await fleet.WaitForEpochProofsAsync(TimeSpan.FromSeconds(120));
         Assert.False(second.HasExited, $"daemon 2 exited:\n{second.StandardOutput}\n{second.StandardError}");
 
-        // Proofs were made inside containers: their logs (collected by the runtime) show the connection to the node.
+        // Proofs were made inside containers: their logs (collected by the runtime) show the node's metadata request (a registration).
         var logs = Directory.GetFiles(Path.Combine(fleet.StateDir, "logs"), "*.log").Select(File.ReadAllText).ToList();
-        Assert.Contains(logs, l => l.Contains("connected to the node", StringComparison.Ordinal) && l.Contains("/post", StringComparison.Ordinal));
+        Assert.Contains(logs, l => l.Contains("obtained metadata: PostMetadata", StringComparison.Ordinal) && l.Contains("/post", StringComparison.Ordinal));
 
         // Delivered and IDLE → the daemon stops the run; a stopped container is really gone (inspect → 404).
         List<string> gone = [];
@@ -116,7 +116,7 @@ public sealed class DockerEpochTests(SimImageFixture docker)
         }
 
         var logs = Directory.GetFiles(Path.Combine(fleet.StateDir, "logs"), "*.log").Select(File.ReadAllText).ToList();
-        Assert.Contains(logs, l => l.Contains("configuring TLS: server: (CA cert: " + fleet.Certs!.CaCert, StringComparison.Ordinal) && l.Contains("connected to the node", StringComparison.Ordinal));
+        Assert.Contains(logs, l => l.Contains("configuring TLS: server: (CA cert: " + fleet.Certs!.CaCert, StringComparison.Ordinal) && l.Contains("obtained metadata: PostMetadata", StringComparison.Ordinal));
     }
 
     /// <summary>Samples the fleet's containers: records every id seen, returns the most running containers one service had at once.</summary>

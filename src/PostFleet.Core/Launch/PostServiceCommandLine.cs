@@ -9,10 +9,18 @@ namespace PostFleet.Core.Launch;
 /// </summary>
 public static class PostServiceCommandLine
 {
+    /// <summary>
+    /// How long the service sleeps after a failed connect and after every disconnect: post-rs'
+    /// <c>--reconnect-interval-s</c> default (service/src/main.rs), which applies because the flag is never passed.
+    /// The log diagnosis ages failure lines by it.
+    /// </summary>
+    public static readonly TimeSpan ReconnectInterval = TimeSpan.FromSeconds(5);
+
     /// <remarks>
     /// Deliberately absent: <c>--watch-pid</c> (the service must outlive a daemon restart: stopping it loses all
     /// proving progress), <c>--max-retries</c> (a service waiting for its node should wait forever, as the
-    /// default does), <c>--labels-per-unit</c> (removed from post-service; it comes from the metadata) and
+    /// default does), <c>--reconnect-interval-s</c> (its default, <see cref="ReconnectInterval"/>, is what the
+    /// daemon assumes when it ages log lines), <c>--labels-per-unit</c> (removed from post-service; it comes from the metadata) and
     /// <c>-r</c>/<c>-p</c> (always 1). The scrypt N flag exists only as <c>-n</c>.
     /// </remarks>
     public static IReadOnlyList<string> Build(ServiceSpec service, FleetSpec fleet)

@@ -1,48 +1,59 @@
 namespace PostFleet.Core.Model;
 
 /// <summary>
-/// Reads a post-service's log tail (post-service.md §2: env_logger on stderr) for the one thing the node and the
-/// operator API cannot tell us: why a service that runs never registers. The newest connection line decides, so
-/// a service that failed twice and then connected is healthy.
+/// Reads a post-service's log tail (post-rs <c>service/src/client.rs</c>, env_logger on stderr) for the one thing
+/// the node and the operator API cannot tell us: why a service that runs never registers. Only lines the real
+/// service writes count. A successful connect logs nothing; every registration starts with the node's
+/// MetadataRequest, logged as <c>obtained metadata: …</c>, so that line (or any proof line) is the evidence that the
+/// service got through. A failure stands only while new failure lines keep coming: the service logs one per
+/// attempt, every reconnect interval, so a failure line older than that (plus <see cref="Margin"/>) means the
+/// service has stopped failing, whatever it did since.
 /// </summary>
 public static class ServiceLogDiagnosis
 {
+    /// <summary>
+    /// Slack on top of the expected gap between two failure lines: stamps have whole seconds, the daemon reads the
+    /// log once per pass, and a connect attempt itself takes time before it fails.
+    /// </summary>
+    public static readonly TimeSpan Margin = TimeSpan.FromSeconds(10);
+
     private const string ConnectFailed = "could not connect to the node: ";
-    private const string Disconnected = "disconnected: Err(";
-    private const string Connected = "connected to the node";
-    private const string ExitError = "Error: ";
+    private const string Disconnected = "disconnected: ";
+    private const string Registered = "obtained metadata: ";
 
-    /// <summary>Lines oldest first, as in the file. Null when the newest connection line says all is well.</summary>
-    public static ServiceProblem? Diagnose(IReadOnlyList<string> lines)
+    /// <summary>Lines the client writes only while it is registered and serving the node's requests.</summary>
+    private static readonly string[] Serving = [Registered, "proof generation finished", "verifying proof", "proof is valid", "failed proof verification", "failed to generate proof"];
+
+    /// <summary>
+    /// Lines oldest first, as in the file. Null when the newest evidence says the service got through, or when
+    /// its last failure is too old to stand (see the type's remarks).
+    /// </summary>
+    public static ServiceProblem? Diagnose(IReadOnlyList<string> lines, DateTimeOffset now, TimeSpan reconnectInterval)
     {
-        for (var i = lines.Count - 1; i >= 0; i--)
+        var entries = ServiceLogEntry.Parse(lines);
+        for (var i = entries.Count - 1; i >= 0; i--)
         {
-            var line = lines[i].TrimEnd();
-            if (line.StartsWith(ExitError, StringComparison.Ordinal))
+            var entry = entries[i];
+            if (entry.IsExit)
             {
-                return Exit(line, line[ExitError.Length..]);
+                return ServiceLogProblems.Exit(entry.FirstLine, entry.ExitReason);
             }
 
-            var at = line.IndexOf(ConnectFailed, StringComparison.Ordinal);
-            if (at >= 0)
+            if (Serving.Any(s => entry.Text.StartsWith(s, StringComparison.Ordinal)))
             {
-                return CannotConnect(line, line[(at + ConnectFailed.Length)..]) with { Repeats = Streak(lines, i, ConnectFailed) };
-            }
-
-            at = line.IndexOf(Disconnected, StringComparison.Ordinal);
-            if (at >= 0)
-            {
-                if (RegisterRefusal(line, line[(at + Disconnected.Length)..].TrimEnd(')')) is { } refused)
-                {
-                    return refused with { Repeats = Streak(lines, i, Disconnected) };
-                }
-
-                // Any other broken stream: the service reconnects by itself, and the next line tells how that went.
                 return null;
             }
 
-            if (line.EndsWith(Connected, StringComparison.Ordinal))
+            var problem = Failure(entry);
+            if (problem is not null)
             {
+                var streak = Streak(entries, i, problem.Kind);
+                return Fresh(streak, now, reconnectInterval) ? problem with { Repeats = streak.Count } : null;
+            }
+
+            if (entry.Text.StartsWith(Disconnected, StringComparison.Ordinal))
+            {
+                // Any other end of the stream: the service reconnects by itself, and the next lines tell how that went.
                 return null;
             }
         }
@@ -50,78 +61,75 @@ public static class ServiceLogDiagnosis
         return null;
     }
 
-    /// <summary>
-    /// How many lines carry <paramref name="marker"/> from <paramref name="last"/> back to the previous success. A
-    /// refused registration follows a successful connect each time, so for it only other markers end the streak.
-    /// </summary>
-    private static int Streak(IReadOnlyList<string> lines, int last, string marker)
+    /// <summary>A failed connect, a refused registration, or a client certificate the node refused after the handshake.</summary>
+    private static ServiceProblem? Failure(ServiceLogEntry entry)
     {
-        var count = 0;
+        if (entry.Text.StartsWith(ConnectFailed, StringComparison.Ordinal))
+        {
+            return ServiceLogProblems.CannotConnect(entry.FirstLine, entry.Text[ConnectFailed.Length..]);
+        }
+
+        if (entry.Text.StartsWith(Disconnected + "Err(", StringComparison.Ordinal))
+        {
+            var reason = entry.Text[(Disconnected.Length + 4)..].TrimEnd(')');
+            return ServiceLogProblems.RegisterRefusal(entry.FirstLine, reason)
+                ?? (ServiceLogProblems.IsCertificateRefusal(reason) ? ServiceLogProblems.CannotConnect(entry.FirstLine, reason) : null);
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The same kind of failure back from <paramref name="last"/>, newest first, up to the last line that shows the
+    /// service serving. A refused registration follows an <c>obtained metadata</c> line each time (the node asks
+    /// for the metadata before it refuses), so for it those lines do not end the streak.
+    /// </summary>
+    private static List<ServiceLogEntry> Streak(IReadOnlyList<ServiceLogEntry> entries, int last, ServiceProblemKind kind)
+    {
+        var streak = new List<ServiceLogEntry>();
         for (var i = last; i >= 0; i--)
         {
-            var line = lines[i].TrimEnd();
-            if (line.Contains(marker, StringComparison.Ordinal))
+            var entry = entries[i];
+            if (Failure(entry) is { } failure)
             {
-                count++;
+                if (failure.Kind != kind)
+                {
+                    break;
+                }
+
+                streak.Add(entry);
             }
-            else if (marker == ConnectFailed && line.EndsWith(Connected, StringComparison.Ordinal))
+            else if (kind == ServiceProblemKind.RegisterRefused && entry.Text.StartsWith(Registered, StringComparison.Ordinal))
+            {
+                continue;
+            }
+            else if (Serving.Any(s => entry.Text.StartsWith(s, StringComparison.Ordinal)) || entry.Text.StartsWith(Disconnected, StringComparison.Ordinal))
             {
                 break;
             }
         }
 
-        return count;
+        return streak;
     }
 
-    private static ServiceProblem CannotConnect(string line, string reason) => new(
-        ServiceProblemKind.CannotConnect,
-        $"cannot connect to the node: {reason}",
-        ConnectHint(reason),
-        line);
-
-    private static string ConnectHint(string reason) => reason switch
+    /// <summary>
+    /// The newest failure is recent enough that the next attempt has not yet had its chance: within the gap the
+    /// service keeps between attempts (its reconnect interval, or the gap it actually kept, e.g. when each connect
+    /// runs into a TCP timeout first) plus the margin. A record with no readable stamp cannot be aged, so it stands.
+    /// </summary>
+    private static bool Fresh(List<ServiceLogEntry> streak, DateTimeOffset now, TimeSpan reconnectInterval)
     {
-        _ when Has(reason, "UnknownIssuer") =>
-            "the node's TLS certificate is not signed by the CA the service was given (--ca-cert): set tls.ca-cert (node.tls or the disk's tls) to the CA that signed the node's grpc-tls-listener certificate",
-        _ when Has(reason, "NotValidForName") =>
-            "the node's TLS certificate does not name the host in --address: set tls.domain to a name the certificate holds, or reissue it with `postfleet certs`",
-        _ when Has(reason, "Expired") || Has(reason, "expired") =>
-            "a certificate has expired: reissue the node and client certificates with `postfleet certs`",
-        _ when Has(reason, "CertificateRequired") || Has(reason, "certificate required") || Has(reason, "bad certificate") || Has(reason, "unknown ca") || Has(reason, "UnknownCA") =>
-            "the node refused the service's client certificate: --cert must be signed by the CA the node trusts (its grpc-tls-listener CA)",
-        _ when Has(reason, "refused") =>
-            "nothing listens at --address: is the node running, and is node.post-listener its grpc-post-listener (grpc-tls-listener for https)?",
-        _ when Has(reason, "timed out") || Has(reason, "unreachable") || Has(reason, "No route") =>
-            "the node's address is not reachable from where the service runs: check node.post-listener, the firewall and the container network",
-        _ => "the service retries every --reconnect-interval-s; check node.post-listener and that the node runs and is reachable from the service's host",
-    };
-
-    private static ServiceProblem? RegisterRefusal(string line, string reason) => reason switch
-    {
-        _ when Has(reason, "already registered") => new(
-            ServiceProblemKind.RegisterRefused,
-            "the node refused the registration: another post-service for this identity is already connected",
-            "only one post-service per identity may be connected: stop the other one (another orchestrator, a dagu DAG, or a service started by hand)",
-            line),
-        _ when Has(reason, "no coinbase") => new(
-            ServiceProblemKind.RegisterRefused,
-            "the node refused the registration: it has no coinbase set",
-            "set smeshing.smeshing-coinbase in the node's config.json and restart the node",
-            line),
-        _ => null,
-    };
-
-    private static ServiceProblem Exit(string line, string reason) => new(
-        ServiceProblemKind.Exited,
-        $"post-service exited: {reason}",
-        reason switch
+        if (streak[0].At is not { } newest)
         {
-            _ when Has(reason, "max retries") => "the node was unreachable for every attempt --max-retries allows; see the connect errors above it in the log",
-            _ when Has(reason, "num units") || Has(reason, "num_units") => "the identity's num-units is outside post.min-num-units..post.max-num-units",
-            _ when Has(reason, "tls") || Has(reason, "TLS") => "check the tls files (ca-cert, cert, key): all three must exist and be PEM",
-            _ => "see the service's log for the lines before it",
-        },
-        line);
+            return true;
+        }
 
-    private static bool Has(string text, string part) => text.Contains(part, StringComparison.Ordinal);
+        var gap = reconnectInterval;
+        if (streak.Count > 1 && streak[1].At is { } previous && newest - previous > gap)
+        {
+            gap = newest - previous;
+        }
+
+        return now - newest <= gap + Margin;
+    }
 }

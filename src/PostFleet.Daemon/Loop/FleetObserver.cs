@@ -20,7 +20,7 @@ public sealed class FleetObserver(
 {
     private static readonly TimeSpan ClockRefresh = TimeSpan.FromMinutes(10);
 
-    private readonly ServiceLogReader _logs = new(runtime);
+    private readonly ServiceLogReader _logs = new(runtime, time);
     private NetworkClock? _clock;
     private DateTimeOffset _clockFetchedAt;
 

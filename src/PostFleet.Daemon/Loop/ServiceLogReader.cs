@@ -1,3 +1,4 @@
+using PostFleet.Core.Launch;
 using PostFleet.Core.Model;
 using PostFleet.Core.Ports;
 
@@ -6,9 +7,10 @@ namespace PostFleet.Daemon.Loop;
 /// <summary>
 /// Asks the runtime for the log tail of the runs whose log may hold a reason the other sources cannot give:
 /// live runs that are not proving (a service that cannot reach the node answers /status with "Idle" forever)
-/// and runs that ended with an error. Proving runs are left alone, so a healthy fleet costs no log reads.
+/// and runs that ended with an error. Proving runs are left alone, so a healthy fleet costs no log reads, and a
+/// service whose /status shows work has no problem whatever its log said before.
 /// </summary>
-public sealed class ServiceLogReader(IServiceRuntime runtime)
+public sealed class ServiceLogReader(IServiceRuntime runtime, TimeProvider time)
 {
     private const int TailLines = 40;
 
@@ -33,7 +35,8 @@ public sealed class ServiceLogReader(IServiceRuntime runtime)
     {
         try
         {
-            return ServiceLogDiagnosis.Diagnose(await runtime.ReadLogTailAsync(run, TailLines, cancellationToken));
+            var tail = await runtime.ReadLogTailAsync(run, TailLines, cancellationToken);
+            return ServiceLogDiagnosis.Diagnose(tail, time.GetUtcNow(), PostServiceCommandLine.ReconnectInterval);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

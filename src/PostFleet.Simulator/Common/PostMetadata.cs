@@ -41,6 +41,13 @@ public sealed record PostMetadata(
             OptionalUInt64(root, "LastPosition"));
     }
 
+    /// <summary>
+    /// Rust's derived Debug of post-rs' <c>PostMetadata</c> (its fields in declaration order, byte arrays as decimal
+    /// lists, options as <c>Some(n)</c>/<c>None</c>), as post-service logs it in <c>obtained metadata: …</c>.
+    /// </summary>
+    public string ToRustDebug() =>
+        $"PostMetadata {{ node_id: {Bytes(NodeId)}, commitment_atx_id: {Bytes(CommitmentAtxId)}, labels_per_unit: {LabelsPerUnit}, num_units: {NumUnits}, max_file_size: {MaxFileSize}, nonce: {Option(Nonce)}, last_position: {Option(LastPosition)} }}";
+
     /// <summary>Go's <c>json.MarshalIndent(meta, "", "\t")</c>: no trailing newline.</summary>
     public string ToGoJson()
     {
@@ -92,4 +99,8 @@ public sealed record PostMetadata(
 
     private static ulong? OptionalUInt64(JsonElement root, string name) =>
         root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetUInt64() : null;
+
+    private static string Bytes(byte[] bytes) => "[" + string.Join(", ", bytes) + "]";
+
+    private static string Option(ulong? value) => value is { } v ? $"Some({v})" : "None";
 }

@@ -31,7 +31,7 @@ public sealed class NodeClient(ServiceContext context, NodeEndpoint endpoint, Pr
                 continue;
             }
 
-            context.Log.Info("post_service::client", "connected to the node");
+            // post-rs logs nothing for a successful connect; the node's MetadataRequest produces the first line.
             context.Record("connected");
             using (var channel = endpoint.CreateChannel())
             {
@@ -67,8 +67,8 @@ public sealed class NodeClient(ServiceContext context, NodeEndpoint endpoint, Pr
         }
         catch (Exception ex) when (ex is SocketException or IOException or AuthenticationException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            var reason = rejected ?? ex.Message;
-            context.Log.Info("post_service::client", $"could not connect to the node: transport error: {reason}");
+            var reason = rejected ?? ConnectFailure.Describe(ex);
+            context.Log.Info("post_service::client", $"could not connect to the node: {ConnectFailure.TonicError(reason)}");
             context.Record("connect-failed", new Dictionary<string, object?> { ["reason"] = reason });
             return false;
         }

@@ -10,7 +10,7 @@ namespace PostFleet.Simulator.PostService;
 /// </summary>
 public sealed class NodeConnection(ProvingService proving, ServiceLog log)
 {
-    /// <summary>Serves until the stream ends; returns the Rust-style outcome for the "disconnected:" log line.</summary>
+    /// <summary>Serves until the stream ends; returns the Rust Debug of the outcome for the "disconnected:" log line.</summary>
     public async Task<string> ServeAsync(GrpcChannel channel, CancellationToken cancellationToken)
     {
         var client = new Spacemesh.V1.PostService.PostServiceClient(channel);
@@ -25,13 +25,9 @@ public sealed class NodeConnection(ProvingService proving, ServiceLog log)
 
             return "Ok(())";
         }
-        catch (RpcException ex)
+        catch (Exception ex) when (ex is RpcException or IOException or InvalidOperationException or HttpRequestException)
         {
-            return $"Err(status: {ex.StatusCode}, message: \"{ex.Status.Detail}\")";
-        }
-        catch (Exception ex) when (ex is IOException or InvalidOperationException or HttpRequestException)
-        {
-            return $"Err({ex.Message})";
+            return $"Err({RegisterFailure.Describe(ex)})";
         }
     }
 
@@ -40,13 +36,13 @@ public sealed class NodeConnection(ProvingService proving, ServiceLog log)
         switch (request.KindCase)
         {
             case NodeRequest.KindOneofCase.Metadata:
-                var meta = proving.Metadata();
-                log.Info("post_service::client", $"obtained metadata: PostMetadata {{ node_id: {Convert.ToHexString(meta.NodeId.Span)}, commitment_atx_id: {Convert.ToHexString(meta.CommitmentAtxId.Span)}, num_units: {meta.NumUnits}, labels_per_unit: {meta.LabelsPerUnit}, nonce: {(meta.HasNonce ? $"Some({meta.Nonce})" : "None")} }}");
-                return new ServiceResponse { Metadata = new MetadataResponse { Meta = meta } };
+                // The node opens every Register with this request, so this line is the log's evidence of a registration.
+                log.Info("post_service::client", $"obtained metadata: {proving.MetadataDebug()}");
+                return new ServiceResponse { Metadata = new MetadataResponse { Meta = proving.Metadata() } };
             case NodeRequest.KindOneofCase.GenProof:
                 return new ServiceResponse { GenProof = proving.GenProof(request.GenProof.Challenge.ToByteArray()) };
             default:
-                log.Warn("post_service::client", "unexpected request: None");
+                log.Warn("post_service::client", "Got a request with no kind");
                 return new ServiceResponse { GenProof = new GenProofResponse { Status = GenProofStatus.Error } };
         }
     }

@@ -86,7 +86,8 @@ public sealed class NodeEndpoint
 
     /// <summary>
     /// rustls' client config of post-rs: the client certificate, the server checked against the given CA alone
-    /// (never the system store) and against <c>--domain</c>. <paramref name="rejected"/> gets rustls-style reasons.
+    /// (never the system store) and against <c>--domain</c>. <paramref name="rejected"/> gets rustls' Debug of the
+    /// error (rustls 0.23.20, the version post-service 0.8.5 locks) inside the io::Error tokio-rustls wraps it in.
     /// </summary>
     public SslClientAuthenticationOptions SslOptions(Action<string> rejected) => new()
     {
@@ -109,7 +110,7 @@ public sealed class NodeEndpoint
     {
         if (server is null)
         {
-            return "invalid peer certificate: the server sent no certificate";
+            return ConnectFailure.Rustls("NoCertificatesPresented");
         }
 
         using var chain = new X509Chain();
@@ -118,13 +119,12 @@ public sealed class NodeEndpoint
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         if (!chain.Build(server))
         {
-            var status = string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0).Distinct());
-            return $"invalid peer certificate: UnknownIssuer (the node's certificate \"{server.Subject}\" does not chain to the CA in --ca-cert {_authority!.Subject}: {status})";
+            return ConnectFailure.Rustls("InvalidCertificate(UnknownIssuer)");
         }
 
         if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
         {
-            return $"invalid peer certificate: NotValidForName (the node's certificate \"{server.Subject}\" is not valid for domain \"{_domain}\")";
+            return ConnectFailure.Rustls("InvalidCertificate(NotValidForName)");
         }
 
         return null;

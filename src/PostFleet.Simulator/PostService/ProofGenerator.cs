@@ -47,8 +47,8 @@ public sealed class ProofGenerator(ServiceContext context, byte[] challenge, Pro
             var found = await ScanAsync(pass, start, end, successAt, cancellationToken);
             if (found)
             {
-                var proof = BuildProof(start);
-                context.Log.Info("post::prove", $"found proof for nonce: {proof.Nonce}, pow: {proof.Pow} with {Options.K2} indices. It took {Elapsed(context.Time.GetElapsedTime(started))}");
+                var (proof, indices) = BuildProof(start);
+                context.Log.Info("post::prove", $"found proof for nonce: {proof.Nonce}, pow: {proof.Pow} with [{string.Join(", ", indices)}] indices. It took {Elapsed(context.Time.GetElapsedTime(started))}");
                 context.Record("proof-found", new Dictionary<string, object?> { ["pass"] = pass, ["challenge"] = ChallengeHex, ["nonce"] = proof.Nonce });
                 return proof;
             }
@@ -112,7 +112,8 @@ public sealed class ProofGenerator(ServiceContext context, byte[] challenge, Pro
         return found;
     }
 
-    private Proof BuildProof(ulong passStart)
+    /// <summary>The proof and its indices unpacked: post-rs logs the index list (Rust's Debug of a Vec).</summary>
+    private (Proof Proof, IReadOnlyList<ulong> Indices) BuildProof(ulong passStart)
     {
         var numLabels = Meta.NumLabels;
         var indices = new SortedSet<ulong>();
@@ -121,12 +122,13 @@ public sealed class ProofGenerator(ServiceContext context, byte[] challenge, Pro
             indices.Add((ulong)_random.NextInt64(0, (long)Math.Min(numLabels, long.MaxValue)));
         }
 
-        return new Proof
+        var proof = new Proof
         {
             Nonce = (uint)(passStart + (ulong)_random.Next(Options.Nonces)),
             Indices = Google.Protobuf.ByteString.CopyFrom(ProofIndices.Pack([.. indices], ProofIndices.BitsFor(numLabels))),
             Pow = (ulong)_random.NextInt64(long.MinValue, long.MaxValue),
         };
+        return (proof, [.. indices]);
     }
 
     internal static string Elapsed(TimeSpan elapsed) => $"{(int)elapsed.TotalMinutes}m {elapsed.Seconds}s";

@@ -20,6 +20,8 @@ public sealed class ProvingService(ServiceContext context)
 
     private sealed record Done(byte[] Challenge, Proof? Proof, string? Error) : State;
 
+    public string MetadataDebug() => context.Metadata.ToRustDebug();
+
     public Metadata Metadata()
     {
         var meta = context.Metadata;
@@ -50,14 +52,13 @@ public sealed class ProvingService(ServiceContext context)
                 case Running running when running.Challenge.AsSpan().SequenceEqual(challenge):
                     return InProgress();
                 case Running running:
-                    context.Log.Info("post_service::service", $"proof generation is in progress for a different challenge (current: {Hex(running.Challenge)}, requested: {Hex(challenge)})");
-                    return Error();
+                    return Failed($"proof generation is in progress for a different challenge (current: {Hex(running.Challenge)}, requested: {Hex(challenge)})");
                 case Done { Proof: { } proof } done:
                     return HandOver(done, proof, challenge);
                 case Done failed:
                     // Sticky: the real service never leaves Done(Err) until it is restarted.
-                    context.Log.Error("post_service::service", $"proof generation failed: {failed.Error}");
-                    return Error();
+                    context.Log.Info("post_service::service", "proof generation is finished");
+                    return Failed($"proof generation failed: {failed.Error}");
                 default:
                     throw new InvalidOperationException("unknown proving state");
             }
@@ -83,8 +84,7 @@ public sealed class ProvingService(ServiceContext context)
     {
         if (challenge.Length != 32)
         {
-            context.Log.Error("post_service::service", "invalid challenge format");
-            return Error();
+            return Failed("invalid challenge format");
         }
 
         context.Log.Info("post_service::service", $"starting proof generation for challenge {Hex(challenge)}");
@@ -109,20 +109,22 @@ public sealed class ProvingService(ServiceContext context)
 
     private GenProofResponse HandOver(Done done, Proof proof, byte[] challenge)
     {
+        // The service says it is finished; the client (another module in post-rs) says so again before verifying.
         context.Log.Info("post_service::service", "proof generation is finished");
-        context.Log.Info("post_service::service", "verifying proof");
+        context.Log.Info("post_service::client", "proof generation finished");
+        context.Log.Info("post_service::client", "verifying proof");
         var started = context.Time.GetTimestamp();
         // The proof is forgotten whether or not it verifies: the next GenProof starts from scratch.
         _state = new Idle();
         if (!done.Challenge.AsSpan().SequenceEqual(challenge))
         {
             // The challenge is not compared before verifying; the proof was made for another one, so it fails.
-            context.Log.Error("post_service::service", "failed proof verification: invalid proof: proof was generated for a different challenge");
+            context.Log.Error("post_service::client", $"failed proof verification: invalid proof: proof was generated for a different challenge (verification took: {Seconds(context.Time.GetElapsedTime(started))}s)");
             context.Record("proof-failed", new Dictionary<string, object?> { ["challenge"] = Convert.ToHexStringLower(challenge), ["reason"] = "verification failed: proof was generated for a different challenge" });
             return Error();
         }
 
-        context.Log.Info("post_service::service", $"proof is valid (verification took: {context.Time.GetElapsedTime(started).TotalSeconds:0.000000}s)");
+        context.Log.Info("post_service::client", $"proof is valid (verification took: {Seconds(context.Time.GetElapsedTime(started))}s)");
         context.Record("proof-handed-over", new Dictionary<string, object?> { ["challenge"] = Convert.ToHexStringLower(challenge) });
         return new GenProofResponse
         {
@@ -153,6 +155,16 @@ public sealed class ProvingService(ServiceContext context)
     private static GenProofResponse InProgress() => new() { Status = GenProofStatus.Ok };
 
     private static GenProofResponse Error() => new() { Status = GenProofStatus.Error };
+
+    /// <summary>post-rs returns the error to its client module, which logs it and answers ERROR.</summary>
+    private GenProofResponse Failed(string error)
+    {
+        context.Log.Error("post_service::client", $"failed to generate proof: {error}");
+        return Error();
+    }
+
+    /// <summary>Rust's Display of an f64: the shortest form that reads back, never an exponent.</summary>
+    private static string Seconds(TimeSpan elapsed) => elapsed.TotalSeconds.ToString("0.#################", System.Globalization.CultureInfo.InvariantCulture);
 
     private static string Hex(byte[] bytes) => Convert.ToHexString(bytes);
 }
