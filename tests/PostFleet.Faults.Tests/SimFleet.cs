@@ -26,6 +26,9 @@ public sealed record SimFleetOptions
 
     /// <summary>Operator address override per service (e.g. a listener that never answers).</summary>
     public IReadOnlyDictionary<string, string> Operators { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The port postfleet.yaml gives as node.post-listener; null for the node's own post listener.</summary>
+    public int? PostListenerPort { get; init; }
 }
 
 /// <summary>
@@ -270,7 +273,7 @@ public sealed class SimFleet : IAsyncDisposable
     {
         var yaml = new StringBuilder();
         yaml.AppendLine("node:");
-        yaml.AppendLine($"  post-listener: http://127.0.0.1:{PostPort}");
+        yaml.AppendLine($"  post-listener: http://127.0.0.1:{Options.PostListenerPort ?? PostPort}");
         yaml.AppendLine($"  public-listener: http://127.0.0.1:{PublicPort}");
         yaml.AppendLine($"  private-listener: http://127.0.0.1:{PrivatePort}");
         yaml.AppendLine("  data-dir: node_data");

@@ -1,0 +1,55 @@
+using System.Text.Json.Nodes;
+using PostFleet.Testing;
+
+namespace PostFleet.Faults.Tests;
+
+/// <summary>
+/// The service-problem alert against the lines a real post-service writes: it opens while connect failures keep
+/// coming, and closes once the service registers (post-rs logs nothing for a connect; the node's MetadataRequest
+/// gives <c>obtained metadata: …</c>) and proves.
+/// </summary>
+public sealed class ServiceLogAlertTests
+{
+    [Fact]
+    public async Task A_service_that_could_not_connect_for_a_while_and_then_proves_leaves_no_open_alert()
+    {
+        // The node's post listener is reached through a port that has no listener until the test opens it: to the
+        // service the node is down, to the daemon (public and private listeners) it is up and asking for the proof.
+        var postListener = FreePorts.Next();
+        await using var fleet = await SimFleet.CreateAsync(new SimFleetOptions { Services = [("a1", "diskA")], TimeScale = 20, PostListenerPort = postListener });
+        await fleet.StartNodeAsync();
+        var port = FreePorts.Next();
+        fleet.StartDaemon("--listen", $"http://127.0.0.1:{port}");
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+
+        await Eventually.UntilAsync(
+            async () => (await OpenAlertsAsync(http)).Any(a => (string?)a["kind"] == "service-problem" && (string?)a["service"] == "a1"),
+            "a service-problem alert for a1 while its connects fail; " + fleet.Describe(),
+            TimeSpan.FromSeconds(120));
+
+        await using var proxy = new LoopbackProxy(postListener, fleet.PostPort);
+        await fleet.WaitForDeliveriesAsync(["a1"], 1, TimeSpan.FromSeconds(180));
+        await Eventually.UntilAsync(
+            async () => !(await OpenAlertsAsync(http)).Any(a => (string?)a["kind"] == "service-problem"),
+            "the service-problem alert to close after a1 registered and proved; " + fleet.Describe(),
+            TimeSpan.FromSeconds(60));
+
+        var log = string.Join('\n', Directory.GetFiles(Path.Combine(fleet.StateDir, "logs"), "a1-*.log").Select(SimFleet.ReadShared));
+        Assert.Contains("INFO  post_service::client] could not connect to the node: tonic::transport::Error(Transport, ConnectError(ConnectError(\"tcp connect error\", Os { code: 111, kind: ConnectionRefused, message: \"Connection refused\" })))", log, StringComparison.Ordinal);
+        Assert.Contains("INFO  post_service::client] obtained metadata: PostMetadata { node_id: [", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("connected to the node", log.Replace("could not connect to the node", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.True(proxy.Connections > 0);
+    }
+
+    private static async Task<IReadOnlyList<JsonNode>> OpenAlertsAsync(HttpClient http)
+    {
+        try
+        {
+            return [.. JsonNode.Parse(await http.GetStringAsync("api/v1/alerts"))!["open"]!.AsArray().Select(a => a!)];
+        }
+        catch (HttpRequestException)
+        {
+            return [];
+        }
+    }
+}
