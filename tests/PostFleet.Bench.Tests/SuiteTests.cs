@@ -57,7 +57,7 @@ public sealed class SuiteTests
     [Fact]
     public void The_mode_key_is_read_and_validated()
     {
-        const string Base = "node: { data-dir: /node }\ndisks:\n  - name: d\n    services:\n      - { name: a, dir: /p/a, num-units: 4, operator: 127.0.0.1:10051 }\n";
+        const string Base = "node: { post-listener: http://127.0.0.1:9094, data-dir: /node }\ndisks:\n  - name: d\n    services:\n      - { name: a, dir: /p/a, num-units: 4, operator: 127.0.0.1:10051 }\n";
         var pipelined = FleetConfigLoader.Parse(Base + "schedule: { mode: pipelined, pipeline-margin: 5s }\n", "/cfg", "t.yaml");
         var fallback = FleetConfigLoader.Parse(Base, "/cfg", "t.yaml");
         var bad = FleetConfigLoader.Parse(Base + "schedule: { mode: eager }\n", "/cfg", "t.yaml");

@@ -9,7 +9,7 @@ namespace PostFleet.DockerEpoch.Tests;
 public sealed class RuntimeSelectionTests
 {
     private const string Disks = """
-        node: { data-dir: node_data }
+        node: { post-listener: http://127.0.0.1:9094, data-dir: node_data }
         disks:
           - name: diskA
             services:
@@ -93,8 +93,8 @@ public sealed class RuntimeSelectionTests
     public void Kubernetes_tls_secret_maps_to_the_runtime_option()
     {
         var yaml = Disks.Replace(
-            "node: { data-dir: node_data }",
-            "node: { data-dir: node_data, tls: { ca-cert: tls/ca.pem, cert: tls/c.pem, key: tls/c.key } }",
+            "node: { post-listener: http://127.0.0.1:9094, data-dir: node_data }",
+            "node: { post-listener: https://127.0.0.1:9094, data-dir: node_data, tls: { ca-cert: tls/ca.pem, cert: tls/c.pem, key: tls/c.key } }",
             StringComparison.Ordinal) + "\nruntime: kubernetes\nkubernetes:\n  tls-secret: post-tls";
         var result = FleetConfigLoader.Parse(yaml, "/srv/fleet", "/srv/fleet/postfleet.yaml");
         Assert.True(result.IsValid, string.Join("\n", result.Errors));

@@ -22,10 +22,17 @@ public sealed class ServiceLogAlertTests
         fleet.StartDaemon("--listen", $"http://127.0.0.1:{port}");
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
 
-        await Eventually.UntilAsync(
-            async () => (await OpenAlertsAsync(http)).Any(a => (string?)a["kind"] == "service-problem" && (string?)a["service"] == "a1"),
-            "a service-problem alert for a1 while its connects fail; " + fleet.Describe(),
-            TimeSpan.FromSeconds(120));
+        try
+        {
+            await Eventually.UntilAsync(
+                async () => (await OpenAlertsAsync(http)).Any(a => (string?)a["kind"] == "service-problem" && (string?)a["service"] == "a1"),
+                "a service-problem alert for a1 while its connects fail",
+                TimeSpan.FromSeconds(120));
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message}\n{fleet.Describe()}\ndaemon: {fleet.Daemon!.StandardOutput}\n{fleet.Daemon.StandardError}\nfleet view: {await TryGetAsync(http, "api/v1/fleet")}\nlogs:\n{ServiceLog(fleet)}", ex);
+        }
 
         await using var proxy = new LoopbackProxy(postListener, fleet.PostPort);
         await fleet.WaitForDeliveriesAsync(["a1"], 1, TimeSpan.FromSeconds(180));
@@ -34,11 +41,28 @@ public sealed class ServiceLogAlertTests
             "the service-problem alert to close after a1 registered and proved; " + fleet.Describe(),
             TimeSpan.FromSeconds(60));
 
-        var log = string.Join('\n', Directory.GetFiles(Path.Combine(fleet.StateDir, "logs"), "a1-*.log").Select(SimFleet.ReadShared));
+        var log = ServiceLog(fleet);
         Assert.Contains("INFO  post_service::client] could not connect to the node: tonic::transport::Error(Transport, ConnectError(ConnectError(\"tcp connect error\", Os { code: 111, kind: ConnectionRefused, message: \"Connection refused\" })))", log, StringComparison.Ordinal);
         Assert.Contains("INFO  post_service::client] obtained metadata: PostMetadata { node_id: [", log, StringComparison.Ordinal);
         Assert.DoesNotContain("connected to the node", log.Replace("could not connect to the node", "", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.True(proxy.Connections > 0);
+    }
+
+    private static string ServiceLog(SimFleet fleet) =>
+        Directory.Exists(Path.Combine(fleet.StateDir, "logs"))
+            ? string.Join('\n', Directory.GetFiles(Path.Combine(fleet.StateDir, "logs"), "a1-*.log").Select(SimFleet.ReadShared))
+            : "(no logs folder)";
+
+    private static async Task<string> TryGetAsync(HttpClient http, string path)
+    {
+        try
+        {
+            return await http.GetStringAsync(path);
+        }
+        catch (HttpRequestException ex)
+        {
+            return ex.Message;
+        }
     }
 
     private static async Task<IReadOnlyList<JsonNode>> OpenAlertsAsync(HttpClient http)

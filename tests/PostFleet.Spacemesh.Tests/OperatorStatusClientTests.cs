@@ -59,13 +59,13 @@ public sealed class OperatorStatusClientTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_garbage_body_is_unreachable_quoting_it()
+    public async Task A_body_it_cannot_read_is_reported_as_such_at_once_not_as_no_answer()
     {
         Answer("{\"state\":\"PROVING\"}");
 
-        var status = Assert.IsType<ServiceStatus.Unreachable>(await _client.GetStatusAsync(_address, CancellationToken.None));
+        var status = Assert.IsType<ServiceStatus.Unrecognised>(await _client.GetStatusAsync(_address, CancellationToken.None));
 
-        Assert.Equal("unexpected body: {\"state\":\"PROVING\"}", status.Reason);
+        Assert.Equal("{\"state\":\"PROVING\"}", status.Body);
     }
 
     [Fact]

@@ -19,33 +19,51 @@ public class OperatorStatusParserTests
     }
 
     [Theory]
+    [InlineData("{\"Proving\":{\"nonces\":{\"start\":0,\"end\":16},\"position\":1,\"pass\":2}}")]
+    [InlineData("{\"Proving\":{\"nonces\":{\"start\":0,\"end\":16,\"group\":1},\"position\":1,\"k2pow\":{\"done\":3}}}")]
+    [InlineData("{\"Proving\":{\"nonces\":{\"start\":0,\"end\":16},\"position\":1},\"since\":\"2026-01-01T00:00:00Z\"}")]
+    public void Members_a_newer_service_adds_are_ignored_when_the_known_ones_are_there(string body)
+    {
+        Assert.Equal(new ServiceStatus.Proving(0, 16, 1), OperatorStatusParser.Parse(body));
+    }
+
+    [Fact]
+    public void A_unit_variant_in_map_form_is_the_same_state()
+    {
+        Assert.Equal(new ServiceStatus.Idle(), OperatorStatusParser.Parse("{\"Idle\":null}"));
+        Assert.Equal(new ServiceStatus.DoneProving(), OperatorStatusParser.Parse("{\"DoneProving\":{},\"note\":1}"));
+    }
+
+    [Theory]
     [InlineData("")]
     [InlineData("Idle")]
     [InlineData("\"idle\"")]
     [InlineData("\"Proving\"")]
     [InlineData("\"IDLE\"")]
+    [InlineData("\"Verifying\"")]
     [InlineData("{}")]
-    [InlineData("{\"Idle\":{}}")]
+    [InlineData("{\"Idle\":{\"x\":1}}")]
     [InlineData("{\"Proving\":{\"nonces\":{\"start\":0,\"end\":16}}}")]
     [InlineData("{\"Proving\":{\"nonces\":{\"start\":0,\"end\":16},\"position\":-1}}")]
     [InlineData("{\"Proving\":{\"nonces\":{\"start\":0,\"end\":16},\"position\":1.5}}")]
     [InlineData("{\"Proving\":{\"nonces\":{\"start\":\"0\",\"end\":16},\"position\":1}}")]
-    [InlineData("{\"Proving\":{\"nonces\":{\"start\":0,\"end\":16},\"position\":1,\"pass\":2}}")]
     [InlineData("{\"Proving\":{\"nonces\":{\"start\":0,\"end\":16},\"position\":1},\"DoneProving\":null}")]
+    [InlineData("{\"Proving\":{\"nonces\":{\"start\":0,\"end\":16},\"position\":1,\"position\":2}}")]
+    [InlineData("{\"K2Pow\":{\"nonces\":{\"start\":0,\"end\":16}}}")]
     [InlineData("{\"status\":\"IDLE\"}")]
     [InlineData("<html>502 Bad Gateway</html>")]
-    public void Anything_else_is_an_unexpected_body(string body)
+    public void Anything_else_is_an_answer_we_cannot_read_not_a_silent_service(string body)
     {
-        var status = Assert.IsType<ServiceStatus.Unreachable>(OperatorStatusParser.Parse(body));
+        var status = Assert.IsType<ServiceStatus.Unrecognised>(OperatorStatusParser.Parse(body));
 
-        Assert.Equal("unexpected body: " + body, status.Reason);
+        Assert.Equal(body, status.Body);
     }
 
     [Fact]
     public void A_long_body_is_quoted_shortened()
     {
-        var status = Assert.IsType<ServiceStatus.Unreachable>(OperatorStatusParser.Parse(new string('x', 5000)));
+        var status = Assert.IsType<ServiceStatus.Unrecognised>(OperatorStatusParser.Parse(new string('x', 5000)));
 
-        Assert.True(status.Reason.Length < 250);
+        Assert.True(status.Body.Length < 250);
     }
 }

@@ -7,8 +7,14 @@ namespace PostFleet.Core.Configuration;
 /// </summary>
 public static class ConfigDefaults
 {
-    // Node listeners: go-spacemesh's own defaults (grpc-post-listener, grpc-public-listener, grpc-private-listener).
+    // Node listeners. The public and private ones are go-spacemesh's own defaults (api/grpcserver/config.go,
+    // DefaultConfig; the public one is dialled on loopback). grpc-post-listener has no usable default: since 1.4.2
+    // the node binds it to 127.0.0.1:0, a random port, so node.post-listener must be given. PostListener only keeps
+    // a spec whole while its error is reported; it is never used for a config that validates.
     public const string PostListener = "http://127.0.0.1:9094";
+
+    public const string PostListenerRequired =
+        "set it to the node's grpc-post-listener (grpc-tls-listener with mTLS), e.g. http://127.0.0.1:9094. It has no default: since go-spacemesh 1.4.2 the node's own default is 127.0.0.1:0, a random port, so give the node a fixed grpc-post-listener in its config.json and the same address here";
     public const string PublicListener = "127.0.0.1:9092";
     public const string PrivateListener = "127.0.0.1:9093";
 

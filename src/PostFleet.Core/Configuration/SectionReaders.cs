@@ -25,7 +25,7 @@ internal static partial class SectionReaders
             poet.Duration("grace-period") ?? ConfigDefaults.GracePeriod);
 
         var tls = ReadTls(node, paths);
-        var postListener = Listener(node, "post-listener", ConfigDefaults.PostListener);
+        var postListener = Listener(node, "post-listener", ConfigDefaults.PostListener, node.IsPresent ? ConfigDefaults.PostListenerRequired : null);
         if (postListener.Scheme == "https" && tls is null)
         {
             node.Error("post-listener", "https needs node.tls (ca-cert, cert and key), which post-service uses for mTLS; add them or use http://");
@@ -145,9 +145,10 @@ internal static partial class SectionReaders
             : new TlsSpec(paths.Resolve(values[0]!), paths.Resolve(values[1]!), paths.Resolve(values[2]!), tls.String("domain"));
     }
 
-    private static Uri Listener(YamlMap node, string key, string fallback)
+    /// <param name="required">When set, a missing key is an error with this text; the fallback only keeps the spec whole.</param>
+    private static Uri Listener(YamlMap node, string key, string fallback, string? required = null)
     {
-        var text = node.String(key);
+        var text = node.String(key, required);
         if (text is not null)
         {
             if (Endpoints.TryParseListener(text, out var uri, out var problem))

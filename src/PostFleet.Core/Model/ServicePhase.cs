@@ -15,6 +15,9 @@ public enum ServicePhase
     DoneProving,
     Idle,
     Unreachable,
+
+    /// <summary>/status answers with a body this version does not know.</summary>
+    Unrecognised,
 }
 
 public static class ServicePhases
@@ -28,6 +31,7 @@ public static class ServicePhases
         (true, ServiceStatus.DoneProving) => ServicePhase.DoneProving,
         (true, ServiceStatus.Idle) => ServicePhase.Idle,
         (true, ServiceStatus.Unreachable) => ServicePhase.Unreachable,
+        (true, ServiceStatus.Unrecognised) => ServicePhase.Unrecognised,
         _ => ServicePhase.Unreachable,
     };
 

@@ -2,7 +2,8 @@ namespace PostFleet.Core.Model;
 
 /// <summary>
 /// A post-service's operator <c>GET /status</c>, as a closed hierarchy. The real service has only three bodies;
-/// <see cref="Unreachable"/> stands for "no answer" (not started yet, crashed, hung, or no operator API).
+/// <see cref="Unreachable"/> stands for "no answer" (not started yet, crashed, hung, or no operator API) and
+/// <see cref="Unrecognised"/> for an answer we cannot read.
 /// </summary>
 public abstract record ServiceStatus
 {
@@ -29,4 +30,11 @@ public abstract record ServiceStatus
     public sealed record DoneProving : ServiceStatus;
 
     public sealed record Unreachable(string Reason) : ServiceStatus;
+
+    /// <summary>
+    /// The service answered /status, but with a body none of the known shapes fits (a newer post-service with a
+    /// state this PostFleet does not know, say). Alive and answering, so not <see cref="Unreachable"/>; a change of
+    /// the body counts as progress, since nothing else can be read from it.
+    /// </summary>
+    public sealed record Unrecognised(string Body) : ServiceStatus;
 }

@@ -145,7 +145,7 @@ internal static class Observations
             m = m with { RanThisRound = true };
         }
 
-        if (status is ServiceStatus.Proving proving && ProgressMark.Of(proving) is var mark && mark != m.Progress)
+        if (ProgressMark.Of(status) is { } mark && mark != m.Progress)
         {
             var moved = m.Progress is not null;
             m = m with { Progress = mark, ProgressChangedAt = now, Restarts = moved ? 0 : m.Restarts };

@@ -105,6 +105,30 @@ public sealed record ServiceMemory
 public readonly record struct ProgressMark(ulong NonceStart, ulong NonceEnd, ulong Position)
 {
     public static ProgressMark Of(ServiceStatus.Proving proving) => new(proving.NonceStart, proving.NonceEnd, proving.Position);
+
+    /// <summary>
+    /// The mark of any /status: a Proving body's nonces and position; for a body we cannot read, its fingerprint
+    /// (with no nonces), so a newer service whose answers keep changing is not judged hung. Null when /status
+    /// shows no proving work.
+    /// </summary>
+    public static ProgressMark? Of(ServiceStatus? status) => status switch
+    {
+        ServiceStatus.Proving proving => Of(proving),
+        ServiceStatus.Unrecognised unrecognised => new(ulong.MaxValue, ulong.MaxValue, Fingerprint(unrecognised.Body)),
+        _ => null,
+    };
+
+    /// <summary>FNV-1a: stable across processes, unlike string.GetHashCode.</summary>
+    private static ulong Fingerprint(string body)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var c in body)
+        {
+            hash = (hash ^ c) * 1099511628211UL;
+        }
+
+        return hash;
+    }
 }
 
 /// <summary>

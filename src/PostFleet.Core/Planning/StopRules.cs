@@ -107,6 +107,7 @@ internal static class StopRules
         ServiceStatus.DoneProving => "proving: proof ready, the node is fetching it",
         ServiceStatus.Idle => "proving: started, waiting for the node's proof request",
         ServiceStatus.Unreachable u => $"proving: /status does not answer ({u.Reason})",
+        ServiceStatus.Unrecognised u => $"proving: /status answers with a body this PostFleet does not know (a newer post-service?): {u.Body}",
         _ => "proving: no /status yet",
     };
 

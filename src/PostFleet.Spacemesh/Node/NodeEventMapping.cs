@@ -27,10 +27,20 @@ internal static class NodeEventMapping
             Event.DetailsOneofCase.PoetWaitProof when Smesher(e.PoetWaitProof.Smesher) is { } id =>
                 new NodeEvent.PoetWaitProof(time, id, e.PoetWaitProof.Publish, e.PoetWaitProof.Target, Time(e.PoetWaitProof.Until)),
 
+            // The replacements of the two deprecated wait events (tags 18 and 22; go-spacemesh emits both forms today,
+            // activation.go and nipost.go, and will drop the old ones): the same facts, with round_end for until.
+            Event.DetailsOneofCase.WaitingForPoetRegistrationWindow when Smesher(e.WaitingForPoetRegistrationWindow.Smesher) is { } id =>
+                new NodeEvent.PoetWaitRound(time, id, e.WaitingForPoetRegistrationWindow.Current, e.WaitingForPoetRegistrationWindow.Publish, Time(e.WaitingForPoetRegistrationWindow.RoundEnd)),
+
+            Event.DetailsOneofCase.WaitingForPoetRoundEnd when Smesher(e.WaitingForPoetRoundEnd.Smesher) is { } id =>
+                new NodeEvent.PoetWaitProof(time, id, e.WaitingForPoetRoundEnd.Publish, e.WaitingForPoetRoundEnd.Target, Time(e.WaitingForPoetRoundEnd.RoundEnd)),
+
             Event.DetailsOneofCase.AtxPublished when Smesher(e.AtxPublished.Smesher) is { } id =>
                 new NodeEvent.AtxPublished(time, id, e.AtxPublished.Current, e.AtxPublished.Target, Hex(e.AtxPublished.Id)),
 
-            // Everything else, including a known kind whose smesher is malformed: kept for the history, never acted on.
+            // Everything else (beacon, initStart/Complete/Failed, eligibilities, proposal, malfeasance, the PoET and
+            // post-service notices), and a known kind whose smesher is malformed: kept by name for the history, never
+            // acted on.
             _ => new NodeEvent.Other(time, Kind(e.DetailsCase), e.Help),
         };
     }

@@ -96,9 +96,20 @@ public class ConfigErrorTests
     [Fact]
     public void Https_post_listener_needs_tls()
     {
-        var error = ConfigText.SingleError(ConfigText.Minimal.Replace("  data-dir: ../node_data", "  data-dir: ../node_data\n  post-listener: https://127.0.0.1:9094", StringComparison.Ordinal));
+        var error = ConfigText.SingleError(ConfigText.Minimal.Replace("post-listener: http://", "post-listener: https://", StringComparison.Ordinal));
 
         Assert.Equal("node.post-listener", error.Path);
+    }
+
+    [Fact]
+    public void The_post_listener_is_required_because_the_node_picks_a_random_port_by_default()
+    {
+        var error = ConfigText.SingleError(ConfigText.Minimal.Replace("  post-listener: http://127.0.0.1:9094\n", "", StringComparison.Ordinal));
+
+        Assert.Equal("node.post-listener", error.Path);
+        Assert.Contains("missing", error.Message, StringComparison.Ordinal);
+        Assert.Contains("127.0.0.1:0", error.Message, StringComparison.Ordinal);
+        Assert.Contains("grpc-post-listener", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -124,7 +135,7 @@ public class ConfigErrorTests
         Assert.Equal(
             new HashSet<string>
             {
-                "node.post-listner", "node.data-dir", "post.nonces", "post.pow-difficulty", "schedule.per-disk",
+                "node.post-listner", "node.post-listener", "node.data-dir", "post.nonces", "post.pow-difficulty", "schedule.per-disk",
                 "disks[0].services[0].operator", "disks[0].services[1].num-units", "disks[0].services[1].name", "disks[0].services[1].dir",
             },
             paths);

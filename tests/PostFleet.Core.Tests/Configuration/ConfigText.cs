@@ -9,6 +9,7 @@ internal static class ConfigText
 
     public const string Minimal = """
         node:
+          post-listener: http://127.0.0.1:9094
           data-dir: ../node_data
         disks:
           - name: diskA

@@ -7,6 +7,12 @@ namespace PostFleet.Simulator.Node;
 /// <summary>Builds the AdminService events with the fields and help texts of fact sheet §6.</summary>
 public sealed class EventFactory(TimeProvider time)
 {
+    // The node's help texts (go-spacemesh events/events.go): the deprecated wait events and their replacements
+    // (oneof tags 9/18 and 10/22) carry the same text.
+    private const string PoetWaitRoundHelp = "Node is waiting for PoET registration window in current epoch to open. After this it will submit challenge and wait until PoET round ends in publish epoch.";
+
+    private const string PoetWaitProofHelp = "Node is waiting for PoET to complete. After it's complete, the node will fetch the PoET proof, generate a PoST proof, and finally publish an ATX to establish eligibility for rewards in the target epoch.";
+
     private Event New(string help, bool failure = false) => new()
     {
         Timestamp = Timestamp.FromDateTimeOffset(time.GetUtcNow()),
@@ -38,7 +44,7 @@ public sealed class EventFactory(TimeProvider time)
 
     public Event PoetWaitRound(uint current, uint publish, DateTimeOffset until, byte[] smesher)
     {
-        var e = New("Node is waiting for PoET registration window in current epoch to open. After this it will submit challenge and wait until PoET round ends in publish epoch.");
+        var e = New(PoetWaitRoundHelp);
         e.PoetWaitRound = new EventPoetWaitRound
         {
             Current = current,
@@ -52,8 +58,8 @@ public sealed class EventFactory(TimeProvider time)
 
     public Event WaitingForPoetRegistrationWindow(uint current, uint publish, DateTimeOffset until, byte[] smesher)
     {
-        var e = New("Node is waiting for PoET registration window in current epoch to open.");
-        e.WaitingForPoetRegistrationWindow = new EventWaitingForPoetRegistrationWindow
+        var e = New(PoetWaitRoundHelp);
+        e.WaitingForPoetRegistrationWindow = new EventWaitingForPoETRegistrationWindow
         {
             Current = current,
             Publish = publish,
@@ -65,7 +71,7 @@ public sealed class EventFactory(TimeProvider time)
 
     public Event PoetWaitProof(uint publish, DateTimeOffset until, byte[] smesher)
     {
-        var e = New("Node is waiting for PoET to complete. After that it will start PoST execution using the challenge from PoET.");
+        var e = New(PoetWaitProofHelp);
         e.PoetWaitProof = new EventPoetWaitProof
         {
             Publish = publish,
@@ -79,8 +85,8 @@ public sealed class EventFactory(TimeProvider time)
 
     public Event WaitingForPoetRoundEnd(uint publish, DateTimeOffset roundEnd, byte[] smesher)
     {
-        var e = New("Node is waiting for PoET round to end.");
-        e.WaitingForPoetRoundEnd = new EventWaitingForPoetRoundEnd
+        var e = New(PoetWaitProofHelp);
+        e.WaitingForPoetRoundEnd = new EventWaitingForPoETRoundEnd
         {
             Publish = publish,
             Target = publish + 1,
@@ -92,7 +98,7 @@ public sealed class EventFactory(TimeProvider time)
 
     public Event AtxPublished(uint publish, byte[] atxId, DateTimeOffset targetStart, byte[] smesher)
     {
-        var e = New("Published activation. Node is waiting for target epoch to start to be eligible for rewards.");
+        var e = New("Node published activation for the current epoch. It now needs to wait until the target epoch when it will be eligible for rewards.");
         e.AtxPublished = new EventAtxPubished
         {
             Current = publish,
