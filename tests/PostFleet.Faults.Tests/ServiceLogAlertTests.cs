@@ -13,10 +13,10 @@ public sealed class ServiceLogAlertTests
     [Fact]
     public async Task A_service_that_could_not_connect_for_a_while_and_then_proves_leaves_no_open_alert()
     {
-        // The node's post listener is reached through a port that has no listener until the test opens it: to the
-        // service the node is down, to the daemon (public and private listeners) it is up and asking for the proof.
-        var postListener = FreePorts.Next();
-        await using var fleet = await SimFleet.CreateAsync(new SimFleetOptions { Services = [("a1", "diskA")], TimeScale = 20, PostListenerPort = postListener });
+        // The service reaches the node's post listener by its own path (its wrapper dials another port), which has
+        // no listener until the test opens it: to the service the node is down, to the daemon it is up and asking.
+        var serviceAddress = FreePorts.Next();
+        await using var fleet = await SimFleet.CreateAsync(new SimFleetOptions { Services = [("a1", "diskA")], TimeScale = 20, ServiceAddressPort = serviceAddress });
         await fleet.StartNodeAsync();
         var port = FreePorts.Next();
         fleet.StartDaemon("--listen", $"http://127.0.0.1:{port}");
@@ -34,7 +34,7 @@ public sealed class ServiceLogAlertTests
             throw new TimeoutException($"{ex.Message}\n{fleet.Describe()}\ndaemon: {fleet.Daemon!.StandardOutput}\n{fleet.Daemon.StandardError}\nfleet view: {await TryGetAsync(http, "api/v1/fleet")}\nlogs:\n{ServiceLog(fleet)}", ex);
         }
 
-        await using var proxy = new LoopbackProxy(postListener, fleet.PostPort);
+        await using var proxy = new LoopbackProxy(serviceAddress, fleet.PostPort);
         await fleet.WaitForDeliveriesAsync(["a1"], 1, TimeSpan.FromSeconds(180));
         await Eventually.UntilAsync(
             async () => !(await OpenAlertsAsync(http)).Any(a => (string?)a["kind"] == "service-problem"),

@@ -27,8 +27,16 @@ public sealed record SimFleetOptions
     /// <summary>Operator address override per service (e.g. a listener that never answers).</summary>
     public IReadOnlyDictionary<string, string> Operators { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>The port postfleet.yaml gives as node.post-listener; null for the node's own post listener.</summary>
-    public int? PostListenerPort { get; init; }
+    /// <summary>
+    /// A port the post-services dial instead of node.post-listener (their wrapper rewrites --address), as when they
+    /// reach the node by another network path than the daemon; null to dial node.post-listener like the daemon.
+    /// </summary>
+    public int? ServiceAddressPort { get; init; }
+
+    /// <summary>The ports postfleet.yaml gives as node.public-listener and private-listener; null for the node's own.</summary>
+    public int? PublicListenerPort { get; init; }
+
+    public int? PrivateListenerPort { get; init; }
 }
 
 /// <summary>
@@ -254,14 +262,17 @@ public sealed class SimFleet : IAsyncDisposable
             { "cores": 2, "k2powSecondsPerUnitPerNonceGroup": {{Options.K2PowSeconds.ToString(CultureInfo.InvariantCulture)}}, "passSuccessProbability": 0.9 }
             """);
         Directory.CreateDirectory(_temp.Combine("bin"));
-        WriteWrapper(_temp.Combine("bin", "post-service"), "post-service");
+        WriteWrapper(_temp.Combine("bin", "post-service"), "post-service", Options.ServiceAddressPort);
         WriteWrapper(_temp.Combine("bin", "postcli"), "postcli");
         File.WriteAllText(FleetConfig, Yaml());
     }
 
-    private static void WriteWrapper(string path, string program)
+    private static void WriteWrapper(string path, string program, int? addressPort = null)
     {
-        File.WriteAllText(path, $"#!/bin/sh\nexec '{RepoPaths.PostfleetExecutable}' sim {program} \"$@\"\n");
+        var rewrite = addressPort is { } port
+            ? $"for a in \"$@\"; do shift; if [ \"$prev\" = --address ]; then a=http://127.0.0.1:{port}; fi; set -- \"$@\" \"$a\"; prev=\"$a\"; done\n"
+            : "";
+        File.WriteAllText(path, $"#!/bin/sh\n{rewrite}exec '{RepoPaths.PostfleetExecutable}' sim {program} \"$@\"\n");
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
@@ -273,9 +284,9 @@ public sealed class SimFleet : IAsyncDisposable
     {
         var yaml = new StringBuilder();
         yaml.AppendLine("node:");
-        yaml.AppendLine($"  post-listener: http://127.0.0.1:{Options.PostListenerPort ?? PostPort}");
-        yaml.AppendLine($"  public-listener: http://127.0.0.1:{PublicPort}");
-        yaml.AppendLine($"  private-listener: http://127.0.0.1:{PrivatePort}");
+        yaml.AppendLine($"  post-listener: http://127.0.0.1:{PostPort}");
+        yaml.AppendLine($"  public-listener: http://127.0.0.1:{Options.PublicListenerPort ?? PublicPort}");
+        yaml.AppendLine($"  private-listener: http://127.0.0.1:{Options.PrivateListenerPort ?? PrivatePort}");
         yaml.AppendLine("  data-dir: node_data");
         yaml.AppendLine($"  poet: {{ phase-shift: {Scaled(TimeSpan.FromMinutes(10))}, cycle-gap: {Scaled(TimeSpan.FromMinutes(7))}, grace-period: {Scaled(TimeSpan.FromMinutes(1))} }}");
         yaml.Append(SimulatedNetworkYaml.PostSection);

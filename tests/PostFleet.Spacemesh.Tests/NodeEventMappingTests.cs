@@ -51,7 +51,7 @@ public class NodeEventMappingTests
     }
 
     [Theory]
-    [InlineData(Event.DetailsOneofCase.WaitingForPoetRoundEnd, "waitingForPoetRoundEnd")]
+    [InlineData(Event.DetailsOneofCase.InitFailed, "initFailed")]
     [InlineData(Event.DetailsOneofCase.BestProofSelected, "bestProofSelected")]
     [InlineData(Event.DetailsOneofCase.PostServiceStarted, "postServiceStarted")]
     public void Other_kinds_are_named_as_in_json(Event.DetailsOneofCase kind, string name) =>

@@ -29,6 +29,12 @@ public sealed record FleetSnapshot(
         Runs.TryGetValue(service, out var run) && run.Running ? run : null;
 
     public ServiceStatus? StatusOf(string service) => Statuses.GetValueOrDefault(service);
+
+    /// <summary>
+    /// When the cycle gap that is open at <see cref="ObservedAt"/> opened; null when none is open or the network
+    /// clock is not known yet. While it is open the node may turn any IDLE identity PROVING at any moment, silently.
+    /// </summary>
+    public DateTimeOffset? CycleGapOpenedAt { get; init; }
 }
 
 /// <summary>

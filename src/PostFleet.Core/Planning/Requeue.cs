@@ -5,12 +5,21 @@ namespace PostFleet.Core.Planning;
 /// <summary>
 /// When the loop should look again. Soon while something is changing (a start or stop was just asked for, a run
 /// is starting up); otherwise at the next deadline the planner knows about (a backoff, an idle grace, a
-/// no-progress timeout), but never later than the resync interval.
+/// no-progress timeout), but never later than the resync interval. And every <see cref="GapPoll"/> while a cycle gap
+/// is open and an identity has not yet been asked for this round's proof: the node turns it PROVING when its PoET
+/// proof is in, seconds to minutes into the gap, and says nothing on the event stream until a service is connected,
+/// so only a PostStates read sees it.
 /// </summary>
 internal static class Requeue
 {
     private static readonly TimeSpan Soon = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Floor = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// Half the one second a first start may lag the node's ask: one PostStates call (a small in-memory read on
+    /// the node) twice a second, only in the part of the gap before every identity has been asked.
+    /// </summary>
+    public static readonly TimeSpan GapPoll = TimeSpan.FromMilliseconds(500);
 
     public static TimeSpan After(
         FleetSpec spec, FleetSnapshot snapshot, IReadOnlyDictionary<string, ServiceMemory> memory, IReadOnlyList<PlannedAction> actions,
@@ -29,6 +38,11 @@ internal static class Requeue
         if (actions.Count > 0)
         {
             after = Min(after, Soon);
+        }
+
+        if (AwaitingTheNodesAsk(spec, snapshot, memory))
+        {
+            after = Min(after, GapPoll);
         }
 
         foreach (var service in spec.Services)
@@ -51,6 +65,18 @@ internal static class Requeue
 
         return after < Floor ? Floor : after;
     }
+
+    /// <summary>
+    /// A gap is open and some identity the fleet will prove is IDLE with no run and has not turned PROVING since the
+    /// gap opened: its proof request can come any moment.
+    /// </summary>
+    internal static bool AwaitingTheNodesAsk(FleetSpec spec, FleetSnapshot snapshot, IReadOnlyDictionary<string, ServiceMemory> memory) =>
+        snapshot.CycleGapOpenedAt is { } opened
+        && spec.Services.Any(s =>
+            snapshot.NodeStateOf(s.Name) == Model.NodePostState.Idle
+            && snapshot.LiveRun(s.Name) is null
+            && !snapshot.Intents.WillNotProve(s.Name)
+            && (memory[s.Name].ProvingSince is not { } since || since < opened));
 
     private static IEnumerable<DateTimeOffset> Deadlines(ServiceMemory m, bool running, ScheduleLimits limits)
     {

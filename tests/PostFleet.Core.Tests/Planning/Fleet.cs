@@ -82,6 +82,9 @@ internal sealed class WorldView
 
     public UserIntents Intents { get; set; } = UserIntents.None;
 
+    /// <summary>When the open cycle gap opened; null outside a gap.</summary>
+    public DateTimeOffset? GapOpenedAt { get; set; }
+
     public WorldView Proving(params string[] names) => Set(NodePostState.Proving, names);
 
     public WorldView Idle(params string[] names) => Set(NodePostState.Idle, names);
@@ -106,7 +109,10 @@ internal sealed class WorldView
             new Dictionary<string, RuntimeInstance>(Runs),
             new Dictionary<string, ServiceStatus>(Statuses),
             [.. Events],
-            Intents);
+            Intents)
+        {
+            CycleGapOpenedAt = GapOpenedAt,
+        };
         Events.Clear();
         return snapshot;
     }

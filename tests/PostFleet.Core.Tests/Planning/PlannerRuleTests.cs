@@ -421,6 +421,41 @@ public class PlannerRuleTests
         Assert.Equal(TimeSpan.FromSeconds(3), loop.Pass(T0.AddMinutes(3).AddSeconds(7)).RequeueAfter);
     }
 
+    [Fact]
+    public void While_a_gap_is_open_and_identities_wait_for_the_nodes_ask_it_looks_every_half_second()
+    {
+        var halfSecond = TimeSpan.FromMilliseconds(500);
+        var loop = new Loop(Spec(Limits(), OneDisk));
+        loop.World.Idle("diskC_post3", "diskC_post2", "diskC_post1");
+        Assert.Equal(TimeSpan.FromSeconds(5), loop.Pass(T0).RequeueAfter); // no gap open: resync
+
+        var opened = T0.AddMinutes(1);
+        loop.World.GapOpenedAt = opened;
+        Assert.Equal(halfSecond, loop.Pass(opened).RequeueAfter);
+
+        // The node asks for two; the third still waits, so the loop keeps looking often.
+        loop.World.Proving("diskC_post3", "diskC_post2");
+        loop.World.Running("diskC_post3", opened.AddSeconds(2), Proving(0));
+        loop.World.Running("diskC_post2", opened.AddSeconds(2), Proving(0));
+        loop.Pass(opened.AddSeconds(2));
+        Assert.Equal(halfSecond, loop.Pass(opened.AddSeconds(30)).RequeueAfter);
+
+        // Once every identity has been asked this round (and a delivered one went back to IDLE), it stops.
+        loop.World.Proving("diskC_post1");
+        loop.World.Running("diskC_post1", opened.AddSeconds(40), Proving(0));
+        loop.Pass(opened.AddSeconds(40));
+        loop.World.Runs.Remove("diskC_post3");
+        loop.World.Idle("diskC_post3");
+        Assert.NotEqual(halfSecond, loop.Pass(opened.AddMinutes(2)).RequeueAfter);
+
+        // Paused identities are not waited for.
+        var paused = new Loop(Spec(Limits(), OneDisk));
+        paused.World.Idle("diskC_post3", "diskC_post2", "diskC_post1");
+        paused.World.GapOpenedAt = opened;
+        paused.World.Intents = UserIntents.None with { Paused = ["diskC_post3", "diskC_post2", "diskC_post1"] };
+        Assert.NotEqual(halfSecond, paused.Pass(opened).RequeueAfter);
+    }
+
     /// <summary>Runs passes against a world, carrying the planner's memory from one to the next.</summary>
     private sealed class Loop(FleetSpec spec)
     {
