@@ -269,10 +269,13 @@ public sealed class SimFleet : IAsyncDisposable
 
     private static void WriteWrapper(string path, string program, int? addressPort = null)
     {
-        var rewrite = addressPort is { } port
-            ? $"for a in \"$@\"; do shift; if [ \"$prev\" = --address ]; then a=http://127.0.0.1:{port}; fi; set -- \"$@\" \"$a\"; prev=\"$a\"; done\n"
-            : "";
-        File.WriteAllText(path, $"#!/bin/sh\n{rewrite}exec '{RepoPaths.PostfleetExecutable}' sim {program} \"$@\"\n");
+        // With another address the wrapper stays the process the runtime watches (its command line keeps the arguments
+        // the daemon launched it with) and runs the service as its child, passing SIGTERM on as the kill it is.
+        var script = addressPort is { } port
+            ? $"#!/bin/sh\nfor a in \"$@\"; do shift; if [ \"$prev\" = --address ]; then a=http://127.0.0.1:{port}; fi; set -- \"$@\" \"$a\"; prev=\"$a\"; done\n"
+              + $"'{RepoPaths.PostfleetExecutable}' sim {program} \"$@\" &\nchild=$!\ntrap 'kill -KILL $child; exit 143' TERM INT\nwait $child\n"
+            : $"#!/bin/sh\nexec '{RepoPaths.PostfleetExecutable}' sim {program} \"$@\"\n";
+        File.WriteAllText(path, script);
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 

@@ -9,6 +9,8 @@ public static class NodeChannels
     /// <summary>go-spacemesh's grpc-recv/send-msg-size default; larger answers would be refused by the node anyway.</summary>
     private const int MaxMessageSize = 10 * 1024 * 1024;
 
+    private const int StreamWindow = 4 * 1024 * 1024;
+
     /// <summary>
     /// The address a listener is dialled at. A listener is TLS when its URI says https; with mTLS configured the
     /// post listener is the node's grpc-tls-listener and always TLS (the TLS listener serves only post+postInfo by
@@ -42,6 +44,11 @@ public static class NodeChannels
             // only call that needs liveness checks is the long-lived event stream.
             KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
             PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+
+            // With dynamic window sizing off (its round-trip PINGs break the node's one-PING-a-minute policy; see the
+            // postfleet executable's runtime options) the stream window stays where it starts: big enough for a
+            // PostStates answer of thousands of identities without waiting on window updates.
+            InitialHttp2StreamWindowSize = StreamWindow,
         };
         if (address.Scheme == Uri.UriSchemeHttps && tls is not null)
         {
