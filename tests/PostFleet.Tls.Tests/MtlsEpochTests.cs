@@ -155,7 +155,7 @@ public sealed class MtlsEpochTests
 
         // The log API reads the same run's log through the runtime and shows the line the diagnosis quoted.
         var log = JsonNode.Parse(await http.GetStringAsync("api/v1/services/beta/log?lines=50"))!;
-        Assert.Contains(log["lines"]!.AsArray(), l => ((string?)l)!.Contains("invalid peer certificate: UnknownIssuer", StringComparison.Ordinal));
+        Assert.Contains(log["lines"]!.AsArray(), l => ((string?)l)!.Contains("could not connect to the node: tonic::transport::Error(Transport, ConnectError(Custom { kind: InvalidData, error: InvalidCertificate(UnknownIssuer) }))", StringComparison.Ordinal));
 
         // An alert names it too, while alpha (right CA) proves undisturbed.
         await Eventually.UntilAsync(

@@ -94,6 +94,17 @@ public sealed partial class ProvingTests
         Assert.Contains("--labels-per-unit is deprecated", service.StandardError, StringComparison.Ordinal);
         Assert.Matches(LogLine(), service.StandardError.Split('\n')[0]);
 
+        // Only post-rs' own lines: the registration shows as the node's metadata request, never as a connect line;
+        // the proof as the client's and the service's lines, in post-rs' order.
+        var log = service.StandardError.Replace("\r", "", StringComparison.Ordinal);
+        Assert.DoesNotContain("connected to the node", log, StringComparison.Ordinal);
+        Assert.Contains($"INFO  post_service::client] obtained metadata: PostMetadata {{ node_id: [{string.Join(", ", meta.NodeId)}], commitment_atx_id: [{string.Join(", ", meta.CommitmentAtxId)}], labels_per_unit: 1024, num_units: 4, max_file_size: ", log, StringComparison.Ordinal);
+        Assert.Contains("ERROR post_service::client] failed to generate proof: proof generation is in progress for a different challenge (current: " + Convert.ToHexString(ChallengeA), log, StringComparison.Ordinal);
+        var handOver = log.Split('\n').Select(l => l.Length > 22 ? l[22..] : l).SkipWhile(l => !l.EndsWith("proof generation is finished", StringComparison.Ordinal)).Take(4).ToList();
+        Assert.Equal(["INFO  post_service::service] proof generation is finished", "INFO  post_service::client] proof generation finished", "INFO  post_service::client] verifying proof"], handOver.Take(3));
+        Assert.StartsWith("INFO  post_service::client] proof is valid (verification took: ", handOver[3], StringComparison.Ordinal);
+        Assert.All(log.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => Assert.Matches(LogLine(), l));
+
         Assert.Equal(System.Net.HttpStatusCode.NotFound, await PostServiceProcess.StatusCodeAsync(HttpMethod.Get, operatorPort, "/other"));
         Assert.Equal(System.Net.HttpStatusCode.MethodNotAllowed, await PostServiceProcess.StatusCodeAsync(HttpMethod.Post, operatorPort, "/status"));
     }
