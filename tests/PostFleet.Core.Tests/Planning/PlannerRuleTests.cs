@@ -280,6 +280,23 @@ public class PlannerRuleTests
     }
 
     [Fact]
+    public void A_status_body_it_cannot_read_is_said_so_and_counts_as_progress_while_it_changes()
+    {
+        var loop = new Loop(Spec(Limits(noProgress: TimeSpan.FromMinutes(30)), OneDisk));
+        loop.World.Proving("diskC_post3").Running("diskC_post3", T0, new ServiceStatus.Unrecognised("{\"Verifying\":{\"done\":1}}"));
+        var first = loop.Pass(T0);
+        Assert.Contains("does not know", first.Decisions.Single(d => d.ServiceName == "diskC_post3").Reason, StringComparison.Ordinal);
+
+        // A newer service whose answers keep changing is working: never judged hung.
+        loop.World.Statuses["diskC_post3"] = new ServiceStatus.Unrecognised("{\"Verifying\":{\"done\":2}}");
+        loop.Pass(T0.AddMinutes(20));
+        Assert.Empty(loop.Pass(T0.AddMinutes(40)).Stops());
+
+        // The same answer for the whole timeout is as flat as a known one.
+        Assert.Equal(StopReason.NoProgress, Assert.Single(loop.Pass(T0.AddMinutes(50)).Stops()).Reason);
+    }
+
+    [Fact]
     public void A_service_holding_a_finished_proof_is_never_judged_hung()
     {
         var loop = new Loop(Spec(Limits(noProgress: TimeSpan.FromMinutes(30)), OneDisk));
