@@ -154,6 +154,23 @@ public sealed class NodeApiTests : IAsyncLifetime
         var waiting = await DeadlineTests.ReadUntilAsync(stream.ResponseStream, e =>
             (e.PoetWaitRound?.Smesher.Span.SequenceEqual(_node.NodeId("beta")) ?? false) || (e.PoetWaitProof?.Smesher.Span.SequenceEqual(_node.NodeId("beta")) ?? false));
         Assert.True(waiting.Timestamp.ToDateTimeOffset() >= complete.Timestamp.ToDateTimeOffset());
+
+        // Like go-spacemesh (activation.go, nipost.go), each deprecated wait event comes with its replacement (oneof
+        // tags 18 and 22): the same epochs, round_end for until, the same help text.
+        var beta = _node.NodeId("beta");
+        var twin = await DeadlineTests.ReadUntilAsync(stream.ResponseStream, e => waiting.PoetWaitRound is not null
+            ? e.WaitingForPoetRegistrationWindow?.Smesher.Span.SequenceEqual(beta) == true
+            : e.WaitingForPoetRoundEnd?.Smesher.Span.SequenceEqual(beta) == true);
+        Assert.Equal(waiting.Help, twin.Help);
+        Assert.StartsWith("Node is waiting for PoET", twin.Help, StringComparison.Ordinal);
+        if (waiting.PoetWaitRound is { } round)
+        {
+            Assert.Equal((round.Current, round.Publish, round.Until), (twin.WaitingForPoetRegistrationWindow.Current, twin.WaitingForPoetRegistrationWindow.Publish, twin.WaitingForPoetRegistrationWindow.RoundEnd));
+        }
+        else
+        {
+            Assert.Equal((waiting.PoetWaitProof.Publish, waiting.PoetWaitProof.Target, waiting.PoetWaitProof.Until), (twin.WaitingForPoetRoundEnd.Publish, twin.WaitingForPoetRoundEnd.Target, twin.WaitingForPoetRoundEnd.RoundEnd));
+        }
     }
 
     private async Task<List<string>> ListServicesAsync(int port)
