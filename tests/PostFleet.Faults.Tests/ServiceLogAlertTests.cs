@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using PostFleet.Core.Model;
 using PostFleet.Testing;
 
 namespace PostFleet.Faults.Tests;
@@ -46,6 +47,31 @@ public sealed class ServiceLogAlertTests
         Assert.Contains("INFO  post_service::client] obtained metadata: PostMetadata { node_id: [", log, StringComparison.Ordinal);
         Assert.DoesNotContain("connected to the node", log.Replace("could not connect to the node", "", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.True(proxy.Connections > 0);
+    }
+
+    [Fact]
+    public async Task A_second_service_for_an_identity_is_diagnosed_as_a_duplicate_from_its_real_log_lines()
+    {
+        await using var fleet = await SimFleet.CreateAsync(new SimFleetOptions { Services = [("a1", "diskA")] });
+        await fleet.StartNodeAsync();
+        string[] arguments =
+        [
+            "sim", "post-service", "--dir", fleet.DataDir("a1"), "--address", $"http://127.0.0.1:{fleet.PostPort}", "--reconnect-interval-s", "1",
+            "-n", "16", "--k1", "12", "--k2", "20", "--min-num-units", "1", "--pow-difficulty", new string('f', 64),
+        ];
+        await using var first = ChildProcess.StartPostfleet(arguments, fleet.Root);
+        await first.WaitForOutputAsync("obtained metadata: PostMetadata", TimeSpan.FromSeconds(30));
+        await using var second = ChildProcess.StartPostfleet(arguments, fleet.Root);
+        await Eventually.UntilAsync(
+            () => second.StandardError.Split('\n').Count(l => l.Contains("disconnected: Err(status: Unknown, message: \"post service already registered\"", StringComparison.Ordinal)) >= 3,
+            "three refused registrations in the second service's log; got:\n" + second.StandardError,
+            TimeSpan.FromSeconds(60));
+
+        var lines = second.StandardError.Replace("\r", "", StringComparison.Ordinal).Split('\n');
+        var problem = ServiceLogDiagnosis.Diagnose(lines, DateTimeOffset.UtcNow, TimeSpan.FromSeconds(1));
+        Assert.Equal(ServiceProblemKind.RegisterRefused, problem?.Kind);
+        Assert.True(problem!.Repeats >= 3, $"repeats {problem.Repeats}");
+        Assert.Null(ServiceLogDiagnosis.Diagnose(first.StandardError.Replace("\r", "", StringComparison.Ordinal).Split('\n'), DateTimeOffset.UtcNow, TimeSpan.FromSeconds(1)));
     }
 
     private static string ServiceLog(SimFleet fleet) =>
