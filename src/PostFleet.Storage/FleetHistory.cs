@@ -153,6 +153,14 @@ public sealed partial class FleetHistory : IDisposable
 
     private HistorySnapshot Snapshot() => new(_connection);
 
+    /// <summary>
+    /// SQLite's own disk-full: from now on the file may grow to <paramref name="pages"/> pages at most (never less
+    /// than it has), and a write that needs more fails with SQLITE_FULL exactly as on a full disk. For tests.
+    /// </summary>
+    internal void LimitPages(long pages) => Execute(_connection, $"PRAGMA max_page_count = {pages}");
+
+    internal long PageCount => (long)new SqliteCommand("PRAGMA page_count", _connection).ExecuteScalar()!;
+
     private void Queue(string sql, params (string Name, object? Value)[] parameters)
     {
         if (_pending.Count >= MaxPendingRows)
