@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using PostFleet.Testing;
 
 namespace PostFleet.Faults.Tests;
@@ -8,7 +7,7 @@ namespace PostFleet.Faults.Tests;
 /// The history's disk fills up under a running daemon: proving goes on, the fleet view, the alerts and the log say
 /// so, and once there is room again every row kept meanwhile is written and the alert resolves.
 /// </summary>
-public sealed partial class HistoryFullDiskTests
+public sealed class HistoryFullDiskTests
 {
     [Fact]
     public async Task A_full_history_disk_does_not_stop_proving_is_reported_and_writing_resumes_when_space_returns()
@@ -24,12 +23,11 @@ public sealed partial class HistoryFullDiskTests
         // 4 MiB also keeps the WAL below its 1000-page checkpoint, so every commit needs new space.
         await using var daemon = ChildProcess.Start(
             "unshare",
-            ["--mount", "--propagation", "private", "sh", "-c", "mount -t tmpfs -o size=4m postfleet-history \"$0\" && exec \"$1\" run -c \"$2\" --listen http://127.0.0.1:0", historyDir, RepoPaths.PostfleetExecutable, fleet.FleetConfig],
+            ["--mount", "--propagation", "private", "sh", "-c", "mount -t tmpfs -o size=4m postfleet-history \"$0\" && exec \"$1\" run -c \"$2\" --listen \"$3\"", historyDir, RepoPaths.PostfleetExecutable, fleet.FleetConfig, DaemonApi.ListenArgument],
             fleet.Root,
             fleet.DaemonLog);
         int Proofs(string service) => fleet.Delivered(service).Count(d => d.Kind == "nipost");
-        var url = await Eventually.UntilAsync(() => Task.FromResult(ListeningAt().Match(daemon.StandardOutput) is { Success: true } m ? m.Groups[1].Value : null), "the daemon's API address; " + daemon.StandardError);
-        using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(30) };
+        using var http = await DaemonApi.ConnectAsync(daemon);
         var history = $"/proc/{daemon.Id}/root{historyDir}";
         await Eventually.UntilAsync(async () => (await HistoryView(http))?["lastWrite"] is not null, "a first history write; " + fleet.Describe(), Eventually.DefaultTimeout);
 
@@ -83,16 +81,9 @@ public sealed partial class HistoryFullDiskTests
         Assert.Contains("history: writes work again", FleetLog(fleet), StringComparison.Ordinal);
     }
 
-    private static async Task<JsonNode?> HistoryView(HttpClient http)
-    {
-        var response = await http.GetAsync("/api/v1/fleet");
-        return response.IsSuccessStatusCode ? JsonNode.Parse(await response.Content.ReadAsStringAsync())!["history"] : null;
-    }
+    private static async Task<JsonNode?> HistoryView(HttpClient http) => (await DaemonApi.FleetAsync(http))?["history"];
 
     private static async Task<JsonNode> Alerts(HttpClient http) => JsonNode.Parse(await http.GetStringAsync("/api/v1/alerts"))!;
 
     private static string FleetLog(SimFleet fleet) => SimFleet.ReadShared(fleet.DaemonLog);
-
-    [GeneratedRegex(@"dashboard and API: (http://127\.0\.0\.1:\d+/?)")]
-    private static partial Regex ListeningAt();
 }
