@@ -1,9 +1,9 @@
-using Microsoft.Extensions.Time.Testing;
 using System.Diagnostics;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Time.Testing;
 using PostFleet.Core.Model;
 using PostFleet.Spacemesh.Node;
 using PostFleet.Testing;

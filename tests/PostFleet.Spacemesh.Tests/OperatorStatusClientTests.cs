@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -6,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using PostFleet.Core.Model;
 using PostFleet.Spacemesh.Operator;
 using PostFleet.Testing;

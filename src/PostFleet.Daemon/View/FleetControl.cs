@@ -46,8 +46,8 @@ public sealed class FleetControl(FleetIntents intents, FleetHistory history, ISe
     {
         _facts.Observe(pass);
         var forecast = PassForecast.Of(pass);
-        var view = FleetViewBuilder.Build(pass, intents.Current.FleetPaused, history.LastDeliveredEpochs(), _facts.Facts, forecast)
-            with { History = HistoryView.Of(history.Reader.Path, history.Health) };
+        var built = FleetViewBuilder.Build(pass, intents.Current.FleetPaused, history.LastDeliveredEpochs(), _facts.Facts, forecast);
+        var view = built with { History = HistoryView.Of(history.Reader.Path, history.Health) };
         _forecast = ForecastViewBuilder.Build(forecast.Forecast, forecast.Hardware, forecast.Gap, pass.Observation.At);
         _current = view;
         PassObserved?.Invoke(view, pass.Duration);
