@@ -123,6 +123,7 @@ public sealed class FleetDaemon : IAsyncDisposable
         {
             _logger.LogError("history: {Rows} rows could not be written before shutdown and are lost: {Fault}", History.Health.RowsPending, History.Health.Fault);
         }
+
         if (Fleet.Schedule.OnShutdown == ShutdownPolicy.LeaveRunning)
         {
             if (running.Count > 0)

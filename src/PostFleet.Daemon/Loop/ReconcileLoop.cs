@@ -13,6 +13,8 @@ namespace PostFleet.Daemon.Loop;
 /// The level-triggered reconcile loop, one worker: observe everything into one snapshot, let the pure planner
 /// decide, record the decision and its reasons, act idempotently, then wait for the next trigger (a node event,
 /// a user intent) or the planner's requeue time. A failed pass backs off; it never ends the loop.
+/// The loop owns the history's writer (FleetHistory is not thread-safe): everything it and its listeners record is
+/// queued on it and flushed here, on this one worker; web requests read through the history's own readers.
 /// </summary>
 public sealed class ReconcileLoop
 {
