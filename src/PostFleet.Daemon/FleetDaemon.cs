@@ -47,7 +47,7 @@ public sealed class FleetDaemon : IAsyncDisposable
         _node = new NodeGrpcClient(fleet.Node, timeProvider: time, logger: loggers.CreateLogger<NodeGrpcClient>());
         _operators = new OperatorStatusClient(time);
         _runtime = Runtimes.RuntimeFactory.Create(fleet, time, loggers);
-        History = FleetHistory.Open(fleet.HistoryPath);
+        History = FleetHistory.Open(fleet.HistoryPath, time);
         Intents = new FleetIntents();
         _journal = new RunJournal(History, _logger, () => Fleet.HistoryRetention);
         _config = File.Exists(fleet.Source) ? new ConfigReloader(fleet, History, time, _logger) : null;
@@ -119,6 +119,11 @@ public sealed class FleetDaemon : IAsyncDisposable
     {
         var running = (await _runtime.ListAsync(CancellationToken.None)).Where(r => r.Running).ToList();
         History.RecordDaemonEvent(_time.GetUtcNow(), "shutdown", $"on-shutdown {Fleet.Schedule.OnShutdown}: {running.Count} services running");
+        if (!History.Flush())
+        {
+            _logger.LogError("history: {Rows} rows could not be written before shutdown and are lost: {Fault}", History.Health.RowsPending, History.Health.Fault);
+        }
+
         if (Fleet.Schedule.OnShutdown == ShutdownPolicy.LeaveRunning)
         {
             if (running.Count > 0)

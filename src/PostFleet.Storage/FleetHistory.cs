@@ -5,29 +5,54 @@ namespace PostFleet.Storage;
 
 /// <summary>
 /// The daemon's history: every decision the planner changed its mind about (with the reason), every action it
-/// took and how that went, and the node's events. One SQLite file, written by the single loop worker.
+/// took and how that went, the node's events and the runs. One SQLite file in WAL mode.
 /// </summary>
+/// <remarks>
+/// Thread-safety contract: this type is the file's only writer and is not thread-safe. One caller at a time uses
+/// it, the reconcile loop (and, before the loop starts and after it ends, the daemon that owns the loop); its
+/// connection is used by no one else. Record* calls only queue rows; <see cref="Flush"/> writes what is queued in
+/// one transaction, so a reader sees a pass's rows all at once. Web requests and other threads never call this
+/// type: they read through <see cref="Reader"/> (own connections) and may read <see cref="Health"/>.
+/// A failed write (full disk, read-only file) never throws: the rows stay queued (up to a limit, beyond which the
+/// oldest are counted lost), <see cref="Health"/> says why, and the next <see cref="Flush"/> tries again.
+/// </remarks>
 public sealed partial class FleetHistory : IDisposable
 {
-    private readonly SqliteConnection _connection;
-    private readonly Dictionary<string, string> _lastDecision = [];
+    /// <summary>Rows kept while the file takes no writes: some hours of a large fleet's passes, a few MiB.</summary>
+    internal const int MaxPendingRows = 20_000;
 
-    private FleetHistory(SqliteConnection connection)
+    private readonly SqliteConnection _connection;
+    private readonly TimeProvider _time;
+    private readonly Queue<PendingRow> _pending = new();
+    private readonly Dictionary<string, string> _lastDecision = [];
+    private readonly Dictionary<string, uint> _lastDelivered;
+    private volatile HistoryHealth _health = HistoryHealth.Ok;
+
+    private FleetHistory(string path, SqliteConnection connection, TimeProvider time)
     {
         _connection = connection;
+        _time = time;
+        Reader = new HistoryReader(path);
+        _lastDelivered = new Dictionary<string, uint>(Snapshot().LastDeliveredEpochs());
     }
 
-    public static FleetHistory Open(string path)
+    public static FleetHistory Open(string path, TimeProvider? time = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         connection.Open();
         Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
         Migrate(connection);
-        return new FleetHistory(connection);
+        return new FleetHistory(path, connection, time ?? TimeProvider.System);
     }
 
-    public int SchemaVersion => Convert.ToInt32(Scalar(_connection, "PRAGMA user_version"), CultureInfo.InvariantCulture);
+    /// <summary>Readers for any thread, each on its own read-only connection.</summary>
+    public HistoryReader Reader { get; }
+
+    /// <summary>Whether the file takes writes (any thread).</summary>
+    public HistoryHealth Health => _health;
+
+    public int SchemaVersion => Snapshot().SchemaVersion;
 
     /// <summary>Stores a decision only when it differs from the last one for that service, so the table stays readable.</summary>
     public bool RecordDecision(DateTimeOffset at, string service, string code, string message)
@@ -39,98 +64,126 @@ public sealed partial class FleetHistory : IDisposable
         }
 
         _lastDecision[service] = key;
-        Insert("INSERT INTO decisions (at, service, code, message) VALUES ($a, $b, $c, $d)", at, service, code, message);
+        Queue("INSERT INTO decisions (at, service, code, message) VALUES ($a, $s, $c, $m)", ("$a", Text(at)), ("$s", service), ("$c", code), ("$m", message));
         return true;
     }
 
     public void RecordAction(DateTimeOffset at, string service, string action, string reason, string outcome) =>
-        Insert("INSERT INTO actions (at, service, action, reason, outcome) VALUES ($a, $b, $c, $d, $e)", at, service, action, reason, outcome);
+        Queue("INSERT INTO actions (at, service, action, reason, outcome) VALUES ($a, $s, $k, $r, $o)", ("$a", Text(at)), ("$s", service), ("$k", action), ("$r", reason), ("$o", outcome));
 
     public void RecordNodeEvent(DateTimeOffset at, string kind, string? smesher, string detail) =>
-        Insert("INSERT INTO node_events (at, kind, smesher, detail) VALUES ($a, $b, $c, $d)", at, kind, smesher, detail);
+        Queue("INSERT INTO node_events (at, kind, smesher, detail) VALUES ($a, $k, $s, $d)", ("$a", Text(at)), ("$k", kind), ("$s", smesher), ("$d", detail));
 
     /// <summary>A proof the node confirmed (postComplete without failure) for a service's identity.</summary>
     public void RecordDelivery(DateTimeOffset at, string service, uint publishEpoch, string challengeHex)
     {
-        using var command = _connection.CreateCommand();
-        command.CommandText = "INSERT INTO deliveries (at, service, publish_epoch, challenge) VALUES ($at, $service, $epoch, $challenge)";
-        command.Parameters.AddWithValue("$at", Text(at));
-        command.Parameters.AddWithValue("$service", service);
-        command.Parameters.AddWithValue("$epoch", publishEpoch);
-        command.Parameters.AddWithValue("$challenge", challengeHex);
-        command.ExecuteNonQuery();
-    }
-
-    /// <summary>The highest publish epoch each service delivered a proof for.</summary>
-    public IReadOnlyDictionary<string, uint> LastDeliveredEpochs()
-    {
-        using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT service, MAX(publish_epoch) FROM deliveries GROUP BY service";
-        using var reader = command.ExecuteReader();
-        var result = new Dictionary<string, uint>();
-        while (reader.Read())
+        if (!_lastDelivered.TryGetValue(service, out var last) || publishEpoch > last)
         {
-            result[reader.GetString(0)] = (uint)reader.GetInt64(1);
+            _lastDelivered[service] = publishEpoch;
         }
 
-        return result;
+        Queue("INSERT INTO deliveries (at, service, publish_epoch, challenge) VALUES ($a, $s, $e, $c)", ("$a", Text(at)), ("$s", service), ("$e", publishEpoch), ("$c", challengeHex));
     }
 
-    public IReadOnlyList<HistoryRow> Decisions(string? service = null, int limit = 200) =>
-        Query("SELECT at, service, code, message FROM decisions", service, limit);
+    /// <summary>
+    /// The highest publish epoch each service delivered a proof for: the file's at open plus every delivery
+    /// recorded since, kept in memory so the view stays right while the file takes no writes.
+    /// </summary>
+    public IReadOnlyDictionary<string, uint> LastDeliveredEpochs() => new Dictionary<string, uint>(_lastDelivered);
 
-    public IReadOnlyList<HistoryRow> Deliveries(string? service = null, int limit = 200) =>
-        Query("SELECT at, service, 'proof delivered', 'publish epoch ' || publish_epoch || ', challenge ' || substr(challenge, 1, 16) FROM deliveries", service, limit);
+    public IReadOnlyList<HistoryRow> Decisions(string? service = null, int limit = 200) => Written().Decisions(service, limit);
 
-    public IReadOnlyList<HistoryRow> Actions(string? service = null, int limit = 200) =>
-        Query("SELECT at, service, action, reason || ' -> ' || outcome FROM actions", service, limit);
+    public IReadOnlyList<HistoryRow> Deliveries(string? service = null, int limit = 200) => Written().Deliveries(service, limit);
 
-    private IReadOnlyList<HistoryRow> Query(string select, string? service, int limit)
+    public IReadOnlyList<HistoryRow> Actions(string? service = null, int limit = 200) => Written().Actions(service, limit);
+
+    /// <summary>
+    /// Writes every queued row in one transaction. False when the file took none of them (they stay queued and
+    /// <see cref="Health"/> says why); a row SQLite refuses for its content is dropped and counted lost instead.
+    /// </summary>
+    public bool Flush()
     {
-        using var command = NewestFirst(select, service, limit);
-        using var reader = command.ExecuteReader();
-        var rows = new List<HistoryRow>();
-        while (reader.Read())
+        if (_pending.Count == 0)
         {
-            rows.Add(new HistoryRow(DateTimeOffset.Parse(reader.GetString(0), CultureInfo.InvariantCulture), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+            return !_health.Faulted;
         }
 
-        return rows;
+        var now = _time.GetUtcNow();
+        var refused = 0;
+        try
+        {
+            using (var transaction = _connection.BeginTransaction())
+            {
+                foreach (var row in _pending)
+                {
+                    try
+                    {
+                        row.Execute(_connection, transaction);
+                    }
+                    catch (SqliteException ex) when (IsRowError(ex))
+                    {
+                        refused++;
+                    }
+                }
+
+                transaction.Commit();
+            }
+
+            var written = _pending.Count - refused;
+            _pending.Clear();
+            _health = _health with { Fault = null, FaultSince = null, LastWrite = now, RowsWritten = _health.RowsWritten + written, RowsLost = _health.RowsLost + refused, RowsPending = 0 };
+            return true;
+        }
+        catch (SqliteException ex)
+        {
+            Failed(ex);
+            return false;
+        }
     }
 
-    /// <summary>The newest <paramref name="limit"/> rows of <paramref name="select"/>, of one service or all.</summary>
-    private SqliteCommand NewestFirst(string select, string? service, int limit)
+    private void Failed(SqliteException ex) =>
+        _health = _health with { Fault = $"{Reader.Path}: {ex.Message}", FaultSince = _health.FaultSince ?? _time.GetUtcNow(), RowsPending = _pending.Count };
+
+    /// <summary>Writes (flushes first) and then reads on the writer's own connection: for the owner and tests.</summary>
+    private HistorySnapshot Written()
     {
-        var command = _connection.CreateCommand();
-        command.CommandText = select + (service is null ? "" : " WHERE service = $service") + " ORDER BY id DESC LIMIT $limit";
-        if (service is not null)
+        Flush();
+        return Snapshot();
+    }
+
+    private HistorySnapshot Snapshot() => new(_connection);
+
+    /// <summary>
+    /// SQLite's own disk-full: from now on the file may grow to <paramref name="pages"/> pages at most (never less
+    /// than it has), and a write that needs more fails with SQLITE_FULL exactly as on a full disk. For tests.
+    /// </summary>
+    internal void LimitPages(long pages) => Execute(_connection, $"PRAGMA max_page_count = {pages}");
+
+    internal long PageCount => (long)new SqliteCommand("PRAGMA page_count", _connection).ExecuteScalar()!;
+
+    private void Queue(string sql, params (string Name, object? Value)[] parameters)
+    {
+        if (_pending.Count >= MaxPendingRows)
         {
-            command.Parameters.AddWithValue("$service", service);
+            _pending.Dequeue();
+            _health = _health with { RowsLost = _health.RowsLost + 1 };
         }
 
-        command.Parameters.AddWithValue("$limit", limit);
-        return command;
-    }
-
-    private void Insert(string sql, DateTimeOffset at, params string?[] values)
-    {
-        using var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("$a", Text(at));
-        var names = new[] { "$b", "$c", "$d", "$e" };
-        for (var i = 0; i < values.Length; i++)
+        _pending.Enqueue(new PendingRow(sql, parameters));
+        if (_health.Faulted)
         {
-            command.Parameters.AddWithValue(names[i], (object?)values[i] ?? DBNull.Value);
+            _health = _health with { RowsPending = _pending.Count };
         }
-
-        command.ExecuteNonQuery();
     }
+
+    /// <summary>What is wrong with one row, not with the file: retrying it would block every row after it.</summary>
+    private static bool IsRowError(SqliteException ex) => (ex.SqliteErrorCode & 0xff) is 18 or 19 or 20 or 25; // TOOBIG, CONSTRAINT, MISMATCH, RANGE
 
     private static string Text(DateTimeOffset at) => at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 
     private static void Migrate(SqliteConnection connection)
     {
-        var version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version"), CultureInfo.InvariantCulture);
+        var version = new HistorySnapshot(connection).SchemaVersion;
         if (version > Migrations.Steps.Length)
         {
             throw new InvalidOperationException($"history database schema version {version} is newer than this PostFleet knows ({Migrations.Steps.Length}); upgrade PostFleet or point state-dir elsewhere");
@@ -153,14 +206,27 @@ public sealed partial class FleetHistory : IDisposable
         command.ExecuteNonQuery();
     }
 
-    private static object? Scalar(SqliteConnection connection, string sql)
+    /// <summary>Writes what is still queued (if the file takes it) and closes the file and the readers' pool.</summary>
+    public void Dispose()
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return command.ExecuteScalar();
+        Flush();
+        _connection.Dispose();
+        Reader.Release();
     }
 
-    public void Dispose() => _connection.Dispose();
-}
+    private sealed record PendingRow(string Sql, (string Name, object? Value)[] Parameters)
+    {
+        public int Execute(SqliteConnection connection, SqliteTransaction transaction)
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = Sql;
+            foreach (var (name, value) in Parameters)
+            {
+                command.Parameters.Add(new SqliteParameter(name, value ?? DBNull.Value));
+            }
 
-public sealed record HistoryRow(DateTimeOffset At, string Service, string What, string Detail);
+            return command.ExecuteNonQuery();
+        }
+    }
+}

@@ -6,7 +6,8 @@ namespace PostFleet.Containers.Tests;
 
 /// <summary>
 /// Compares JSON with a checked-in snapshot under Snapshots/. Keys are sorted and the text indented, so a
-/// snapshot changes only when the content does. Set POSTFLEET_UPDATE_SNAPSHOTS=1 to rewrite the files.
+/// snapshot changes only when the content does. Set POSTFLEET_UPDATE_SNAPSHOTS=1 to rewrite the files (on a
+/// developer's machine only: under CI a rewrite would make every snapshot test pass, so it fails instead).
 /// </summary>
 internal static class Snapshots
 {
@@ -23,6 +24,9 @@ internal static class Snapshots
         var path = Path.Combine(ProjectDirectory(callerFile), "Snapshots", name + ".json");
         if (Environment.GetEnvironmentVariable(UpdateVariable) is "1" or "true")
         {
+            Assert.True(
+                string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI")),
+                $"{UpdateVariable} is set under CI ({nameof(Snapshots)} would rewrite {path} and pass); unset it, or rewrite snapshots on a developer machine and check them in");
             File.WriteAllText(path, text);
             return;
         }

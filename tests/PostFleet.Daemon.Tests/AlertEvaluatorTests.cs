@@ -43,6 +43,24 @@ public sealed class AlertEvaluatorTests
     }
 
     [Fact]
+    public void A_history_that_takes_no_writes_fires_once_as_a_warning_and_resolves_when_writes_work_again()
+    {
+        var full = Healthy() with { History = new HistoryView("/state/history.db", false, "/state/history.db: database or disk is full", Now, Now.AddMinutes(-1), 0, 40) };
+        var first = _evaluator.Evaluate([], full, Now);
+        var fired = Assert.Single(first.Changes);
+        Assert.Equal((AlertKinds.HistoryFault, "warning", false), (fired.Alert.Kind, fired.Alert.Severity, fired.Resolved));
+        Assert.Contains("disk is full", fired.Message, StringComparison.Ordinal);
+        Assert.Contains("proving goes on", fired.Message, StringComparison.Ordinal);
+
+        Assert.Empty(_evaluator.Evaluate(first.Open, full with { History = full.History! with { RowsPending = 80 } }, Now.AddMinutes(1)).Changes);
+
+        var writable = Healthy() with { History = new HistoryView("/state/history.db", true, null, null, Now.AddMinutes(2), 3, 0) };
+        var resolved = Assert.Single(_evaluator.Evaluate(first.Open, writable, Now.AddMinutes(2)).Changes);
+        Assert.True(resolved.Resolved);
+        Assert.Contains("3 rows lost", resolved.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Crash_loop_needs_the_threshold()
     {
         Assert.Empty(_evaluator.Evaluate([], With("diskB_post1", s => s with { Restarts = 2 }), Now).Changes);

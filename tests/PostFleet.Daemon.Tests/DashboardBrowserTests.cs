@@ -80,6 +80,24 @@ public sealed class DashboardBrowserTests
         Assert.Contains("then epoch 15", await TextAsync(browser, "[data-card=deadline]"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_history_that_takes_no_writes_shows_a_banner_that_goes_when_writes_work_again()
+    {
+        await using var daemon = await TestDaemon.StartAsync();
+        await using var browser = await Chromium.OpenAsync(daemon.Host.Url, Width, 900);
+        await Eventually.UntilAsync(async () => (await browser.EvaluateAsync("document.querySelectorAll('svg.dag [data-service]').length"))?.GetValue<double>() == 10, "the DAG", TimeSpan.FromSeconds(30));
+        Assert.Equal("", await TextAsync(browser, ".history-fault"));
+
+        var view = daemon.Fleet.Current!;
+        var full = new View.HistoryView("/var/lib/postfleet/history.db", false, "/var/lib/postfleet/history.db: database or disk is full", view.At.AddMinutes(-3), view.At.AddMinutes(-3), 0, 120);
+        daemon.Fleet.Publish(view with { Pass = view.Pass + 1, History = full });
+        await Eventually.UntilAsync(async () => (await TextAsync(browser, ".history-fault")).Contains("database or disk is full", StringComparison.Ordinal), "the history banner", TimeSpan.FromSeconds(15));
+        Assert.Contains("120 rows wait in memory", await TextAsync(browser, ".history-fault"), StringComparison.Ordinal);
+
+        daemon.Fleet.Publish(view with { Pass = view.Pass + 2, History = full with { Writable = true, Fault = null, RowsPending = 0 } });
+        await Eventually.UntilAsync(async () => await TextAsync(browser, ".history-fault") == "", "the banner to go", TimeSpan.FromSeconds(15));
+    }
+
     private static async Task<string> TextAsync(Chromium browser, string selector) =>
         (await browser.EvaluateAsync($"document.querySelector('{selector}')?.textContent ?? ''"))!.GetValue<string>();
 

@@ -57,7 +57,6 @@ public sealed class DaemonKillTests
 
         fleet.Daemon!.Signal(Posix.SigKill);
         await fleet.Daemon.WaitForExitAsync(TimeSpan.FromSeconds(10));
-        await Task.Delay(TimeSpan.FromSeconds(1));
         fleet.StartDaemon();
 
         await fleet.WaitForDeliveriesAsync(["a1", "a2", "b1"], 2, TimeSpan.FromSeconds(90));

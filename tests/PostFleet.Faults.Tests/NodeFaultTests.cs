@@ -19,19 +19,22 @@ public sealed class NodeRestartTests
         var nodeDown = DateTimeOffset.UtcNow;
         fleet.Node!.Signal(Posix.SigTerm);
         await fleet.Node.WaitForExitAsync(TimeSpan.FromSeconds(10));
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        var stopped = fleet.NodeRecord().Last(e => e.Event == "node-stopped").Time;
+
+        // Observe the daemon while the node is away: until it has decided, after the node went, that it is away.
+        await Eventually.UntilAsync(() => fleet.History("SELECT id FROM decisions WHERE code = 'NodeUnreachable' AND at >= '" + nodeDown.UtcDateTime.ToString("O") + "'").Count > 0, "a NodeUnreachable decision while the node is down; " + fleet.Describe());
         var actionsWhileDown = fleet.History("SELECT action FROM actions WHERE action = 'StopService' AND at >= '" + nodeDown.UtcDateTime.ToString("O") + "'").Count;
         await fleet.StartNodeAsync();
-        var nodeUp = DateTimeOffset.UtcNow;
 
         await fleet.WaitForDeliveriesAsync(["a1", "b1"], 2, TimeSpan.FromSeconds(60));
 
         // Nothing stopped while the node was away, and the services that ran before reconnected by themselves.
         Assert.Equal(0, actionsWhileDown);
         Assert.Contains(fleet.Decisions("a1").Concat(fleet.Decisions("b1")), d => d.Code == "NodeUnreachable");
-        var reconnected = fleet.NodeRecord().Where(e => e.Event == "service-registered" && e.Time > nodeUp.AddSeconds(-1)).ToList();
+        // After the first node recorded its stop, every registration is with the new one.
+        var reconnected = fleet.NodeRecord().Where(e => e.Event == "service-registered" && e.Time > stopped).ToList();
         Assert.NotEmpty(reconnected);
-        Assert.True(fleet.ServiceRecord().Any(e => e.Event == "connected" && before.Contains(e.Pid) && e.Time > nodeUp.AddSeconds(-1)), "no service of before the restart reconnected");
+        Assert.True(fleet.ServiceRecord().Any(e => e.Event == "connected" && before.Contains(e.Pid) && e.Time > stopped), "no service of before the restart reconnected");
         var nipost = fleet.NodeRecord().Where(e => e.Event == "proof-delivered" && e.Kind == "nipost").ToList();
         Assert.Equal(2, nipost.Select(e => e.Identity).Distinct().Count());
         Assert.DoesNotContain(fleet.NodeRecord(), e => e.Event == "service-rejected");
@@ -45,7 +48,8 @@ public sealed class NodeUnreachableTests
     public async Task Node_frozen_for_a_while_nothing_is_stopped_and_the_fleet_recovers()
     {
         await using var fleet = await SimFleet.CreateAsync(new SimFleetOptions { Services = [("a1", "diskA"), ("b1", "diskB")], K2PowSeconds = 2 });
-        await fleet.StartAsync();
+        await fleet.StartNodeAsync();
+        using var http = await DaemonApi.ConnectAsync(fleet.StartDaemon("--listen", DaemonApi.ListenArgument));
 
         await Eventually.UntilAsync(() => fleet.ServiceEvents("a1").Any(e => e.Event == "k2pow-start") && fleet.ServiceEvents("b1").Any(e => e.Event == "k2pow-start"), "both services proving; " + fleet.Describe());
         var runsBefore = RunFiles(fleet);
@@ -54,7 +58,10 @@ public sealed class NodeUnreachableTests
         try
         {
             await Eventually.UntilAsync(() => fleet.Decisions("a1").Any(d => d.Code == "NodeUnreachable"), "NodeUnreachable in the history; " + fleet.Describe(), TimeSpan.FromSeconds(40));
-            await Task.Delay(TimeSpan.FromSeconds(3));
+
+            // Watch three more passes of the daemon with the node frozen (not a fixed time: a pass waits on timeouts).
+            var seenAt = (long)(await DaemonApi.FleetAsync(http))!["pass"]!;
+            await Eventually.UntilAsync(async () => (long?)(await DaemonApi.FleetAsync(http))?["pass"] >= seenAt + 3, "three passes with the node frozen; " + fleet.Describe(), TimeSpan.FromSeconds(120));
 
             // The runtime's list of runs is what it was, and every service process is still alive.
             Assert.Equal(runsBefore, RunFiles(fleet));

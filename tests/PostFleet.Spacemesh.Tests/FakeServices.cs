@@ -12,8 +12,14 @@ internal sealed class FakePostInfo : PostInfoService.PostInfoServiceBase
 
     public bool Hang { get; set; }
 
+    private int _calls;
+
+    /// <summary>Calls that reached this service (a test waits on it instead of on the clock).</summary>
+    public int Calls => Volatile.Read(ref _calls);
+
     public override async Task<PostStatesResponse> PostStates(PostStatesRequest request, ServerCallContext context)
     {
+        Interlocked.Increment(ref _calls);
         if (Hang)
         {
             await Task.Delay(Timeout.Infinite, context.CancellationToken);

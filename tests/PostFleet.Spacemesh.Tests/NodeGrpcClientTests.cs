@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Time.Testing;
 using PostFleet.Core.Model;
 using PostFleet.Spacemesh.Node;
 using PostFleet.Testing;
@@ -66,12 +67,17 @@ public sealed class NodeGrpcClientTests
     {
         var postInfo = new FakePostInfo { Hang = true };
         await using var node = await FakeNode.StartAsync(app => app.MapGrpcService<FakePostInfo>(), [postInfo]);
-        using var client = new NodeGrpcClient(node.Spec(), Quick);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var client = new NodeGrpcClient(node.Spec(), Quick, time);
 
-        var clock = Stopwatch.StartNew();
-        var error = await Assert.ThrowsAsync<NodeUnavailableException>(() => client.GetPostStatesAsync(CancellationToken.None));
+        // The call ends when its 1 s has passed on the client's clock, and not before.
+        var call = client.GetPostStatesAsync(CancellationToken.None);
+        await Eventually.UntilAsync(() => postInfo.Calls > 0, "the call to reach the node");
+        time.Advance(TimeSpan.FromSeconds(0.9));
+        Assert.False(call.IsCompleted, "failed before its timeout");
 
-        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(4));
+        time.Advance(TimeSpan.FromSeconds(0.1));
+        var error = await Assert.ThrowsAsync<NodeUnavailableException>(() => call.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("PostInfoService.PostStates got no answer within 1 s", error.Message, StringComparison.Ordinal);
     }
 

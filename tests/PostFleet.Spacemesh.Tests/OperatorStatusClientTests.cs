@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using PostFleet.Core.Model;
 using PostFleet.Spacemesh.Operator;
 using PostFleet.Testing;
@@ -98,12 +99,17 @@ public sealed class OperatorStatusClientTests : IAsyncLifetime
         var accepting = silent.AcceptTcpClientAsync();
         var address = $"127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}";
 
-        var clock = Stopwatch.StartNew();
-        var status = Assert.IsType<ServiceStatus.Unreachable>(await _client.GetStatusAsync(address, CancellationToken.None));
+        // The client's own clock: the answer comes when its 2 s have passed on it, and not before.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var client = new OperatorStatusClient(time);
+        var call = client.GetStatusAsync(address, CancellationToken.None);
+        using var connection = await accepting.WaitAsync(TimeSpan.FromSeconds(30));
+        time.Advance(TimeSpan.FromSeconds(1.9));
+        Assert.False(call.IsCompleted, "answered before its timeout");
 
-        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(3));
+        time.Advance(TimeSpan.FromSeconds(0.1));
+        var status = Assert.IsType<ServiceStatus.Unreachable>(await call.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal($"no answer from http://{address}/status within 2 s", status.Reason);
-        (await accepting).Dispose();
     }
 
     [Fact]

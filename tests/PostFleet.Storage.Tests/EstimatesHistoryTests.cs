@@ -44,6 +44,8 @@ public class EstimatesHistoryTests
 
         using var history = FleetHistory.Open(path);
         history.RecordEstimates(T0, Estimates(("a1", 12.5, false), ("diskA", 150e6, true)));
+        Assert.Empty(FleetHistory.ReadEstimates(path).K2Pow); // queued: the loop flushes at the end of its pass
+        Assert.True(history.Flush());
 
         var read = FleetHistory.ReadEstimates(path);
         Assert.Equal(TimeSpan.FromSeconds(12.5), read.K2PowOf("a1"));

@@ -1,8 +1,13 @@
 using System.Diagnostics;
+using Xunit.Sdk;
 
 namespace PostFleet.Testing;
 
-/// <summary>Waits on a condition with a generous timeout; tests never sleep a fixed time to "let things happen".</summary>
+/// <summary>
+/// Waits on a condition with a generous timeout; tests never sleep a fixed time to "let things happen". A probe
+/// that is not ready yet returns null/false or throws an ordinary exception (a connection refused, a file not yet
+/// written), which is retried; an assertion that fails inside a probe fails the test at once, as anywhere else.
+/// </summary>
 public static class Eventually
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
@@ -23,7 +28,7 @@ public static class Eventually
                     return value;
                 }
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (!IsVerdict(ex))
             {
                 last = ex;
             }
@@ -39,4 +44,11 @@ public static class Eventually
 
     public static Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null) =>
         UntilAsync<object>(async () => await condition() ? true : null, what, timeout);
+
+    /// <summary>
+    /// A failed assertion (xunit's exceptions) or a cancellation is the test's answer, not "not ready yet".
+    /// </summary>
+    internal static bool IsVerdict(Exception ex) =>
+        ex is XunitException or OperationCanceledException
+        || (ex is AggregateException aggregate && aggregate.InnerExceptions.Any(IsVerdict));
 }

@@ -3,27 +3,59 @@ using System.Net.Sockets;
 
 namespace PostFleet.Testing;
 
-/// <summary>Loopback ports that were free a moment ago; tests running in parallel never get the same one twice.</summary>
+/// <summary>
+/// Loopback ports for servers a test starts in another process (a simulated node, a post-service), which must be
+/// told their port before they bind it; a server in this process binds port 0 and reports its address instead.
+/// A port handed out is bound here first (so no program holds it) and claimed for the whole machine: a lock file
+/// per port, held until this process exits, so test assemblies running in parallel never get the same one.
+/// </summary>
 public static class FreePorts
 {
-    private static readonly HashSet<int> Handed = [];
+    private static readonly string ClaimDirectory = Path.Combine(Path.GetTempPath(), "postfleet-test-ports");
+    private static readonly List<FileStream> Claims = [];
     private static readonly Lock Gate = new();
 
     public static int Next()
     {
         lock (Gate)
         {
-            while (true)
+            Directory.CreateDirectory(ClaimDirectory);
+            for (var attempt = 0; attempt < 1000; attempt++)
             {
-                using var listener = new TcpListener(IPAddress.Loopback, 0);
-                listener.Start();
-                var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-                listener.Stop();
-                if (Handed.Add(port))
+                var port = BindAny();
+                if (Claim(port))
                 {
                     return port;
                 }
             }
+
+            throw new InvalidOperationException($"no loopback port could be claimed in {ClaimDirectory} after 1000 tries");
+        }
+    }
+
+    private static int BindAny()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    /// <summary>
+    /// Takes the port's lock file (FileShare.None is an exclusive flock on Linux: another process, or this one,
+    /// cannot take it while it is held; the kernel drops it when this process ends, however it ends).
+    /// </summary>
+    private static bool Claim(int port)
+    {
+        try
+        {
+            Claims.Add(new FileStream(Path.Combine(ClaimDirectory, $"{port}.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
         }
     }
 }

@@ -72,6 +72,11 @@ internal static class StatusCommand
             console.MarkupLine("[yellow]fleet paused[/]: nothing is started until it is resumed");
         }
 
+        if (fleet.History is { Writable: false } history)
+        {
+            console.MarkupLine($"[yellow]history not written[/] since {local(history.FaultSince ?? fleet.At)}: {Markup.Escape(history.Fault ?? "")}; proving goes on, {history.RowsPending} rows wait in memory");
+        }
+
         var table = new Table().AddColumns("identity", "disk", "node", "phase", "progress", "last delivered", "why");
         foreach (var service in fleet.Services)
         {

@@ -9,8 +9,9 @@ public static class AlertKinds
     public const string NodeUnreachable = "node-unreachable";
     public const string DeliveredLate = "delivered-late";
     public const string ServiceProblem = "service-problem";
+    public const string HistoryFault = "history-fault";
 
-    public static readonly IReadOnlyList<string> All = [ProofFailed, CrashLoop, PredictedMiss, NodeUnreachable, DeliveredLate, ServiceProblem];
+    public static readonly IReadOnlyList<string> All = [ProofFailed, CrashLoop, PredictedMiss, NodeUnreachable, DeliveredLate, ServiceProblem, HistoryFault];
 }
 
 /// <summary>

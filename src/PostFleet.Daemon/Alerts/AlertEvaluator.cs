@@ -49,6 +49,13 @@ public sealed class AlertEvaluator(AlertRules rules)
                 $"node unreachable at {view.Node.PostListener}: {view.Node.Error ?? "no answer"}", now);
         }
 
+        if (view.History is { Writable: false } history)
+        {
+            // A warning: proving goes on, only the record of it waits in memory (or is lost beyond the limit).
+            yield return new Alert(AlertKinds.HistoryFault, AlertKinds.HistoryFault, null, "warning",
+                $"history {history.Path} takes no writes since {history.FaultSince:u} ({history.Fault}); proving goes on, {history.RowsPending} rows wait in memory", now);
+        }
+
         var due = view.Network is { } network ? DueGap(network, view.At) : null;
         foreach (var s in view.Services)
         {
@@ -114,6 +121,7 @@ public sealed class AlertEvaluator(AlertRules rules)
         return alert.Kind switch
         {
             AlertKinds.NodeUnreachable => "node reachable again",
+            AlertKinds.HistoryFault => $"history takes writes again ({view.History?.RowsLost ?? 0} rows lost in all)",
             AlertKinds.ProofFailed when service is not null => $"{service.Name}: no longer failed (now {service.DagState})",
             AlertKinds.CrashLoop when service is not null => $"{service.Name}: restarts back to {service.Restarts}",
             AlertKinds.PredictedMiss when service is not null => $"{service.Name}: no longer predicted to miss the deadline (now {service.DagState})",

@@ -13,6 +13,8 @@ namespace PostFleet.Daemon.Loop;
 /// The level-triggered reconcile loop, one worker: observe everything into one snapshot, let the pure planner
 /// decide, record the decision and its reasons, act idempotently, then wait for the next trigger (a node event,
 /// a user intent) or the planner's requeue time. A failed pass backs off; it never ends the loop.
+/// The loop owns the history's writer (FleetHistory is not thread-safe): everything it and its listeners record is
+/// queued on it and flushed here, on this one worker; web requests read through the history's own readers.
 /// </summary>
 public sealed class ReconcileLoop
 {
@@ -98,6 +100,9 @@ public sealed class ReconcileLoop
             _history.RecordAction(observation.At, outcome.Service, outcome.Action.GetType().Name, ActionReason(outcome.Action), outcome.Detail);
         }
 
+        // One transaction for what the pass decided and did, written before the listeners so the view they
+        // publish shows whether the file took it; what the listeners record (the run journal) follows in a second.
+        FlushHistory();
         Passes++;
         var pass = new PassReport(Passes, fleet, observation, plan, outcomes, clock.Elapsed);
         foreach (var listener in _listeners)
@@ -105,6 +110,7 @@ public sealed class ReconcileLoop
             listener.OnPass(pass);
         }
 
+        FlushHistory();
         return plan.RequeueAfter;
     }
 
@@ -124,6 +130,22 @@ public sealed class ReconcileLoop
             {
                 _history.RecordDelivery(e.Time, name, clock.EpochAt(e.Time), completed.ChallengeHex);
             }
+        }
+    }
+
+    /// <summary>Writes the queued history rows; a file that takes no writes is logged once, not a failed pass.</summary>
+    private void FlushHistory()
+    {
+        var before = _history.Health;
+        _history.Flush();
+        var after = _history.Health;
+        if (after.Faulted && !before.Faulted)
+        {
+            _logger.LogError("history: writes fail, proving goes on and rows are kept in memory until the file takes them: {Fault}", after.Fault);
+        }
+        else if (before.Faulted && !after.Faulted)
+        {
+            _logger.LogWarning("history: writes work again since {Since:u} ({Lost} rows lost in all)", before.FaultSince, after.RowsLost);
         }
     }
 

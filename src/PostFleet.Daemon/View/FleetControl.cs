@@ -9,13 +9,14 @@ namespace PostFleet.Daemon.View;
 /// <summary>
 /// The daemon as the web API sees it: keeps the view of the last pass, serves history, and turns user intents into
 /// desired state (never into runtime calls; the loop carries them out on its next pass, which they trigger).
+/// <see cref="OnPass"/> runs on the loop and may use the history's writer; <see cref="History"/> runs on web
+/// request threads and reads only through the history's readers (own connections).
 /// </summary>
 public sealed class FleetControl(FleetIntents intents, FleetHistory history, IServiceRuntime runtime) : IFleetControl, IPassListener
 {
     public static readonly IReadOnlyList<string> Intents = ["pause", "resume", "prove-now", "stop", "force-stop", "retry", "skip-epoch"];
 
     private readonly ProofFactsTracker _facts = new();
-    private readonly Lock _historyGate = new();
     private volatile FleetView? _current;
     private volatile ForecastView? _forecast;
 
@@ -44,14 +45,9 @@ public sealed class FleetControl(FleetIntents intents, FleetHistory history, ISe
     public void OnPass(PassReport pass)
     {
         _facts.Observe(pass);
-        IReadOnlyDictionary<string, uint> delivered;
-        lock (_historyGate)
-        {
-            delivered = history.LastDeliveredEpochs();
-        }
-
         var forecast = PassForecast.Of(pass);
-        var view = FleetViewBuilder.Build(pass, intents.Current.FleetPaused, delivered, _facts.Facts, forecast);
+        var built = FleetViewBuilder.Build(pass, intents.Current.FleetPaused, history.LastDeliveredEpochs(), _facts.Facts, forecast);
+        var view = built with { History = HistoryView.Of(history.Reader.Path, history.Health) };
         _forecast = ForecastViewBuilder.Build(forecast.Forecast, forecast.Hardware, forecast.Gap, pass.Observation.At);
         _current = view;
         PassObserved?.Invoke(view, pass.Duration);
@@ -60,15 +56,12 @@ public sealed class FleetControl(FleetIntents intents, FleetHistory history, ISe
 
     public IReadOnlyList<HistoryEntryView> History(string? service, int limit)
     {
-        lock (_historyGate)
-        {
-            return history.Decisions(service, limit).Select(r => new HistoryEntryView(r.At, r.Service, "decision", r.What, r.Detail))
-                .Concat(history.Actions(service, limit).Select(r => new HistoryEntryView(r.At, r.Service, "action", r.What, r.Detail)))
-                .Concat(history.Deliveries(service, limit).Select(r => new HistoryEntryView(r.At, r.Service, "delivery", r.What, r.Detail)))
-                .OrderByDescending(e => e.At)
-                .Take(limit)
-                .ToList();
-        }
+        return history.Reader.Read(h => h.Decisions(service, limit).Select(r => new HistoryEntryView(r.At, r.Service, "decision", r.What, r.Detail))
+            .Concat(h.Actions(service, limit).Select(r => new HistoryEntryView(r.At, r.Service, "action", r.What, r.Detail)))
+            .Concat(h.Deliveries(service, limit).Select(r => new HistoryEntryView(r.At, r.Service, "delivery", r.What, r.Detail)))
+            .OrderByDescending(e => e.At)
+            .Take(limit)
+            .ToList());
     }
 
     public string? Apply(string intent, string? service)

@@ -14,7 +14,11 @@ public sealed record FleetView(
     IReadOnlyList<ServiceView> Services,
     IReadOnlyList<DagEdgeView> Edges,
     ScheduleView Schedule,
-    FleetSummaryView Summary);
+    FleetSummaryView Summary)
+{
+    /// <summary>Whether the history file takes writes (null from a daemon that predates it).</summary>
+    public HistoryView? History { get; init; }
+}
 
 public sealed record NodeView(bool Reachable, string? Error, string PostListener, int Identities);
 
@@ -110,3 +114,13 @@ public sealed record DagEdgeView(string From, string To, string Kind);
 public sealed record ScheduleView(int PerDisk, int MaxPow, int MaxRunning);
 
 public sealed record FleetSummaryView(int Services, int Proving, int Running, int K2Pow, int Reading, int Delivered, int Failed);
+
+/// <summary>
+/// The history file's health. <see cref="Fault"/> is why writes fail (full disk, read-only file) while proving goes
+/// on; <see cref="RowsPending"/> wait in memory for the file, <see cref="RowsLost"/> will never reach it.
+/// </summary>
+public sealed record HistoryView(string Path, bool Writable, string? Fault, DateTimeOffset? FaultSince, DateTimeOffset? LastWrite, long RowsLost, int RowsPending)
+{
+    public static HistoryView Of(string path, Storage.HistoryHealth health) =>
+        new(path, !health.Faulted, health.Fault, health.FaultSince, health.LastWrite, health.RowsLost, health.RowsPending);
+}

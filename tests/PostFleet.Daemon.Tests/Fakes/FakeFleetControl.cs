@@ -35,7 +35,10 @@ public sealed class FakeFleetControl(FleetView? initial) : IFleetControl
         }
     }
 
-    public IReadOnlyList<HistoryEntryView> History(string? service, int limit) =>
+    /// <summary>When set, history comes from here (a real FleetControl over a real file) instead of <see cref="Entries"/>.</summary>
+    public Func<string?, int, IReadOnlyList<HistoryEntryView>>? HistorySource { get; set; }
+
+    public IReadOnlyList<HistoryEntryView> History(string? service, int limit) => HistorySource?.Invoke(service, limit) ??
         [.. Entries.Where(e => service is null || e.Service == service).OrderByDescending(e => e.At).Take(limit)];
 
     public string? Apply(string intent, string? service)

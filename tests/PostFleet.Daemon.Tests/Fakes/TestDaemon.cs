@@ -34,7 +34,8 @@ public sealed class TestDaemon : IAsyncDisposable
         var fleet = new FakeFleetControl(withView ? DemoFleet.Build(DateTimeOffset.UtcNow, log) : null);
         fleet.Forecast = fleet.Current is { } view ? DemoForecast.Build(view) : null;
         fleet.Entries.AddRange(SampleHistory(DateTimeOffset.UtcNow));
-        var options = new WebOptions { Listen = $"http://127.0.0.1:{FreePorts.Next()}", Heartbeat = TimeSpan.FromSeconds(1) };
+        // The host binds port 0 and reports the port it got: no port is guessed.
+        var options = new WebOptions { Listen = "http://127.0.0.1:0", Heartbeat = TimeSpan.FromSeconds(1) };
         options = configure?.Invoke(options) ?? options;
         var logs = new CapturingLoggerProvider();
         var factory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));

@@ -89,11 +89,11 @@ public sealed class LifecycleTests
         await node.GenProofAsync([.. new byte[32]]);
         await Eventually.UntilAsync(() => Directory.Exists(Path.Combine(host.Host, ".postfleet-sim", "k2pow")) && Directory.EnumerateFiles(Path.Combine(host.Host, ".postfleet-sim", "k2pow")).Any(), "k2pow to run");
 
-        var clock = Stopwatch.StartNew();
         service.Signal(Posix.SigTerm);
         var code = await service.WaitForExitAsync(TimeSpan.FromSeconds(10));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"took {clock.Elapsed}");
-        Assert.NotEqual(0, code);
-        Assert.DoesNotContain(host.Record(), e => e.GetProperty("event").GetString() == "exit");
+
+        // Killed by the signal in the middle of k2pow (20 s of it): no handler ran, k2pow never ended, no clean exit.
+        Assert.Equal(128 + Posix.SigTerm, code);
+        Assert.DoesNotContain(host.Record(), e => e.GetProperty("event").GetString() is "exit" or "k2pow-end" or "proof-found");
     }
 }

@@ -64,10 +64,17 @@ internal static class FleetApi
                     return ApiResults.Error(400, $"limit must be a whole number from 1 to {MaxHistoryLimit}; got '{limit}'");
                 }
 
-                return Results.Ok(control.History(string.IsNullOrEmpty(service) ? null : service, count));
+                try
+                {
+                    return Results.Ok(control.History(string.IsNullOrEmpty(service) ? null : service, count));
+                }
+                catch (Storage.HistoryUnavailableException ex)
+                {
+                    return ApiResults.Error(503, ex.Message);
+                }
             })
             .WithName("GetHistory").WithSummary($"Decisions, actions and deliveries, newest first (service optional; limit=1..{MaxHistoryLimit}, default {DefaultHistoryLimit}).")
-            .Produces<IReadOnlyList<HistoryEntryView>>().Produces<ApiError>(400).Produces<ApiError>(404);
+            .Produces<IReadOnlyList<HistoryEntryView>>().Produces<ApiError>(400).Produces<ApiError>(404).Produces<ApiError>(503);
 
         api.MapGet("/forecast", () => control.Forecast is { } forecast ? Results.Ok(forecast) : ApiResults.Error(503, NoPassYet))
             .WithName("GetForecast").WithSummary("The predicted schedule of the open (else the next) cycle gap with the daemon's learned estimates: per service k2pow start, read start and end in seconds from the gap's opening (and as times), measured or assumed, window, deadline, makespan, warnings.")

@@ -9,6 +9,7 @@ import { forecastCard } from './forecast.js';
 
 export function renderOverview(root, view, now, open) {
   root.replaceChildren(
+    ...historyBanner(view, now),
     el('section', { class: 'cards' }, epochCard(view), gapCard(view, now), deadlineCard(view, now), nodeCard(view), fleetCard(view)),
     alertsCard(),
     el('section', { class: 'card wide' },
@@ -78,6 +79,18 @@ function fleetCard(view) {
     el('div', { class: 'chips' }, chip('k2pow', s.k2Pow, 'k2pow'), chip('reading', s.reading, 'reading'), chip('delivered', s.delivered, 'delivered'),
       chip('failed', s.failed, 'failed'), chip('waiting', s.proving, 'node wants')),
     el('div', { class: 'muted' }, `${s.running} running · limits: ${view.schedule.perDisk}/disk, ${view.schedule.maxPow} k2pow, ${view.schedule.maxRunning || '∞'} total`));
+}
+
+// Proving goes on while the history file takes no writes (full disk, read-only file); say so above everything,
+// since the history page and the next restart's learned estimates miss what happens meanwhile.
+function historyBanner(view, now) {
+  const h = view.history;
+  if (!h || h.writable) return [];
+  return [el('section', { class: 'card wide bad history-fault', role: 'alert' },
+    el('h2', {}, 'History not written'),
+    el('div', {}, `${h.path}: ${h.fault}`),
+    el('div', { class: 'muted' }, `since ${relative(h.faultSince, now)} · proving goes on · ${h.rowsPending} rows wait in memory` +
+      (h.rowsLost ? ` · ${h.rowsLost} lost` : '') + ' · free space or make the file writable: writing resumes by itself'))];
 }
 
 function alertsCard() {

@@ -1,0 +1,145 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using PostFleet.Core.Planning;
+
+namespace PostFleet.Storage;
+
+/// <summary>
+/// The history's queries over one connection. Inside <see cref="HistoryReader.Read{T}"/> every query sees the same
+/// committed state (one read transaction), so rows of one pass are all there or all absent.
+/// </summary>
+public sealed class HistorySnapshot
+{
+    private const string K2PowKind = "k2pow-seconds";
+    private const string ReadRateKind = "read-bytes-per-second";
+
+    private readonly SqliteConnection _connection;
+
+    internal HistorySnapshot(SqliteConnection connection)
+    {
+        _connection = connection;
+    }
+
+    internal static string EstimateKind(bool k2pow) => k2pow ? K2PowKind : ReadRateKind;
+
+    public int SchemaVersion => Convert.ToInt32(Scalar("PRAGMA user_version"), CultureInfo.InvariantCulture);
+
+    public IReadOnlyList<HistoryRow> Decisions(string? service = null, int limit = 200) =>
+        Query("SELECT at, service, code, message FROM decisions", service, limit);
+
+    public IReadOnlyList<HistoryRow> Deliveries(string? service = null, int limit = 200) =>
+        Query("SELECT at, service, 'proof delivered', 'publish epoch ' || publish_epoch || ', challenge ' || substr(challenge, 1, 16) FROM deliveries", service, limit);
+
+    public IReadOnlyList<HistoryRow> Actions(string? service = null, int limit = 200) =>
+        Query("SELECT at, service, action, reason || ' -> ' || outcome FROM actions", service, limit);
+
+    public IReadOnlyList<HistoryRow> NodeEvents(int limit = 200) =>
+        Query("SELECT at, coalesce(smesher, ''), kind, detail FROM node_events", null, limit);
+
+    public IReadOnlyList<HistoryRow> DaemonEvents(int limit = 200) =>
+        Query("SELECT at, '', kind, detail FROM daemon_events", null, limit);
+
+    /// <summary>The highest publish epoch each service delivered a proof for.</summary>
+    public IReadOnlyDictionary<string, uint> LastDeliveredEpochs()
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT service, MAX(publish_epoch) FROM deliveries GROUP BY service";
+        using var reader = command.ExecuteReader();
+        var result = new Dictionary<string, uint>();
+        while (reader.Read())
+        {
+            result[reader.GetString(0)] = (uint)reader.GetInt64(1);
+        }
+
+        return result;
+    }
+
+    public IReadOnlyList<RunRow> Runs(string? service = null, int limit = 200)
+    {
+        using var command = NewestFirst(
+            "SELECT service, instance_id, started_at, publish_epoch, k2pow_at, read_at, delivered_at, challenge, ended_at, exit_code, outcome, stderr_tail FROM runs",
+            service,
+            limit);
+        using var reader = command.ExecuteReader();
+        var rows = new List<RunRow>();
+        while (reader.Read())
+        {
+            DateTimeOffset? At(int i) => reader.IsDBNull(i) ? null : DateTimeOffset.Parse(reader.GetString(i), CultureInfo.InvariantCulture);
+            rows.Add(new RunRow(
+                reader.GetString(0),
+                reader.GetString(1),
+                At(2)!.Value,
+                reader.IsDBNull(3) ? null : (uint)reader.GetInt64(3),
+                At(4),
+                At(5),
+                At(6),
+                reader.IsDBNull(7) ? null : reader.GetString(7),
+                At(8),
+                reader.IsDBNull(9) ? null : reader.GetInt32(9),
+                reader.IsDBNull(10) ? null : reader.GetString(10),
+                reader.IsDBNull(11) ? null : reader.GetString(11)));
+        }
+
+        return rows;
+    }
+
+    /// <summary>The stored estimates (none in a new file).</summary>
+    public ProvingEstimates Estimates()
+    {
+        var k2pow = ProvingEstimates.None.K2Pow.ToBuilder();
+        var rates = ProvingEstimates.None.DiskReadRate.ToBuilder();
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT kind, name, value FROM estimates";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var (kind, name, value) = (reader.GetString(0), reader.GetString(1), reader.GetDouble(2));
+            if (kind == K2PowKind && value >= 0)
+            {
+                k2pow[name] = TimeSpan.FromSeconds(value);
+            }
+            else if (kind == ReadRateKind && value > 0)
+            {
+                rates[name] = value;
+            }
+        }
+
+        return new ProvingEstimates(k2pow.ToImmutable(), rates.ToImmutable());
+    }
+
+    private IReadOnlyList<HistoryRow> Query(string select, string? service, int limit)
+    {
+        using var command = NewestFirst(select, service, limit);
+        using var reader = command.ExecuteReader();
+        var rows = new List<HistoryRow>();
+        while (reader.Read())
+        {
+            rows.Add(new HistoryRow(DateTimeOffset.Parse(reader.GetString(0), CultureInfo.InvariantCulture), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+        }
+
+        return rows;
+    }
+
+    /// <summary>The newest <paramref name="limit"/> rows of <paramref name="select"/>, of one service or all.</summary>
+    private SqliteCommand NewestFirst(string select, string? service, int limit)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = select + (service is null ? "" : " WHERE service = $service") + " ORDER BY id DESC LIMIT $limit";
+        if (service is not null)
+        {
+            command.Parameters.AddWithValue("$service", service);
+        }
+
+        command.Parameters.AddWithValue("$limit", limit);
+        return command;
+    }
+
+    private object? Scalar(string sql)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+}
+
+public sealed record HistoryRow(DateTimeOffset At, string Service, string What, string Detail);
