@@ -82,6 +82,10 @@ internal sealed class WorldView
 
     public UserIntents Intents { get; set; } = UserIntents.None;
 
+    public NetworkTimeline? Timeline { get; set; }
+
+    public NodeCondition Node { get; set; } = NodeCondition.Unknown;
+
     public WorldView Proving(params string[] names) => Set(NodePostState.Proving, names);
 
     public WorldView Idle(params string[] names) => Set(NodePostState.Idle, names);
@@ -106,7 +110,11 @@ internal sealed class WorldView
             new Dictionary<string, RuntimeInstance>(Runs),
             new Dictionary<string, ServiceStatus>(Statuses),
             [.. Events],
-            Intents);
+            Intents)
+        {
+            Timeline = Timeline,
+            Node = Node,
+        };
         Events.Clear();
         return snapshot;
     }
