@@ -11,6 +11,14 @@ internal static class Fleet
 {
     public static readonly DateTimeOffset T0 = DateTimeOffset.Parse("2024-03-08T14:48:00Z", System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>15-minute epochs from <see cref="T0"/>, with the PoET timings of <see cref="Spec"/>: gap 2 opens at T0+33m, its deadline is T0+45m.</summary>
+    public static readonly NetworkTimeline Epochs = new(
+        new NetworkClock(T0, TimeSpan.FromMinutes(1), 15),
+        new PoetTimings(TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(7), TimeSpan.FromMinutes(1)));
+
+    /// <summary>A NiPoST challenge (the PoET proof reference); the initial PoST's is all zeros.</summary>
+    public static readonly string NipostChallenge = "ab" + new string('1', 62);
+
     /// <summary>The demo's topology: disks in config order, services in their order on each disk.</summary>
     public static readonly (string Disk, string[] Services)[] DemoDisks =
     [
