@@ -1,5 +1,6 @@
 using PostFleet.Core.Configuration;
 using PostFleet.Core.Planning;
+using PostFleet.Core.Timeline;
 
 namespace PostFleet.Daemon.Loop;
 
@@ -17,5 +18,9 @@ internal static class SnapshotBuilder
                 .ToDictionary(g => g.Key, g => g.OrderByDescending(r => r.Running).ThenByDescending(r => r.StartedAt).First()),
             observation.Statuses,
             observation.Events,
-            intents.ForPlanner(fleet.Services.Select(s => s.Name)));
+            intents.ForPlanner(fleet.Services.Select(s => s.Name)))
+        {
+            Timeline = observation.Clock is { } clock ? new NetworkTimeline(clock, fleet.Node.Poet) : null,
+            Node = new NodeCondition(observation.NodeSynced, observation.EventStreamDropped),
+        };
 }
