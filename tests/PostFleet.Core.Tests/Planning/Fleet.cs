@@ -147,3 +147,18 @@ internal static class PlanAssertions
 
     public static DecisionCode Code(this Plan plan, string service) => plan.DecisionFor(service).Code;
 }
+
+/// <summary>Runs passes against a world, carrying the planner's memory from one to the next.</summary>
+internal sealed class PlannerLoop(FleetSpec spec)
+{
+    public WorldView World { get; } = new();
+
+    public PlannerMemory Memory { get; private set; } = PlannerMemory.Empty;
+
+    public Plan Pass(DateTimeOffset now)
+    {
+        var plan = Planner.Decide(spec, World.Snapshot(now), Memory, now);
+        Memory = plan.Next;
+        return plan;
+    }
+}

@@ -2,6 +2,7 @@ using PostFleet.Core.Configuration;
 using PostFleet.Core.Model;
 using PostFleet.Core.Planning;
 using static PostFleet.Core.Tests.Planning.Fleet;
+using Loop = PostFleet.Core.Tests.Planning.PlannerLoop;
 
 namespace PostFleet.Core.Tests.Planning;
 
@@ -186,19 +187,5 @@ public class NodeRestartRuleTests
         public PostFleet.Core.Timeline.CycleGapWindow Window { get; } = Epochs.CycleGap(2);
 
         public DateTimeOffset At(int seconds) => Window.Opens.AddSeconds(seconds);
-    }
-
-    private sealed class Loop(FleetSpec spec)
-    {
-        public WorldView World { get; } = new();
-
-        public PlannerMemory Memory { get; private set; } = PlannerMemory.Empty;
-
-        public Plan Pass(DateTimeOffset now)
-        {
-            var plan = Planner.Decide(spec, World.Snapshot(now), Memory, now);
-            Memory = plan.Next;
-            return plan;
-        }
     }
 }

@@ -2,6 +2,7 @@ using PostFleet.Core.Configuration;
 using PostFleet.Core.Model;
 using PostFleet.Core.Planning;
 using static PostFleet.Core.Tests.Planning.Fleet;
+using Loop = PostFleet.Core.Tests.Planning.PlannerLoop;
 
 namespace PostFleet.Core.Tests.Planning;
 
@@ -452,20 +453,5 @@ public class PlannerRuleTests
         loop.World.Idle("diskC_post3");
         loop.Pass(T0.AddMinutes(3));
         Assert.Equal(TimeSpan.FromSeconds(3), loop.Pass(T0.AddMinutes(3).AddSeconds(7)).RequeueAfter);
-    }
-
-    /// <summary>Runs passes against a world, carrying the planner's memory from one to the next.</summary>
-    private sealed class Loop(FleetSpec spec)
-    {
-        public WorldView World { get; } = new();
-
-        public PlannerMemory Memory { get; private set; } = PlannerMemory.Empty;
-
-        public Plan Pass(DateTimeOffset now)
-        {
-            var plan = Planner.Decide(spec, World.Snapshot(now), Memory, now);
-            Memory = plan.Next;
-            return plan;
-        }
     }
 }
