@@ -1,4 +1,5 @@
 using PostFleet.Daemon.Tests.Fakes;
+using PostFleet.Daemon.View;
 using PostFleet.Testing;
 
 namespace PostFleet.Daemon.Tests;
@@ -96,6 +97,27 @@ public sealed class DashboardBrowserTests
 
         daemon.Fleet.Publish(view with { Pass = view.Pass + 2, History = full with { Writable = true, Fault = null, RowsPending = 0 } });
         await Eventually.UntilAsync(async () => await TextAsync(browser, ".history-fault") == "", "the banner to go", TimeSpan.FromSeconds(15));
+    }
+
+    [Fact]
+    public async Task The_node_card_says_when_the_node_restarted_and_how_many_proofs_are_kept()
+    {
+        await using var daemon = await TestDaemon.StartAsync();
+        await using var browser = await Chromium.OpenAsync(daemon.Host.Url, Width, 900);
+        await Eventually.UntilAsync(async () => (await TextAsync(browser, ".cards")).Contains("reachable", StringComparison.Ordinal), "the node card", TimeSpan.FromSeconds(30));
+        Assert.Equal(0.0, (await browser.EvaluateAsync("document.querySelectorAll('[data-node=restarted]').length"))!.GetValue<double>());
+
+        var view = daemon.Fleet.Current!;
+        var since = view.At.AddSeconds(-20);
+        daemon.Fleet.Publish(view with
+        {
+            Pass = view.Pass + 1,
+            Node = view.Node with { Synced = false, Restart = new NodeRestartView(since, 2, "node restarted / syncing: keeping 2 proofs in progress (all identities IDLE at once; is_synced false)") },
+        });
+
+        await Eventually.UntilAsync(async () => (await TextAsync(browser, "[data-node=restarted]")).Contains("restarted / syncing", StringComparison.Ordinal),
+            "the node card on the restart", TimeSpan.FromSeconds(15));
+        Assert.Contains("node restarted / syncing: keeping 2 proofs in progress", await TextAsync(browser, "[data-node=restarted]"), StringComparison.Ordinal);
     }
 
     private static async Task<string> TextAsync(Chromium browser, string selector) =>

@@ -24,6 +24,9 @@ public sealed record SimFleetOptions
     /// <summary>Core-seconds of k2pow per unit per 16 nonces.</summary>
     public double K2PowSeconds { get; init; } = 0.5;
 
+    /// <summary>Chance one pass finds a proof (the simulated host's passSuccessProbability); 1 means exactly one pass.</summary>
+    public double PassSuccessProbability { get; init; } = 0.9;
+
     /// <summary>Operator address override per service (e.g. a listener that never answers).</summary>
     public IReadOnlyDictionary<string, string> Operators { get; init; } = new Dictionary<string, string>();
 
@@ -113,9 +116,10 @@ public sealed class SimFleet : IAsyncDisposable
         StartDaemon();
     }
 
-    public async Task StartNodeAsync()
+    /// <param name="extraArguments">More `postfleet sim node` flags, e.g. `--sync-time` for a restart.</param>
+    public async Task StartNodeAsync(params string[] extraArguments)
     {
-        var node = ChildProcess.StartPostfleet(NodeArguments(), Root, _temp.Combine("node.log"));
+        var node = ChildProcess.StartPostfleet([.. NodeArguments(), .. extraArguments], Root, _temp.Combine("node.log"));
         _nodes.Add(node);
         Node = node;
         await Eventually.UntilAsync(() => NodeRecord().Count(e => e.Event == "listening") >= _nodes.Count || node.HasExited, "the node to listen", TimeSpan.FromSeconds(30));
@@ -259,7 +263,7 @@ public sealed class SimFleet : IAsyncDisposable
         }
 
         File.WriteAllText(_temp.Combine("disks", "postfleet-sim-host.json"), $$"""
-            { "cores": 2, "k2powSecondsPerUnitPerNonceGroup": {{Options.K2PowSeconds.ToString(CultureInfo.InvariantCulture)}}, "passSuccessProbability": 0.9 }
+            { "cores": 2, "k2powSecondsPerUnitPerNonceGroup": {{Options.K2PowSeconds.ToString(CultureInfo.InvariantCulture)}}, "passSuccessProbability": {{Options.PassSuccessProbability.ToString(CultureInfo.InvariantCulture)}} }
             """);
         Directory.CreateDirectory(_temp.Combine("bin"));
         WriteWrapper(_temp.Combine("bin", "post-service"), "post-service", Options.ServiceAddressPort);

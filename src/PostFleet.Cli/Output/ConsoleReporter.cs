@@ -96,7 +96,8 @@ internal sealed class ConsoleReporter(IAnsiConsole console) : IPassListener
                     Line(at, $"[green]proof[/] {Markup.Escape(name),-12} delivered to the node{(done.ChallengeHex.All(c => c == '0') ? " (initial PoST)" : "")}");
                     break;
                 case NodeEvent.PostFailed failed when names.TryGetValue(failed.Smesher, out var name):
-                    Line(at, $"[red]FAIL [/] {Markup.Escape(name),-12} proof failed: {Markup.Escape(failed.Help)}");
+                    // The event's help text is a constant ("Node failed PoST execution."): the why is the planner's.
+                    Line(at, $"[red]FAIL [/] {Markup.Escape(name),-12} proof failed at the node; {Markup.Escape(pass.Plan.Decisions.FirstOrDefault(d => d.ServiceName == name)?.Reason ?? "see the node's log")}");
                     break;
             }
         }

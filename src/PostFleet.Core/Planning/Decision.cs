@@ -67,4 +67,19 @@ public enum DecisionCode
     /// before this one's k2pow would be over.
     /// </summary>
     WaitingForPowReserve = 22,
+
+    /// <summary>
+    /// The identity is IDLE but the run holds proving work (/status Proving or DoneProving) and nothing shows the node
+    /// has the proof: kept. A restarted node lists every identity IDLE until its ATX sync is done, then asks again.
+    /// </summary>
+    KeptOnIdle = 23,
+
+    /// <summary>As <see cref="KeptOnIdle"/>, while the planner saw the node restart (all IDLE at once, with corroboration).</summary>
+    NodeRestarting = 24,
+
+    /// <summary>This round's proof deadline passed without the node's proof: the run is stopped (stop emitted).</summary>
+    MissedDeadline = 25,
+
+    /// <summary>Not running; this round's proof was not delivered before its deadline (shown until the next round).</summary>
+    Missed = 26,
 }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using PostFleet.Core.Model;
+using PostFleet.Core.Timeline;
 
 namespace PostFleet.Core.Planning;
 
@@ -22,6 +23,15 @@ public sealed record FleetSnapshot(
     IReadOnlyList<NodeEvent> NewEvents,
     UserIntents Intents)
 {
+    /// <summary>
+    /// The network's timeline (the node's clock, the config's PoET timings); null until the node answered once. It
+    /// tells the planner this round's proof deadline.
+    /// </summary>
+    public NetworkTimeline? Timeline { get; init; }
+
+    /// <summary>What the daemon saw of the node process itself: its sync state and event-stream reconnects.</summary>
+    public NodeCondition Node { get; init; } = NodeCondition.Unknown;
+
     public NodePostState? NodeStateOf(string service) =>
         NodeReachable && Identities.TryGetValue(service, out var identity) ? identity.State : null;
 
@@ -54,4 +64,15 @@ public sealed record UserIntents(
 
     /// <summary>The user has taken this service out of the round: it will not prove, so dependents need not wait.</summary>
     public bool WillNotProve(string service) => Paused.Contains(service) || ForcedStops.Contains(service) || SkipEpoch.Contains(service);
+}
+
+/// <summary>
+/// The node process as the daemon saw it in this pass, beside PostStates: a restarted node lists every identity
+/// IDLE and is not synced until its ATX sync is done (go-spacemesh only asks for proofs again after that).
+/// </summary>
+/// <param name="Synced">NodeService.Status <c>is_synced</c>; null when not asked or not answered.</param>
+/// <param name="StreamResubscribed">The event stream ended and was subscribed again since the previous pass.</param>
+public sealed record NodeCondition(bool? Synced, bool StreamResubscribed)
+{
+    public static readonly NodeCondition Unknown = new(null, false);
 }

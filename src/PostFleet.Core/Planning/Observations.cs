@@ -4,8 +4,9 @@ using PostFleet.Core.Model;
 namespace PostFleet.Core.Planning;
 
 /// <summary>
-/// Folds one pass's observations of a service into its memory: round changes, delivery, progress, and the exit
-/// of a run (a crash, or the end of a stop we asked for).
+/// Folds one pass's observations of a service into its memory: round changes, delivery (on evidence only: the
+/// node's postComplete or the run's hand-over), progress, and the exit of a run (a crash, or the end of a stop we
+/// asked for).
 /// </summary>
 internal static class Observations
 {
@@ -20,9 +21,9 @@ internal static class Observations
         if (run is null)
         {
             // The runtime no longer knows a run: a stop we asked for is over, progress belongs to no run.
-            if (m.RunId is not null || m.Progress is not null || m.ProgressChangedAt is not null || m.StopRequestedAt is not null || m.StopRequestedFor is not null)
+            if (m.RunId is not null || m.Progress is not null || m.ProgressChangedAt is not null || m.StopRequestedAt is not null || m.StopRequestedFor is not null || m.RunHoldsWork)
             {
-                m = m with { RunId = null, Progress = null, ProgressChangedAt = null, StopRequestedAt = null, StopRequestedFor = null };
+                m = m with { RunId = null, Progress = null, ProgressChangedAt = null, StopRequestedAt = null, StopRequestedFor = null, RunHoldsWork = false };
             }
         }
         else if (!run.Running)
@@ -34,6 +35,8 @@ internal static class Observations
         {
             m = FoldLiveRun(run, snapshot.StatusOf(service.Name), m, ServicePhases.DataBytes(service, post), now);
         }
+
+        m = FoldHandOver(m);
 
         m = PassLearning.FoldDelivery(memory, m);
 
@@ -55,59 +58,89 @@ internal static class Observations
 
         if (identity.State == NodePostState.Proving)
         {
-            return m.LastNodeState == NodePostState.Proving ? m : m.NewRound(now) with { LastNodeState = NodePostState.Proving };
+            if (m.LastNodeState == NodePostState.Proving)
+            {
+                return m;
+            }
+
+            // A restarted node asks again for the round it had not been given (same challenge): the same round.
+            return ResumesRound(m, snapshot, now)
+                ? m with { LastNodeState = NodePostState.Proving, IdleSince = null }
+                : m.NewRound(now) with { LastNodeState = NodePostState.Proving };
         }
 
-        // PROVING → IDLE while our service ran: the node only turns IDLE after it received the proof
-        // (or after giving up on a stale challenge, in which case there is nothing left to prove either).
         if (m.LastNodeState == NodePostState.Idle && m.IdleSince is not null)
         {
             return m; // still IDLE: nothing new
         }
 
-        // Not after a failure the node reported in this round (a missed deadline also turns it IDLE), unless its
-        // postComplete arrives with the IDLE (events are only folded while PROVING, see FoldEvents).
-        var deliveredNow = m.LastNodeState == NodePostState.Proving && (m.RanThisRound || snapshot.LiveRun(name) is not null)
-            && (!(m.FailedThisRound || FailedIn(snapshot, identity.Id, m.ProvingSince)) || CompletedIn(snapshot, identity.Id, m.ProvingSince));
-        return m with
-        {
-            LastNodeState = NodePostState.Idle,
-            Delivered = m.Delivered || deliveredNow,
-            IdleSince = m.IdleSince ?? now,
-        };
+        // PROVING → IDLE is no evidence of delivery: go-spacemesh sets every identity IDLE when it starts, and only asks
+        // again after its ATX sync. The delivery is folded from the postComplete event or the run's hand-over.
+        return m with { LastNodeState = NodePostState.Idle, IdleSince = m.IdleSince ?? now };
     }
+
+    /// <summary>
+    /// IDLE → PROVING continues a NiPoST round that was not delivered and whose deadline has not passed: a restarted
+    /// node resumes it with the same challenge. Otherwise, or when that cannot be told (no timeline, no postStart
+    /// seen, the initial PoST), a new round starts; that only resets this round's bookkeeping.
+    /// </summary>
+    private static bool ResumesRound(ServiceMemory m, FleetSnapshot snapshot, DateTimeOffset now) =>
+        !m.Delivered && m.LastNodeState == NodePostState.Idle && ProofRound.Window(m, snapshot.Timeline) is { } window && now < window.ProofDeadline;
 
     private static ServiceMemory FoldEvents(string name, FleetSnapshot snapshot, ServiceMemory m)
     {
-        // The event stream replays old events on subscribe; only a postComplete from this round counts.
-        if (m.Id is not { } id || m.ProvingSince is not { } since || m.LastNodeState != NodePostState.Proving)
+        // The event stream replays old events on subscribe; only those of this round count, IDLE or PROVING (a
+        // postComplete may arrive a pass after the IDLE).
+        if (m.Id is not { } id || m.ProvingSince is not { } since)
         {
             return m;
         }
 
-        var delivered = snapshot.NewEvents.OfType<NodeEvent.PostCompleted>().Any(e => e.Smesher == id && e.Time >= since);
-        if (delivered)
+        var mine = snapshot.NewEvents.Where(e => e.Time >= since && SmesherOf(e) == id).ToList();
+        if (mine.OfType<NodeEvent.PostStarted>().LastOrDefault() is { } started && started.ChallengeHex != m.RoundChallengeHex)
         {
-            return m with { Delivered = true };
+            m = m with { RoundChallengeHex = started.ChallengeHex };
         }
 
-        // A failed proof while a run is live: remember the run (its start is before the event), see StopRules.
-        if (!FailedIn(snapshot, id, since))
+        if (m.Delivered)
         {
             return m;
         }
 
-        m = m with { FailedThisRound = true };
+        if (mine.OfType<NodeEvent.PostCompleted>().LastOrDefault() is { } completed)
+        {
+            return m with { Delivered = true, DeliveredBy = DeliveryEvidence.PostComplete, RoundChallengeHex = completed.ChallengeHex };
+        }
+
+        // A failed proof while a run is live: remember the run (its start is before the event), see StopRules. A
+        // hand-over seen before it did not reach the node.
+        if (!mine.OfType<NodeEvent.PostFailed>().Any())
+        {
+            return m;
+        }
+
+        m = m with { FailedThisRound = true, HandedOver = false };
         return snapshot.LiveRun(name) is { } run && run.StartedAt <= snapshot.ObservedAt
             ? m with { ProofFailedRunId = run.InstanceId }
             : m;
     }
 
-    private static bool FailedIn(FleetSnapshot snapshot, NodeId id, DateTimeOffset? since) =>
-        since is { } from && snapshot.NewEvents.OfType<NodeEvent.PostFailed>().Any(e => e.Smesher == id && e.Time >= from);
+    private static NodeId? SmesherOf(NodeEvent e) => e switch
+    {
+        NodeEvent.PostStarted x => x.Smesher,
+        NodeEvent.PostCompleted x => x.Smesher,
+        NodeEvent.PostFailed x => x.Smesher,
+        _ => null,
+    };
 
-    private static bool CompletedIn(FleetSnapshot snapshot, NodeId id, DateTimeOffset? since) =>
-        since is { } from && snapshot.NewEvents.OfType<NodeEvent.PostCompleted>().Any(e => e.Smesher == id && e.Time >= from);
+    /// <summary>
+    /// The run's hand-over counts as delivery only while the identity is IDLE: a PROVING node that got a proof which
+    /// failed verification asks again, and the service, Idle, starts over.
+    /// </summary>
+    private static ServiceMemory FoldHandOver(ServiceMemory m) =>
+        m.HandedOver && !m.Delivered && m.LastNodeState == NodePostState.Idle && m.ProvingSince is not null
+            ? m with { Delivered = true, DeliveredBy = DeliveryEvidence.HandedOver }
+            : m;
 
     private static ServiceMemory FoldExit(ServiceMemory m, bool forcedByUser, ScheduleLimits limits, DateTimeOffset now)
     {
@@ -118,7 +151,7 @@ internal static class Observations
             m = m with { Restarts = attempt, BackoffUntil = now + limits.RestartBackoff(attempt) };
         }
 
-        return m with { RunId = null, Progress = null, ProgressChangedAt = null, StopRequestedAt = null, StopRequestedFor = null };
+        return m with { RunId = null, Progress = null, ProgressChangedAt = null, StopRequestedAt = null, StopRequestedFor = null, RunHoldsWork = false };
     }
 
     private static ServiceMemory FoldLiveRun(RuntimeInstance run, ServiceStatus? status, ServiceMemory m, ulong dataBytes, DateTimeOffset now)
@@ -127,7 +160,19 @@ internal static class Observations
         {
             // A run we have not seen before (just started, or adopted after a daemon restart): its progress clock
             // starts now, not at its start time, so an adopted run is never judged on time we did not watch.
-            m = m with { RunId = run.InstanceId, Progress = null, ProgressChangedAt = now, StopRequestedAt = null, StopRequestedFor = null, ReadStartedAt = null, PassRead = null, PassK2Pow = null };
+            m = m with { RunId = run.InstanceId, Progress = null, ProgressChangedAt = now, StopRequestedAt = null, StopRequestedFor = null, ReadStartedAt = null, PassRead = null, PassK2Pow = null, RunHoldsWork = false };
+        }
+
+        // post-service forgets a finished proof only when the node fetches it: holding work, then Idle, is a hand-over.
+        var holds = ProofRound.HoldsWork(status, m);
+        if (m.RunHoldsWork && !holds && m.ProvingSince is not null)
+        {
+            m = m with { HandedOver = true };
+        }
+
+        if (holds != m.RunHoldsWork)
+        {
+            m = m with { RunHoldsWork = holds };
         }
 
         m = PassLearning.FoldStatus(status, m, dataBytes, now);

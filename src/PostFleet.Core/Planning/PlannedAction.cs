@@ -35,4 +35,7 @@ public enum StopReason
 
     /// <summary>PROVING, the node reported the proof failed and the run still says DoneProving: a sticky error.</summary>
     ProofFailed = 5,
+
+    /// <summary>The round's proof deadline passed without the node's proof: the node no longer takes it.</summary>
+    MissedDeadline = 6,
 }

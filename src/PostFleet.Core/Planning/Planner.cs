@@ -34,11 +34,12 @@ public static class Planner
         ForgetRunsNotInConfig(byName, observed, actions, decisions);
 
         // 2. Stops first, from what runs now: a stop frees nothing in this pass (the run counts until it exits).
+        var restart = NodeRestarts.Fold(desired, observed, memory, next, now);
         foreach (var service in desired.Services)
         {
             if (observed.LiveRun(service.Name) is { } run)
             {
-                var (action, decision, m) = StopRules.ForLiveRun(service, run, observed, next[service.Name], desired.Schedule, now);
+                var (action, decision, m) = StopRules.ForLiveRun(new LiveRunContext(service, run, observed, next[service.Name], desired.Schedule, now) { Restart = restart });
                 next[service.Name] = m;
                 decisions[service.Name] = decision;
                 if (action is not null)
@@ -47,6 +48,9 @@ public static class Planner
                 }
             }
         }
+
+        var kept = decisions.Values.Count(d => d.Code == DecisionCode.NodeRestarting);
+        restart = restart is null || kept == 0 ? null : restart with { Kept = kept };
 
         // 3. Starts, in preference order, each taking its slots before the next one is considered.
         var context = new StartContext(desired, observed, next, Occupancy.Measure(desired, observed, next, now), now)
@@ -72,7 +76,7 @@ public static class Planner
         return new Plan(
             [.. actions],
             [.. ordered],
-            new PlannerMemory(next.ToImmutableDictionary(StringComparer.Ordinal)) { Prior = memory.Prior },
+            new PlannerMemory(next.ToImmutableDictionary(StringComparer.Ordinal)) { Prior = memory.Prior, NodeRestart = restart, NodeAway = !observed.NodeReachable },
             Requeue.After(desired, observed, next, actions, context.Wakes, now));
     }
 

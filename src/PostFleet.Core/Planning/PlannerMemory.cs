@@ -14,6 +14,12 @@ public sealed record PlannerMemory(ImmutableDictionary<string, ServiceMemory> Se
 
     public static readonly PlannerMemory Empty = new(ImmutableDictionary<string, ServiceMemory>.Empty);
 
+    /// <summary>A node restart the planner is riding out (runs kept with their progress); null when none.</summary>
+    public NodeRestart? NodeRestart { get; init; }
+
+    /// <summary>The node did not answer PostStates in the last pass (a restart shows as away, then all IDLE).</summary>
+    public bool NodeAway { get; init; }
+
     public ServiceMemory For(string service) => Services.GetValueOrDefault(service) ?? ServiceMemory.Initial;
 }
 
@@ -37,8 +43,27 @@ public sealed record ServiceMemory
     /// <summary>When the identity was first seen IDLE (since its last PROVING); starts the idle-stop grace.</summary>
     public DateTimeOffset? IdleSince { get; init; }
 
-    /// <summary>The node has this round's proof: a postComplete for the identity, or PROVING → IDLE while it ran.</summary>
+    /// <summary>
+    /// The node has this round's proof, on evidence (<see cref="DeliveredBy"/>): its postComplete for the identity,
+    /// or the run's hand-over of the proof while the identity is IDLE. PROVING → IDLE alone is no evidence: a
+    /// restarted node lists every identity IDLE until it has synced.
+    /// </summary>
     public bool Delivered { get; init; }
+
+    /// <summary>What showed the delivery; null while not delivered.</summary>
+    public DeliveryEvidence? DeliveredBy { get; init; }
+
+    /// <summary>This round's challenge (hex) from the node's postStart; all zeros for the initial PoST, which has no deadline.</summary>
+    public string? RoundChallengeHex { get; init; }
+
+    /// <summary>The current run was last seen with work in hand: /status Proving or DoneProving.</summary>
+    public bool RunHoldsWork { get; init; }
+
+    /// <summary>
+    /// In this round the current run went from holding work to /status Idle: post-service only forgets a finished
+    /// proof when the node fetches it (GenProof on Done → verify → Idle). Cleared by a failure event.
+    /// </summary>
+    public bool HandedOver { get; init; }
 
     /// <summary>A run of this service was seen live during this round.</summary>
     public bool RanThisRound { get; init; }
@@ -98,7 +123,33 @@ public sealed record ServiceMemory
 
     /// <summary>Start of a new round: what was true of the previous one no longer is.</summary>
     internal ServiceMemory NewRound(DateTimeOffset now) =>
-        this with { ProvingSince = now, IdleSince = null, Delivered = false, RanThisRound = false, ReadStartedAt = null, PassRead = null, PassK2Pow = null, FailedThisRound = false };
+        this with
+        {
+            ProvingSince = now, IdleSince = null, Delivered = false, DeliveredBy = null, RanThisRound = false, ReadStartedAt = null, PassRead = null,
+            PassK2Pow = null, FailedThisRound = false, RoundChallengeHex = null, HandedOver = false,
+        };
+}
+
+/// <summary>What showed that the node has this round's proof.</summary>
+public enum DeliveryEvidence
+{
+    /// <summary>The node's postComplete (success) for the identity in this round.</summary>
+    PostComplete,
+
+    /// <summary>The run's /status went from proving (or DoneProving) to Idle while the identity was IDLE: the node fetched it.</summary>
+    HandedOver,
+}
+
+/// <summary>
+/// A node restart seen by the planner: every identity turned IDLE at once, with corroboration (the node was away,
+/// its event stream re-subscribed, or it says it is not synced), while runs hold proving progress.
+/// </summary>
+/// <param name="Since">When the all-IDLE was first seen.</param>
+/// <param name="Evidence">What showed it, for people ("event stream re-subscribed, is_synced false").</param>
+/// <param name="Kept">Runs kept with their progress in this pass.</param>
+public sealed record NodeRestart(DateTimeOffset Since, string Evidence, int Kept)
+{
+    public string Describe() => $"node restarted / syncing: keeping {Kept} proof{(Kept == 1 ? "" : "s")} in progress ({Evidence})";
 }
 
 /// <summary>Progress as /status shows it. Any change of nonces or position is progress.</summary>

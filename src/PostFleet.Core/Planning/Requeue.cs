@@ -54,6 +54,12 @@ internal static class Requeue
                 after = Min(after, Soon);
             }
 
+            if (run is not null && ProofRound.Window(m, snapshot.Timeline) is { } round && !m.Delivered)
+            {
+                // A kept run is stopped when its round's deadline passes.
+                after = round.ProofDeadline > now ? Min(after, round.ProofDeadline - now) : after;
+            }
+
             foreach (var deadline in Deadlines(m, run is not null, limits))
             {
                 if (deadline > now)

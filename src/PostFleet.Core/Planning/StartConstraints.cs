@@ -61,7 +61,7 @@ internal static class StartConstraints
 {
     private static readonly Func<ServiceSpec, StartContext, Blocker?>[] InOrder =
     [
-        NodeAnswers, IdentityKnown, IdentityProving, NotForcedStopped, NotPaused, NotSkipped, NotDeliveredYet,
+        NodeAnswers, IdentityKnown, RoundNotMissed, IdentityProving, NotForcedStopped, NotPaused, NotSkipped, NotDeliveredYet,
         BackoffOver, DependenciesDelivered, DiskHasRoom, PowSlotFree, RunningSlotFree,
     ];
 
@@ -85,6 +85,12 @@ internal static class StartConstraints
         c.Snapshot.Identities.ContainsKey(s.Name)
             ? null
             : new(DecisionCode.UnknownIdentity, $"the node does not list identity {s.Name}: copy its key to {c.Spec.Node.DataDir}/identities/{s.Name}.key and restart the node");
+
+    /// <summary>After this round's deadline the node no longer takes its proof, PROVING or not: say so, start nothing.</summary>
+    private static Blocker? RoundNotMissed(ServiceSpec s, StartContext c) =>
+        ProofRound.DeadlinePassed(c.Memory[s.Name], c.Snapshot.Timeline, c.Now) && ProofRound.Window(c.Memory[s.Name], c.Snapshot.Timeline) is { } round
+            ? new(DecisionCode.Missed, $"missed: publish epoch {round.PublishEpoch}'s proof was not delivered before its deadline {round.ProofDeadline.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}; nothing to start until the next round")
+            : null;
 
     private static Blocker? IdentityProving(ServiceSpec s, StartContext c) =>
         c.Snapshot.NodeStateOf(s.Name) == NodePostState.Proving

@@ -17,6 +17,9 @@ public interface INodeClient
 
     Task<NodeHealth> GetHealthAsync(CancellationToken cancellationToken);
 
+    /// <summary>NodeService.Status's <c>is_synced</c> alone (one call): false while a (re)started node syncs.</summary>
+    Task<bool> IsSyncedAsync(CancellationToken cancellationToken);
+
     /// <summary>AdminService.EventsStream: the node's replay of recent events, then live ones.</summary>
     IAsyncEnumerable<NodeEvent> StreamEventsAsync(CancellationToken cancellationToken);
 }

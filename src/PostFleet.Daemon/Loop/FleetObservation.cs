@@ -16,4 +16,10 @@ public sealed record FleetObservation(
 {
     /// <summary>What the logs of runs that are not proving say is wrong, by service name.</summary>
     public IReadOnlyDictionary<string, ServiceProblem> Problems { get; init; } = new Dictionary<string, ServiceProblem>();
+
+    /// <summary>NodeService.Status is_synced, asked while a run is live (null: not asked, or no answer).</summary>
+    public bool? NodeSynced { get; init; }
+
+    /// <summary>The node's event stream ended since the previous pass (and is being subscribed again).</summary>
+    public bool EventStreamDropped { get; init; }
 }

@@ -30,6 +30,7 @@ public sealed class FleetObserver(
         var runsTask = runtime.ListAsync(cancellationToken);
         var clockTask = ReadClockAsync(cancellationToken);
         var runs = await runsTask;
+        var syncedTask = ReadSyncedAsync(runs, cancellationToken);
         var statuses = await ReadStatusesAsync(fleet, runs, cancellationToken);
         var problems = await _logs.DiagnoseAsync(runs, statuses, cancellationToken);
         var (identities, nodeError) = await statesTask;
@@ -46,7 +47,30 @@ public sealed class FleetObserver(
             events.Drain())
         {
             Problems = problems,
+            NodeSynced = await syncedTask,
+            EventStreamDropped = events.TakeDropped(),
         };
+    }
+
+    /// <summary>
+    /// Only while a run is live: that is when it matters (a restarted node lists every identity IDLE until it has
+    /// synced, and the runs must be kept), so an idle fleet costs the node nothing extra.
+    /// </summary>
+    private async Task<bool?> ReadSyncedAsync(IReadOnlyList<RuntimeInstance> runs, CancellationToken cancellationToken)
+    {
+        if (!runs.Any(r => r.Running))
+        {
+            return null;
+        }
+
+        try
+        {
+            return await node.IsSyncedAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
     }
 
     private async Task<(IReadOnlyDictionary<string, IdentityState>? States, string? Error)> ReadPostStatesAsync(CancellationToken cancellationToken)

@@ -19,7 +19,15 @@ public sealed class NodeEventPump(INodeClient node, TimeProvider time, ILogger l
     private readonly HashSet<NodeEvent> _seen = [];
     private readonly Queue<NodeEvent> _seenOrder = new();
 
+    private int _drops;
+
     public bool Connected { get; private set; }
+
+    /// <summary>
+    /// True when a stream that had delivered events ended since the last call (the pump subscribes again at once,
+    /// then with backoff): with all identities IDLE, one sign of a node restart.
+    /// </summary>
+    public bool TakeDropped() => Interlocked.Exchange(ref _drops, 0) > 0;
 
     /// <summary>Events received since the last call.</summary>
     public IReadOnlyList<NodeEvent> Drain()
@@ -58,6 +66,11 @@ public sealed class NodeEventPump(INodeClient node, TimeProvider time, ILogger l
             catch (Exception ex)
             {
                 logger.LogDebug("event stream: {Reason}", ex.Message);
+            }
+
+            if (Connected)
+            {
+                Interlocked.Increment(ref _drops);
             }
 
             Connected = false;

@@ -94,6 +94,7 @@ public sealed class ReconcileLoop
         _estimates.Observe(fleet, before, plan.Next, observation.At);
 
         Record(observation, plan);
+        RecordNodeRestart(observation, before.NodeRestart, plan.Next.NodeRestart);
         var outcomes = await _executor.ExecuteAsync(fleet, plan.Actions, observation.Runs, linked.Token);
         foreach (var outcome in outcomes)
         {
@@ -146,6 +147,25 @@ public sealed class ReconcileLoop
         else if (before.Faulted && !after.Faulted)
         {
             _logger.LogWarning("history: writes work again since {Since:u} ({Lost} rows lost in all)", before.FaultSince, after.RowsLost);
+        }
+    }
+
+    /// <summary>A node restart the planner rides out goes to daemon_events when it is first seen and when it ends.</summary>
+    private void RecordNodeRestart(FleetObservation observation, NodeRestart? before, NodeRestart? now)
+    {
+        if (before is null && now is not null)
+        {
+            _history.RecordDaemonEvent(observation.At, "node-restarted", now.Describe());
+            _logger.LogWarning("{Restart}", now.Describe());
+        }
+        else if (before is not null && now is null)
+        {
+            var asking = observation.Identities.Values.Count(i => i.State == NodePostState.Proving);
+            var detail = asking > 0
+                ? $"the node asks for proofs again ({asking} identities PROVING) after its restart at {before.Since:HH:mm:ss}; the {before.Kept} kept proofs go on"
+                : $"no proof kept any more after the node restart at {before.Since:HH:mm:ss}";
+            _history.RecordDaemonEvent(observation.At, "node-resumed", detail);
+            _logger.LogInformation("{Detail}", detail);
         }
     }
 

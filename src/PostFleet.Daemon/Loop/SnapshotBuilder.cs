@@ -21,6 +21,8 @@ internal static class SnapshotBuilder
             intents.ForPlanner(fleet.Services.Select(s => s.Name)))
         {
             CycleGapOpenedAt = OpenGap(fleet, observation),
+            Timeline = observation.Clock is { } clock ? new NetworkTimeline(clock, fleet.Node.Poet) : null,
+            Node = new NodeCondition(observation.NodeSynced, observation.EventStreamDropped),
         };
 
     private static DateTimeOffset? OpenGap(FleetSpec fleet, FleetObservation observation) =>

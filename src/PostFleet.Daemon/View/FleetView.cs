@@ -20,7 +20,17 @@ public sealed record FleetView(
     public HistoryView? History { get; init; }
 }
 
-public sealed record NodeView(bool Reachable, string? Error, string PostListener, int Identities);
+public sealed record NodeView(bool Reachable, string? Error, string PostListener, int Identities)
+{
+    /// <summary>NodeService.Status is_synced when it was asked (while a run is live); null otherwise.</summary>
+    public bool? Synced { get; init; }
+
+    /// <summary>A node restart the planner is riding out (runs kept with their progress); null when none.</summary>
+    public NodeRestartView? Restart { get; init; }
+}
+
+/// <summary>"node restarted / syncing: keeping N proofs in progress" and since when.</summary>
+public sealed record NodeRestartView(DateTimeOffset Since, int Kept, string Message);
 
 /// <summary>Network clock and the cycle gap that matters now (open, or next to open).</summary>
 public sealed record NetworkView(

@@ -25,7 +25,11 @@ internal static class FleetViewBuilder
             observation.At,
             pass.Number,
             paused,
-            new NodeView(observation.NodeReachable, observation.NodeError, fleet.Node.PostListener.ToString(), observation.Identities.Count),
+            new NodeView(observation.NodeReachable, observation.NodeError, fleet.Node.PostListener.ToString(), observation.Identities.Count)
+            {
+                Synced = observation.NodeSynced,
+                Restart = pass.Plan.Next.NodeRestart is { } restart ? new NodeRestartView(restart.Since, restart.Kept, restart.Describe()) : null,
+            },
             timeline is null ? null : Network(timeline, observation.At),
             [.. fleet.Disks.Select(d => new DiskView(d.Name, [.. d.Services.Select(s => s.Name)]))],
             services,

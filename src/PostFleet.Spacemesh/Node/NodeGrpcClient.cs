@@ -111,6 +111,12 @@ public sealed class NodeGrpcClient : INodeClient, IDisposable
         return new NodeHealth(node.IsSynced, node.TopLayer?.Number ?? 0, node.ConnectedPeers, await version.ConfigureAwait(false));
     }
 
+    public async Task<bool> IsSyncedAsync(CancellationToken cancellationToken)
+    {
+        var response = await _public.RunAsync("NodeService.Status", o => _node.StatusAsync(new StatusRequest(), o), cancellationToken).ConfigureAwait(false);
+        return response.Status?.IsSynced ?? false;
+    }
+
     /// <remarks>
     /// No timeout: the stream lives as long as the node does. A dead connection is found by the HTTP/2 keepalive
     /// pings (<see cref="NodeClientOptions.KeepAlivePingDelay"/>), and ends the enumeration with an exception.

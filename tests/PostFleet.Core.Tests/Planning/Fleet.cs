@@ -11,6 +11,14 @@ internal static class Fleet
 {
     public static readonly DateTimeOffset T0 = DateTimeOffset.Parse("2024-03-08T14:48:00Z", System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>15-minute epochs from <see cref="T0"/>, with the PoET timings of <see cref="Spec"/>: gap 2 opens at T0+33m, its deadline is T0+45m.</summary>
+    public static readonly NetworkTimeline Epochs = new(
+        new NetworkClock(T0, TimeSpan.FromMinutes(1), 15),
+        new PoetTimings(TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(7), TimeSpan.FromMinutes(1)));
+
+    /// <summary>A NiPoST challenge (the PoET proof reference); the initial PoST's is all zeros.</summary>
+    public static readonly string NipostChallenge = "ab" + new string('1', 62);
+
     /// <summary>The demo's topology: disks in config order, services in their order on each disk.</summary>
     public static readonly (string Disk, string[] Services)[] DemoDisks =
     [
@@ -85,6 +93,10 @@ internal sealed class WorldView
     /// <summary>When the open cycle gap opened; null outside a gap.</summary>
     public DateTimeOffset? GapOpenedAt { get; set; }
 
+    public NetworkTimeline? Timeline { get; set; }
+
+    public NodeCondition Node { get; set; } = NodeCondition.Unknown;
+
     public WorldView Proving(params string[] names) => Set(NodePostState.Proving, names);
 
     public WorldView Idle(params string[] names) => Set(NodePostState.Idle, names);
@@ -112,6 +124,9 @@ internal sealed class WorldView
             Intents)
         {
             CycleGapOpenedAt = GapOpenedAt,
+
+            Timeline = Timeline,
+            Node = Node,
         };
         Events.Clear();
         return snapshot;
@@ -136,4 +151,19 @@ internal static class PlanAssertions
     public static PlannedAction.StopService[] Stops(this Plan plan) => [.. plan.Actions.OfType<PlannedAction.StopService>()];
 
     public static DecisionCode Code(this Plan plan, string service) => plan.DecisionFor(service).Code;
+}
+
+/// <summary>Runs passes against a world, carrying the planner's memory from one to the next.</summary>
+internal sealed class PlannerLoop(FleetSpec spec)
+{
+    public WorldView World { get; } = new();
+
+    public PlannerMemory Memory { get; private set; } = PlannerMemory.Empty;
+
+    public Plan Pass(DateTimeOffset now)
+    {
+        var plan = Planner.Decide(spec, World.Snapshot(now), Memory, now);
+        Memory = plan.Next;
+        return plan;
+    }
 }

@@ -51,7 +51,7 @@ public class PlannerPropertyTests
         // A property that holds because its case never comes up proves nothing: make sure they all do.
         string[] expected =
         [
-            "StartService", "ForgetRun", "StopDelivered", "StopNotNeeded", "StopNoProgress", "StopUserForced", "StopProofFailed",
+            "StartService", "ForgetRun", "StopDelivered", "StopNotNeeded", "StopNoProgress", "StopUserForced", "StopProofFailed", "StopMissedDeadline",
             .. Enum.GetNames<DecisionCode>(),
         ];
         Assert.Empty(expected.Except(seen));
@@ -84,9 +84,20 @@ internal static class SafetyRules
                 yield return $"{stop.ServiceName}: forced stop without the user's intent";
             }
 
-            if (proving && !stop.Force && stop.Reason is not (StopReason.NoProgress or StopReason.ProofFailed))
+            if (proving && !stop.Force && stop.Reason is not (StopReason.NoProgress or StopReason.ProofFailed or StopReason.MissedDeadline))
             {
                 yield return $"{stop.ServiceName}: stopped ({stop.Reason}) while PROVING";
+            }
+
+            if (stop.Reason == StopReason.MissedDeadline && !DeadlinePassed(input, stop.ServiceName))
+            {
+                yield return $"{stop.ServiceName}: missed-deadline stop before this round's deadline (memory before: {input.Memory.For(stop.ServiceName)})";
+            }
+
+            // A restarted node lists every identity IDLE: IDLE alone never throws work away.
+            if (!proving && HoldsWork(input, stop.ServiceName) && !IdleStopHasEvidence(input, plan, stop))
+            {
+                yield return $"{stop.ServiceName}: stopped ({stop.Reason}) on IDLE while the run holds proving work, without evidence";
             }
 
             // A sticky proving error: only a run that says DoneProving, after the node reported its proof failed.
@@ -100,9 +111,9 @@ internal static class SafetyRules
                 yield return $"{stop.ServiceName}: no-progress stop although progress was not flat for the timeout";
             }
 
-            if (stop.Reason == StopReason.NoProgress && !proving)
+            if (stop.Reason == StopReason.NoProgress && !proving && !HoldsWork(input, stop.ServiceName))
             {
-                yield return $"{stop.ServiceName}: no-progress stop of an identity that is not PROVING";
+                yield return $"{stop.ServiceName}: no-progress stop of an IDLE identity whose run holds no work (a not-needed stop)";
             }
 
             if (snapshot.LiveRun(stop.ServiceName) is not { } run || run != stop.Run)
@@ -175,6 +186,46 @@ internal static class SafetyRules
         {
             yield return $"requeue {plan.RequeueAfter} outside (0, resync]";
         }
+    }
+
+    /// <summary>/status Proving or DoneProving, or no answer from a run last seen with work (stated here, not via ProofRound).</summary>
+    private static bool HoldsWork(RandomCase input, string name)
+    {
+        var before = input.Memory.For(name);
+        var sameRun = input.Snapshot.LiveRun(name)?.InstanceId == before.RunId;
+        return input.Snapshot.StatusOf(name) switch
+        {
+            ServiceStatus.Proving or ServiceStatus.DoneProving => true,
+            ServiceStatus.Idle => false,
+            _ => sameRun && before.RunHoldsWork,
+        };
+    }
+
+    /// <summary>This round's NiPoST deadline (end of its publish epoch) has passed; unknown counts as not passed.</summary>
+    private static bool DeadlinePassed(RandomCase input, string name)
+    {
+        var before = input.Memory.For(name);
+        var challenge = input.Snapshot.NewEvents.OfType<NodeEvent.PostStarted>().Where(e => e.Smesher == Fleet.IdOf(name) && e.Time >= before.ProvingSince).Select(e => e.ChallengeHex).LastOrDefault()
+            ?? before.RoundChallengeHex;
+        var since = before.LastNodeState == NodePostState.Proving || input.Snapshot.NodeStateOf(name) != NodePostState.Proving ? before.ProvingSince : null;
+        return input.Snapshot.Timeline is { } timeline && since is { } at && challenge is not null && challenge.Any(c => c != '0')
+            && input.Now >= timeline.ProvingCycleGap(at).ProofDeadline;
+    }
+
+    /// <summary>Evidence the node has the proof (or no longer wants it) for an IDLE stop of a run that holds work.</summary>
+    private static bool IdleStopHasEvidence(RandomCase input, Plan plan, PlannedAction.StopService stop)
+    {
+        var name = stop.ServiceName;
+        var before = input.Memory.For(name);
+        var completed = input.Snapshot.NewEvents.OfType<NodeEvent.PostCompleted>().Any(e => e.Smesher == Fleet.IdOf(name) && e.Time >= before.ProvingSince);
+        return stop.Reason switch
+        {
+            StopReason.UserForced => input.Snapshot.Intents.ForcedStops.Contains(name),
+            StopReason.Delivered => plan.Next.For(name).Delivered && (before.Delivered || before.HandedOver || completed),
+            StopReason.MissedDeadline => DeadlinePassed(input, name),
+            StopReason.NoProgress => FlatForTimeout(input, name),
+            _ => false,
+        };
     }
 
     /// <summary>A hung service: same run as last pass, /status unchanged, and that unchanged for the timeout.</summary>

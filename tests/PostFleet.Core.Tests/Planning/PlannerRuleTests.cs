@@ -2,6 +2,7 @@ using PostFleet.Core.Configuration;
 using PostFleet.Core.Model;
 using PostFleet.Core.Planning;
 using static PostFleet.Core.Tests.Planning.Fleet;
+using Loop = PostFleet.Core.Tests.Planning.PlannerLoop;
 
 namespace PostFleet.Core.Tests.Planning;
 
@@ -325,19 +326,51 @@ public class PlannerRuleTests
     }
 
     [Fact]
-    public void A_missed_deadline_that_turns_the_identity_IDLE_is_not_taken_for_a_delivery()
+    public void A_missed_deadline_that_turns_the_identity_IDLE_is_reported_as_missed_not_delivered_nor_sticky()
+    {
+        // The real failure event says only "Node failed PoST execution."; the deadline is what tells why.
+        var loop = new Loop(Spec(Limits(), OneDisk));
+        loop.World.Timeline = Epochs;
+        var gap = Epochs.CycleGap(2);
+        loop.World.Proving("diskC_post3").Running("diskC_post3", gap.Opens, Proving(1 << 20));
+        loop.Pass(gap.Opens.AddSeconds(1));
+        loop.World.Events.Add(new NodeEvent.PostStarted(gap.Opens.AddSeconds(5), IdOf("diskC_post3"), NipostChallenge));
+        loop.Pass(gap.Opens.AddSeconds(10));
+        loop.World.Statuses["diskC_post3"] = new ServiceStatus.DoneProving();
+        loop.World.Events.Add(new NodeEvent.PostFailed(gap.ProofDeadline, IdOf("diskC_post3"), "Node failed PoST execution."));
+
+        var plan = loop.Pass(gap.ProofDeadline.AddSeconds(1));
+
+        var stop = Assert.Single(plan.Stops());
+        Assert.Equal(StopReason.MissedDeadline, stop.Reason);
+        Assert.Equal(DecisionCode.MissedDeadline, plan.Code("diskC_post3"));
+        Assert.Contains("missed the deadline: publish epoch 2", plan.DecisionFor("diskC_post3").Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("sticky", plan.DecisionFor("diskC_post3").Reason, StringComparison.Ordinal);
+
+        loop.World.Runs.Clear();
+        loop.World.Statuses.Clear();
+        loop.World.Idle("diskC_post3");
+        var after = loop.Pass(gap.ProofDeadline.AddMinutes(1));
+        Assert.False(after.Next.For("diskC_post3").Delivered);
+        Assert.Equal(DecisionCode.Missed, after.Code("diskC_post3"));
+    }
+
+    [Fact]
+    public void A_failure_before_the_deadline_on_a_DoneProving_run_is_still_the_sticky_error()
     {
         var loop = new Loop(Spec(Limits(), OneDisk));
-        loop.World.Proving("diskC_post3").Running("diskC_post3", T0, Proving(1 << 20));
-        loop.Pass(T0);
-        loop.World.Events.Add(new NodeEvent.PostFailed(T0.AddSeconds(30), IdOf("diskC_post3"), "Node failed PoST execution: context deadline exceeded."));
-        loop.Pass(T0.AddMinutes(1));
+        loop.World.Timeline = Epochs;
+        var gap = Epochs.CycleGap(2);
+        loop.World.Proving("diskC_post3").Running("diskC_post3", gap.Opens, new ServiceStatus.DoneProving());
+        loop.Pass(gap.Opens.AddSeconds(1));
+        loop.World.Events.Add(new NodeEvent.PostStarted(gap.Opens.AddSeconds(5), IdOf("diskC_post3"), NipostChallenge));
+        loop.Pass(gap.Opens.AddSeconds(10));
+        loop.World.Events.Add(new NodeEvent.PostFailed(gap.Opens.AddSeconds(30), IdOf("diskC_post3"), "Node failed PoST execution."));
 
-        loop.World.Idle("diskC_post3");
-        var plan = loop.Pass(T0.AddMinutes(2));
+        var plan = loop.Pass(gap.Opens.AddMinutes(1));
 
-        Assert.False(plan.Next.For("diskC_post3").Delivered);
-        Assert.Equal(StopReason.NotNeeded, Assert.Single(loop.Pass(T0.AddMinutes(3)).Stops()).Reason);
+        Assert.Equal(StopReason.ProofFailed, Assert.Single(plan.Stops()).Reason);
+        Assert.Equal(DecisionCode.ProofFailed, plan.Code("diskC_post3"));
     }
 
     [Fact]
@@ -414,6 +447,7 @@ public class PlannerRuleTests
         loop.Pass(T0);
         loop.World.Idle("diskC_post3");
         loop.World.Runs.Clear();
+        loop.World.Events.Add(new NodeEvent.PostCompleted(T0.AddMinutes(1), IdOf("diskC_post3"), NipostChallenge));
         Assert.True(loop.Pass(T0.AddMinutes(2)).Next.For("diskC_post3").Delivered);
 
         loop.World.Proving("diskC_post3");

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using PostFleet.Core.Configuration;
 using PostFleet.Core.Model;
 using PostFleet.Core.Planning;
+using PostFleet.Core.Timeline;
 using static PostFleet.Core.Tests.Planning.Fleet;
 
 namespace PostFleet.Core.Tests.Planning;
@@ -65,6 +66,11 @@ internal sealed record RandomCase(FleetSpec Spec, FleetSnapshot Snapshot, Planne
                 memory[name] = DrawMemory(random, name, run, statuses.GetValueOrDefault(name), now);
             }
 
+            if (random.NextDouble() < 0.25)
+            {
+                events.Add(new NodeEvent.PostStarted(now.AddMinutes(-random.Next(0, 50)), IdOf(name), random.NextDouble() < 0.2 ? Zeros : Challenge));
+            }
+
             if (random.NextDouble() < 0.2)
             {
                 events.Add(new NodeEvent.PostCompleted(now.AddMinutes(-random.Next(0, 30)), IdOf(name), "00"));
@@ -82,8 +88,25 @@ internal sealed record RandomCase(FleetSpec Spec, FleetSnapshot Snapshot, Planne
 
         var intents = new UserIntents(Some(random, names, 0.08), Some(random, names, 0.08), Some(random, names, 0.08), Some(random, names, 0.08));
         var reachable = random.NextDouble() < 0.85;
-        var snapshot = new FleetSnapshot(now, reachable, reachable ? identities : [], runs, statuses, events, intents);
-        return new RandomCase(spec, snapshot, new PlannerMemory(memory.ToImmutable()), now);
+        var snapshot = new FleetSnapshot(now, reachable, reachable ? identities : [], runs, statuses, events, intents)
+        {
+            // 15-minute epochs from a genesis 0..3 epochs back: deadlines of the drawn rounds fall before and after now.
+            Timeline = random.NextDouble() < 0.8 ? new NetworkTimeline(new NetworkClock(T0.AddMinutes(-random.Next(0, 45)), TimeSpan.FromMinutes(1), 15), spec.Node.Poet) : null,
+            Node = new NodeCondition(Pick<bool?>(random, null, true, false), random.NextDouble() < 0.3),
+        };
+
+        // Sometimes every listed identity IDLE, as a restarted node lists them.
+        if (random.NextDouble() < 0.15 && reachable)
+        {
+            snapshot = snapshot with { Identities = identities.ToDictionary(kv => kv.Key, kv => kv.Value with { State = NodePostState.Idle }) };
+        }
+
+        var planner = new PlannerMemory(memory.ToImmutable())
+        {
+            NodeAway = random.NextDouble() < 0.2,
+            NodeRestart = random.NextDouble() < 0.1 ? new NodeRestart(now.AddSeconds(-random.Next(0, 600)), "drawn", random.Next(1, 4)) : null,
+        };
+        return new RandomCase(spec, snapshot, planner, now);
     }
 
     private static RuntimeInstance? DrawRun(Random random, string name, DateTimeOffset now)
@@ -123,7 +146,14 @@ internal sealed record RandomCase(FleetSpec Spec, FleetSnapshot Snapshot, Planne
         BackoffUntil = random.NextDouble() < 0.3 ? now.AddSeconds(random.Next(-60, 60)) : null,
         StopRequestedAt = random.NextDouble() < 0.15 ? now.AddSeconds(-random.Next(0, 60)) : null,
         StopRequestedFor = StopReason.Delivered,
+        RoundChallengeHex = Pick<string?>(random, null, Zeros, Challenge, Challenge),
+        RunHoldsWork = random.NextDouble() < 0.5,
+        HandedOver = random.NextDouble() < 0.15,
+        DeliveredBy = Pick<DeliveryEvidence?>(random, null, DeliveryEvidence.PostComplete, DeliveryEvidence.HandedOver),
     };
+
+    private static readonly string Zeros = new('0', 64);
+    private static readonly string Challenge = "ab" + new string('1', 62);
 
     private static ImmutableHashSet<string> Some(Random random, string[] names, double p) =>
         [.. names.Where(_ => random.NextDouble() < p)];

@@ -27,6 +27,8 @@ public sealed class FakeNodeClient(byte[] highestAtx) : INodeClient
 
     public Task<NodeHealth> GetHealthAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
 
+    public Task<bool> IsSyncedAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+
     public async IAsyncEnumerable<NodeEvent> StreamEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await Task.CompletedTask;

@@ -23,6 +23,9 @@ public sealed class NodeProcess : IAsyncDisposable
 
     private readonly List<GrpcChannel> _channels = [];
 
+    private readonly List<ChildProcess> _earlier = [];
+    private IReadOnlyList<string> _arguments = [];
+
     private NodeProcess(TempDirectory folder, ChildProcess process, Dictionary<string, IdentityKey> keys, int publicPort, int privatePort, int postPort, int jsonPort)
     {
         Folder = folder;
@@ -36,7 +39,7 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public TempDirectory Folder { get; }
 
-    public ChildProcess Process { get; }
+    public ChildProcess Process { get; private set; }
 
     /// <summary>Identity name (file name without .key) → key.</summary>
     public Dictionary<string, IdentityKey> Keys { get; }
@@ -71,7 +74,7 @@ public sealed class NodeProcess : IAsyncDisposable
         // challenge into the next epoch (tests still read the publish epoch from the record).
         var now = DateTimeOffset.UtcNow;
         var genesis = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero) + TimeSpan.FromSeconds(3);
-        var process = ChildProcess.StartPostfleet(
+        string[] arguments =
             [
                 "sim", "node", "-d", data, "--config=" + folder.Combine("config.json"), "--preset", "standalone",
                 "--time-scale", timeScale.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -79,11 +82,21 @@ public sealed class NodeProcess : IAsyncDisposable
                 "--grpc-post-listener", $"127.0.0.1:{postPort}", "--grpc-json-listener", $"127.0.0.1:{jsonPort}",
                 "--genesis-time", genesis.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
                 .. extraArgs,
-            ],
-            logPath: folder.Combine("node.log"));
-        var node = new NodeProcess(folder, process, keys, publicPort, privatePort, postPort, jsonPort);
+            ];
+        var process = ChildProcess.StartPostfleet(arguments, logPath: folder.Combine("node.log"));
+        var node = new NodeProcess(folder, process, keys, publicPort, privatePort, postPort, jsonPort) { _arguments = arguments };
         await process.WaitForOutputAsync("grpc.post\tbound to address", TimeSpan.FromSeconds(30));
         return node;
+    }
+
+    /// <summary>SIGTERM, wait for the exit, start again on the same data folder with the same flags plus <paramref name="extraArgs"/>.</summary>
+    public async Task RestartAsync(params string[] extraArgs)
+    {
+        Process.Signal(Posix.SigTerm);
+        Assert.Equal(0, await Process.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+        _earlier.Add(Process);
+        Process = ChildProcess.StartPostfleet([.. _arguments, .. extraArgs], logPath: Folder.Combine($"node{_earlier.Count + 1}.log"));
+        await Process.WaitForOutputAsync("grpc.post\tbound to address", TimeSpan.FromSeconds(30));
     }
 
     public GrpcChannel Channel(int port)
@@ -137,6 +150,11 @@ public sealed class NodeProcess : IAsyncDisposable
         }
 
         await Process.DisposeAsync();
+        foreach (var earlier in _earlier)
+        {
+            await earlier.DisposeAsync();
+        }
+
         Folder.Dispose();
     }
 }

@@ -7,7 +7,8 @@ namespace PostFleet.Simulator.Node;
 
 /// <summary>
 /// One identity's ATX loop (fact sheet §3, §7, §8): initial PoST, then each epoch build the challenge, wait for
-/// the PoET round, prove in the cycle gap, publish the ATX. Progress is persisted so a restart resumes.
+/// the PoET round, prove in the cycle gap, publish the ATX. Progress is persisted so a restart resumes (after the
+/// node's sync, see <see cref="NodeSync"/>).
 /// </summary>
 public sealed class AtxBuilder(
     NodeIdentity identity,
@@ -16,6 +17,7 @@ public sealed class AtxBuilder(
     ProofRequester prover,
     PostStateTable states,
     NodeStateStore store,
+    NodeSync sync,
     NodeEvents events,
     EventFactory eventFactory,
     SimRecord record,
@@ -53,9 +55,14 @@ public sealed class AtxBuilder(
         }
     }
 
-    /// <summary>One pass of the loop; each pass re-reads the stored progress, as the node re-reads local.sql.</summary>
+    /// <summary>
+    /// One pass of the loop (PublishActivationTx); each pass re-reads the stored progress, as the node re-reads
+    /// local.sql. Like BuildNIPostChallenge it first waits for the ATX sync: after a restart the identity stays IDLE
+    /// until then, and only then resumes PROVING with the stored challenge.
+    /// </summary>
     private async Task StepAsync(CancellationToken stopping)
     {
+        await sync.WaitAsync(stopping);
         var progress = store.Get(identity);
         if (progress.PendingPublishEpoch is not { } publish)
         {

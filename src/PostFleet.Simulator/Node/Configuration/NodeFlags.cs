@@ -15,7 +15,7 @@ public static class NodeFlags
     private static readonly HashSet<string> ValueFlags = new(StringComparer.Ordinal)
     {
         "data-folder", "config", "preset", "genesis-time", "grpc-public-listener", "grpc-private-listener",
-        "grpc-post-listener", "grpc-json-listener", "smeshing-coinbase", "time-scale", "sim-record",
+        "grpc-post-listener", "grpc-json-listener", "smeshing-coinbase", "time-scale", "sim-record", "sync-time",
         "grpc-tls-listener", "grpc-tls-cert", "grpc-tls-key", "gprc-tls-ca-cert",
     };
 
@@ -49,6 +49,9 @@ public static class NodeFlags
               --smeshing-coinbase ADDR    default: the standalone preset's coinbase
               --time-scale N              sim only: network durations are divided by N (default 1)
               --sim-record FILE           sim only: JSON-lines record (default <data>/sim-record.jsonl)
+              --sync-time DURATION        sim only: after each start the node is not synced for this long (Go
+                                          duration, network time, divided by --time-scale; default 5s); every
+                                          identity stays IDLE until then
         """;
 
     /// <summary>Returns canonical long name → value, or an error message (pflag wording).</summary>

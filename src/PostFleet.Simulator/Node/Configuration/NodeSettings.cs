@@ -20,6 +20,15 @@ public sealed record NodeSettings(
     NodeTlsSettings? Tls = null)
 {
     /// <summary>
+    /// How long after a start the node reports <c>is_synced: false</c> and keeps every identity IDLE, as go-spacemesh
+    /// does until its ATX sync is done (wall time: the flag's network duration divided by the time scale).
+    /// </summary>
+    public TimeSpan SyncTime { get; init; } = DefaultSyncTime;
+
+    /// <summary>A standalone network syncs in seconds; mainnet takes minutes to hours.</summary>
+    public static readonly TimeSpan DefaultSyncTime = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// The 2 s `queryInterval` between GenProof polls and between connection look-ups (real node constants),
     /// scaled like every other network duration.
     /// </summary>
@@ -86,6 +95,12 @@ public sealed record NodeSettings(
 
         var json = Listener("grpc-json-listener", "");
         var tls = ResolveTls(flags, config);
+        var syncTime = DefaultSyncTime;
+        if (flags.TryGetValue("sync-time", out var syncText) && (!GoDuration.TryParse(syncText, out syncTime) || syncTime < TimeSpan.Zero))
+        {
+            throw new StartupException($"invalid --sync-time \"{syncText}\": expected a Go duration such as 5s, 2m or 0s");
+        }
+
         return new NodeSettings(
             dataFolder,
             network,
@@ -99,7 +114,10 @@ public sealed record NodeSettings(
             scale,
             flags.TryGetValue("sim-record", out var record) ? Path.GetFullPath(record) : Path.Combine(dataFolder, "sim-record.jsonl"),
             !genesisGiven,
-            tls);
+            tls)
+        {
+            SyncTime = syncTime / scale,
+        };
     }
 
     /// <summary>

@@ -9,6 +9,7 @@ public sealed class AtxBuilderHost(
     ProofRequester prover,
     PostStateTable states,
     NodeStateStore store,
+    NodeSync sync,
     NodeEvents events,
     EventFactory eventFactory,
     SimRecord record,
@@ -19,10 +20,21 @@ public sealed class AtxBuilderHost(
     {
         var loops = node.ProvingIdentities.Select(identity =>
         {
-            var builder = new AtxBuilder(identity, node.Timeline, node.Ids, prover, states, store, events, eventFactory, record, time, loggers.CreateLogger("AtxBuilder"));
+            var builder = new AtxBuilder(identity, node.Timeline, node.Ids, prover, states, store, sync, events, eventFactory, record, time, loggers.CreateLogger("AtxBuilder"));
             return RunAsync(builder, stoppingToken);
         });
-        return Task.WhenAll(loops);
+        return Task.WhenAll([.. loops, RunSyncAsync(stoppingToken)]);
+    }
+
+    private async Task RunSyncAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await sync.RunAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
     }
 
     private static async Task RunAsync(AtxBuilder builder, CancellationToken stoppingToken)

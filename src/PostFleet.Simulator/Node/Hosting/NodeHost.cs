@@ -66,6 +66,7 @@ public static class NodeHost
         builder.Services.AddSingleton(states);
         builder.Services.AddSingleton(listeners);
         builder.Services.AddSingleton<MatcherPolicy, ListenerMatcherPolicy>();
+        builder.Services.AddSingleton<NodeSync>();
         builder.Services.AddSingleton<NodeEvents>();
         builder.Services.AddSingleton<EventFactory>();
         builder.Services.AddSingleton<PostServiceConnections>();

@@ -101,7 +101,7 @@ public sealed class ProofRequester(
 
     private ProofOutcome Fail(NodeIdentity identity, ProofResult result, string reason)
     {
-        events.Emit(eventFactory.PostFailed(identity.NodeId, reason));
+        events.Emit(eventFactory.PostFailed(identity.NodeId));
         record.Write("proof-failed", identity, new JsonObject { ["reason"] = reason });
         logger.LogError("failed to generate proof for {NodeId}: {Reason}", identity.NodeIdHex, reason);
         return new ProofOutcome(result, Reason: reason);

@@ -34,10 +34,13 @@ public sealed class EventFactory(TimeProvider time)
         return e;
     }
 
-    /// <summary>The failure form: same message, `failure=true`, no challenge.</summary>
-    public Event PostFailed(byte[] smesher, string reason)
+    /// <summary>
+    /// The failure form (go-spacemesh events.EmitPostFailure): `failure=true`, no challenge, and a constant help text
+    /// that never says why; the reason is only in the node's log and the record.
+    /// </summary>
+    public Event PostFailed(byte[] smesher)
     {
-        var e = New($"Node failed PoST execution: {reason}.", failure: true);
+        var e = New("Node failed PoST execution.", failure: true);
         e.PostComplete = new EventPostComplete { Smesher = ByteString.CopyFrom(smesher) };
         return e;
     }

@@ -64,8 +64,15 @@ function deadlineOf(g, now) {
   return card('Proof deadline', left >= 0 ? duration(left) : 'passed', el('div', { class: 'muted' }, `${clock(g.proofDeadline)} · next challenge ${clock(g.nextChallengeAt)}`));
 }
 
+// A restarted node lists every identity IDLE until it has synced; the runs it will ask for again are kept.
 function nodeCard(view) {
   const n = view.node;
+  if (n.reachable && n.restart) {
+    return el('div', { class: 'card stat warn', 'data-node': 'restarted' },
+      el('div', { class: 'stat-title' }, 'Node'),
+      el('div', { class: 'stat-value' }, el('span', { class: 'dot warn' }), 'restarted / syncing'),
+      el('div', { class: 'muted' }, `${n.restart.message} · since ${clock(n.restart.since)}`));
+  }
   return el('div', { class: `card stat ${n.reachable ? '' : 'bad'}` },
     el('div', { class: 'stat-title' }, 'Node'),
     el('div', { class: 'stat-value' }, el('span', { class: `dot ${n.reachable ? 'ok' : 'down'}` }), n.reachable ? 'reachable' : 'unreachable'),

@@ -1,0 +1,79 @@
+using PostFleet.Testing;
+
+namespace PostFleet.Faults.Tests;
+
+/// <summary>
+/// The node upgraded mid-gap: go-spacemesh starts with every identity IDLE and asks for the same challenge again only
+/// after its ATX sync. Nothing is stopped while it syncs (longer than idle-stop-grace), and every proof is delivered
+/// with the work done before the restart: one k2pow and one read per identity, not two.
+/// </summary>
+public sealed class NodeRestartMidGapTests
+{
+    [Fact]
+    public async Task Node_restarted_5s_into_the_gap_with_a_sync_longer_than_the_idle_grace_keeps_every_proof_in_progress()
+    {
+        // Scale 30: the gap is 14 s, the deadline 24 s after it opens. A proof: k2pow 2 s, then 32 KiB read at 4 KiB/s.
+        await using var fleet = await SimFleet.CreateAsync(new SimFleetOptions
+        {
+            Services = [("a1", "diskA"), ("b1", "diskB")],
+            TimeScale = 30,
+            ReadBytesPerSecond = 4 * 1024,
+            K2PowSeconds = 1,
+            PassSuccessProbability = 1,
+        });
+        await fleet.StartAsync();
+        await fleet.WaitForDeliveriesAsync(["a1", "b1"], 1); // the initial PoSTs
+
+        await Eventually.UntilAsync(() => fleet.NodeRecord().Count(e => e.Event == "proof-requested" && e.Kind == "nipost") >= 2, "both NiPoSTs asked for; " + fleet.Describe());
+        var asked = fleet.NodeRecord().Where(e => e.Event == "proof-requested" && e.Kind == "nipost").ToList();
+        var challenge = asked[0].Challenge!;
+        var gapOpened = asked.Min(e => e.Time);
+        await Eventually.UntilAsync(() => DateTimeOffset.UtcNow >= gapOpened.AddSeconds(5), "5 s into the gap");
+        Assert.All(new[] { "a1", "b1" }, name => Assert.True(
+            fleet.ServiceEvents(name).Any(e => e.Event is "k2pow-start" or "read-start" && e.Challenge == challenge),
+            $"{name} not proving 5 s into the gap; " + fleet.Describe()));
+        Assert.DoesNotContain(fleet.NodeRecord(), e => e.Event == "proof-delivered" && e.Kind == "nipost");
+
+        // Restart the node with a sync (3 s) longer than idle-stop-grace (1 s).
+        var restartedAt = DateTimeOffset.UtcNow;
+        fleet.Node!.Signal(Posix.SigTerm);
+        Assert.Equal(0, await fleet.Node.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+        await fleet.StartNodeAsync("--sync-time", "90s");
+
+        await fleet.WaitForDeliveriesAsync(["a1", "b1"], 2, TimeSpan.FromSeconds(90));
+        var delivered = fleet.NodeRecord().Where(e => e.Event == "proof-delivered" && e.Kind == "nipost").ToList();
+        Assert.Equal(2, delivered.Count);
+        Assert.All(delivered, e => Assert.Equal(challenge, e.Challenge));
+        Assert.All(delivered, e => Assert.True(e.Time > restartedAt, "delivered before the restart"));
+
+        // The node really was down, then IDLE and unsynced: a restart, not a delivery.
+        var synced = fleet.NodeRecord().Single(e => e.Event == "synced" && e.Time > restartedAt).Time;
+        Assert.True(synced - restartedAt > TimeSpan.FromSeconds(2), $"synced {synced - restartedAt} after the restart");
+        Assert.All(new[] { "a1", "b1" }, name => Assert.Contains(fleet.NodeRecord(), e => e.Event == "state" && e.Identity == name && e.Time > restartedAt && e.Raw.GetProperty("to").GetString() == "IDLE"));
+
+        // No run stopped in the gap before its identity delivered, and one run per identity for the NiPoST: the work before the
+        // restart was kept. The record holds every k2pow and read the services did, so exactly one of each.
+        foreach (var name in new[] { "a1", "b1" })
+        {
+            var deliveredAt = delivered.Single(e => e.Identity == name).Time;
+            var stops = fleet.History($"SELECT at, reason FROM actions WHERE service = '{name}' AND action = 'StopService'")
+                .Select(r => (At: DateTimeOffset.Parse(r["at"]!, System.Globalization.CultureInfo.InvariantCulture), Reason: r["reason"]))
+                .Where(r => r.At >= gapOpened && r.At < deliveredAt).ToList();
+            Assert.True(stops.Count == 0, $"{name} stopped before it delivered: {string.Join(", ", stops.Select(r => $"{r.Reason} at {r.At:O}"))}");
+
+            var work = fleet.ServiceEvents(name).Where(e => e.Challenge == challenge).ToList();
+            Assert.Equal(1, work.Count(e => e.Event == "k2pow-start"));
+            Assert.Equal(1, work.Count(e => e.Event == "read-start"));
+            Assert.Equal(1, work.Count(e => e.Event == "proof-handed-over"));
+            Assert.Single(work.Select(e => e.Pid).Distinct());
+            Assert.Contains(work, e => e.Event == "k2pow-start" && e.Time < restartedAt);
+        }
+
+        // Said so: the decision, the daemon event.
+        Assert.Contains(fleet.Decisions("a1").Concat(fleet.Decisions("b1")), d => d.Code == "NodeRestarting" && d.Message.StartsWith("node restarted / syncing: keeping 2 proofs in progress", StringComparison.Ordinal));
+        var restart = Assert.Single(fleet.History("SELECT detail FROM daemon_events WHERE kind = 'node-restarted'"));
+        Assert.StartsWith("node restarted / syncing: keeping 2 proofs in progress", restart["detail"], StringComparison.Ordinal);
+        await Eventually.UntilAsync(() => fleet.History("SELECT detail FROM daemon_events WHERE kind = 'node-resumed'").Count == 1, "node-resumed in the history; " + fleet.Describe());
+        Assert.DoesNotContain(fleet.NodeRecord(), e => e.Event == "service-rejected");
+    }
+}
