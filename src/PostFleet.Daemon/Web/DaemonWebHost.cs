@@ -37,7 +37,7 @@ public static class DaemonWebHost
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "PostFleet daemon API";
-            document.Info.Description = "Fleet state, per-service logs and history, user intents, and a server-sent event stream. Mutations need 'Authorization: Bearer <token>' when a token is configured.";
+            document.Info.Description = "Fleet state, per-service logs and history, user intents, and a server-sent event stream. Only requests whose Host is the listen address or a name in api.allowed-hosts are served. Mutations need 'Authorization: Bearer <token>' when a token is configured, else a same-origin Origin (or Sec-Fetch-Site same-origin/none).";
             return Task.CompletedTask;
         }));
 
@@ -59,6 +59,9 @@ public static class DaemonWebHost
             metrics.ObserveView(current);
         }
 
+        var hosts = new HostGuard(listen, options.AllowedHosts);
+        app.Use(SecurityHeaders.InvokeAsync);
+        app.Use(hosts.InvokeAsync);
         app.MapOpenApi("/api/v1/openapi.json");
         FleetApi.Map(app, control, hub, alerts, options);
         DashboardAssets.Map(app);
