@@ -65,15 +65,16 @@ internal static class ApiLoadCommand
             Console.WriteLine($"daemon on {url}; fleet proving ({names.Count} services). Baseline for 15 s...");
 
             var rssBefore = ResidentKiB(demo.Id);
-            var (passBefore, _) = await PassAndDeliveriesAsync(http, cancellationToken);
+            var passBefore = await PassAsync(http, cancellationToken);
             await Task.Delay(TimeSpan.FromSeconds(15), Time, cancellationToken);
-            var (passAtStart, deliveredAtStart) = await PassAndDeliveriesAsync(http, cancellationToken);
+            var passAtStart = await PassAsync(http, cancellationToken);
             var baselineRate = (passAtStart - passBefore) / 15.0;
 
             Console.WriteLine($"{clients} clients for {duration.TotalSeconds:0} s ({(int)Math.Round(clients * sseShare)} on the event stream)...");
             var latencies = Reads.ToDictionary(r => r, _ => new List<double>());
             var errors = new Dictionary<string, int>();
             var events = 0L;
+            var loadStart = Time.GetUtcNow();
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             stop.CancelAfter(duration);
             var streamers = (int)Math.Round(clients * sseShare);
@@ -81,11 +82,9 @@ internal static class ApiLoadCommand
                 ? StreamAsync(http, () => Interlocked.Increment(ref events), errors, stop.Token)
                 : PollAsync(http, names, i, latencies, errors, stop.Token)).ToList();
             await Task.WhenAll(tasks);
-
-            var (passAtEnd, deliveredAtEnd) = await PassAndDeliveriesAsync(http, cancellationToken);
+            var loadEnd = Time.GetUtcNow();
+            var passAtEnd = await PassAsync(http, cancellationToken);
             var rssAfter = ResidentKiB(demo.Id);
-            var passes = passAtEnd - passAtStart;
-            var expected = baselineRate * duration.TotalSeconds;
 
             Console.WriteLine();
             Console.WriteLine($"{"endpoint",-40} {"requests",9} {"p50 ms",8} {"p99 ms",8} {"max ms",8}");
@@ -98,10 +97,13 @@ internal static class ApiLoadCommand
             Console.WriteLine($"event stream: {streamers} clients, {events} events received");
             Console.WriteLine($"errors: {(errors.Count == 0 ? "none" : string.Join(", ", errors.Select(e => $"{e.Key} x{e.Value}")))}");
             Console.WriteLine($"daemon memory (VmRSS): {rssBefore / 1024.0:0.0} MiB before, {rssAfter / 1024.0:0.0} MiB after");
-            Console.WriteLine($"reconcile passes during the load: {passes} (baseline pace predicts {expected:0.0}); proofs delivered: {deliveredAtEnd - deliveredAtStart}");
-            var missed = passes < Math.Floor(expected * 0.8);
-            Console.WriteLine(missed ? "MISSED: the loop fell behind its pace under load" : "no pass missed");
-            return missed || errors.Count > 0 ? 1 : 0;
+            Console.WriteLine($"reconcile passes during the load: {passAtEnd - passAtStart} (at the idle pace before it: {baselineRate * duration.TotalSeconds:0}; passes are triggered by node events and timers, so fewer is not by itself a miss)");
+
+            Console.WriteLine("waiting for the proof rounds that ran during the load to close...");
+            var (epochs, missed) = await ProofRoundsAsync(http, names.Count, loadStart, loadEnd, cancellationToken);
+            Console.WriteLine($"proof rounds during the load: {string.Join(", ", epochs.Select(e => $"publish epoch {e.Key}: {e.Value}/{names.Count} delivered"))}");
+            Console.WriteLine(missed > 0 ? $"MISSED: {missed} proof(s) not delivered" : "no proof missed");
+            return missed > 0 || errors.Count > 0 ? 1 : 0;
         }
         finally
         {
@@ -180,13 +182,42 @@ internal static class ApiLoadCommand
         }
     }
 
-    private static async Task<(long Pass, int Deliveries)> PassAndDeliveriesAsync(HttpClient http, CancellationToken cancellationToken)
+    private static async Task<long> PassAsync(HttpClient http, CancellationToken cancellationToken)
     {
         using var fleet = JsonDocument.Parse(await http.GetStringAsync("/api/v1/fleet", cancellationToken));
-        using var history = JsonDocument.Parse(await http.GetStringAsync("/api/v1/history?limit=1000", cancellationToken));
-        var deliveries = history.RootElement.EnumerateArray().Count(e => e.GetProperty("kind").GetString() == "delivery");
-        return (fleet.RootElement.GetProperty("pass").GetInt64(), deliveries);
+        return fleet.RootElement.GetProperty("pass").GetInt64();
     }
+
+    /// <summary>
+    /// Every publish epoch with a delivery during the load, and how many identities delivered for it, once each round
+    /// is closed: all delivered, or the next round has begun delivering (its gap came, so this one's is over).
+    /// </summary>
+    private static async Task<(IReadOnlyDictionary<string, int> Epochs, int Missed)> ProofRoundsAsync(
+        HttpClient http, int identities, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        var deadline = Time.GetUtcNow() + TimeSpan.FromMinutes(3);
+        while (true)
+        {
+            using var history = JsonDocument.Parse(await http.GetStringAsync("/api/v1/history?limit=1000", cancellationToken));
+            var deliveries = history.RootElement.EnumerateArray()
+                .Where(e => e.GetProperty("kind").GetString() == "delivery")
+                .Select(e => (At: e.GetProperty("at").GetDateTimeOffset(), Service: e.GetProperty("service").GetString()!, Epoch: e.GetProperty("detail").GetString()!.Split(',')[0]))
+                .ToList();
+            var byEpoch = deliveries.GroupBy(d => d.Epoch).ToDictionary(g => g.Key, g => g.Select(d => d.Service).Distinct().Count());
+            var during = deliveries.Where(d => d.At >= from && d.At <= to).Select(d => d.Epoch).Distinct()
+                .OrderBy(e => e, StringComparer.Ordinal).ToDictionary(e => e, e => byEpoch[e]);
+            var open = during.Keys.Where(e => during[e] < identities && !byEpoch.ContainsKey(Next(e))).ToList();
+            if (open.Count == 0 || Time.GetUtcNow() > deadline)
+            {
+                return (during, during.Values.Sum(v => identities - v));
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(2), Time, cancellationToken);
+        }
+    }
+
+    private static string Next(string epoch) =>
+        $"publish epoch {long.Parse(epoch["publish epoch ".Length..], CultureInfo.InvariantCulture) + 1}";
 
     private static async Task PollAsync(HttpClient http, IReadOnlyList<string> names, int client, Dictionary<string, List<double>> latencies, Dictionary<string, int> errors, CancellationToken stop)
     {
