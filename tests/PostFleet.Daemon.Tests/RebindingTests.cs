@@ -234,15 +234,9 @@ public sealed class RebindingTests
         Assert.Equal(allowed, guard.Allows(new HostString(host), new Uri(listen).Port));
     }
 
-    private const string MinimalConfig = """
-        node:
-          data-dir: ../node_data
-        disks:
-          - name: diskA
-            services:
-              - { name: diskA_post1, dir: ../post/diskA_post1, num-units: 4, operator: 127.0.0.1:10051 }
-
-        """;
+    private const string MinimalConfig =
+        "node: { data-dir: ../node_data }\n" +
+        "disks: [{ name: diskA, services: [{ name: diskA_post1, dir: ../post/diskA_post1, num-units: 4, operator: 127.0.0.1:10051 }] }]\n";
 
     private static async Task<string> ErrorOf(HttpResponseMessage response)
     {

@@ -51,7 +51,7 @@ internal static class ApiLoadCommand
 
     private static async Task<int> RunAsync(int clients, TimeSpan duration, double sseShare, CancellationToken cancellationToken)
     {
-        using var demo = StartDemo(out var dashboard);
+        using var demo = StartDemo(out var dashboard, out var steady);
         try
         {
             Console.WriteLine($"starting a simulated fleet (postfleet demo, pid {demo.Id})...");
@@ -62,7 +62,11 @@ internal static class ApiLoadCommand
                 Timeout = TimeSpan.FromSeconds(30),
             };
             var names = await WaitUntilProvingAsync(http, cancellationToken);
-            Console.WriteLine($"daemon on {url}; fleet proving ({names.Count} services). Baseline for 15 s...");
+            // The demo's first round is partial (identities initialised after its PoET registration skip it), so the
+            // load starts once a whole round was delivered and only full rounds are judged.
+            Console.WriteLine($"daemon on {url}; fleet proving ({names.Count} services); waiting for a complete proof round...");
+            await steady.Task.WaitAsync(TimeSpan.FromMinutes(6), cancellationToken);
+            Console.WriteLine("baseline for 15 s...");
 
             var rssBefore = ResidentKiB(demo.Id);
             var passBefore = await PassAsync(http, cancellationToken);
@@ -101,7 +105,7 @@ internal static class ApiLoadCommand
 
             Console.WriteLine("waiting for the proof rounds that ran during the load to close...");
             var (epochs, missed) = await ProofRoundsAsync(http, names.Count, loadStart, loadEnd, cancellationToken);
-            Console.WriteLine($"proof rounds during the load: {string.Join(", ", epochs.Select(e => $"publish epoch {e.Key}: {e.Value}/{names.Count} delivered"))}");
+            Console.WriteLine($"proof rounds during the load: {string.Join(", ", epochs.Select(e => $"{e.Key}: {e.Value}/{names.Count} delivered"))}");
             Console.WriteLine(missed > 0 ? $"MISSED: {missed} proof(s) not delivered" : "no proof missed");
             return missed > 0 || errors.Count > 0 ? 1 : 0;
         }
@@ -115,10 +119,12 @@ internal static class ApiLoadCommand
         }
     }
 
-    private static Process StartDemo(out TaskCompletionSource<Uri> dashboard)
+    private static Process StartDemo(out TaskCompletionSource<Uri> dashboard, out TaskCompletionSource firstCompleteRound)
     {
         var found = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var complete = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         dashboard = found;
+        firstCompleteRound = complete;
         var info = new ProcessStartInfo(Environment.ProcessPath ?? "postfleet")
         {
             RedirectStandardOutput = true,
@@ -139,9 +145,18 @@ internal static class ApiLoadCommand
             {
                 found.TrySetResult(new Uri(line.Data![(at + "dashboard: ".Length)..].Split(' ')[0]));
             }
+
+            if (line.Data?.Contains("proofs delivered", StringComparison.Ordinal) == true)
+            {
+                complete.TrySetResult();
+            }
         };
         process.ErrorDataReceived += (_, _) => { };
-        process.Exited += (_, _) => found.TrySetException(new InvalidOperationException($"postfleet demo exited ({process.ExitCode}) before serving its dashboard"));
+        process.Exited += (_, _) =>
+        {
+            found.TrySetException(new InvalidOperationException($"postfleet demo exited ({process.ExitCode}) before serving its dashboard"));
+            complete.TrySetException(new InvalidOperationException($"postfleet demo exited ({process.ExitCode}) before a complete proof round"));
+        };
         process.EnableRaisingEvents = true;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

@@ -1,8 +1,8 @@
-using Microsoft.Extensions.Logging;
 using System.Collections.Concurrent;
 using System.Globalization;
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using Microsoft.Extensions.Logging;
 using PostFleet.Core.Model;
 using PostFleet.Core.Ports;
 

@@ -1,8 +1,8 @@
-using Microsoft.Extensions.Logging;
 using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Microsoft.Extensions.Logging;
 using PostFleet.Core.Model;
 using PostFleet.Core.Ports;
 using PostFleet.Runtime.Docker;
