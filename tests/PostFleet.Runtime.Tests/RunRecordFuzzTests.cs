@@ -68,6 +68,21 @@ public sealed class RunRecordFuzzTests : IDisposable
     }
 
     [Fact]
+    public async Task Regression_a_record_copied_under_another_service_is_not_that_services_run()
+    {
+        using var runtime = _harness.NewRuntime();
+        var real = await runtime.StartAsync(_harness.Launch("diskA_post1", "/bin/sleep", "300"), CancellationToken.None);
+        _harness.Track(real);
+        var copy = _harness.ReadRecord("diskA_post1");
+        copy["service"] = "diskB_post1";
+        _harness.WriteRecord("diskB_post1", copy);
+
+        using var fresh = _harness.NewRuntime();
+        var run = Assert.Single(await fresh.ListAsync(CancellationToken.None));
+        Assert.Equal(("diskA_post1", real.InstanceId, true), (run.ServiceName, run.InstanceId, run.Running));
+    }
+
+    [Fact]
     public void Labels_that_cannot_name_a_service_are_refused_with_a_reason()
     {
         var random = new Random(16);
