@@ -110,7 +110,7 @@ public sealed class ApiTests : IAsyncLifetime
     [InlineData("skip-epoch")]
     public async Task Service_intents_reach_the_loop(string intent)
     {
-        using var response = await Http.PostAsync($"/api/v1/services/diskB_post1/{intent}", null);
+        using var response = await _daemon.PostFromDashboardAsync($"/api/v1/services/diskB_post1/{intent}");
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Contains((intent, "diskB_post1"), _daemon.Fleet.Applied);
     }
@@ -118,8 +118,8 @@ public sealed class ApiTests : IAsyncLifetime
     [Fact]
     public async Task Pause_and_resume_reach_the_loop()
     {
-        using var pause = await Http.PostAsync("/api/v1/fleet/pause", null);
-        using var resume = await Http.PostAsync("/api/v1/fleet/resume", null);
+        using var pause = await _daemon.PostFromDashboardAsync("/api/v1/fleet/pause");
+        using var resume = await _daemon.PostFromDashboardAsync("/api/v1/fleet/resume");
         Assert.Equal(HttpStatusCode.Accepted, pause.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, resume.StatusCode);
         Assert.Equal([("pause", null), ("resume", null)], _daemon.Fleet.Applied);
@@ -128,7 +128,7 @@ public sealed class ApiTests : IAsyncLifetime
     [Fact]
     public async Task Unknown_intent_is_400_listing_the_valid_ones()
     {
-        using var response = await Http.PostAsync("/api/v1/services/diskB_post1/explode", null);
+        using var response = await _daemon.PostFromDashboardAsync("/api/v1/services/diskB_post1/explode");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var error = await ErrorOf(response);
         Assert.Contains("'explode'", error, StringComparison.Ordinal);
@@ -139,7 +139,7 @@ public sealed class ApiTests : IAsyncLifetime
     [Fact]
     public async Task Intent_for_unknown_service_is_404()
     {
-        using var response = await Http.PostAsync("/api/v1/services/ghost/stop", null);
+        using var response = await _daemon.PostFromDashboardAsync("/api/v1/services/ghost/stop");
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Contains("'ghost'", await ErrorOf(response), StringComparison.Ordinal);
     }
@@ -148,7 +148,7 @@ public sealed class ApiTests : IAsyncLifetime
     public async Task Refused_intent_is_409_with_the_loops_reason()
     {
         _daemon.Fleet.Refusal = "diskB_post1 has not failed; nothing to retry";
-        using var response = await Http.PostAsync("/api/v1/services/diskB_post1/retry", null);
+        using var response = await _daemon.PostFromDashboardAsync("/api/v1/services/diskB_post1/retry");
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         Assert.Equal("diskB_post1 has not failed; nothing to retry", await ErrorOf(response));
     }

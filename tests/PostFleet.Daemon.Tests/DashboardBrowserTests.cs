@@ -14,6 +14,7 @@ public sealed class DashboardBrowserTests
     {
         await using var daemon = await TestDaemon.StartAsync();
         await using var browser = await Chromium.OpenAsync(daemon.Host.Url, Width, 900);
+        await browser.WatchCspViolationsAsync();
 
         await Eventually.UntilAsync(async () => (await browser.EvaluateAsync("document.querySelectorAll('svg.dag [data-service]').length"))?.GetValue<double>() == 10,
             "ten DAG nodes", TimeSpan.FromSeconds(30));
@@ -46,6 +47,12 @@ public sealed class DashboardBrowserTests
         await Eventually.UntilAsync(async () => (await browser.EvaluateAsync("document.getElementById('log')?.textContent ?? ''"))!.GetValue<string>().Contains("line 500", StringComparison.Ordinal),
             "service page with the log tail", TimeSpan.FromSeconds(15));
         await browser.ScreenshotAsync(Path.Combine(RepoPaths.Root, "artifacts", "screenshots", "service.png"), Width);
+
+        // Every view above ran under the strict policy without tripping it; and the watch does see a violation.
+        Assert.Empty(await browser.CspViolationsAsync());
+        await browser.EvaluateAsync("document.body.setAttribute('style', 'outline: 1px solid red')");
+        await Eventually.UntilAsync(async () => (await browser.CspViolationsAsync()).Any(v => v.StartsWith("style-src", StringComparison.Ordinal)),
+            "the inline style attribute reported as a violation", TimeSpan.FromSeconds(15));
     }
 
     [Fact]
@@ -53,6 +60,7 @@ public sealed class DashboardBrowserTests
     {
         await using var daemon = await TestDaemon.StartAsync();
         await using var browser = await Chromium.OpenAsync(daemon.Host.Url, Width, 900);
+        await browser.WatchCspViolationsAsync();
 
         await Eventually.UntilAsync(async () => (await browser.EvaluateAsync("document.querySelectorAll('.gap-forecast tbody tr').length"))?.GetValue<double>() == 10,
             "the forecast panel with ten rows", TimeSpan.FromSeconds(30));
@@ -79,6 +87,7 @@ public sealed class DashboardBrowserTests
         await Eventually.UntilAsync(async () => (await TextAsync(browser, "[data-card=deadline]")).Contains("proofs for epoch 14 due by", StringComparison.Ordinal),
             "the deadline card on the closed gap's proofs", TimeSpan.FromSeconds(15));
         Assert.Contains("then epoch 15", await TextAsync(browser, "[data-card=deadline]"), StringComparison.Ordinal);
+        Assert.Empty(await browser.CspViolationsAsync());
     }
 
     [Fact]

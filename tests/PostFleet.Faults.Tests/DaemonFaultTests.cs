@@ -79,18 +79,67 @@ public sealed class DaemonKillTests
     }
 }
 
-/// <summary>No key material in logs, API-visible state or history; key files 0600.</summary>
+/// <summary>
+/// No key material (identity.key), API token or webhook secret in any response of any endpoint (every route of the
+/// routing table, with every service and intent), in the daemon's log or in its state (history rows); key files 0600.
+/// </summary>
 public sealed class KeyMaterialTests
 {
+    private const string WebhookSecret = "WEBHOOK-SECRET-7f3a";
+
     [Fact]
-    public async Task No_private_key_in_logs_state_or_history_and_key_files_are_0600()
+    public async Task No_secret_in_any_response_log_or_history_and_key_files_are_0600()
     {
         await using var fleet = await SimFleet.CreateAsync(new SimFleetOptions { Services = [("a1", "diskA"), ("b1", "diskB")] });
+        var token = "api-token-" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        await File.WriteAllTextAsync(Path.Combine(fleet.Root, "api-token"), token + "\n");
+        var port = FreePorts.Next();
+        await File.AppendAllTextAsync(fleet.FleetConfig, $$"""
+            api:
+              listen: 127.0.0.1:{{port}}
+              token-file: api-token
+            alerts:
+              webhooks:
+                - { url: "http://127.0.0.1:{{FreePorts.Next()}}/hook/{{WebhookSecret}}-path?key={{WebhookSecret}}-query", kind: slack }
+
+            """);
         await fleet.StartAsync();
         await fleet.WaitForDeliveriesAsync(["a1", "b1"], 1);
 
         var keys = new[] { "a1", "b1" }.ToDictionary(s => s, s => File.ReadAllText(Path.Combine(fleet.DataDir(s), "identity.key")));
-        var secrets = keys.Values.SelectMany(k => new[] { k, k[..64] }).ToList(); // full key and the private seed
+        var secrets = keys.Values.SelectMany(k => new[] { k, k[..64] }).Append(token).Append(WebhookSecret).ToList(); // full key and the private seed
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
+        // Walk the routes while a service has a run with a log (between proofs a stopped run's log is gone).
+        await Eventually.UntilAsync(async Task<string?> () =>
+        {
+            using var log = await http.GetAsync("/api/v1/services/a1/log");
+            return log.IsSuccessStatusCode ? "a log" : null;
+        }, "a1 running with a log", TimeSpan.FromSeconds(120));
+        var routes = await EveryEndpoint.RoutesAsync();
+        Assert.Contains(routes, r => r.Pattern == "/api/v1/services/{name}/log");
+        var answers = new List<string>();
+        foreach (var (method, path) in EveryEndpoint.Requests(routes, ["a1", "b1"]))
+        {
+            answers.Add(await EveryEndpoint.CallAsync(http, method, path, token));
+        }
+
+        var summary = string.Join("\n", answers.Select(a => a.Split('\n')[0]));
+        Assert.True(answers.Any(a => a.StartsWith("GET /api/v1/services/", StringComparison.Ordinal) && a.Contains("/log?lines=5000&limit=1000 -> 200", StringComparison.Ordinal)), summary);
+        Assert.True(answers.Any(a => a.StartsWith("POST /api/v1/services/b1/force-stop -> 202", StringComparison.Ordinal)), summary);
+        Assert.True(answers.Any(a => a.StartsWith("GET /api/v1/alerts?", StringComparison.Ordinal) && a.Contains("slack", StringComparison.Ordinal)), summary);
+        foreach (var answer in answers)
+        {
+            foreach (var secret in secrets)
+            {
+                Assert.False(answer.Contains(secret, StringComparison.OrdinalIgnoreCase), $"a secret in the answer to {answer.Split('\n')[0]}");
+            }
+        }
+
+        // Two more passes, so the intents above are carried out, logged and written to the history too.
+        var pass = await PassAsync(http);
+        await Eventually.UntilAsync(async Task<string?> () => await PassAsync(http) >= pass + 2 ? "done" : null, "two more reconcile passes");
+
         var places = Directory.GetFiles(fleet.StateDir, "*", SearchOption.AllDirectories)
             .Append(fleet.DaemonLog).Append(Path.Combine(fleet.Root, "init.log"));
         foreach (var file in places)
@@ -98,12 +147,18 @@ public sealed class KeyMaterialTests
             var text = System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(file));
             foreach (var secret in secrets)
             {
-                Assert.False(text.Contains(secret, StringComparison.OrdinalIgnoreCase), $"{file} holds key material");
+                Assert.False(text.Contains(secret, StringComparison.OrdinalIgnoreCase), $"{file} holds a secret");
             }
         }
 
         var keyFiles = keys.Keys.Select(s => Path.Combine(fleet.DataDir(s), "identity.key"))
             .Concat(Directory.GetFiles(Path.Combine(fleet.NodeDataDir, "identities"), "*.key"));
         Assert.All(keyFiles, f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
+    }
+
+    private static async Task<long> PassAsync(HttpClient http)
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/api/v1/fleet"));
+        return json.RootElement.GetProperty("pass").GetInt64();
     }
 }

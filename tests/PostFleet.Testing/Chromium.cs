@@ -94,6 +94,28 @@ public sealed class Chromium : IAsyncDisposable
         return result?["result"]?["value"];
     }
 
+    /// <summary>
+    /// Records every Content-Security-Policy violation of the page from its first byte on (the listener is installed
+    /// before any of the page's own script runs, then the page is reloaded); read them with <see cref="CspViolationsAsync"/>.
+    /// </summary>
+    public async Task WatchCspViolationsAsync()
+    {
+        const string listener = """
+            window.__cspViolations = [];
+            document.addEventListener('securitypolicyviolation', e =>
+              window.__cspViolations.push(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`));
+            """;
+        await SendAsync("Page.enable");
+        await SendAsync("Page.addScriptToEvaluateOnNewDocument", new JsonObject { ["source"] = listener });
+        await SendAsync("Page.reload", new JsonObject { ["ignoreCache"] = true });
+        await Eventually.UntilAsync(async () => (await EvaluateAsync("Array.isArray(window.__cspViolations) && document.readyState !== 'loading'"))?.GetValue<bool>() == true,
+            "the reloaded page with the CSP listener", TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>The violations seen since <see cref="WatchCspViolationsAsync"/>, each as "directive blocked what at where".</summary>
+    public async Task<IReadOnlyList<string>> CspViolationsAsync() =>
+        [.. (await EvaluateAsync("window.__cspViolations ?? ['the CSP listener is not installed']"))!.AsArray().Select(v => v!.GetValue<string>())];
+
     /// <summary>Captures the whole page (not just the window) as PNG.</summary>
     public async Task ScreenshotAsync(string path, int width)
     {

@@ -18,6 +18,7 @@ internal static class BenchCommand
         command.Subcommands.Add(Schedule());
         command.Subcommands.Add(PlannerCost());
         command.Subcommands.Add(SoakCommand.Create());
+        command.Subcommands.Add(ApiLoadCommand.Create());
         return command;
     }
 

@@ -35,7 +35,7 @@ internal static class ConfigKeys
 
     public static readonly string[] Alerts = ["webhooks", "crash-loop-restarts", "predicted-miss"];
     public static readonly string[] Webhook = ["url", "kind", "chat-id", "min-severity"];
-    public static readonly string[] Api = ["listen", "token-file"];
+    public static readonly string[] Api = ["listen", "token-file", "allowed-hosts"];
     public static readonly string[] History = ["path", "retention"];
 
     public static readonly string[] WebhookKinds = ["generic", "discord", "slack", "telegram"];

@@ -27,9 +27,45 @@ public static class FleetConfigLoader
         return Parse(yaml, Path.GetDirectoryName(fullPath)!, fullPath);
     }
 
+    /// <summary>
+    /// YAML allows only printable characters besides tab and line breaks; the parser fails on others in ways that say
+    /// nothing useful (or, for some, throws), so they are refused here with their place.
+    /// </summary>
+    private static ConfigError? ForbiddenCharacter(string yaml)
+    {
+        var line = 1;
+        var column = 1;
+        for (var i = 0; i < yaml.Length; i++)
+        {
+            var c = yaml[i];
+            var loneSurrogate = char.IsHighSurrogate(c) ? i + 1 >= yaml.Length || !char.IsLowSurrogate(yaml[i + 1]) : char.IsLowSurrogate(c) && (i == 0 || !char.IsHighSurrogate(yaml[i - 1]));
+            if ((char.IsControl(c) && c is not ('\t' or '\n' or '\r') && c < 0x80) || c is '\uFFFE' or '\uFFFF' || loneSurrogate)
+            {
+                return new ConfigError("", $"line {line}, column {column}: character U+{(int)c:X4} is not allowed in YAML; is the file damaged or binary? Remove it");
+            }
+
+            if (c == '\n')
+            {
+                line++;
+                column = 1;
+            }
+            else
+            {
+                column++;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Validates config text; <paramref name="configDirectory"/> is what relative paths are relative to.</summary>
     public static ConfigLoadResult Parse(string yaml, string configDirectory, string sourceName)
     {
+        if (ForbiddenCharacter(yaml) is { } forbidden)
+        {
+            return ConfigLoadResult.Failed(forbidden);
+        }
+
         YamlNode? root;
         try
         {
@@ -46,6 +82,11 @@ public static class FleetConfigLoader
         {
             var reason = (e.InnerException?.Message ?? e.Message).Trim();
             return ConfigLoadResult.Failed(new ConfigError("", $"YAML syntax error at line {e.Start.Line}, column {e.Start.Column}: {reason}"));
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException)
+        {
+            // The parser's own faults on damaged text (found by ConfigFuzzTests): still the user's file to fix.
+            return ConfigLoadResult.Failed(new ConfigError("", $"YAML syntax error: the parser could not read the file ({e.Message}); check it for damage (a cut-off or binary part)"));
         }
 
         if (root is null || root is YamlScalarNode { Value: null or "" })

@@ -70,7 +70,35 @@ internal static class OperationsSectionReaders
             tokenFile = null;
         }
 
-        return new ApiSettings(listen, tokenFile is null ? null : paths.Resolve(tokenFile));
+        return new ApiSettings(listen, tokenFile is null ? null : paths.Resolve(tokenFile)) { AllowedHosts = ReadAllowedHosts(api) };
+    }
+
+    private static ImmutableArray<AllowedHost> ReadAllowedHosts(YamlMap api)
+    {
+        var hosts = ImmutableArray.CreateBuilder<AllowedHost>();
+        var items = api.List("allowed-hosts") ?? [];
+        for (var i = 0; i < items.Count; i++)
+        {
+            var path = $"{api.KeyPath("allowed-hosts")}[{i}]";
+            if (items[i] is not YamlDotNet.RepresentationModel.YamlScalarNode { Value: { } text })
+            {
+                api.Errors.Add(path, $"expected a host name like fleet.example.org, got {YamlMap.Describe(items[i])}");
+            }
+            else if (!AllowedHost.TryParse(text, out var host, out var problem))
+            {
+                api.Errors.Add(path, problem);
+            }
+            else if (hosts.Contains(host))
+            {
+                api.Errors.Add(path, $"'{text}' is listed twice; remove one");
+            }
+            else
+            {
+                hosts.Add(host);
+            }
+        }
+
+        return hosts.ToImmutable();
     }
 
     public static HistorySettings ReadHistory(YamlMap root, PathResolver paths, string stateDirectory)

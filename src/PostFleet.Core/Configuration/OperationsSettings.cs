@@ -51,6 +51,15 @@ public sealed record AlertSettings(ImmutableArray<WebhookSpec> Webhooks, int Cra
 public sealed record ApiSettings(string? Listen, string? TokenFile)
 {
     public static readonly ApiSettings Default = new(null, null);
+
+    /// <summary>Host names a reverse proxy forwards under, besides the listen address (<c>allowed-hosts</c>).</summary>
+    public ImmutableArray<AllowedHost> AllowedHosts { get; init; } = [];
+
+    // ImmutableArray compares by reference; a reload must see an unchanged list as unchanged.
+    public bool Equals(ApiSettings? other) =>
+        other is not null && Listen == other.Listen && TokenFile == other.TokenFile && AllowedHosts.SequenceEqual(other.AllowedHosts);
+
+    public override int GetHashCode() => HashCode.Combine(Listen, TokenFile, AllowedHosts.Length);
 }
 
 /// <summary>The <c>history:</c> section: the SQLite file (absolute) and how long its rows are kept.</summary>

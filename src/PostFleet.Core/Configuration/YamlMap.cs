@@ -118,7 +118,14 @@ internal sealed class YamlMap
             return null;
         }
 
-        return scalar.Value!.Trim();
+        if (scalar.Value!.Contains('\0', StringComparison.Ordinal))
+        {
+            // YAML can carry one ("\0"); no path, name or address can, and .NET path calls throw on it.
+            Error(key, "contains a NUL character (\\0); remove it");
+            return null;
+        }
+
+        return scalar.Value.Trim();
     }
 
     public long? Integer(string key, long min, long max, string? required = null)

@@ -130,6 +130,11 @@ public sealed class ConfigReloader
             changed.Add("api.token-file");
         }
 
+        if (!running.Api.AllowedHosts.SequenceEqual(edited.Api.AllowedHosts))
+        {
+            changed.Add("api.allowed-hosts");
+        }
+
         return changed.Count == 0 ? null : $"{string.Join(", ", changed)} changed: restart postfleet to apply (the rest of the edit is not applied either)";
     }
 

@@ -17,8 +17,8 @@ public static class RuntimeFactory
         ArgumentNullException.ThrowIfNull(loggers);
         return fleet.Runtime switch
         {
-            RuntimeKind.Docker => new DockerRuntime(DockerOptions(fleet), time),
-            RuntimeKind.Kubernetes => KubernetesRuntime.FromDefaultConfig(KubernetesOptions(fleet), time),
+            RuntimeKind.Docker => new DockerRuntime(DockerOptions(fleet) with { Logger = loggers.CreateLogger<DockerRuntime>() }, time),
+            RuntimeKind.Kubernetes => KubernetesRuntime.FromDefaultConfig(KubernetesOptions(fleet) with { Logger = loggers.CreateLogger<KubernetesRuntime>() }, time),
             _ => new ProcessRuntime(Path.Combine(fleet.StateDirectory, "runtime"), time, loggers.CreateLogger<ProcessRuntime>()),
         };
     }

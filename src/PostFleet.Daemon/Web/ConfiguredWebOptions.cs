@@ -19,6 +19,7 @@ public static class ConfiguredWebOptions
     {
         Listen = overrides.Listen ?? api.Listen ?? WebOptions.DefaultListen,
         Token = overrides.Token ?? (api.TokenFile is { } file ? ReadTokenFile(file) : null),
+        AllowedHosts = api.AllowedHosts,
         Webhooks = overrides.Webhooks ?? Webhooks(alerts),
         WebhooksFollowConfig = overrides.Webhooks is null,
         AlertRules = AlertRules.From(alerts),

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -37,7 +38,7 @@ public static class DaemonWebHost
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "PostFleet daemon API";
-            document.Info.Description = "Fleet state, per-service logs and history, user intents, and a server-sent event stream. Mutations need 'Authorization: Bearer <token>' when a token is configured.";
+            document.Info.Description = "Fleet state, per-service logs and history, user intents, and a server-sent event stream. Only requests whose Host is the listen address or a name in api.allowed-hosts are served. Mutations need 'Authorization: Bearer <token>' when a token is configured, else a same-origin Origin (or Sec-Fetch-Site same-origin/none).";
             return Task.CompletedTask;
         }));
 
@@ -59,6 +60,9 @@ public static class DaemonWebHost
             metrics.ObserveView(current);
         }
 
+        var hosts = new HostGuard(listen, options.AllowedHosts);
+        app.Use(SecurityHeaders.InvokeAsync);
+        app.Use(hosts.InvokeAsync);
         app.MapOpenApi("/api/v1/openapi.json");
         FleetApi.Map(app, control, hub, alerts, options);
         DashboardAssets.Map(app);
@@ -115,6 +119,17 @@ public sealed class RunningWebHost : IAsyncDisposable
     /// <summary>The bound URL (the real port when 0 was asked for).</summary>
     public Uri Url { get; }
 
+    /// <summary>
+    /// Every route the web side maps (method and pattern, e.g. GET /api/v1/services/{name}/log), read from the
+    /// routing table itself, so a test that must cover every endpoint covers a new one without being told.
+    /// </summary>
+    public IReadOnlyList<WebRoute> Routes =>
+    [
+        .. ((IEndpointRouteBuilder)_app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Select(m => new WebRoute(m, "/" + e.RoutePattern.RawText!.TrimStart('/'))))
+            .Distinct(),
+    ];
+
     /// <summary>The loop calls <see cref="FleetMetrics.ObservePass"/> on this after every pass.</summary>
     public FleetMetrics Metrics { get; }
 
@@ -129,3 +144,6 @@ public sealed class RunningWebHost : IAsyncDisposable
         await _app.DisposeAsync();
     }
 }
+
+/// <summary>One mapped route: an HTTP method and its pattern with {parameters}.</summary>
+public sealed record WebRoute(string Method, string Pattern);

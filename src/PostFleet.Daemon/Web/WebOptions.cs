@@ -1,3 +1,4 @@
+using PostFleet.Core.Configuration;
 using PostFleet.Daemon.Alerts;
 
 namespace PostFleet.Daemon.Web;
@@ -12,6 +13,12 @@ public sealed record WebOptions
 
     /// <summary>Bearer token for mutating endpoints. Required when <see cref="Listen"/> is beyond loopback.</summary>
     public string? Token { get; init; }
+
+    /// <summary>
+    /// Host names served besides the listen address (a reverse proxy's); every other Host header is refused, so a
+    /// page whose DNS name was rebound to this address reads and changes nothing.
+    /// </summary>
+    public IReadOnlyList<AllowedHost> AllowedHosts { get; init; } = [];
 
     public IReadOnlyList<WebhookTarget> Webhooks { get; init; } = [];
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using Microsoft.Extensions.Logging;
 using PostFleet.Core.Model;
 using PostFleet.Core.Ports;
 
@@ -54,7 +55,8 @@ public sealed class DockerRuntime : IServiceRuntime, IAsyncDisposable
         var id = new DockerInstanceId(endpoint.Name, created.ID);
         Follow(client, id, logPath);
         var inspected = await client.Containers.InspectContainerAsync(created.ID, timeout.Token);
-        return ToInstance(id, inspected) with { LogPath = logPath };
+        // Just created with our labels, so it always reads back; a failure here is the engine's, not the labels'.
+        return (ToInstance(id, inspected, out var problem) ?? throw new InvalidOperationException($"container {id} just created for {launch.ServiceName}: {problem}")) with { LogPath = logPath };
     }
 
     public async Task StopAsync(RuntimeInstance instance, TimeSpan grace, CancellationToken cancellationToken)
@@ -118,7 +120,12 @@ public sealed class DockerRuntime : IServiceRuntime, IAsyncDisposable
                 }
 
                 var id = new DockerInstanceId(endpoint.Name, container.ID);
-                var instance = ToInstance(id, inspected);
+                if (ToInstance(id, inspected, out var problem) is not { } instance)
+                {
+                    _options.Logger.LogWarning("ignoring container {Container} of this fleet: {Problem}; it is not adopted as any service's run", id, problem);
+                    continue;
+                }
+
                 if (instance.Running && instance.LogPath is not null)
                 {
                     Follow(client, id, instance.LogPath); // adoption: resume collecting its log
@@ -230,15 +237,20 @@ public sealed class DockerRuntime : IServiceRuntime, IAsyncDisposable
         }
     }
 
-    private static RuntimeInstance ToInstance(DockerInstanceId id, ContainerInspectResponse container)
+    private static RuntimeInstance? ToInstance(DockerInstanceId id, ContainerInspectResponse container, out string problem)
     {
         var labels = container.Config?.Labels ?? new Dictionary<string, string>();
+        if (FleetLabels.AdoptedService(labels.TryGetValue(FleetLabels.Service, out var label) ? label : null, out problem) is not { } service)
+        {
+            return null;
+        }
+
         var state = container.State;
         var running = state is { Running: true } or { Paused: true } or { Restarting: true };
         // A container that never started has no exit code worth reporting (the engine says 0).
         var exitCode = running || state is null || state.Status == "created" ? (int?)null : (int)state.ExitCode;
         return new RuntimeInstance(
-            labels.TryGetValue(FleetLabels.Service, out var service) ? service : container.Name.TrimStart('/'),
+            service,
             id.ToString(),
             ParseTime(state?.StartedAt) ?? new DateTimeOffset(container.Created, TimeSpan.Zero),
             running,

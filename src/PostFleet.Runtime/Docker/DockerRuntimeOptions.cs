@@ -8,6 +8,9 @@ namespace PostFleet.Runtime.Docker;
 /// </summary>
 public sealed record DockerRuntimeOptions
 {
+    /// <summary>Where a container that cannot be adopted (garbage labels) is reported.</summary>
+    public Microsoft.Extensions.Logging.ILogger Logger { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
     public const string DefaultImage = "spacemeshos/post-service:v0.8.5";
 
     /// <summary>Labels every container with this value under <see cref="FleetLabels.Fleet"/>; two fleets sharing an engine never see each other's runs.</summary>

@@ -21,4 +21,24 @@ public static class FleetLabels
     /// label; Kubernetes as an annotation, since label values cannot hold a path.
     /// </summary>
     public const string LogPath = "io.postfleet.log-path";
+
+    /// <summary>
+    /// The service a container or pod of this fleet runs, from its service label (or annotation); null, with the
+    /// reason, when the value cannot be one of ours. Such a run is ignored, never adopted under a guessed name (a
+    /// container merely named like a service would otherwise count as that service's run).
+    /// </summary>
+    public static string? AdoptedService(string? value, out string problem)
+    {
+        problem = value switch
+        {
+            null => $"it has no {Service} label",
+            { Length: 0 } => $"its {Service} label is empty",
+            { Length: > 253 } => $"its {Service} label is {value.Length} characters long",
+            "." or ".." => $"its {Service} label '{value}' is not a service name",
+            _ when value.Any(c => char.IsControl(c) || c is '/' or '\\') || value.Trim() != value =>
+                $"its {Service} label holds a path separator, a control character or surrounding space",
+            _ => "",
+        };
+        return problem.Length == 0 ? value : null;
+    }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Microsoft.Extensions.Logging;
 using PostFleet.Core.Model;
 using PostFleet.Core.Ports;
 using PostFleet.Runtime.Docker;
@@ -43,7 +44,7 @@ public sealed class KubernetesRuntime : IServiceRuntime
         using var deadline = new Deadline(_options.RequestTimeout, _time, cancellationToken);
         var created = await _client.CoreV1.CreateNamespacedPodAsync(pod, _options.Namespace, cancellationToken: deadline.Token);
         // A new pod is Pending (scheduling, image pull): it counts as running, since it may start any moment.
-        var instance = ToInstance(created);
+        var instance = ToInstance(created, out var problem) ?? throw new InvalidOperationException($"pod {created.Metadata?.Name} just created for {launch.ServiceName}: {problem}");
         return instance.StartedAt == DateTimeOffset.MinValue ? instance with { StartedAt = now } : instance;
     }
 
@@ -65,7 +66,20 @@ public sealed class KubernetesRuntime : IServiceRuntime
             _options.Namespace,
             labelSelector: $"{FleetLabels.Fleet}={KubernetesNames.LabelValue(_options.FleetId)}",
             cancellationToken: deadline.Token);
-        return [.. pods.Items.Select(ToInstance)];
+        var runs = new List<RuntimeInstance>();
+        foreach (var pod in pods.Items)
+        {
+            if (ToInstance(pod, out var problem) is { } run)
+            {
+                runs.Add(run);
+            }
+            else
+            {
+                _options.Logger.LogWarning("ignoring pod {Pod} of this fleet: {Problem}; it is not adopted as any service's run", pod.Metadata?.Name, problem);
+            }
+        }
+
+        return runs;
     }
 
     /// <remarks>A live pod's log is only on its node: ask the API server for the tail (pods/log, tailLines).</remarks>
@@ -127,17 +141,23 @@ public sealed class KubernetesRuntime : IServiceRuntime
         }
     }
 
-    private static RuntimeInstance ToInstance(V1Pod pod)
+    private static RuntimeInstance? ToInstance(V1Pod pod, out string problem)
     {
         var metadata = pod.Metadata;
         var annotations = metadata.Annotations ?? new Dictionary<string, string>();
         var labels = metadata.Labels ?? new Dictionary<string, string>();
+        // The annotation holds the exact name; the label a shortened form when the name is not a valid label value.
+        if (FleetLabels.AdoptedService(annotations.TryGetValue(FleetLabels.Service, out var exact) ? exact : labels.TryGetValue(FleetLabels.Service, out var label) ? label : null, out problem) is not { } service)
+        {
+            return null;
+        }
+
         var terminated = pod.Status?.ContainerStatuses?.FirstOrDefault(c => c.Name == PodManifest.ContainerName)?.State?.Terminated;
         // Pending and Running may still prove; Unknown means the node is unreachable, not that the run ended.
         var running = pod.Status?.Phase is not ("Succeeded" or "Failed");
         var startedAt = pod.Status?.StartTime ?? metadata.CreationTimestamp;
         return new RuntimeInstance(
-            annotations.TryGetValue(FleetLabels.Service, out var service) ? service : (labels.TryGetValue(FleetLabels.Service, out var label) ? label : metadata.Name),
+            service,
             $"{metadata.NamespaceProperty}/{metadata.Name}",
             startedAt is { } time ? new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)) : DateTimeOffset.MinValue,
             running,

@@ -5,6 +5,9 @@ namespace PostFleet.Runtime.Kubernetes;
 /// <summary>Settings of the Kubernetes runtime (the <c>runtime.kubernetes</c> section of postfleet.yaml, once the loader maps it).</summary>
 public sealed record KubernetesRuntimeOptions
 {
+    /// <summary>Where a pod that cannot be adopted (garbage labels) is reported.</summary>
+    public Microsoft.Extensions.Logging.ILogger Logger { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
     public const string DefaultImage = "spacemeshos/post-service:v0.8.5";
 
     /// <summary>Every pod carries it under <see cref="Docker.FleetLabels.Fleet"/>; ListAsync selects on it.</summary>

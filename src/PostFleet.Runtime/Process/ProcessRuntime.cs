@@ -89,8 +89,31 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable
 
     public Task<IReadOnlyList<RuntimeInstance>> ListAsync(CancellationToken cancellationToken)
     {
-        IReadOnlyList<RuntimeInstance> runs = [.. _records.All().Select(Observe)];
+        IReadOnlyList<RuntimeInstance> runs = [.. WithoutCopies(_records.All()).Select(Observe)];
         return Task.FromResult(runs);
+    }
+
+    /// <summary>
+    /// One process, one service: a record copied under another service's name (found by RunRecordFuzzTests) would
+    /// otherwise make that service look running, and a stop for it would kill the other service's proof. The run's
+    /// log file is named after the service that started it, which tells the original from the copy.
+    /// </summary>
+    private IEnumerable<RunRecord> WithoutCopies(IReadOnlyList<RunRecord> records)
+    {
+        foreach (var claims in records.GroupBy(r => r.InstanceId))
+        {
+            var owners = claims.Where(r => Path.GetFileName(r.LogPath).StartsWith(r.Service + "-", StringComparison.Ordinal)).ToList();
+            var keep = claims.Count() > 1 && owners.Count == 1 ? owners : [.. claims];
+            foreach (var copy in claims.Except(keep))
+            {
+                _logger.LogWarning("ignoring the run record of {Service}: it names pid {Pid}, the run of {Owner}", copy.Service, copy.Pid, owners[0].Service);
+            }
+
+            foreach (var record in keep)
+            {
+                yield return record;
+            }
+        }
     }
 
     /// <remarks>The run's stdout and stderr are redirected to its log file.</remarks>

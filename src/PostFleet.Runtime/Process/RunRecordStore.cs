@@ -47,22 +47,47 @@ internal sealed class RunRecordStore(string stateDirectory, ILogger logger)
 
     private RunRecord? Load(string path)
     {
+        RunRecord? record;
         try
         {
             using var file = File.OpenRead(path);
-            return JsonSerializer.Deserialize(file, RunRecordJson.Default.RunRecord);
+            record = JsonSerializer.Deserialize(file, RunRecordJson.Default.RunRecord);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException or NotSupportedException)
         {
             // A record we cannot read names no process we could safely adopt or signal; leave it for a human.
-            logger.LogWarning(ex, "ignoring unreadable run record {Path}", path);
+            logger.LogWarning("ignoring unreadable run record {Path}: {Problem}", path, ex.Message);
             return null;
         }
+
+        if (Problem(record, Path.GetFileNameWithoutExtension(path)) is { } problem)
+        {
+            logger.LogWarning("ignoring run record {Path}: {Problem}; it is not adopted as any service's run", path, problem);
+            return null;
+        }
+
+        return record;
     }
+
+    /// <summary>
+    /// What makes a record that parsed still unusable (found by RunRecordFuzzTests): JSON null where the record needs a
+    /// value, a record filed under another service's name (it would be adopted as that service's run), or a newer format.
+    /// </summary>
+    private static string? Problem(RunRecord? record, string fileService) => record switch
+    {
+        null => "it is empty (null)",
+        { Service: null or "" } => "it names no service",
+        _ when record.Service != fileService => $"it is filed as {fileService} but names service '{record.Service}'",
+        { Executable: null } or { Arguments: null } or { LogPath: null } => "it lacks the executable, arguments or log path",
+        _ when record.Arguments.Any(a => a is null) => "an argument is null",
+        { Pid: <= 0 } => $"pid {record.Pid} is not a process",
+        { Version: > RunRecord.FormatVersion } => $"it has format {record.Version}, newer than this postfleet's {RunRecord.FormatVersion}",
+        _ => null,
+    };
 
     private string PathOf(string service)
     {

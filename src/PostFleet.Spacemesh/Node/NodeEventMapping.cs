@@ -10,7 +10,7 @@ internal static class NodeEventMapping
     public static NodeEvent ToNodeEvent(Event e)
     {
         // A missing timestamp never happens with a real node; the epoch makes such an event obviously old.
-        var time = e.Timestamp?.ToDateTimeOffset() ?? DateTimeOffset.UnixEpoch;
+        var time = WireTime.Time(e.Timestamp) ?? DateTimeOffset.UnixEpoch;
         return e.DetailsCase switch
         {
             Event.DetailsOneofCase.PostStart when Smesher(e.PostStart.Smesher) is { } id =>
@@ -58,5 +58,5 @@ internal static class NodeEventMapping
     private static string Hex(ByteString bytes) => Convert.ToHexStringLower(bytes.Span);
 
     private static DateTimeOffset Time(Google.Protobuf.WellKnownTypes.Timestamp? timestamp) =>
-        timestamp?.ToDateTimeOffset() ?? DateTimeOffset.UnixEpoch;
+        WireTime.Time(timestamp) ?? DateTimeOffset.UnixEpoch;
 }

@@ -83,7 +83,7 @@ public sealed class NodeGrpcClient : INodeClient, IDisposable
         try
         {
             var info = await _public.RunAsync("NetworkService.Info", o => _network.InfoAsync(new NetworkInfoRequest(), o), cancellationToken).ConfigureAwait(false);
-            return Checked("NetworkService.Info", info.GenesisTime?.ToDateTimeOffset(), info.LayerDuration?.ToTimeSpan(), info.LayersPerEpoch);
+            return Checked("NetworkService.Info", WireTime.Time(info.GenesisTime), WireTime.Span(info.LayerDuration), info.LayersPerEpoch);
         }
         catch (NodeUnavailableException ex) when (ex.Status == StatusCode.Unimplemented)
         {
@@ -167,12 +167,10 @@ public sealed class NodeGrpcClient : INodeClient, IDisposable
         var layer = _public.RunAsync("MeshService.LayerDuration", o => _mesh.LayerDurationAsync(new LayerDurationRequest(), o), cancellationToken);
         var epoch = _public.RunAsync("MeshService.EpochNumLayers", o => _mesh.EpochNumLayersAsync(new EpochNumLayersRequest(), o), cancellationToken);
         await Task.WhenAll(genesis, layer, epoch).ConfigureAwait(false);
-        var unixSeconds = (long)((await genesis.ConfigureAwait(false)).Unixtime?.Value ?? 0);
-        var layerSeconds = (long)((await layer.ConfigureAwait(false)).Duration?.Value ?? 0);
         return Checked(
             "MeshService",
-            DateTimeOffset.FromUnixTimeSeconds(unixSeconds),
-            TimeSpan.FromSeconds(layerSeconds),
+            WireTime.UnixSeconds((await genesis.ConfigureAwait(false)).Unixtime?.Value ?? 0),
+            WireTime.Seconds((await layer.ConfigureAwait(false)).Duration?.Value ?? 0),
             (await epoch.ConfigureAwait(false)).Numlayers?.Number ?? 0);
     }
 

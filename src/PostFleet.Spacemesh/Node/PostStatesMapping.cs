@@ -11,12 +11,35 @@ internal static class PostStatesMapping
     /// <summary>
     /// Names lose their ".key" (the node reports key file names, the fleet names services without it) and rows are
     /// sorted by name, because the node builds the list from a Go map and its order changes on every call.
+    /// A row the core cannot act on safely is left out, so its identity counts as "not listed" (never started, never
+    /// stopped): a state other than IDLE or PROVING (UNUSED, which the node sends for a state its own table lacks,
+    /// or a value from a newer API) and an empty name. Taking either as IDLE would stop a service that may be proving.
     /// </summary>
-    /// <exception cref="FormatException">An id is not a 32-byte key.</exception>
-    public static IReadOnlyList<IdentityState> ToIdentityStates(PostStatesResponse response) =>
-        [.. response.States
+    /// <exception cref="FormatException">An id is not a 32-byte key, or one identity is listed twice with different facts.</exception>
+    public static IReadOnlyList<IdentityState> ToIdentityStates(PostStatesResponse response)
+    {
+        var rows = response.States
+            .Where(s => s.State is PostState.Types.State.Idle or PostState.Types.State.Proving)
             .Select(ToIdentityState)
-            .OrderBy(state => state.Name, StringComparer.Ordinal)];
+            .Where(s => s.Name.Length > 0)
+            .Distinct()
+            .OrderBy(state => state.Name, StringComparer.Ordinal)
+            .ToList();
+
+        // The node lists each identity once (its map is keyed by id); two rows for one name or one id mean the answer
+        // cannot be trusted as a whole, and the loop then holds everything as if the node did not answer.
+        if (rows.GroupBy(r => r.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } name)
+        {
+            throw new FormatException($"identity '{name.Key}' is listed {name.Count()} times with different ids or states");
+        }
+
+        if (rows.GroupBy(r => r.Id).FirstOrDefault(g => g.Count() > 1) is { } id)
+        {
+            throw new FormatException($"identities {string.Join(", ", id.Select(r => $"'{r.Name}'"))} have the same id {id.Key}");
+        }
+
+        return rows;
+    }
 
     private static IdentityState ToIdentityState(PostState state)
     {
@@ -26,8 +49,6 @@ internal static class PostStatesMapping
         }
 
         var name = state.Name.EndsWith(KeySuffix, StringComparison.Ordinal) ? state.Name[..^KeySuffix.Length] : state.Name;
-
-        // UNUSED (0) is never sent by a real node; anything but PROVING means "not needed now".
         var wanted = state.State == PostState.Types.State.Proving ? NodePostState.Proving : NodePostState.Idle;
         return new IdentityState(name, NodeId.FromBytes(state.Id.Span), wanted);
     }

@@ -64,6 +64,15 @@ public class OperationsSectionTests
         Assert.DoesNotContain("SECRET", spec.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Allowed_hosts_are_names_with_an_optional_port()
+    {
+        var spec = ConfigText.Load(ConfigText.With("api:\n  allowed-hosts: [Fleet.Example.org, 'proxy.example:8443', '[::1]:9000', 192.0.2.7]")).Spec!;
+
+        Assert.Equal(["fleet.example.org", "proxy.example:8443", "[::1]:9000", "192.0.2.7"], spec.Api.AllowedHosts.Select(h => h.ToString()));
+        Assert.Equal(ConfigText.Load(ConfigText.With("api:\n  allowed-hosts: [fleet.example.org, 'proxy.example:8443', '[::1]:9000', 192.0.2.7]")).Spec!.Api, spec.Api);
+    }
+
     [Theory]
     [InlineData("alerts:\n  webhooks:\n    - { url: ftp://example.com/SECRET }", "alerts.webhooks[0].url", "has scheme 'ftp'; a webhook must be an http:// or https:// URL")]
     [InlineData("alerts:\n  webhooks:\n    - { url: hooks.example/SECRET }", "alerts.webhooks[0].url", "is not an absolute URL; write it like https://discord.com/api/webhooks/ID/TOKEN")]
@@ -84,7 +93,16 @@ public class OperationsSectionTests
     [InlineData("api:\n  listen: 127.0.0.1:8080/api", "api.listen", "'127.0.0.1:8080/api' is more than an address; use HOST:PORT or http://HOST:PORT, e.g. 127.0.0.1:8080, [::1]:8080 or http://127.0.0.1:8080 (beyond loopback also needs token-file)")]
     [InlineData("api:\n  listen: 127.0.0.1:http", "api.listen", "'127.0.0.1:http' is not a listen address; use HOST:PORT or http://HOST:PORT, e.g. 127.0.0.1:8080, [::1]:8080 or http://127.0.0.1:8080 (beyond loopback also needs token-file)")]
     [InlineData("api:\n  token-file: ''", "api.token-file", "is empty; give the path of a file holding the bearer token (at least 16 characters), or remove the key")]
-    [InlineData("api:\n  token: abc", "api.token", "unknown key; known keys here: listen, token-file")]
+    [InlineData("api:\n  token: abc", "api.token", "unknown key; known keys here: listen, token-file, allowed-hosts")]
+    [InlineData("api:\n  allowed-hosts: [ok.example, 'https://fleet.example.org']", "api.allowed-hosts[1]", "'https://fleet.example.org' is not a host; write a host name or address with an optional port, e.g. fleet.example.org or fleet.example.org:443 (no scheme, path or wildcard)")]
+    [InlineData("api:\n  allowed-hosts: ['*.example.org']", "api.allowed-hosts[0]", "'*.example.org' is not a host; write a host name or address with an optional port, e.g. fleet.example.org or fleet.example.org:443 (no scheme, path or wildcard)")]
+    [InlineData("api:\n  allowed-hosts: ['fleet.example.org/dash']", "api.allowed-hosts[0]", "'fleet.example.org/dash' is not a host; write a host name or address with an optional port, e.g. fleet.example.org or fleet.example.org:443 (no scheme, path or wildcard)")]
+    [InlineData("api:\n  allowed-hosts: ['fleet.example.org:99999']", "api.allowed-hosts[0]", "'fleet.example.org:99999' is not a host; write a host name or address with an optional port, e.g. fleet.example.org or fleet.example.org:443")]
+    [InlineData("api:\n  allowed-hosts: ['fleet.example.org:0']", "api.allowed-hosts[0]", "'fleet.example.org:0' has a port outside 1..65535; write a host name or address with an optional port, e.g. fleet.example.org or fleet.example.org:443")]
+    [InlineData("api:\n  allowed-hosts: ['']", "api.allowed-hosts[0]", "is empty; write a host name or address with an optional port, e.g. fleet.example.org or fleet.example.org:443")]
+    [InlineData("api:\n  allowed-hosts: [a.example, A.example]", "api.allowed-hosts[1]", "'A.example' is listed twice; remove one")]
+    [InlineData("api:\n  allowed-hosts: [{ name: a.example }]", "api.allowed-hosts[0]", "expected a host name like fleet.example.org, got a mapping")]
+    [InlineData("api:\n  allowed-hosts: { a: b }", "api.allowed-hosts", "expected a list, got a mapping")]
     [InlineData("history:\n  retention: 90", "history.retention", "'90' is not a duration; write it like 90d, 30d or 12h")]
     [InlineData("history:\n  retention: 0", "history.retention", "must be longer than 0; write it like 10s")]
     [InlineData("history:\n  path: ''", "history.path", "is empty; give the SQLite file's path (default: history.db in state-dir), or remove the key")]

@@ -26,6 +26,14 @@ public sealed class TestDaemon : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>A POST as the dashboard's own script sends it: with this daemon's Origin.</summary>
+    public async Task<HttpResponseMessage> PostFromDashboardAsync(string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path);
+        request.Headers.Add("Origin", Host.Url.GetLeftPart(UriPartial.Authority));
+        return await Http.SendAsync(request);
+    }
+
     public static async Task<TestDaemon> StartAsync(Func<WebOptions, WebOptions>? configure = null, bool withView = true)
     {
         var dir = new TempDirectory("pf-web");

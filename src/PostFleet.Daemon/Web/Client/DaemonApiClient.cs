@@ -52,6 +52,13 @@ public sealed class DaemonApiClient(HttpClient http, string? token = null)
     private async Task<IntentAccepted> PostAsync(string path, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path);
+        // Not a browser, so it may say where it is from: the daemon's own origin, which is what lets an action
+        // through on a daemon without a token (pages cannot forge this header).
+        if (http.BaseAddress is { } baseAddress)
+        {
+            request.Headers.Add("Origin", baseAddress.GetLeftPart(UriPartial.Authority));
+        }
+
         if (!string.IsNullOrEmpty(token))
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);

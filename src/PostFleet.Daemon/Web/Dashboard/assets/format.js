@@ -22,6 +22,8 @@ function setAttrs(node, attrs) {
     if (value === undefined || value === null || value === false) continue;
     if (key.startsWith('on') && typeof value === 'function') node.addEventListener(key.slice(2), value);
     else if (key === 'dataset') Object.assign(node.dataset, value);
+    // Through the CSSOM, not the style attribute: the Content-Security-Policy (style-src 'self') blocks the latter.
+    else if (key === 'style') node.style.cssText = String(value);
     else node.setAttribute(key, value === true ? '' : String(value));
   }
 }
