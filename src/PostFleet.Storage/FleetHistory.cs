@@ -39,25 +39,26 @@ public sealed partial class FleetHistory : IDisposable
         }
 
         _lastDecision[service] = key;
-        Insert("INSERT INTO decisions (at, service, code, message) VALUES ($a, $b, $c, $d)", at, service, code, message);
+        Insert("INSERT INTO decisions (at, service, code, message, pass) VALUES ($a, $b, $c, $d, $pass)", at, service, code, message);
         return true;
     }
 
     public void RecordAction(DateTimeOffset at, string service, string action, string reason, string outcome) =>
-        Insert("INSERT INTO actions (at, service, action, reason, outcome) VALUES ($a, $b, $c, $d, $e)", at, service, action, reason, outcome);
+        Insert("INSERT INTO actions (at, service, action, reason, outcome, pass) VALUES ($a, $b, $c, $d, $e, $pass)", at, service, action, reason, outcome);
 
     public void RecordNodeEvent(DateTimeOffset at, string kind, string? smesher, string detail) =>
-        Insert("INSERT INTO node_events (at, kind, smesher, detail) VALUES ($a, $b, $c, $d)", at, kind, smesher, detail);
+        Insert("INSERT INTO node_events (at, kind, smesher, detail, pass) VALUES ($a, $b, $c, $d, $pass)", at, kind, smesher, detail);
 
     /// <summary>A proof the node confirmed (postComplete without failure) for a service's identity.</summary>
     public void RecordDelivery(DateTimeOffset at, string service, uint publishEpoch, string challengeHex)
     {
         using var command = _connection.CreateCommand();
-        command.CommandText = "INSERT INTO deliveries (at, service, publish_epoch, challenge) VALUES ($at, $service, $epoch, $challenge)";
+        command.CommandText = "INSERT INTO deliveries (at, service, publish_epoch, challenge, pass) VALUES ($at, $service, $epoch, $challenge, $pass)";
         command.Parameters.AddWithValue("$at", Text(at));
         command.Parameters.AddWithValue("$service", service);
         command.Parameters.AddWithValue("$epoch", publishEpoch);
         command.Parameters.AddWithValue("$challenge", challengeHex);
+        command.Parameters.AddWithValue("$pass", (object?)CurrentPass ?? DBNull.Value);
         command.ExecuteNonQuery();
     }
 
@@ -122,6 +123,8 @@ public sealed partial class FleetHistory : IDisposable
         {
             command.Parameters.AddWithValue(names[i], (object?)values[i] ?? DBNull.Value);
         }
+
+        command.Parameters.AddWithValue("$pass", (object?)CurrentPass ?? DBNull.Value);
 
         command.ExecuteNonQuery();
     }
