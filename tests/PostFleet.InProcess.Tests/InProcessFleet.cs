@@ -193,7 +193,7 @@ public sealed class InProcessFleet : IAsyncDisposable
     }
 
     /// <summary>Waits (real time, on conditions) until the daemon has done everything the last change asks of it.</summary>
-    private async Task SettleAsync()
+    public async Task SettleAsync()
     {
         var clock = Stopwatch.StartNew();
         while (!Settled())
