@@ -1,13 +1,9 @@
 using Microsoft.Extensions.Logging;
 using PostFleet.Core.Configuration;
-using PostFleet.Core.Ports;
 using PostFleet.Daemon.Loop;
 using PostFleet.Daemon.Reliability;
 using PostFleet.Daemon.View;
 using PostFleet.Daemon.Web;
-using PostFleet.Runtime.Process;
-using PostFleet.Spacemesh.Node;
-using PostFleet.Spacemesh.Operator;
 using PostFleet.Storage;
 
 namespace PostFleet.Daemon;
@@ -19,9 +15,7 @@ namespace PostFleet.Daemon;
 /// </summary>
 public sealed class FleetDaemon : IAsyncDisposable
 {
-    private readonly NodeGrpcClient _node;
-    private readonly OperatorStatusClient _operators;
-    private readonly IServiceRuntime _runtime;
+    private readonly DaemonAdapters _adapters;
     private readonly NodeEventPump _events;
     private readonly ActionExecutor _executor;
     private readonly ILogger _logger;
@@ -34,20 +28,19 @@ public sealed class FleetDaemon : IAsyncDisposable
     // Reliability: config reload (keeps the last good one), the run journal, shutdown/user actions in history.
     private readonly ConfigReloader? _config;
     private readonly RunJournal _journal;
-    private readonly TimeProvider _time;
 
+    /// <param name="adapters">The node, post-services, runtime, history and clock (<see cref="DaemonAdapters.Connect"/>, or fakes); owned from here on.</param>
     /// <param name="web">Where to serve the dashboard, API and metrics; null for none.</param>
-    public FleetDaemon(FleetSpec fleet, IReadOnlyList<IPassListener> listeners, ILoggerFactory loggers, TimeProvider time, WebOptions? web = null)
+    public FleetDaemon(FleetSpec fleet, DaemonAdapters adapters, IReadOnlyList<IPassListener> listeners, ILoggerFactory loggers, WebOptions? web = null)
     {
+        ArgumentNullException.ThrowIfNull(adapters);
+        _adapters = adapters;
         _loggers = loggers;
         _web = web;
         _fleet = fleet;
-        _time = time;
+        var time = adapters.Time;
         _logger = loggers.CreateLogger("postfleet");
-        _node = new NodeGrpcClient(fleet.Node, timeProvider: time, logger: loggers.CreateLogger<NodeGrpcClient>());
-        _operators = new OperatorStatusClient(time);
-        _runtime = Runtimes.RuntimeFactory.Create(fleet, time, loggers);
-        History = FleetHistory.Open(fleet.HistoryPath, time);
+        History = adapters.History;
         Intents = new FleetIntents();
         _journal = new RunJournal(History, _logger, () => Fleet.HistoryRetention);
         _config = File.Exists(fleet.Source) ? new ConfigReloader(fleet, History, time, _logger) : null;
@@ -56,14 +49,16 @@ public sealed class FleetDaemon : IAsyncDisposable
             _config.Applied += ApplyAlertSettings;
         }
 
+        // Node events and user intents wake the loop through one trigger, built before either side.
+        Trigger = new PassTrigger(time);
         Intents.Changed += () => _journal.UserAction(time.GetUtcNow(), "intents", Intents.Current.ToString());
-        Control = new FleetControl(Intents, History, _runtime);
+        Intents.Changed += Trigger.Set;
+        Control = new FleetControl(Intents, History, adapters.Runtime);
         listeners = [.. listeners, _journal, Control];
-        ReconcileLoop? loop = null;
-        _events = new NodeEventPump(_node, time, _logger, () => loop?.Trigger());
-        _executor = new ActionExecutor(_runtime, _logger);
-        loop = new ReconcileLoop(() => _config?.Poll() ?? _fleet, new FleetObserver(_node, _operators, _runtime, _events, time), _executor, History, Intents, listeners, time, _logger);
-        Loop = loop;
+        _events = new NodeEventPump(adapters.Node, time, _logger, Trigger.Set);
+        _executor = new ActionExecutor(adapters.Runtime, _logger);
+        var observer = new FleetObserver(adapters.Node, adapters.Operators, adapters.Runtime, _events, time);
+        Loop = new ReconcileLoop(() => _config?.Poll() ?? _fleet, observer, _executor, History, Intents, listeners, Trigger, time, _logger);
     }
 
     /// <summary>The configuration in force: the one started with, or the last good reload of its file.</summary>
@@ -73,6 +68,9 @@ public sealed class FleetDaemon : IAsyncDisposable
     public string? ConfigError => _config?.LastError;
 
     public ReconcileLoop Loop { get; }
+
+    /// <summary>What wakes the loop; while it waits, <see cref="PassTrigger.WaitingUntil"/> says until when.</summary>
+    public PassTrigger Trigger { get; }
 
     public FleetIntents Intents { get; }
 
@@ -117,8 +115,8 @@ public sealed class FleetDaemon : IAsyncDisposable
 
     private async Task ShutDownServicesAsync()
     {
-        var running = (await _runtime.ListAsync(CancellationToken.None)).Where(r => r.Running).ToList();
-        History.RecordDaemonEvent(_time.GetUtcNow(), "shutdown", $"on-shutdown {Fleet.Schedule.OnShutdown}: {running.Count} services running");
+        var running = (await _adapters.Runtime.ListAsync(CancellationToken.None)).Where(r => r.Running).ToList();
+        History.RecordDaemonEvent(_adapters.Time.GetUtcNow(), "shutdown", $"on-shutdown {Fleet.Schedule.OnShutdown}: {running.Count} services running");
         if (!History.Flush())
         {
             _logger.LogError("history: {Rows} rows could not be written before shutdown and are lost: {Fault}", History.Health.RowsPending, History.Health.Fault);
@@ -135,7 +133,7 @@ public sealed class FleetDaemon : IAsyncDisposable
         }
 
         _logger.LogInformation("stopping {Count} services (on-shutdown: stop-all)", running.Count);
-        await Task.WhenAll(running.Select(r => _runtime.StopAsync(r, Fleet.Schedule.StopGrace, CancellationToken.None)));
+        await Task.WhenAll(running.Select(r => _adapters.Runtime.StopAsync(r, Fleet.Schedule.StopGrace, CancellationToken.None)));
     }
 
     public async ValueTask DisposeAsync()
@@ -145,18 +143,6 @@ public sealed class FleetDaemon : IAsyncDisposable
             await _webHost.DisposeAsync();
         }
 
-        _node.Dispose();
-        _operators.Dispose();
-        // Never stops services: runtimes release only their handles and log followers.
-        if (_runtime is IAsyncDisposable asyncDisposable)
-        {
-            await asyncDisposable.DisposeAsync();
-        }
-        else if (_runtime is IDisposable disposable)
-        {
-            disposable.Dispose();
-        }
-
-        History.Dispose();
+        await _adapters.DisposeAsync();
     }
 }

@@ -64,15 +64,15 @@ public sealed partial class FleetHistory : IDisposable
         }
 
         _lastDecision[service] = key;
-        Queue("INSERT INTO decisions (at, service, code, message) VALUES ($a, $s, $c, $m)", ("$a", Text(at)), ("$s", service), ("$c", code), ("$m", message));
+        Queue("INSERT INTO decisions (at, service, code, message, pass) VALUES ($a, $s, $c, $m, $p)", ("$a", Text(at)), ("$s", service), ("$c", code), ("$m", message), ("$p", CurrentPass));
         return true;
     }
 
     public void RecordAction(DateTimeOffset at, string service, string action, string reason, string outcome) =>
-        Queue("INSERT INTO actions (at, service, action, reason, outcome) VALUES ($a, $s, $k, $r, $o)", ("$a", Text(at)), ("$s", service), ("$k", action), ("$r", reason), ("$o", outcome));
+        Queue("INSERT INTO actions (at, service, action, reason, outcome, pass) VALUES ($a, $s, $k, $r, $o, $p)", ("$a", Text(at)), ("$s", service), ("$k", action), ("$r", reason), ("$o", outcome), ("$p", CurrentPass));
 
     public void RecordNodeEvent(DateTimeOffset at, string kind, string? smesher, string detail) =>
-        Queue("INSERT INTO node_events (at, kind, smesher, detail) VALUES ($a, $k, $s, $d)", ("$a", Text(at)), ("$k", kind), ("$s", smesher), ("$d", detail));
+        Queue("INSERT INTO node_events (at, kind, smesher, detail, pass) VALUES ($a, $k, $s, $d, $p)", ("$a", Text(at)), ("$k", kind), ("$s", smesher), ("$d", detail), ("$p", CurrentPass));
 
     /// <summary>A proof the node confirmed (postComplete without failure) for a service's identity.</summary>
     public void RecordDelivery(DateTimeOffset at, string service, uint publishEpoch, string challengeHex)
@@ -82,7 +82,7 @@ public sealed partial class FleetHistory : IDisposable
             _lastDelivered[service] = publishEpoch;
         }
 
-        Queue("INSERT INTO deliveries (at, service, publish_epoch, challenge) VALUES ($a, $s, $e, $c)", ("$a", Text(at)), ("$s", service), ("$e", publishEpoch), ("$c", challengeHex));
+        Queue("INSERT INTO deliveries (at, service, publish_epoch, challenge, pass) VALUES ($a, $s, $e, $c, $p)", ("$a", Text(at)), ("$s", service), ("$e", publishEpoch), ("$c", challengeHex), ("$p", CurrentPass));
     }
 
     /// <summary>

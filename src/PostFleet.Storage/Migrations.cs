@@ -90,5 +90,15 @@ internal static class Migrations
             PRIMARY KEY (kind, name)
         );
         """,
+
+        // The pass that wrote each decision, action, node event and delivery (the loop's pass id, also in its log
+        // lines and its event-stream message), so one pass can be read back across all of them. Ordered after the
+        // history's connection step when the branches meet (see issue 15).
+        """
+        ALTER TABLE decisions ADD COLUMN pass INTEGER;
+        ALTER TABLE actions ADD COLUMN pass INTEGER;
+        ALTER TABLE node_events ADD COLUMN pass INTEGER;
+        ALTER TABLE deliveries ADD COLUMN pass INTEGER;
+        """,
     ];
 }

@@ -74,8 +74,12 @@ public sealed class EventStreamTests
         // Heartbeat is 1 s in tests.
         await Eventually.UntilAsync(() => sse.Frames.Any(f => f.Comment), "a heartbeat comment", TimeSpan.FromSeconds(10));
 
-        daemon.Fleet.Change("diskE_post1", s => s with { DagState = "failed", Phase = "not-running" });
+        var failedPass = daemon.Fleet.Change("diskE_post1", s => s with { DagState = "failed", Phase = "not-running" }).Pass;
         await Eventually.UntilAsync(() => sse.Frames.Any(f => f.Event == "alerts" && f.Data!.Contains("proof-failed", StringComparison.Ordinal)), "alerts event for the failure", TimeSpan.FromSeconds(10));
+        // Both messages of that pass carry its id (the fleet event also as its SSE id).
+        Assert.Contains(sse.Frames, f => f.Event == "fleet" && JsonDocument.Parse(f.Data!).RootElement.GetProperty("pass").GetInt64() == failedPass);
+        var alerts = sse.Frames.First(f => f.Event == "alerts" && f.Data!.Contains("proof-failed", StringComparison.Ordinal));
+        Assert.Equal(failedPass, JsonDocument.Parse(alerts.Data!).RootElement.GetProperty("pass").GetInt64());
 
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reading);

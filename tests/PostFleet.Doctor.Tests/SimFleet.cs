@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using PostFleet.Simulator.Fleet;
 using PostFleet.Testing;
 
 namespace PostFleet.Doctor.Tests;
@@ -24,15 +25,8 @@ public sealed class SimFleet : IAsyncLifetime
 {
     public const double TimeScale = 100;
 
-    private const string NodeConfig = """
-        {
-          "main": { "layer-duration": "1m", "layers-per-epoch": 15 },
-          "poet": { "grace-period": "1m", "cycle-gap": "7m", "phase-shift": "10m" },
-          "smeshing": { "smeshing-start": false, "smeshing-opts": { "smeshing-opts-scrypt": { "n": 2 } } },
-          "post": { "post-labels-per-unit": 64, "post-min-numunits": 1, "post-max-numunits": 8, "post-k1": 12, "post-k2": 20 },
-          "logging": { "grpc": "WARN" }
-        }
-        """;
+    // Tiny PoST data: 64 labels per unit, scrypt N 2, at most 8 units (the node and the services must agree).
+    private static readonly SimulatedNetwork Network = new() { LabelsPerUnit = 64, ScryptN = 2, MaxNumUnits = 8 };
 
     private ChildProcess? _node;
 
@@ -83,7 +77,7 @@ public sealed class SimFleet : IAsyncLifetime
             File.WriteAllText(Path.Combine(NodeData, "identities", name + ".key"), Identities[name].KeyText);
         }
 
-        File.WriteAllText(Folder.Combine("node", "config.json"), NodeConfig);
+        File.WriteAllText(Folder.Combine("node", "config.json"), Network.NodeConfigJson());
         var now = DateTimeOffset.UtcNow;
         var genesis = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero) + TimeSpan.FromSeconds(2);
         _node = ChildProcess.StartPostfleet(
@@ -125,7 +119,7 @@ public sealed class SimFleet : IAsyncLifetime
         y.AppendLine($"  public-listener: http://127.0.0.1:{PublicPort}");
         y.AppendLine($"  private-listener: http://127.0.0.1:{PrivatePort}");
         y.AppendLine($"  data-dir: '{nodeDataDir ?? NodeData}'");
-        y.AppendLine("  poet: { phase-shift: 6s, cycle-gap: 4200ms, grace-period: 600ms }");
+        y.Append(SimulatedNetwork.PoetYaml(TimeScale));
         y.AppendLine("post:");
         y.AppendLine($"  service-binary: '{serviceBinary ?? ServiceWrapper}'");
         y.AppendLine($"  postcli-binary: '{PostcliWrapper}'");

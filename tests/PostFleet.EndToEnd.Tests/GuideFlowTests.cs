@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using PostFleet.Simulator.Fleet;
 using PostFleet.Testing;
 
 namespace PostFleet.EndToEnd.Tests;
@@ -32,12 +33,7 @@ public sealed class GuideFlowTests
         File.WriteAllText(Path.Combine(post, "postfleet-sim-disk.json"), """{ "readBytesPerSecond": 8388608, "writeBytesPerSecond": 8388608 }""");
         File.WriteAllText(Path.Combine(dir.Path, "postfleet-sim-host.json"), """{ "cores": 16, "k2powSecondsPerUnitPerNonceGroup": 0.01, "passSuccessProbability": 1 }""");
         var config = dir.Combine("config.json");
-        File.WriteAllText(config, """
-            { "main": { "layer-duration": "1m", "layers-per-epoch": 15 },
-              "poet": { "grace-period": "1m", "cycle-gap": "7m", "phase-shift": "10m" },
-              "smeshing": { "smeshing-start": false, "smeshing-opts": { "smeshing-opts-scrypt": { "n": 16 } } },
-              "post": { "post-labels-per-unit": 1024, "post-max-numunits": 32, "post-k1": 12, "post-k2": 20 } }
-            """);
+        File.WriteAllText(config, SimulatedNetwork.Guide.NodeConfigJson());
         var nodeData = dir.Combine("node_data");
         var record = Path.Combine(nodeData, "sim-record.jsonl");
         var (publicPort, postPort, jsonPort) = (FreePorts.Next(), FreePorts.Next(), FreePorts.Next());

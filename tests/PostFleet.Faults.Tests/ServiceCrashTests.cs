@@ -2,11 +2,14 @@ using PostFleet.Testing;
 
 namespace PostFleet.Faults.Tests;
 
-/// <summary>A post-service killed with SIGKILL in the middle of a proof: restarted, and the proof delivered on the same challenge.</summary>
+/// <summary>
+/// A post-service killed with SIGKILL in the middle of a proof: restarted, and the proof delivered on the same
+/// challenge. The real processes prove the wiring (the kill seen through the process runtime, the node's events in
+/// the history) on one phase; the loop's logic for both phases is in PostFleet.InProcess.Tests (ServiceFaultTests).
+/// </summary>
 public sealed class ServiceCrashTests
 {
     [Theory]
-    [InlineData("k2pow-start")]
     [InlineData("read-start")]
     public async Task Service_killed_mid_proof_is_restarted_and_delivers_on_the_same_challenge(string phase)
     {

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using PostFleet.Simulator.Common;
+using PostFleet.Simulator.Fleet;
 using PostFleet.Testing;
 
 namespace PostFleet.Faults.Tests;
@@ -43,8 +45,8 @@ public sealed record SimFleetOptions
 }
 
 /// <summary>
-/// A small simulated 1:N fleet in a temp folder, laid out like `postfleet demo` does (node config, disks with a
-/// simulated bandwidth, wrapper binaries running `postfleet sim post-service/postcli`, postfleet.yaml), its
+/// A small simulated 1:N fleet in a temp folder, laid out by <see cref="SimulatedFleet"/> as `postfleet demo` is
+/// (node config, disks with a simulated bandwidth, wrapper binaries running `postfleet sim post-service/postcli`, postfleet.yaml), its
 /// identities initialised with `postfleet init`, and the real `postfleet sim node` and `postfleet run` processes.
 /// </summary>
 public sealed class SimFleet : IAsyncDisposable
@@ -53,42 +55,51 @@ public sealed class SimFleet : IAsyncDisposable
 
     private readonly TempDirectory _temp = new("pf-fault");
     private readonly List<ChildProcess> _nodes = [];
+    private readonly SimulatedFleet _layout;
 
     private SimFleet(SimFleetOptions options)
     {
         Options = options;
-        PublicPort = FreePorts.Next();
-        PrivatePort = FreePorts.Next();
-        PostPort = FreePorts.Next();
-        OperatorPorts = options.Services.ToDictionary(s => s.Name, _ => FreePorts.Next());
         Genesis = DateTimeOffset.UtcNow;
+        _layout = SimulatedFleet.Create(new SimulatedFleetOptions(
+            _temp.Path,
+            RepoPaths.PostfleetExecutable,
+            [.. options.Services.GroupBy(s => s.Disk).Select(d => new SimulatedDisk(d.Key, [.. d.Select(s => new SimulatedService(s.Name) { Operator = options.Operators.GetValueOrDefault(s.Name) })])
+            {
+                ReadBytesPerSecond = options.ReadBytesPerSecond,
+            })])
+        {
+            TimeScale = options.TimeScale,
+            Host = new HostProfile(2, options.K2PowSeconds, options.PassSuccessProbability, null),
+            ServiceAddressPort = options.ServiceAddressPort,
+            PublicListenerPort = options.PublicListenerPort,
+            PrivateListenerPort = options.PrivateListenerPort,
+            Schedule =
+            [
+                "per-disk: 1", "max-pow: 2", "max-running: 0", "stop-grace: 2s", "idle-stop-grace: 1s", "startup-grace: 2s", "resync: 1s",
+                $"no-progress-timeout: {options.NoProgressTimeout}", "restart-backoff: { initial: 1s, max: 4s }", $"on-shutdown: {options.OnShutdown}",
+            ],
+            FreePort = FreePorts.Next,
+        });
     }
 
     public SimFleetOptions Options { get; }
 
     public string Root => _temp.Path;
 
-    public int PublicPort { get; }
-
-    public int PrivatePort { get; }
-
-    public int PostPort { get; }
-
-    public IReadOnlyDictionary<string, int> OperatorPorts { get; }
-
     public DateTimeOffset Genesis { get; }
 
-    public string FleetConfig => _temp.Combine("postfleet.yaml");
+    public string FleetConfig => _layout.FleetConfig;
 
-    public string NodeDataDir => _temp.Combine("node_data");
+    public string NodeDataDir => _layout.NodeDataDir;
 
-    public string NodeRecordPath => _temp.Combine("node", "sim-record.jsonl");
+    public string NodeRecordPath => _layout.NodeRecord;
 
-    public string ServiceRecordPath => _temp.Combine("disks", ".postfleet-sim", "record.jsonl");
+    public string ServiceRecordPath => _layout.ServiceRecord;
 
-    public string StateDir => _temp.Combine("state");
+    public string StateDir => _layout.StateDir;
 
-    public string HistoryPath => _temp.Combine("state", "history.db");
+    public string HistoryPath => _layout.HistoryPath;
 
     public string DaemonLog => _temp.Combine("daemon.log");
 
@@ -96,13 +107,12 @@ public sealed class SimFleet : IAsyncDisposable
 
     public ChildProcess? Daemon { get; private set; }
 
-    public string DataDir(string service) => _temp.Combine("disks", Options.Services.Single(s => s.Name == service).Disk, service);
+    public string DataDir(string service) => _layout.DataDir(service);
 
     /// <summary>Lays out the fleet and initialises every identity (before any node runs: no local.key appears).</summary>
     public static async Task<SimFleet> CreateAsync(SimFleetOptions? options = null)
     {
         var fleet = new SimFleet(options ?? new SimFleetOptions());
-        fleet.Write();
         await using var init = ChildProcess.StartPostfleet(["init", "-c", fleet.FleetConfig, "--commitment-atx", CommitmentAtx, "--max-parallel", "2"], fleet.Root, fleet._temp.Combine("init.log"));
         var exit = await init.WaitForExitAsync(TimeSpan.FromSeconds(90));
         Assert.True(exit == 0, $"init failed ({exit}):\n{init.StandardOutput}\n{init.StandardError}");
@@ -133,18 +143,7 @@ public sealed class SimFleet : IAsyncDisposable
         return Daemon;
     }
 
-    public IReadOnlyList<string> NodeArguments() =>
-    [
-        "sim", "node",
-        "-c", _temp.Combine("node", "config.json"),
-        "--genesis-time", Genesis.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-        "-d", NodeDataDir,
-        "--grpc-public-listener", $"127.0.0.1:{PublicPort}",
-        "--grpc-private-listener", $"127.0.0.1:{PrivatePort}",
-        "--grpc-post-listener", $"127.0.0.1:{PostPort}",
-        "--time-scale", Options.TimeScale.ToString(CultureInfo.InvariantCulture),
-        "--sim-record", NodeRecordPath,
-    ];
+    public IReadOnlyList<string> NodeArguments() => _layout.NodeArguments(Genesis);
 
     // ---- records ----
 
@@ -240,95 +239,8 @@ public sealed class SimFleet : IAsyncDisposable
         History($"SELECT action, reason, outcome FROM actions WHERE service = '{service}' ORDER BY id")
             .Select(r => (r["action"]!, r["outcome"]!)).ToList();
 
-    // ---- layout ----
-
-    private void Write()
-    {
-        Directory.CreateDirectory(_temp.Combine("node"));
-        File.WriteAllText(_temp.Combine("node", "config.json"), """
-            {
-              "main": { "layer-duration": "1m", "layers-per-epoch": 15 },
-              "poet": { "grace-period": "1m", "cycle-gap": "7m", "phase-shift": "10m", "retry-max": 10, "retry-delay": "2s" },
-              "smeshing": { "smeshing-start": false, "smeshing-opts": { "smeshing-opts-scrypt": { "n": 16 } } },
-              "post": { "post-labels-per-unit": 1024, "post-min-numunits": 1, "post-max-numunits": 32, "post-k1": 12, "post-k2": 20 },
-              "logging": { "grpc": "WARN" }
-            }
-            """);
-        foreach (var disk in Options.Services.Select(s => s.Disk).Distinct())
-        {
-            Directory.CreateDirectory(_temp.Combine("disks", disk));
-            File.WriteAllText(_temp.Combine("disks", disk, "postfleet-sim-disk.json"), $$"""
-                { "readBytesPerSecond": {{Options.ReadBytesPerSecond}}, "writeBytesPerSecond": 1048576, "concurrencyPenalty": 0.25 }
-                """);
-        }
-
-        File.WriteAllText(_temp.Combine("disks", "postfleet-sim-host.json"), $$"""
-            { "cores": 2, "k2powSecondsPerUnitPerNonceGroup": {{Options.K2PowSeconds.ToString(CultureInfo.InvariantCulture)}}, "passSuccessProbability": {{Options.PassSuccessProbability.ToString(CultureInfo.InvariantCulture)}} }
-            """);
-        Directory.CreateDirectory(_temp.Combine("bin"));
-        WriteWrapper(_temp.Combine("bin", "post-service"), "post-service", Options.ServiceAddressPort);
-        WriteWrapper(_temp.Combine("bin", "postcli"), "postcli");
-        File.WriteAllText(FleetConfig, Yaml());
-    }
-
-    private static void WriteWrapper(string path, string program, int? addressPort = null)
-    {
-        // With another address the wrapper stays the process the runtime watches (its command line keeps the arguments
-        // the daemon launched it with) and runs the service as its child, passing SIGTERM on as the kill it is.
-        var script = addressPort is { } port
-            ? $"#!/bin/sh\nfor a in \"$@\"; do shift; if [ \"$prev\" = --address ]; then a=http://127.0.0.1:{port}; fi; set -- \"$@\" \"$a\"; prev=\"$a\"; done\n"
-              + $"'{RepoPaths.PostfleetExecutable}' sim {program} \"$@\" &\nchild=$!\ntrap 'kill -KILL $child; exit 143' TERM INT\nwait $child\n"
-            : $"#!/bin/sh\nexec '{RepoPaths.PostfleetExecutable}' sim {program} \"$@\"\n";
-        File.WriteAllText(path, script);
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-    }
-
-    private string Scaled(TimeSpan duration) =>
-        ((long)(duration.TotalMilliseconds / Options.TimeScale)).ToString(CultureInfo.InvariantCulture) + "ms";
-
     /// <summary>The fleet's postfleet.yaml, optionally with extra schedule lines or only some services.</summary>
-    public string Yaml(string? extraSchedule = null, IReadOnlyCollection<string>? only = null)
-    {
-        var yaml = new StringBuilder();
-        yaml.AppendLine("node:");
-        yaml.AppendLine($"  post-listener: http://127.0.0.1:{PostPort}");
-        yaml.AppendLine($"  public-listener: http://127.0.0.1:{Options.PublicListenerPort ?? PublicPort}");
-        yaml.AppendLine($"  private-listener: http://127.0.0.1:{Options.PrivateListenerPort ?? PrivatePort}");
-        yaml.AppendLine("  data-dir: node_data");
-        yaml.AppendLine($"  poet: {{ phase-shift: {Scaled(TimeSpan.FromMinutes(10))}, cycle-gap: {Scaled(TimeSpan.FromMinutes(7))}, grace-period: {Scaled(TimeSpan.FromMinutes(1))} }}");
-        yaml.Append(SimulatedNetworkYaml.PostSection);
-        yaml.AppendLine("runtime: process");
-        yaml.AppendLine("state-dir: state");
-        yaml.AppendLine("schedule:");
-        yaml.AppendLine("  per-disk: 1");
-        yaml.AppendLine("  max-pow: 2");
-        yaml.AppendLine("  max-running: 0");
-        yaml.AppendLine("  stop-grace: 2s");
-        yaml.AppendLine("  idle-stop-grace: 1s");
-        yaml.AppendLine("  startup-grace: 2s");
-        yaml.AppendLine("  resync: 1s");
-        yaml.AppendLine($"  no-progress-timeout: {Options.NoProgressTimeout}");
-        yaml.AppendLine("  restart-backoff: { initial: 1s, max: 4s }");
-        yaml.AppendLine($"  on-shutdown: {Options.OnShutdown}");
-        if (extraSchedule is not null)
-        {
-            yaml.AppendLine(extraSchedule);
-        }
-
-        yaml.AppendLine("disks:");
-        foreach (var disk in Options.Services.Where(s => only is null || only.Contains(s.Name)).GroupBy(s => s.Disk))
-        {
-            yaml.AppendLine($"  - name: {disk.Key}");
-            yaml.AppendLine("    services:");
-            foreach (var (name, _) in disk)
-            {
-                var op = Options.Operators.GetValueOrDefault(name) ?? $"127.0.0.1:{OperatorPorts[name]}";
-                yaml.AppendLine($"      - {{ name: {name}, dir: disks/{disk.Key}/{name}, num-units: 2, operator: {op} }}");
-            }
-        }
-
-        return yaml.ToString();
-    }
+    public string Yaml(IReadOnlyList<string>? extraSchedule = null, IReadOnlyCollection<string>? only = null) => _layout.FleetYaml(extraSchedule, only);
 
     public async ValueTask DisposeAsync()
     {

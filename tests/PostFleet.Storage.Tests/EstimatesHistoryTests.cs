@@ -77,7 +77,7 @@ public class EstimatesHistoryTests
         Assert.Empty(FleetHistory.ReadEstimates(path).K2Pow);
 
         using var history = FleetHistory.Open(path);
-        Assert.Equal(3, history.SchemaVersion);
+        Assert.Equal(Migrations.Steps.Length, history.SchemaVersion);
         Assert.Equal("a1", Assert.Single(history.Actions()).Service);
         Assert.Equal("pid:1", Assert.Single(history.Runs()).InstanceId);
         Assert.Empty(history.Estimates().K2Pow);

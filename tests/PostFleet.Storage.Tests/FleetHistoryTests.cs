@@ -14,12 +14,12 @@ public class FleetHistoryTests
 
         using (var history = FleetHistory.Open(path))
         {
-            Assert.Equal(3, history.SchemaVersion);
+            Assert.Equal(Migrations.Steps.Length, history.SchemaVersion);
             history.RecordAction(T0, "diskA_post1", "start", "node PROVING", "ok");
         }
 
         using var reopened = FleetHistory.Open(path);
-        Assert.Equal(3, reopened.SchemaVersion);
+        Assert.Equal(Migrations.Steps.Length, reopened.SchemaVersion);
         var action = Assert.Single(reopened.Actions());
         Assert.Equal("diskA_post1", action.Service);
         Assert.Equal(T0, action.At);

@@ -126,7 +126,7 @@ internal static class DemoCommand
     /// <summary>The demo serves its dashboard on the default port, or on any free one when that is taken.</summary>
     private static async Task<FleetDaemon> StartDaemonAsync(FleetSpec fleet, IReadOnlyList<IPassListener> listeners, ILoggerFactory loggers, TimeProvider time, WebOptions? web, IAnsiConsole console, CancellationToken cancellationToken)
     {
-        var daemon = new FleetDaemon(fleet, listeners, loggers, time, web);
+        var daemon = new FleetDaemon(fleet, DaemonAdapters.Connect(fleet, time, loggers), listeners, loggers, web);
         try
         {
             await daemon.StartWebAsync(cancellationToken);
@@ -134,7 +134,7 @@ internal static class DemoCommand
         catch (IOException) when (web is not null)
         {
             await daemon.DisposeAsync();
-            daemon = new FleetDaemon(fleet, listeners, loggers, time, web with { Listen = "http://127.0.0.1:0" });
+            daemon = new FleetDaemon(fleet, DaemonAdapters.Connect(fleet, time, loggers), listeners, loggers, web with { Listen = "http://127.0.0.1:0" });
             await daemon.StartWebAsync(cancellationToken);
         }
 

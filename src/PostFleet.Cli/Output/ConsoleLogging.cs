@@ -11,6 +11,8 @@ internal static class ConsoleLogging
             .AddSimpleConsole(o =>
             {
                 o.SingleLine = true;
+                // The reconcile loop's scope: every line logged during a pass says which ("=> pass 12").
+                o.IncludeScopes = true;
                 o.TimestampFormat = "HH:mm:ss ";
             })
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using PostFleet.Core.Configuration;
 using PostFleet.Core.Model;
@@ -12,7 +11,9 @@ namespace PostFleet.Daemon.Loop;
 /// <summary>
 /// The level-triggered reconcile loop, one worker: observe everything into one snapshot, let the pure planner
 /// decide, record the decision and its reasons, act idempotently, then wait for the next trigger (a node event,
-/// a user intent) or the planner's requeue time. A failed pass backs off; it never ends the loop.
+/// a user intent) or the planner's requeue time. A failed pass backs off; it never ends the loop. Every pass has an
+/// id, unique in the history file (it goes on from the history's last one): it is in the logging scope of the pass,
+/// on the history rows the pass writes, and in its report (the view's and the event stream's pass).
 /// The loop owns the history's writer (FleetHistory is not thread-safe): everything it and its listeners record is
 /// queued on it and flushed here, on this one worker; web requests read through the history's own readers.
 /// </summary>
@@ -29,11 +30,12 @@ public sealed class ReconcileLoop
     private readonly IReadOnlyList<IPassListener> _listeners;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Channel<bool> _trigger = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly PassTrigger _trigger;
     private readonly LearnedEstimates _estimates;
     private PlannerMemory _memory;
+    private long _lastPassId;
 
-    public ReconcileLoop(Func<FleetSpec> spec, FleetObserver observer, ActionExecutor executor, FleetHistory history, FleetIntents intents, IReadOnlyList<IPassListener> listeners, TimeProvider time, ILogger logger)
+    public ReconcileLoop(Func<FleetSpec> spec, FleetObserver observer, ActionExecutor executor, FleetHistory history, FleetIntents intents, IReadOnlyList<IPassListener> listeners, PassTrigger trigger, TimeProvider time, ILogger logger)
     {
         _spec = spec;
         _observer = observer;
@@ -43,15 +45,14 @@ public sealed class ReconcileLoop
         _listeners = listeners;
         _time = time;
         _logger = logger;
+        _trigger = trigger;
         _estimates = new LearnedEstimates(history, logger);
         _memory = _estimates.InitialMemory();
-        intents.Changed += Trigger;
+        _lastPassId = history.LastPass();
     }
 
+    /// <summary>Passes run by this loop (the pass id goes on from the history's last one).</summary>
     public long Passes { get; private set; }
-
-    /// <summary>"Something changed; look again." Coalesces: many triggers before a pass make one pass.</summary>
-    public void Trigger() => _trigger.Writer.TryWrite(true);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -59,27 +60,31 @@ public sealed class ReconcileLoop
         while (!cancellationToken.IsCancellationRequested)
         {
             TimeSpan wait;
-            try
+            var passId = ++_lastPassId;
+            using (_logger.BeginScope(new PassScope(passId)))
             {
-                wait = await PassAsync(cancellationToken);
-                failures = 0;
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                failures++;
-                wait = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks << Math.Min(failures, 5), MaxPassBackoff.Ticks));
-                _logger.LogError(ex, "reconcile pass failed ({Failures} in a row); next try in {Wait}", failures, wait);
+                try
+                {
+                    wait = await PassAsync(passId, cancellationToken);
+                    failures = 0;
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception ex)
+                {
+                    failures++;
+                    wait = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks << Math.Min(failures, 5), MaxPassBackoff.Ticks));
+                    _logger.LogError(ex, "reconcile pass failed ({Failures} in a row); next try in {Wait}", failures, wait);
+                }
             }
 
-            await WaitForTriggerAsync(wait, cancellationToken);
+            await _trigger.WaitAsync(wait, cancellationToken);
         }
     }
 
-    private async Task<TimeSpan> PassAsync(CancellationToken cancellationToken)
+    private async Task<TimeSpan> PassAsync(long passId, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var fleet = _spec();
@@ -93,6 +98,7 @@ public sealed class ReconcileLoop
         _memory = plan.Next;
         _estimates.Observe(fleet, before, plan.Next, observation.At);
 
+        _history.CurrentPass = passId;
         Record(observation, plan);
         RecordNodeRestart(observation, before.NodeRestart, plan.Next.NodeRestart);
         var outcomes = await _executor.ExecuteAsync(fleet, plan.Actions, observation.Runs, linked.Token);
@@ -105,7 +111,7 @@ public sealed class ReconcileLoop
         // publish shows whether the file took it; what the listeners record (the run journal) follows in a second.
         FlushHistory();
         Passes++;
-        var pass = new PassReport(Passes, fleet, observation, plan, outcomes, clock.Elapsed);
+        var pass = new PassReport(passId, fleet, observation, plan, outcomes, clock.Elapsed);
         foreach (var listener in _listeners)
         {
             listener.OnPass(pass);
@@ -187,26 +193,18 @@ public sealed class ReconcileLoop
         PlannedAction.StopService stop => stop.Reason.ToString() + (stop.Force ? " (forced)" : ""),
         _ => "",
     };
-
-    private async Task WaitForTriggerAsync(TimeSpan wait, CancellationToken cancellationToken)
-    {
-        using var timeout = new CancellationTokenSource(wait, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        try
-        {
-            await _trigger.Reader.ReadAsync(linked.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            // Requeue time reached (or shutting down: the caller checks).
-        }
-    }
 }
 
 /// <summary>What one pass saw, decided and did: for the console, the API and metrics.</summary>
 public sealed record PassReport(long Number, FleetSpec Fleet, FleetObservation Observation, Plan Plan, IReadOnlyList<ActionOutcome> Outcomes, TimeSpan Duration)
 {
     public NetworkTimeline? Timeline => Observation.Clock is { } clock ? new NetworkTimeline(clock, Fleet.Node.Poet) : null;
+}
+
+/// <summary>The logging scope of one pass: every line logged during it says "pass N".</summary>
+internal sealed record PassScope(long Pass)
+{
+    public override string ToString() => "pass " + Pass.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
 public interface IPassListener

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using PostFleet.Security;
+using PostFleet.Simulator.Fleet;
 using PostFleet.Testing;
 
 namespace PostFleet.Tls.Tests.Support;
@@ -194,15 +195,8 @@ public sealed class SimFleet : IAsyncDisposable
             Certs = new MtlsBundleWriter(TimeProvider.System).Write(new MtlsBundleRequest(Folder.Combine("certs"), ["127.0.0.1"], ["fleet"], 30, Force: false));
         }
 
-        var api = Certs is null ? "" : $",\n  \"api\": {{ \"grpc-tls-ca-cert\": \"{Certs.CaCert}\" }}";
-        File.WriteAllText(Folder.Combine("node", "config.json"), $$"""
-            {
-              "main": { "layer-duration": "1m", "layers-per-epoch": 15 },
-              "poet": { "grace-period": "1m", "cycle-gap": "7m", "phase-shift": "10m" },
-              "smeshing": { "smeshing-start": false, "smeshing-opts": { "smeshing-opts-scrypt": { "n": 16 } } },
-              "post": { "post-labels-per-unit": 1024, "post-min-numunits": 1, "post-max-numunits": 32, "post-k1": 12, "post-k2": 20 }{{api}}
-            }
-            """);
+        var api = Certs is null ? null : $"\"api\": {{ \"grpc-tls-ca-cert\": \"{Certs.CaCert}\" }}";
+        File.WriteAllText(Folder.Combine("node", "config.json"), SimulatedNetwork.Guide.NodeConfigJson(api));
 
         foreach (var disk in Identities.Select(i => i.Disk).Distinct())
         {
@@ -222,28 +216,12 @@ public sealed class SimFleet : IAsyncDisposable
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
-    private string Scaled(double minutes) =>
-        ((long)(minutes * 60_000 / Options.TimeScale)).ToString(CultureInfo.InvariantCulture) + "ms";
-
     private string FleetYaml()
     {
         var yaml = new StringBuilder();
-        yaml.AppendLine("node:");
-        if (Certs is { } certs)
-        {
-            yaml.AppendLine($"  post-listener: https://127.0.0.1:{TlsPort}");
-            yaml.AppendLine($"  tls: {{ ca-cert: {certs.CaCert}, cert: {certs.Clients["fleet"].Cert}, key: {certs.Clients["fleet"].Key} }}");
-        }
-        else
-        {
-            yaml.AppendLine($"  post-listener: http://127.0.0.1:{PostPort}");
-        }
-
-        yaml.AppendLine($"  public-listener: http://127.0.0.1:{PublicPort}");
-        yaml.AppendLine($"  private-listener: http://127.0.0.1:{PrivatePort}");
-        yaml.AppendLine("  data-dir: node_data");
-        yaml.AppendLine($"  poet: {{ phase-shift: {Scaled(10)}, cycle-gap: {Scaled(7)}, grace-period: {Scaled(1)} }}");
-        yaml.Append(SimulatedNetworkYaml.PostSection);
+        yaml.Append(Certs is { } certs
+            ? SimulatedNetwork.Guide.NodeAndPostYaml($"https://127.0.0.1:{TlsPort}", PublicPort, PrivatePort, Options.TimeScale, [$"tls: {{ ca-cert: {certs.CaCert}, cert: {certs.Clients["fleet"].Cert}, key: {certs.Clients["fleet"].Key} }}"])
+            : SimulatedNetwork.Guide.NodeAndPostYaml($"http://127.0.0.1:{PostPort}", PublicPort, PrivatePort, Options.TimeScale));
         yaml.AppendLine($"runtime: {Options.Runtime}");
         yaml.AppendLine($"fleet-id: {Options.FleetId}");
         if (Options.Runtime == "docker")

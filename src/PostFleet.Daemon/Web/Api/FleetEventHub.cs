@@ -7,7 +7,8 @@ using PostFleet.Daemon.View;
 namespace PostFleet.Daemon.Web.Api;
 
 /// <summary>
-/// Fans the loop's views and alert changes out to every open event stream. Each message is serialised once;
+/// Fans the loop's views and alert changes out to every open event stream, each with the id of the pass it came
+/// from (a `fleet` event's SSE id, an `alerts` event's `pass`). Each message is serialised once;
 /// each subscriber has a small queue that drops its oldest entries, because every `fleet` event is a whole
 /// state and a slow browser only needs the latest.
 /// </summary>
@@ -46,7 +47,7 @@ public sealed class FleetEventHub : IDisposable
             channel.Writer.TryWrite(FleetMessage(view));
         }
 
-        channel.Writer.TryWrite(AlertsMessage(_alerts.Open));
+        channel.Writer.TryWrite(AlertsMessage(_control.Current?.Pass, _alerts.Open));
         lock (_gate)
         {
             _subscribers.Add(channel);
@@ -57,7 +58,8 @@ public sealed class FleetEventHub : IDisposable
 
     public static string FleetMessage(FleetView view) => Message("fleet", view.Pass.ToString(System.Globalization.CultureInfo.InvariantCulture), JsonSerializer.Serialize(view, JsonSerializerOptions.Web));
 
-    private static string AlertsMessage(IReadOnlyList<Alert> open) => Message("alerts", null, JsonSerializer.Serialize(new { open }, JsonSerializerOptions.Web));
+    /// <param name="pass">The pass whose view the alerts were evaluated on (alert changes are raised from within it).</param>
+    private static string AlertsMessage(long? pass, IReadOnlyList<Alert> open) => Message("alerts", null, JsonSerializer.Serialize(new { pass, open }, JsonSerializerOptions.Web));
 
     private static string Message(string name, string? id, string json)
     {
@@ -75,7 +77,7 @@ public sealed class FleetEventHub : IDisposable
 
     private void OnUpdated(FleetView view) => Broadcast(FleetMessage(view));
 
-    private void OnAlerts(IReadOnlyList<Alert> open) => Broadcast(AlertsMessage(open));
+    private void OnAlerts(IReadOnlyList<Alert> open) => Broadcast(AlertsMessage(_control.Current?.Pass, open));
 
     private void Broadcast(string message)
     {

@@ -1,0 +1,208 @@
+using System.Globalization;
+using System.Text;
+using PostFleet.Simulator.Common;
+
+namespace PostFleet.Simulator.Fleet;
+
+/// <summary>One identity of a simulated fleet: its name (key file and service), PoST size, and `after:` edges.</summary>
+public sealed record SimulatedService(string Name, uint NumUnits = 2)
+{
+    public IReadOnlyList<string> After { get; init; } = [];
+
+    /// <summary>Its operator address; null: a free loopback port picked when the fleet is laid out.</summary>
+    public string? Operator { get; init; }
+}
+
+/// <summary>A pretend disk (a folder with a simulated bandwidth, bytes per second of wall time) and its identities.</summary>
+public sealed record SimulatedDisk(string Name, IReadOnlyList<SimulatedService> Services)
+{
+    public double ReadBytesPerSecond { get; init; } = 16 * 1024;
+
+    public double WriteBytesPerSecond { get; init; } = 1024 * 1024;
+
+    public double ConcurrencyPenalty { get; init; } = 0.25;
+}
+
+/// <summary>Everything that makes one simulated 1:N fleet differ from another.</summary>
+public sealed record SimulatedFleetOptions(string Root, string PostfleetExecutable, IReadOnlyList<SimulatedDisk> Disks)
+{
+    /// <summary>The node's <c>--time-scale</c>; postfleet.yaml's PoET timings are divided by it too.</summary>
+    public double TimeScale { get; init; } = 1;
+
+    /// <summary>The host's simulated CPU (postfleet-sim-host.json).</summary>
+    public HostProfile Host { get; init; } = new(2, 0.5, 0.9, null);
+
+    /// <summary>Lines of postfleet.yaml's <c>schedule:</c> section (without indentation).</summary>
+    public IReadOnlyList<string> Schedule { get; init; } = [];
+
+    /// <summary>A first comment line for postfleet.yaml (none when null).</summary>
+    public string? Header { get; init; }
+
+    /// <summary>
+    /// A port the post-services dial instead of the node's post listener (their wrapper rewrites --address), as when
+    /// they reach the node by another network path than the daemon; null to dial the listener postfleet.yaml names.
+    /// </summary>
+    public int? ServiceAddressPort { get; init; }
+
+    /// <summary>The ports postfleet.yaml gives as node.public-listener and private-listener (e.g. a proxy); null for the node's own.</summary>
+    public int? PublicListenerPort { get; init; }
+
+    public int? PrivateListenerPort { get; init; }
+
+    /// <summary>Picks a free loopback port (the node's listeners and the operators that name none).</summary>
+    public required Func<int> FreePort { get; init; }
+}
+
+/// <summary>
+/// The simulated standalone network laid out in one folder, the same way for the demo, the soak and the test
+/// fixtures: the node's config.json (<see cref="SimulatedNetwork.Guide"/>), one folder per disk with
+/// its bandwidth, the host's CPU, wrapper executables that run `postfleet sim post-service|postcli` with the PID
+/// kept (as the real binaries would have it), and the postfleet.yaml that points at all of it. The orchestrator
+/// never sees this code: it reads the files and talks to the processes, as it would with the real programs.
+/// </summary>
+public sealed class SimulatedFleet
+{
+    private readonly Dictionary<string, string> _operators;
+
+    private SimulatedFleet(SimulatedFleetOptions options)
+    {
+        Options = options with { Root = Path.GetFullPath(options.Root) };
+        PublicPort = options.FreePort();
+        PrivatePort = options.FreePort();
+        PostPort = options.FreePort();
+        _operators = options.Disks.SelectMany(d => d.Services).ToDictionary(s => s.Name, s => s.Operator ?? $"127.0.0.1:{options.FreePort()}");
+    }
+
+    public SimulatedFleetOptions Options { get; }
+
+    public string Root => Options.Root;
+
+    public int PublicPort { get; }
+
+    public int PrivatePort { get; }
+
+    public int PostPort { get; }
+
+    public string NodeConfig => Path.Combine(Root, "node", "config.json");
+
+    public string NodeDataDir => Path.Combine(Root, "node_data");
+
+    public string NodeRecord => Path.Combine(Root, "node", "sim-record.jsonl");
+
+    public string DisksDir => Path.Combine(Root, "disks");
+
+    /// <summary>Where the simulated post-services and postcli record every phase change (the disks' host folder).</summary>
+    public string ServiceRecord => new SimPlaces(DisksDir, DisksDir, DisksDir).RecordPath;
+
+    public string FleetConfig => Path.Combine(Root, "postfleet.yaml");
+
+    public string StateDir => Path.Combine(Root, "state");
+
+    public string HistoryPath => Path.Combine(StateDir, "history.db");
+
+    public IEnumerable<SimulatedService> Services => Options.Disks.SelectMany(d => d.Services);
+
+    public string DataDir(string service) => Path.Combine(DisksDir, Options.Disks.Single(d => d.Services.Any(s => s.Name == service)).Name, service);
+
+    public string OperatorOf(string service) => _operators[service];
+
+    /// <summary>Lays the fleet out under <see cref="SimulatedFleetOptions.Root"/> (its data folders are left to `postfleet init`).</summary>
+    public static SimulatedFleet Create(SimulatedFleetOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var fleet = new SimulatedFleet(options);
+        fleet.Write();
+        return fleet;
+    }
+
+    /// <summary>`postfleet sim node` for this fleet, its genesis given (a restart passes the same one).</summary>
+    public IReadOnlyList<string> NodeArguments(DateTimeOffset genesis) =>
+    [
+        "sim", "node",
+        "-c", NodeConfig,
+        "--preset", "standalone",
+        "--genesis-time", genesis.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+        "-d", NodeDataDir,
+        "--grpc-public-listener", $"127.0.0.1:{PublicPort}",
+        "--grpc-private-listener", $"127.0.0.1:{PrivatePort}",
+        "--grpc-post-listener", $"127.0.0.1:{PostPort}",
+        "--time-scale", Options.TimeScale.ToString(CultureInfo.InvariantCulture),
+        "--sim-record", NodeRecord,
+    ];
+
+    /// <summary>The fleet's postfleet.yaml: with more schedule lines, or only some services (a config edit).</summary>
+    public string FleetYaml(IReadOnlyList<string>? extraSchedule = null, IReadOnlyCollection<string>? only = null)
+    {
+        var yaml = new StringBuilder();
+        if (Options.Header is { } header)
+        {
+            yaml.AppendLine("# " + header);
+        }
+
+        yaml.Append(SimulatedNetwork.Guide.NodeAndPostYaml($"http://127.0.0.1:{PostPort}", Options.PublicListenerPort ?? PublicPort, Options.PrivateListenerPort ?? PrivatePort, Options.TimeScale));
+        yaml.AppendLine("runtime: process");
+        yaml.AppendLine("state-dir: state");
+        yaml.AppendLine("schedule:");
+        foreach (var line in Options.Schedule.Concat(extraSchedule ?? []))
+        {
+            yaml.AppendLine("  " + line);
+        }
+
+        yaml.AppendLine("disks:");
+        foreach (var disk in Options.Disks)
+        {
+            var services = disk.Services.Where(s => only is null || only.Contains(s.Name)).ToList();
+            if (services.Count == 0)
+            {
+                continue;
+            }
+
+            yaml.AppendLine($"  - name: {disk.Name}");
+            yaml.AppendLine("    services:");
+            foreach (var service in services)
+            {
+                var after = service.After.Count == 0 ? "" : $", after: [{string.Join(", ", service.After)}]";
+                yaml.AppendLine($"      - {{ name: {service.Name}, dir: disks/{disk.Name}/{service.Name}, num-units: {service.NumUnits}, operator: {_operators[service.Name]}{after} }}");
+            }
+        }
+
+        return yaml.ToString();
+    }
+
+    private void Write()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(NodeConfig)!);
+        Directory.CreateDirectory(StateDir);
+        File.WriteAllText(NodeConfig, SimulatedNetwork.Guide.NodeConfigJson());
+        foreach (var disk in Options.Disks)
+        {
+            var dir = Path.Combine(DisksDir, disk.Name);
+            Directory.CreateDirectory(dir);
+            File.WriteAllText(Path.Combine(dir, DiskProfile.FileName), string.Create(CultureInfo.InvariantCulture,
+                $$"""{ "readBytesPerSecond": {{disk.ReadBytesPerSecond}}, "writeBytesPerSecond": {{disk.WriteBytesPerSecond}}, "concurrencyPenalty": {{disk.ConcurrencyPenalty}} }"""));
+        }
+
+        var host = Options.Host;
+        var success = host.PassSuccessProbability is { } p ? string.Create(CultureInfo.InvariantCulture, $", \"passSuccessProbability\": {p}") : "";
+        File.WriteAllText(Path.Combine(DisksDir, HostProfile.FileName), string.Create(CultureInfo.InvariantCulture,
+            $$"""{ "cores": {{host.Cores}}, "k2powSecondsPerUnitPerNonceGroup": {{host.K2powSecondsPerUnitPerNonceGroup}}{{success}} }"""));
+        var bin = Path.Combine(Root, "bin");
+        Directory.CreateDirectory(bin);
+        foreach (var program in new[] { "post-service", "postcli" })
+        {
+            var wrapper = Path.Combine(bin, program);
+            File.WriteAllText(wrapper, Wrapper(program, program == "post-service" ? Options.ServiceAddressPort : null));
+            File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        }
+
+        File.WriteAllText(FleetConfig, FleetYaml());
+    }
+
+    private string Wrapper(string program, int? addressPort) => addressPort is { } port
+        // The wrapper stays the process the runtime watches (its command line keeps the arguments the daemon launched
+        // it with) and runs the service as its child with --address rewritten, passing SIGTERM on as the kill it is.
+        ? $"#!/bin/sh\nfor a in \"$@\"; do shift; if [ \"$prev\" = --address ]; then a=http://127.0.0.1:{port}; fi; set -- \"$@\" \"$a\"; prev=\"$a\"; done\n"
+          + $"'{Options.PostfleetExecutable}' sim {program} \"$@\" &\nchild=$!\ntrap 'kill -KILL $child; exit 143' TERM INT\nwait $child\n"
+        // `exec` keeps the PID, so the runtime tracks the simulated program itself, as it would the real binary.
+        : $"#!/bin/sh\nexec '{Options.PostfleetExecutable}' sim {program} \"$@\"\n";
+}

@@ -1,0 +1,80 @@
+using System.Globalization;
+
+namespace PostFleet.Simulator.Fleet;
+
+/// <summary>
+/// The simulated node's network settings, written in one place: the node's config.json and the post: section of
+/// a postfleet.yaml must agree on them (labels per unit, scrypt N, k1, k2, units), or post-service and the node
+/// would not accept each other's proofs. The defaults are the official guide's network: 1-minute layers, 15 per
+/// epoch, PoET phase shift 10m, cycle gap 7m, grace 1m; 1024 labels per unit, scrypt N 16, 1..32 units, k1 12, k2 20.
+/// </summary>
+public sealed record SimulatedNetwork
+{
+    public static readonly SimulatedNetwork Guide = new();
+
+    private static readonly TimeSpan PhaseShift = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan CycleGap = TimeSpan.FromMinutes(7);
+    private static readonly TimeSpan GracePeriod = TimeSpan.FromMinutes(1);
+
+    public ulong LabelsPerUnit { get; init; } = 1024;
+
+    public int ScryptN { get; init; } = 16;
+
+    public uint MinNumUnits { get; init; } = 1;
+
+    public uint MaxNumUnits { get; init; } = 32;
+
+    /// <summary>The node's config.json; <paramref name="extraSections"/> are more top-level members (e.g. an "api" object).</summary>
+    public string NodeConfigJson(string? extraSections = null) => string.Create(CultureInfo.InvariantCulture, $$"""
+        {
+          "main": { "layer-duration": "1m", "layers-per-epoch": 15 },
+          "poet": { "grace-period": "1m", "cycle-gap": "7m", "phase-shift": "10m", "retry-max": 10, "retry-delay": "2s" },
+          "smeshing": { "smeshing-start": false, "smeshing-opts": { "smeshing-opts-scrypt": { "n": {{ScryptN}} } } },
+          "post": { "post-labels-per-unit": {{LabelsPerUnit}}, "post-min-numunits": {{MinNumUnits}}, "post-max-numunits": {{MaxNumUnits}}, "post-k1": 12, "post-k2": 20 },
+          "logging": { "grpc": "WARN" }{{(extraSections is null ? "" : ",\n  " + extraSections)}}
+        }
+        """);
+
+    /// <summary>
+    /// The post: settings of a postfleet.yaml for this network (indented two spaces), without the binaries, which
+    /// differ per layout; the pow difficulty is the simulator's trivial one.
+    /// </summary>
+    public string PostSettingsYaml() => string.Join('\n',
+        $"  labels-per-unit: {LabelsPerUnit.ToString(CultureInfo.InvariantCulture)}",
+        $"  scrypt-n: {ScryptN.ToString(CultureInfo.InvariantCulture)}",
+        "  k1: 12",
+        "  k2: 20",
+        "  pow-difficulty: " + new string('f', 64),
+        "  randomx-mode: light",
+        "  threads: 1",
+        "  nonces: 16",
+        $"  min-num-units: {MinNumUnits.ToString(CultureInfo.InvariantCulture)}",
+        $"  max-num-units: {MaxNumUnits.ToString(CultureInfo.InvariantCulture)}",
+        "  provider: 4294967295") + "\n";
+
+    /// <summary>A postfleet.yaml's <c>poet:</c> line (under node:) for a node run with <c>--time-scale</c> <paramref name="timeScale"/>.</summary>
+    public static string PoetYaml(double timeScale) =>
+        $"  poet: {{ phase-shift: {Scaled(PhaseShift, timeScale)}, cycle-gap: {Scaled(CycleGap, timeScale)}, grace-period: {Scaled(GracePeriod, timeScale)} }}\n";
+
+    private static string Scaled(TimeSpan duration, double timeScale) =>
+        ((long)(duration.TotalMilliseconds / timeScale)).ToString(CultureInfo.InvariantCulture) + "ms";
+
+    /// <summary>
+    /// A postfleet.yaml's node: and post: sections for this network: the node's listeners (the post listener as
+    /// given, http or https), its data folder, the PoET timings at <paramref name="timeScale"/>, more node lines
+    /// (e.g. tls:), and the post settings with the wrapper binaries under bin/.
+    /// </summary>
+    public string NodeAndPostYaml(string postListener, int publicPort, int privatePort, double timeScale, IEnumerable<string>? nodeLines = null) =>
+        string.Join('\n',
+            [
+                "node:",
+                $"  post-listener: {postListener}",
+                .. (nodeLines ?? []).Select(l => "  " + l),
+                $"  public-listener: http://127.0.0.1:{publicPort.ToString(CultureInfo.InvariantCulture)}",
+                $"  private-listener: http://127.0.0.1:{privatePort.ToString(CultureInfo.InvariantCulture)}",
+                "  data-dir: node_data",
+            ])
+        + "\n" + PoetYaml(timeScale)
+        + "post:\n  service-binary: bin/post-service\n  postcli-binary: bin/postcli\n"
+        + PostSettingsYaml();
+}
