@@ -103,6 +103,12 @@ public sealed class SimFleet : IAsyncDisposable
 
     public string DaemonLog => _temp.Combine("daemon.log");
 
+    public int PostPort => _layout.PostPort;
+
+    public int PublicPort => _layout.PublicPort;
+
+    public int PrivatePort => _layout.PrivatePort;
+
     public ChildProcess? Node { get; private set; }
 
     public ChildProcess? Daemon { get; private set; }

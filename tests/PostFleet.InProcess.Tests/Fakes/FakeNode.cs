@@ -26,6 +26,7 @@ public sealed class FakeNode(NetworkClock clock, PoetTimings poet, IEnumerable<s
     private readonly List<NodeEvent> _events = [];
     private readonly List<Subscriber> _subscribers = [];
     private DateTimeOffset _upAt = DateTimeOffset.MinValue;
+    private DateTimeOffset _now = DateTimeOffset.MinValue;
 
     public bool Up { get; private set; } = true;
 
@@ -97,6 +98,7 @@ public sealed class FakeNode(NetworkClock clock, PoetTimings poet, IEnumerable<s
     {
         lock (_gate)
         {
+            _now = now;
             if (!Up)
             {
                 foreach (var run in live)
@@ -211,6 +213,16 @@ public sealed class FakeNode(NetworkClock clock, PoetTimings poet, IEnumerable<s
     public Task<byte[]> GetHighestAtxIdAsync(CancellationToken cancellationToken) => Task.FromResult(new byte[32]);
 
     public Task<NodeHealth> GetHealthAsync(CancellationToken cancellationToken) => Task.FromResult(new NodeHealth(true, 0, 0, "fake"));
+
+    /// <summary>A (re)started node syncs for <see cref="IdleAfterRestart"/> before its ATX builder asks again.</summary>
+    public Task<bool> IsSyncedAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            ThrowIfDown();
+            return Task.FromResult(_now - _upAt >= IdleAfterRestart);
+        }
+    }
 
     public async IAsyncEnumerable<NodeEvent> StreamEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
