@@ -134,7 +134,10 @@ public sealed class PlannerStrategy : IStrategy
             }
         }
 
-        var snapshot = new FleetSnapshot(now, true, identities, state.Runs, statuses, events, UserIntents.None);
+        var snapshot = new FleetSnapshot(now, true, identities, state.Runs, statuses, events, UserIntents.None)
+        {
+            Window = new CycleGapWindow((uint)_epoch + 1, _epochStart, _epochStart + _topology.CycleGap - ConfigDefaults.GracePeriod, _epochStart + _topology.CycleGap, _epochStart + _topology.Deadline),
+        };
         LastSnapshot = snapshot;
         LastMemory = state.Memory;
         var plan = Planner.Decide(state.Spec, snapshot, state.Memory, now);

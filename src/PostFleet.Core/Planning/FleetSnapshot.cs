@@ -22,6 +22,12 @@ public sealed record FleetSnapshot(
     IReadOnlyList<NodeEvent> NewEvents,
     UserIntents Intents)
 {
+    /// <summary>
+    /// The cycle gap whose proofs are due now (open, or closed with its proof deadline still ahead); null while the
+    /// node's clock is not known. Without it the planner judges no deadline and keeps the earliest-finish order.
+    /// </summary>
+    public Timeline.CycleGapWindow? Window { get; init; }
+
     public NodePostState? NodeStateOf(string service) =>
         NodeReachable && Identities.TryGetValue(service, out var identity) ? identity.State : null;
 

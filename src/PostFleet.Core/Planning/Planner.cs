@@ -55,7 +55,7 @@ public static class Planner
             ByName = byName,
         };
         var order = desired.Schedule.Mode == ScheduleMode.Pipelined ? PipelinedStartOrder(desired, observed, context) : StartOrder(desired, observed);
-        foreach (var service in order.Where(s => observed.LiveRun(s.Name) is null))
+        foreach (var service in ByOutlook(order, observed, context).Where(s => observed.LiveRun(s.Name) is null))
         {
             if (StartConstraints.FirstBlocker(service, context) is { } blocker)
             {
@@ -64,8 +64,9 @@ public static class Planner
             }
 
             context.Occupancy.AddStart(service);
+            context.Outlook.Started(service.Name);
             actions.Add(new PlannedAction.StartService(service.Name));
-            decisions[service.Name] = new Decision(service.Name, DecisionCode.Start, StartReason(next[service.Name]));
+            decisions[service.Name] = new Decision(service.Name, DecisionCode.Start, StartReason(next[service.Name], context.Outlook.Of(service.Name)));
         }
 
         var ordered = desired.Services.Select(s => decisions[s.Name]).Concat(decisions.Values.Where(d => !byName.ContainsKey(d.ServiceName)));
@@ -75,6 +76,16 @@ public static class Planner
             new PlannerMemory(next.ToImmutableDictionary(StringComparer.Ordinal)) { Prior = memory.Prior },
             Requeue.After(desired, observed, next, actions, context.Wakes, now));
     }
+
+    /// <summary>
+    /// The window's order (<see cref="ProvingOrder"/>): "prove now", then proofs that make the gap, then those that
+    /// make only the deadline, then those that will miss it; within each, the mode's order (a stable sort). When
+    /// everything fits, this is the mode's order unchanged.
+    /// </summary>
+    internal static IEnumerable<ServiceSpec> ByOutlook(IEnumerable<ServiceSpec> order, FleetSnapshot observed, StartContext context) =>
+        context.Snapshot.Window is null
+            ? order
+            : order.OrderBy(s => observed.Intents.ProveNow.Contains(s.Name) ? -1 : (int)context.Outlook.Of(s.Name));
 
     /// <summary>
     /// "Prove now" first; then the order on each disk (earlier first), taking the first of every disk before the
@@ -182,9 +193,11 @@ public static class Planner
         }
     }
 
-    private static string StartReason(ServiceMemory m) => m.Restarts switch
+    private static string StartReason(ServiceMemory m, ProofOutlook outlook) => (m.Restarts, outlook) switch
     {
-        0 => "start: the identity is PROVING and every constraint allows it",
-        var n => $"start: the identity is PROVING; restart {n} after a failed run",
+        (0, ProofOutlook.InGap) => "start: the identity is PROVING and every constraint allows it",
+        (0, ProofOutlook.BeforeDeadline) => "start: the identity is PROVING; predicted to miss the cycle gap but not the proof deadline, so it goes after those that make the gap",
+        (0, _) => "start: the identity is PROVING; predicted to miss the proof deadline, started last as nothing that can make it is waiting",
+        (var n, _) => $"start: the identity is PROVING; restart {n} after a failed run",
     };
 }

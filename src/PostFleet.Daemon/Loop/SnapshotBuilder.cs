@@ -1,5 +1,6 @@
 using PostFleet.Core.Configuration;
 using PostFleet.Core.Planning;
+using PostFleet.Core.Timeline;
 
 namespace PostFleet.Daemon.Loop;
 
@@ -17,5 +18,9 @@ internal static class SnapshotBuilder
                 .ToDictionary(g => g.Key, g => g.OrderByDescending(r => r.Running).ThenByDescending(r => r.StartedAt).First()),
             observation.Statuses,
             observation.Events,
-            intents.ForPlanner(fleet.Services.Select(s => s.Name)));
+            intents.ForPlanner(fleet.Services.Select(s => s.Name)))
+        {
+            // The gap whose proofs are due: the planner orders and admits against its close and its proof deadline.
+            Window = observation.Clock is { } clock ? new NetworkTimeline(clock, fleet.Node.Poet).ProvingCycleGap(observation.At) : null,
+        };
 }

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using PostFleet.Core.Configuration;
 using PostFleet.Core.Model;
 using PostFleet.Core.Planning;
+using PostFleet.Core.Timeline;
 using static PostFleet.Core.Tests.Planning.Fleet;
 
 namespace PostFleet.Core.Tests.Planning;
@@ -82,8 +83,33 @@ internal sealed record RandomCase(FleetSpec Spec, FleetSnapshot Snapshot, Planne
 
         var intents = new UserIntents(Some(random, names, 0.08), Some(random, names, 0.08), Some(random, names, 0.08), Some(random, names, 0.08));
         var reachable = random.NextDouble() < 0.85;
-        var snapshot = new FleetSnapshot(now, reachable, reachable ? identities : [], runs, statuses, events, intents);
-        return new RandomCase(spec, snapshot, new PlannerMemory(memory.ToImmutable()), now);
+        var snapshot = new FleetSnapshot(now, reachable, reachable ? identities : [], runs, statuses, events, intents) { Window = DrawWindow(random, now) };
+        return new RandomCase(spec, snapshot, new PlannerMemory(memory.ToImmutable()) { Prior = DrawPrior(random, names, disks.Select(d => d.Item1)) }, now);
+    }
+
+    /// <summary>Half the cases judge a window: a gap closing within 2 h, a deadline up to 4 h after it (a tight window makes proofs miss).</summary>
+    private static CycleGapWindow? DrawWindow(Random random, DateTimeOffset now)
+    {
+        if (random.NextDouble() < 0.5)
+        {
+            return null;
+        }
+
+        var closes = now.AddMinutes(random.Next(0, 120));
+        return new CycleGapWindow(2, closes.AddHours(-12), closes.AddHours(-1), closes, closes.AddMinutes(random.Next(0, 240)));
+    }
+
+    /// <summary>Learned durations: k2pow up to an hour, a read of 4 units (64 KiB here) up to 4 hours.</summary>
+    private static ProvingEstimates? DrawPrior(Random random, string[] names, IEnumerable<string> disks)
+    {
+        if (random.NextDouble() < 0.4)
+        {
+            return null;
+        }
+
+        return new ProvingEstimates(
+            names.ToImmutableDictionary(n => n, _ => TimeSpan.FromSeconds(random.Next(10, 3600))),
+            disks.ToImmutableDictionary(d => d, _ => 65536.0 / random.Next(60, 14400)));
     }
 
     private static RuntimeInstance? DrawRun(Random random, string name, DateTimeOffset now)
