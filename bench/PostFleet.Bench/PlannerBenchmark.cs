@@ -5,7 +5,7 @@ using PostFleet.Core.Planning;
 namespace PostFleet.Bench;
 
 /// <summary>Time and allocations of one planner pass (<see cref="Planner.Decide"/>) on a fleet mid-gap.</summary>
-public sealed record PlannerBenchmarkResult(int Identities, ScheduleMode Mode, int Passes, double MeanMs, double P99Ms, double MaxMs, long AllocatedBytesPerPass);
+public sealed record PlannerBenchmarkResult(int Identities, ScheduleMode Mode, int Passes, double MeanMs, double P99Ms, double MaxMs, long AllocatedBytesPerPass, double SetupSeconds);
 
 public static class PlannerBenchmark
 {
@@ -14,8 +14,9 @@ public static class PlannerBenchmark
     /// epoch and into the second until about half the proofs are in; then the same pass is timed
     /// <paramref name="passes"/> times (it is pure, so every pass does the full work).
     /// </summary>
-    public static PlannerBenchmarkResult Run(int identities, ScheduleMode mode, int passes = 300)
+    public static PlannerBenchmarkResult Run(int identities, ScheduleMode mode, int passes = 300, CancellationToken cancellationToken = default)
     {
+        var setup = Stopwatch.StartNew();
         var disks = Math.Max(1, identities / 10);
         var yaml = new System.Text.StringBuilder("name: bench\nnonces: 128\nhosts:\n  - name: h\n    cores: 64\n    hashrate-per-core: 600\n    pow-threads: 8\n    disks:\n");
         for (var d = 0; d < disks; d++)
@@ -30,7 +31,7 @@ public static class PlannerBenchmark
         var topology = Topology.Parse(yaml.ToString(), "bench");
         var strategy = new PlannerStrategy(topology, mode);
         var capture = new Capture();
-        Runner.Run(topology, strategy, epochs: 2, onStep: (model, _) =>
+        Runner.Run(topology, strategy, epochs: 2, cancellationToken: cancellationToken, onStep: (model, _) =>
         {
             if (capture.Snapshot is null && model.Jobs.Count(j => j.Phase == JobPhase.Done) * 2 >= model.Jobs.Length && model.Now > 0)
             {
@@ -46,10 +47,12 @@ public static class PlannerBenchmark
             Planner.Decide(spec, snapshot, memory, snapshot.ObservedAt);
         }
 
+        var setupSeconds = setup.Elapsed.TotalSeconds;
         var times = new double[passes];
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < passes; i++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var start = Stopwatch.GetTimestamp();
             Planner.Decide(spec, snapshot, memory, snapshot.ObservedAt);
             times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
@@ -57,7 +60,7 @@ public static class PlannerBenchmark
 
         var allocated = (GC.GetAllocatedBytesForCurrentThread() - before) / passes;
         Array.Sort(times);
-        return new PlannerBenchmarkResult(identities, mode, passes, times.Average(), times[Math.Min(passes - 1, (int)Math.Ceiling(passes * 0.99) - 1)], times[^1], allocated);
+        return new PlannerBenchmarkResult(identities, mode, passes, times.Average(), times[Math.Min(passes - 1, (int)Math.Ceiling(passes * 0.99) - 1)], times[^1], allocated, setupSeconds);
     }
 
     private sealed class Capture

@@ -118,7 +118,8 @@ public sealed class PlannerStrategy : IStrategy
             var id = IdOf(job.Identity.Index);
             var name = job.Identity.Name;
             identities[name] = new IdentityState(name, id, job.Phase == JobPhase.Done ? NodePostState.Idle : NodePostState.Proving);
-            if (job.Running)
+            // Starting up (RandomX set-up): /status does not answer yet, as the real post-service's does not.
+            if (job.Running && job.Phase != JobPhase.Starting)
             {
                 statuses[name] = job.Phase switch
                 {

@@ -38,6 +38,9 @@ public sealed record Topology(
     /// </summary>
     public TimeSpan Deadline { get; init; } = TimeSpan.FromHours(108);
 
+    /// <summary>Seconds from a post-service's start to its first k2pow (drawn in this range with <see cref="Uncertainty"/>).</summary>
+    public (double Low, double High) StartupRange { get; init; } = (60, 120);
+
     /// <summary>Static chains of the demo's proving DAG (identity → the identity it starts after), when given.</summary>
     public ImmutableDictionary<string, ImmutableArray<string>> Chains { get; init; } = ImmutableDictionary<string, ImmutableArray<string>>.Empty;
 
@@ -121,6 +124,12 @@ public sealed record Topology(
         {
             Chains = chains.ToImmutable(),
             Deadline = deadline,
+            StartupRange = (dto.RandomxMode ?? "fast") switch
+            {
+                "fast" => (60, 120),
+                "light" => (2, 8),
+                var m => throw new FormatException($"randomx-mode: '{m}' is not fast or light"),
+            },
         };
     }
 
@@ -129,6 +138,7 @@ public sealed record Topology(
         public string? Name { get; set; }
         public string? CycleGap { get; set; }
         public string? Deadline { get; set; }
+        public string? RandomxMode { get; set; }
         public int? Nonces { get; set; }
         public double? GibPerUnit { get; set; }
         public double? HashesPerUnitGroup { get; set; }
