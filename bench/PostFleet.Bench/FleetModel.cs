@@ -270,8 +270,8 @@ public sealed class FleetModel
         {
             if (job.Phase == JobPhase.Starting)
             {
-                job.StartupLeft -= dt;
-                if (job.StartupLeft <= 1e-7)
+                job.StartupLeft -= job.Rate * dt;
+                if (job.StartupLeft <= 1e-7 || (job.Rate > 0 && job.StartupLeft / job.Rate < 1e-7))
                 {
                     BeginK2Pow(job);
                     changed.Add(job.Identity.Host);

@@ -34,7 +34,7 @@ public sealed class UpperBoundTests
 
     [Theory]
     [MemberData(nameof(Seeds))]
-    public void No_strategy_in_the_model_proves_more_than_the_bound(int seed)
+    public void No_strategy_in_the_model_proves_more_than_the_bound_nor_beats_the_lower_bound(int seed)
     {
         var (t, _, _) = SmallCase(seed);
         var uncertainty = new Uncertainty(seed);
@@ -42,10 +42,12 @@ public sealed class UpperBoundTests
         var work = t.Identities.Select(i => FleetModel.WorkOf(t, i, 1, failures, uncertainty)).ToList();
         var bound = UpperBound.Units(t, work, t.CycleGap.TotalSeconds);
 
+        var lower = LowerBound.Of(t, work);
         foreach (var make in Runner.Suite(t))
         {
             var run = Runner.Run(t, make(), failures: failures, uncertainty: uncertainty);
             Assert.True(run.UnitsInGap <= bound + 1e-9, $"seed {seed}: {run.Strategy} proved {run.UnitsInGap} units in the gap, bound {bound}");
+            Assert.True(run.Makespan >= lower.Seconds - 1e-6, $"seed {seed}: {run.Strategy} finished in {run.Makespan} s, below the lower bound {lower.Seconds} s");
         }
     }
 

@@ -83,6 +83,7 @@ internal static class BenchCommand
 
                 var clock = Stopwatch.StartNew();
                 var suite = Runner.Suite(t).ToList();
+                Console.Error.WriteLine($"bench schedule: {Path.GetFileName(file)}, {t.Identities.Length} identities, {n} seed(s)…");
                 if (parse.GetValue(sensitivity))
                 {
                     suite.Add(() => new PlannerStrategy(t, ScheduleMode.Pipelined, "postfleet(k2pow est x0.8)", 0.8));
@@ -139,6 +140,7 @@ internal static class BenchCommand
             {
                 foreach (var mode in new[] { ScheduleMode.Exclusive, ScheduleMode.Pipelined })
                 {
+                    Console.Error.WriteLine($"bench planner: {n} identities, {mode.ToString().ToLowerInvariant()}: setting up a fleet mid-gap…");
                     var r = PlannerBenchmark.Run(n, mode, p, cancellationToken);
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"{r.Identities} identities, {mode.ToString().ToLowerInvariant()}: {r.Passes} passes, mean {r.MeanMs:0.000} ms, p99 {r.P99Ms:0.000} ms, max {r.MaxMs:0.000} ms, {r.AllocatedBytesPerPass:N0} bytes allocated per pass (set-up {r.SetupSeconds:0.0} s)"));

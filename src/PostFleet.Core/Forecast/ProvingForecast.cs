@@ -76,7 +76,8 @@ public sealed record ProvingForecast(
         var outlook = Planning.ProvingOrder.Admit(
             [.. spec.Services.Select(s => new Planning.ProofWork(s, k2pow[s.Name], read[s.Name]))],
             spec.Schedule.MaxPow,
-            new Planning.ProvingWindow(spec.Node.Poet.CycleGap.TotalSeconds, deadline?.TotalSeconds));
+            new Planning.ProvingWindow(spec.Node.Poet.CycleGap.TotalSeconds, deadline?.TotalSeconds),
+            spec.Schedule.Mode == ScheduleMode.Pipelined);
         var queues = spec.Disks.ToDictionary(
             d => d.Name,
             d => d.Services.OrderBy(s => outlook[s.Name]).ThenBy(s => k2pow[s.Name]).ThenBy(s => s.OrderOnDisk).ToList(),

@@ -47,7 +47,42 @@ public sealed record ProvingEstimates(
             }
         }
 
+        PoolK2PowPerUnit(spec, k2pow);
         return new ProvingEstimates(k2pow.ToImmutable(), rates.ToImmutable());
+    }
+
+    /// <summary>
+    /// k2pow work is units × nonces/16 exponential draws (post-service.md §4), the same per unit for every service of
+    /// one config (one CPU, one difficulty, one nonce count), but one pass's time varies by a third at 128 nonces.
+    /// One sample per service predicts its next pass badly; the mean per unit over all of them, times its units,
+    /// predicts it as well as one can. Used once at least two services were measured.
+    /// </summary>
+    private static void PoolK2PowPerUnit(FleetSpec spec, ImmutableDictionary<string, TimeSpan>.Builder k2pow)
+    {
+        double perUnit = 0;
+        var samples = 0;
+        foreach (var service in spec.Services)
+        {
+            if (service.NumUnits > 0 && k2pow.TryGetValue(service.Name, out var k))
+            {
+                perUnit += k.TotalSeconds / service.NumUnits;
+                samples++;
+            }
+        }
+
+        if (samples < 2)
+        {
+            return;
+        }
+
+        perUnit /= samples;
+        foreach (var service in spec.Services)
+        {
+            if (service.NumUnits > 0)
+            {
+                k2pow[service.Name] = TimeSpan.FromSeconds(perUnit * service.NumUnits);
+            }
+        }
     }
 
     public TimeSpan? K2PowOf(string service) => K2Pow.TryGetValue(service, out var k) ? k : null;

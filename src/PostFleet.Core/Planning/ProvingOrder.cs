@@ -35,8 +35,12 @@ public readonly record struct ProofWork(ServiceSpec Service, double K2Pow, doubl
 /// </summary>
 public static class ProvingOrder
 {
-    /// <summary>The outlook of every proof in <paramref name="work"/>; <paramref name="powSlots"/> 0 = no k2pow cap (the CPU is not checked).</summary>
-    public static Dictionary<string, ProofOutlook> Admit(IReadOnlyList<ProofWork> work, int powSlots, ProvingWindow window)
+    /// <summary>
+    /// The outlook of every proof in <paramref name="work"/>; <paramref name="powSlots"/> 0 = no k2pow cap (the CPU
+    /// is not checked). <paramref name="k2powHidden"/>: pipelined mode, where a disk's next k2pow runs behind the
+    /// read before it; in exclusive mode the disk waits through every k2pow, so each one counts on the disk too.
+    /// </summary>
+    public static Dictionary<string, ProofOutlook> Admit(IReadOnlyList<ProofWork> work, int powSlots, ProvingWindow window, bool k2powHidden = true)
     {
         var outlook = new Dictionary<string, ProofOutlook>(work.Count, StringComparer.Ordinal);
         var diskEnd = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -70,7 +74,7 @@ public static class ProvingOrder
             rest.Clear();
             foreach (var w in byUnits)
             {
-                var disk = Math.Max(diskEnd.GetValueOrDefault(w.Service.Disk), firstK2Pow[w.Service.Disk]) + w.Read;
+                var disk = Math.Max(diskEnd.GetValueOrDefault(w.Service.Disk), firstK2Pow[w.Service.Disk]) + w.Read + (k2powHidden || !diskEnd.ContainsKey(w.Service.Disk) ? 0 : w.K2Pow);
                 var cpuAfter = cpu + (powSlots > 0 ? w.K2Pow / powSlots : 0);
                 var fits = limit.Item2 is not { } left
                     || (w.K2Pow + w.Read <= left && disk <= left && (powSlots == 0 || cpuAfter + shortestRead <= left));
