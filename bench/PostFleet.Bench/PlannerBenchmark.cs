@@ -5,7 +5,13 @@ using PostFleet.Core.Planning;
 namespace PostFleet.Bench;
 
 /// <summary>Time and allocations of one planner pass (<see cref="Planner.Decide"/>) on a fleet mid-gap.</summary>
-public sealed record PlannerBenchmarkResult(int Identities, ScheduleMode Mode, int Passes, double MeanMs, double P99Ms, double MaxMs, long AllocatedBytesPerPass, double SetupSeconds);
+/// <param name="WithoutWindowMeanMs">The same pass with no window to judge (no clock): what the window objective costs.</param>
+public sealed record PlannerBenchmarkResult(int Identities, ScheduleMode Mode, int Passes, double MeanMs, double P99Ms, double MaxMs, long AllocatedBytesPerPass, double SetupSeconds)
+{
+    public double WithoutWindowMeanMs { get; init; }
+
+    public long WithoutWindowBytesPerPass { get; init; }
+}
 
 public static class PlannerBenchmark
 {
@@ -72,8 +78,26 @@ public static class PlannerBenchmark
         }
 
         var allocated = (GC.GetAllocatedBytesForCurrentThread() - before) / passes;
+        var (noWindowMs, noWindowBytes) = Mean(spec, snapshot with { Window = null }, memory, Math.Min(passes, 100), cancellationToken);
         Array.Sort(times);
-        return new PlannerBenchmarkResult(identities, mode, passes, times.Average(), times[Math.Min(passes - 1, (int)Math.Ceiling(passes * 0.99) - 1)], times[^1], allocated, setupSeconds);
+        return new PlannerBenchmarkResult(identities, mode, passes, times.Average(), times[Math.Min(passes - 1, (int)Math.Ceiling(passes * 0.99) - 1)], times[^1], allocated, setupSeconds)
+        {
+            WithoutWindowMeanMs = noWindowMs,
+            WithoutWindowBytesPerPass = noWindowBytes,
+        };
+    }
+
+    private static (double Ms, long Bytes) Mean(FleetSpec spec, FleetSnapshot snapshot, PlannerMemory memory, int passes, CancellationToken cancellationToken)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var start = Stopwatch.GetTimestamp();
+        for (var i = 0; i < passes; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Planner.Decide(spec, snapshot, memory, snapshot.ObservedAt);
+        }
+
+        return (Stopwatch.GetElapsedTime(start).TotalMilliseconds / passes, (GC.GetAllocatedBytesForCurrentThread() - before) / passes);
     }
 
     private sealed class EveryTenMinutes(IStrategy inner) : IStrategy

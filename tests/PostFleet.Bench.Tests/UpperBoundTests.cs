@@ -76,7 +76,7 @@ public sealed class UpperBoundTests
     internal static double BruteForce(Topology t, IReadOnlyList<IdentityWork> work, double window)
     {
         var best = 0.0;
-        foreach (var order in Permutations([.. work]))
+        foreach (var order in LowerBoundTests.Permutations([.. work]))
         {
             double cpuFree = 0;
             var diskFree = new double[t.Disks.Length];
@@ -130,23 +130,5 @@ public sealed class UpperBoundTests
         }
 
         return yaml.ToString();
-    }
-
-    private static IEnumerable<List<IdentityWork>> Permutations(List<IdentityWork> items)
-    {
-        if (items.Count <= 1)
-        {
-            yield return items;
-            yield break;
-        }
-
-        for (var i = 0; i < items.Count; i++)
-        {
-            var rest = items.Where((_, j) => j != i).ToList();
-            foreach (var tail in Permutations(rest))
-            {
-                yield return [items[i], .. tail];
-            }
-        }
     }
 }

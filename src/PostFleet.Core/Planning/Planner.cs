@@ -64,9 +64,14 @@ public static class Planner
             }
 
             context.Occupancy.AddStart(service);
-            context.Outlook.Started(service.Name);
+            var outlook = observed.Window is null ? ProofOutlook.InGap : context.Outlook.Of(service.Name);
+            if (observed.Window is not null)
+            {
+                context.Outlook.Started(service.Name);
+            }
+
             actions.Add(new PlannedAction.StartService(service.Name));
-            decisions[service.Name] = new Decision(service.Name, DecisionCode.Start, StartReason(next[service.Name], context.Outlook.Of(service.Name)));
+            decisions[service.Name] = new Decision(service.Name, DecisionCode.Start, StartReason(next[service.Name], outlook));
         }
 
         var ordered = desired.Services.Select(s => decisions[s.Name]).Concat(decisions.Values.Where(d => !byName.ContainsKey(d.ServiceName)));
@@ -105,8 +110,8 @@ public static class Planner
     /// fits in the time the read has left (it hides behind the read; shorter ones are kept for shorter reads),
     /// else the shortest; on an idle disk the shortest k2pow (it starts reading sooner). Then the config order.
     /// When the k2pow left (over the max-pow slots) outweighs the busiest disk, the CPU is the bottleneck and the
-    /// order is longest read first instead, so the last k2pow is followed by a short read. Without estimates this is
-    /// the exclusive order.
+    /// order is longest read first instead, so the last k2pow is followed by a short read (Johnson's rule when one
+    /// disk is left). Without estimates this is the exclusive order.
     /// </summary>
     internal static IEnumerable<ServiceSpec> PipelinedStartOrder(FleetSpec desired, FleetSnapshot observed, StartContext context)
     {
@@ -152,7 +157,19 @@ public static class Planner
         // to come after the last k2pow. Longest read first leaves the shortest for last; with many disks reading in
         // parallel this beats Johnson's rule (made for one CPU and one disk), which put a long read last whenever
         // its k2pow was shorter than it (cpu-starved: 1.09 × the bound against 1.03).
-        double LongestReadFirst(ServiceSpec s) => estimates.K2PowOf(s.Name) is null ? double.MaxValue / 4 : -(estimates.ReadSeconds(s, desired.Post) ?? 0);
+        // With one disk left it is a two-machine flow shop, where Johnson's rule is optimal: k2pow shorter than its
+        // read first by k2pow ascending, then the rest by read descending.
+        var oneDisk = work.Values.Count(w => w > 0) <= 1;
+        double CpuBoundKey(ServiceSpec s)
+        {
+            if (estimates.K2PowOf(s.Name) is not { } k)
+            {
+                return double.MaxValue / 4;
+            }
+
+            var r = estimates.ReadSeconds(s, desired.Post) ?? 0;
+            return oneDisk && k.TotalSeconds < r ? k.TotalSeconds - 1e12 : -r;
+        }
 
         double FitKey(ServiceSpec s)
         {
@@ -168,7 +185,7 @@ public static class Planner
         return desired.Disks
             .SelectMany((disk, diskIndex) => disk.Services.Select(service => (service, diskIndex)))
             .OrderBy(x => observed.Intents.ProveNow.Contains(x.service.Name) ? 0 : 1)
-            .ThenBy(x => cpuBound ? LongestReadFirst(x.service) : 0)
+            .ThenBy(x => cpuBound ? CpuBoundKey(x.service) : 0)
             .ThenByDescending(x => work[x.service.Disk])
             .ThenBy(x => x.diskIndex)
             .ThenBy(x => FitKey(x.service))

@@ -157,7 +157,7 @@ internal static class StartConstraints
 
     private static int? WaitsFor(ServiceSpec s, StartContext c, ProofOutlook outlook)
     {
-        if (c.Snapshot.Intents.ProveNow.Contains(s.Name) || c.Outlook.Of(s.Name) != outlook)
+        if (c.Snapshot.Window is null || c.Snapshot.Intents.ProveNow.Contains(s.Name) || c.Outlook.Of(s.Name) != outlook)
         {
             return null;
         }

@@ -61,6 +61,11 @@ internal sealed class WindowOutlook
         var waiting = new HashSet<string>(StringComparer.Ordinal);
         var durations = new Dictionary<string, (double, double)>(StringComparer.Ordinal);
         var work = new List<ProofWork>();
+
+        // As FinishEstimates.Durations assumes, computed once: k2pow work is linear in units.
+        var assumedK2PowPerUnit = spec.Services.FirstOrDefault(s => s.NumUnits > 0) is { } any
+            ? ProvingForecast.K2PowHashes(any, spec.Post) / any.NumUnits / HardwareAssumptions.Default.K2PowHashRate
+            : 0;
         foreach (var service in spec.Services)
         {
             if (memory[service.Name].Delivered || snapshot.NodeStateOf(service.Name) != NodePostState.Proving || snapshot.Intents.WillNotProve(service.Name))
@@ -68,7 +73,8 @@ internal sealed class WindowOutlook
                 continue;
             }
 
-            var (k2pow, read) = FinishEstimates.Durations(service, spec.Post, estimates, HardwareAssumptions.Default);
+            var k2pow = estimates.K2PowOf(service.Name)?.TotalSeconds ?? service.NumUnits * assumedK2PowPerUnit;
+            var read = ServicePhases.DataBytes(service, spec.Post) / (estimates.ReadRateOf(service.Disk) ?? HardwareAssumptions.Default.DiskBytesPerSecond(service.Disk));
             durations[service.Name] = (k2pow, read);
             if (snapshot.LiveRun(service.Name) is not { } run)
             {
