@@ -177,7 +177,7 @@ public sealed record ProvingForecast(
             var mover = movable.Where(s => read[s.Name] >= over).OrderBy(s => read[s.Name]).FirstOrDefault() ?? movable.OrderByDescending(s => read[s.Name]).FirstOrDefault();
             if (mover is null)
             {
-                warnings.Add($"disk {disk}: done at {Format(end)}, {Format(over)} after the {Format(window)} window ends, because of {string.Join(", ", services.Select(s => s.Name))}, which alone need more than the window (below).");
+                warnings.Add($"disk {disk}: done at {Format(end)}, {Format(over)} after the {Format(window)} window ends, because of {string.Join(", ", services.Select(s => s.Name))}, which alone {(services.Count == 1 ? "needs" : "need")} more than the window (below).");
                 continue;
             }
 
@@ -212,7 +212,7 @@ public sealed record ProvingForecast(
         if (k2pow < window)
         {
             var mibs = ServicePhases.DataBytes(service, spec.Post) / (window - k2pow) / (1024 * 1024);
-            fixes.Add($"move its data to storage that reads at least {mibs:0} MiB/s");
+            fixes.Add($"move its data to storage that reads at least {(mibs >= 10 ? mibs.ToString("0", CultureInfo.InvariantCulture) : mibs.ToString("G2", CultureInfo.InvariantCulture))} MiB/s");
         }
         else
         {
