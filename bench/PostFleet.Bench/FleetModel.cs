@@ -1,12 +1,20 @@
+using System.Collections.Immutable;
+
 namespace PostFleet.Bench;
 
 public enum JobPhase
 {
     Waiting,
+
+    /// <summary>The process is up but not yet in k2pow (RandomX set-up; no /status position yet).</summary>
+    Starting,
     K2Pow,
     Reading,
     Done,
 }
+
+/// <summary>What one identity's proof takes in one epoch: start-up seconds, then per pass its k2pow hashes and read-rate factor.</summary>
+public sealed record IdentityWork(IdentitySpec Identity, double Startup, ImmutableArray<(double Hashes, double Jitter)> Passes);
 
 /// <summary>One identity's proof in the current cycle gap.</summary>
 public sealed class Job(IdentitySpec identity, double hashes, double bytes)
@@ -25,6 +33,15 @@ public sealed class Job(IdentitySpec identity, double hashes, double bytes)
     public double HashesLeft { get; internal set; } = hashes;
 
     public double BytesLeft { get; internal set; } = bytes;
+
+    /// <summary>Seconds of start-up left (<see cref="JobPhase.Starting"/>).</summary>
+    public double StartupLeft { get; internal set; }
+
+    /// <summary>This pass's factor on the read rate (1 without <see cref="Uncertainty"/>).</summary>
+    public double ReadJitter { get; internal set; } = 1;
+
+    /// <summary>Seconds this job's read had two or more readers on its disk, over the epoch.</summary>
+    public double SharedReadSeconds { get; internal set; }
 
     public double Rate { get; internal set; }
 
@@ -48,8 +65,9 @@ public sealed class Job(IdentitySpec identity, double hashes, double bytes)
 /// The fleet in virtual time (seconds since the cycle gap opened). A started service runs one k2pow pass (CPU,
 /// shared by all k2pow of its host, or of the remote pool) and then reads all its data (its disk, shared by its
 /// readers: each of n gets bw/n/(1+p(n−1)), capped by the host's scan rate); it delivers when the read ends.
-/// Deterministic: expected k2pow work; one pass that succeeds, or with <see cref="PassFailures"/> passes that find
-/// no proof, each followed at once by another k2pow and read. Rates are piecewise constant between events.
+/// Without <see cref="Uncertainty"/>: expected k2pow work, exact read rates and no start-up; with it, k2pow work,
+/// read rates and start-up are drawn (that class says how). One pass that succeeds, or with <see cref="PassFailures"/>
+/// passes that find no proof, each followed at once by another k2pow and read. Rates are piecewise constant between events.
 /// </summary>
 public sealed class FleetModel
 {
@@ -58,12 +76,14 @@ public sealed class FleetModel
     private readonly int[] _readers;
     private readonly int[] _k2powByPool;
     private readonly PassFailures? _failures;
+    private readonly Uncertainty? _uncertainty;
     private readonly int _epoch;
 
-    public FleetModel(Topology topology, PassFailures? failures = null, int epoch = 0)
+    public FleetModel(Topology topology, PassFailures? failures = null, int epoch = 0, Uncertainty? uncertainty = null)
     {
         Topology = topology;
         _failures = failures;
+        _uncertainty = uncertainty;
         _epoch = epoch;
         Jobs = [.. topology.Identities.Select(i => new Job(i, topology.K2PowHashes(i), topology.DataBytes(i)))];
         _byHost = [.. topology.Hosts.Select(h => Jobs.Where(j => j.Identity.Host == h.Index).ToList())];
@@ -131,15 +151,50 @@ public sealed class FleetModel
         job.Starts++;
         job.StartedAt = Now;
         job.Pass = 0;
-        job.Phase = JobPhase.K2Pow;
-        job.HashesLeft = job.Hashes;
         job.BytesLeft = job.Bytes;
-        if (job.Hashes <= 0)
+        job.StartupLeft = _uncertainty?.Startup(Topology, _epoch, job.Identity) ?? 0;
+        if (job.StartupLeft > 0)
         {
-            BeginRead(job);
+            job.Phase = JobPhase.Starting;
+        }
+        else
+        {
+            BeginK2Pow(job);
         }
 
         Recompute();
+    }
+
+    /// <summary>
+    /// What the identity's proof takes in this epoch with these draws, whatever the schedule: its start-up, and per
+    /// pass up to the first that finds a proof, the k2pow hashes and the read-rate factor (the upper bound's input).
+    /// </summary>
+    public static IdentityWork WorkOf(Topology topology, IdentitySpec identity, int epoch, PassFailures? failures, Uncertainty? uncertainty)
+    {
+        var passes = new List<(double Hashes, double Jitter)>();
+        for (var pass = 0; ; pass++)
+        {
+            var mean = topology.K2PowHashes(identity);
+            passes.Add((uncertainty?.K2PowHashes(topology, epoch, identity, pass, mean) ?? mean, uncertainty?.ReadJitter(epoch, identity, pass) ?? 1));
+            if (failures is null || !failures.Fails(epoch, identity, pass) || pass > 1000)
+            {
+                break;
+            }
+        }
+
+        return new IdentityWork(identity, uncertainty?.Startup(topology, epoch, identity) ?? 0, [.. passes]);
+    }
+
+    private void BeginK2Pow(Job job)
+    {
+        job.Phase = JobPhase.K2Pow;
+        job.StartupLeft = 0;
+        job.ReadJitter = _uncertainty?.ReadJitter(_epoch, job.Identity, job.Pass) ?? 1;
+        job.HashesLeft = _uncertainty?.K2PowHashes(Topology, _epoch, job.Identity, job.Pass, job.Hashes) ?? job.Hashes;
+        if (job.HashesLeft <= 0)
+        {
+            BeginRead(job);
+        }
     }
 
     /// <summary>Stops the process. A delivered one just exits; one still proving loses all its progress.</summary>
@@ -151,7 +206,7 @@ public sealed class FleetModel
         }
 
         job.Running = false;
-        if (job.Phase is JobPhase.K2Pow or JobPhase.Reading)
+        if (job.Phase is JobPhase.Starting or JobPhase.K2Pow or JobPhase.Reading)
         {
             LostRuns++;
             job.Phase = JobPhase.Waiting;
@@ -170,6 +225,7 @@ public sealed class FleetModel
         {
             var left = job.Phase switch
             {
+                JobPhase.Starting => job.StartupLeft,
                 JobPhase.K2Pow => job.HashesLeft,
                 JobPhase.Reading => job.BytesLeft,
                 _ => double.NaN,
@@ -212,7 +268,16 @@ public sealed class FleetModel
         Now = t;
         foreach (var job in Jobs)
         {
-            if (job.Phase == JobPhase.K2Pow)
+            if (job.Phase == JobPhase.Starting)
+            {
+                job.StartupLeft -= job.Rate * dt;
+                if (job.StartupLeft <= 1e-7 || (job.Rate > 0 && job.StartupLeft / job.Rate < 1e-7))
+                {
+                    BeginK2Pow(job);
+                    changed.Add(job.Identity.Host);
+                }
+            }
+            else if (job.Phase == JobPhase.K2Pow)
             {
                 PoolHashes[PoolOf(job.Identity.Host)] += Math.Min(job.HashesLeft, job.Rate * dt);
                 job.HashesLeft -= job.Rate * dt;
@@ -226,6 +291,11 @@ public sealed class FleetModel
             }
             else if (job.Phase == JobPhase.Reading)
             {
+                if (_readers[job.Identity.Disk] >= 2)
+                {
+                    job.SharedReadSeconds += dt;
+                }
+
                 DiskBytesRead[job.Identity.Disk] += Math.Min(job.BytesLeft, job.Rate * dt);
                 job.BytesLeft -= job.Rate * dt;
                 if (job.BytesLeft <= Eps * Math.Max(1, job.Bytes) || (job.Rate > 0 && job.BytesLeft / job.Rate < 1e-7))
@@ -237,9 +307,8 @@ public sealed class FleetModel
                     {
                         FailedPasses++;
                         job.Pass++;
-                        job.HashesLeft = job.Hashes;
                         job.BytesLeft = job.Bytes;
-                        job.Phase = JobPhase.K2Pow;
+                        BeginK2Pow(job);
                         continue;
                     }
 
@@ -275,7 +344,7 @@ public sealed class FleetModel
             {
                 _readers[job.Identity.Disk]++;
             }
-            else if (job.Phase == JobPhase.K2Pow)
+            else if (job.Phase is JobPhase.K2Pow or JobPhase.Starting)
             {
                 _k2powByPool[PoolOf(job.Identity.Host)]++;
             }
@@ -285,8 +354,10 @@ public sealed class FleetModel
         {
             job.Rate = job.Phase switch
             {
+                // RandomX set-up (fast mode: the ~2 GiB dataset) is CPU work like k2pow: it shares the pool the same way.
+                JobPhase.Starting => K2PowRate(job.Identity) / Topology.SoloK2PowRate(job.Identity),
                 JobPhase.K2Pow => K2PowRate(job.Identity),
-                JobPhase.Reading => ReadRate(job.Identity),
+                JobPhase.Reading => ReadRate(job.Identity) * job.ReadJitter,
                 _ => 0,
             };
         }

@@ -11,15 +11,5 @@ public sealed class PassFailures(Topology topology, int seed)
     public int Seed { get; } = seed;
 
     public bool Fails(int epoch, IdentitySpec identity, int pass) =>
-        Uniform(((ulong)(uint)Seed << 32) ^ ((ulong)(uint)epoch << 48) ^ ((ulong)(uint)identity.Index << 16) ^ (uint)pass) < topology.PassFailureProbability;
-
-    /// <summary>SplitMix64's finalizer: stable across runtimes, unlike System.Random's unseeded algorithms.</summary>
-    private static double Uniform(ulong x)
-    {
-        x += 0x9E3779B97F4A7C15UL;
-        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
-        x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
-        x ^= x >> 31;
-        return (x >> 11) * (1.0 / (1UL << 53));
-    }
+        Uncertainty.Uniform(((ulong)(uint)Seed << 32) ^ ((ulong)(uint)epoch << 48) ^ ((ulong)(uint)identity.Index << 16) ^ (uint)pass) < topology.PassFailureProbability;
 }

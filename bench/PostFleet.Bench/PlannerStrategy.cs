@@ -118,7 +118,8 @@ public sealed class PlannerStrategy : IStrategy
             var id = IdOf(job.Identity.Index);
             var name = job.Identity.Name;
             identities[name] = new IdentityState(name, id, job.Phase == JobPhase.Done ? NodePostState.Idle : NodePostState.Proving);
-            if (job.Running)
+            // Starting up (RandomX set-up): /status does not answer yet, as the real post-service's does not.
+            if (job.Running && job.Phase != JobPhase.Starting)
             {
                 statuses[name] = job.Phase switch
                 {
@@ -134,7 +135,10 @@ public sealed class PlannerStrategy : IStrategy
             }
         }
 
-        var snapshot = new FleetSnapshot(now, true, identities, state.Runs, statuses, events, UserIntents.None);
+        var snapshot = new FleetSnapshot(now, true, identities, state.Runs, statuses, events, UserIntents.None)
+        {
+            Window = new CycleGapWindow((uint)_epoch + 1, _epochStart, _epochStart + _topology.CycleGap - ConfigDefaults.GracePeriod, _epochStart + _topology.CycleGap, _epochStart + _topology.Deadline),
+        };
         LastSnapshot = snapshot;
         LastMemory = state.Memory;
         var plan = Planner.Decide(state.Spec, snapshot, state.Memory, now);

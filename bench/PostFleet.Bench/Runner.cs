@@ -20,6 +20,18 @@ public sealed record RunResult(
     public double OverPowSlotsSeconds { get; init; }
 
     public int FailedPasses { get; init; }
+
+    /// <summary>Units (and identities) whose proof landed inside the cycle gap, and by the proof deadline.</summary>
+    public double UnitsInGap { get; init; }
+
+    public double UnitsByDeadline { get; init; }
+
+    public int MissedGap { get; init; }
+
+    public int MissedDeadline { get; init; }
+
+    /// <summary>Seconds disks had two or more readers, summed over disks (a disk with 2 readers for 10 s counts 10).</summary>
+    public double TwoReaderDiskSeconds => OverlapSeconds;
 }
 
 /// <summary>Runs strategies on the model in virtual time: event to event, no sleeping.</summary>
@@ -29,19 +41,21 @@ public static class Runner
     /// Runs <paramref name="epochs"/> cycle gaps back to back (strategies that learn use the earlier ones) and
     /// reports the last. <paramref name="onStep"/> sees the model after every step (tests check caps there).
     /// </summary>
-    public static RunResult Run(Topology topology, IStrategy strategy, int epochs = 2, Action<FleetModel, IStrategy>? onStep = null, PassFailures? failures = null)
+    public static RunResult Run(Topology topology, IStrategy strategy, int epochs = 2, Action<FleetModel, IStrategy>? onStep = null, PassFailures? failures = null,
+        Uncertainty? uncertainty = null, CancellationToken cancellationToken = default)
     {
         FleetModel model = null!;
         var decisions = 0;
         var finished = false;
         for (var epoch = 0; epoch < epochs; epoch++)
         {
-            model = new FleetModel(topology, failures, epoch);
+            model = new FleetModel(topology, failures, epoch, uncertainty);
             strategy.BeginEpoch(model, epoch);
             var wake = new double[topology.Hosts.Length];
-            var limit = topology.CycleGap.TotalSeconds * 20;
+            var limit = Math.Max(topology.CycleGap.TotalSeconds * 20, topology.Deadline.TotalSeconds * 2);
             while (!model.AllDone)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var t = Math.Min(model.NextEventTime(), wake.Min());
                 if (double.IsPositiveInfinity(t) || t > limit)
                 {
@@ -76,6 +90,10 @@ public static class Runner
         {
             OverPowSlotsSeconds = model.OverPowSlotsSeconds.Sum(),
             FailedPasses = model.FailedPasses,
+            UnitsInGap = model.Jobs.Where(j => j.DoneAt <= topology.CycleGap.TotalSeconds).Sum(j => (double)j.Identity.Units),
+            UnitsByDeadline = model.Jobs.Where(j => j.DoneAt <= topology.Deadline.TotalSeconds).Sum(j => (double)j.Identity.Units),
+            MissedGap = model.Jobs.Count(j => !(j.DoneAt <= topology.CycleGap.TotalSeconds)),
+            MissedDeadline = model.Jobs.Count(j => !(j.DoneAt <= topology.Deadline.TotalSeconds)),
         };
     }
 
@@ -95,7 +113,8 @@ public static class Runner
         ];
     }
 
-    public static IReadOnlyList<RunResult> RunSuite(Topology t, PassFailures? failures = null) => [.. Suite(t).Select(make => Run(t, make(), failures: failures))];
+    public static IReadOnlyList<RunResult> RunSuite(Topology t, PassFailures? failures = null, Uncertainty? uncertainty = null) =>
+        [.. Suite(t).Select(make => Run(t, make(), failures: failures, uncertainty: uncertainty))];
 
     public static string Table(Topology t, IReadOnlyList<RunResult> results)
     {

@@ -111,7 +111,7 @@ public sealed class PsmPhased(int serviceParallel, double tickSeconds = 60) : IS
         }
 
         var jobs = model.JobsOf(host);
-        if (jobs.Count(j => j.Phase == JobPhase.K2Pow) >= serviceParallel)
+        if (jobs.Count(j => j.Phase is JobPhase.Starting or JobPhase.K2Pow) >= serviceParallel)
         {
             return double.PositiveInfinity;
         }
@@ -150,7 +150,7 @@ public sealed class SmPsmCaps(int maxPow, int maxServices) : IStrategy
             model.Stop(job);
         }
 
-        var pow = jobs.Count(j => j.Phase == JobPhase.K2Pow);
+        var pow = jobs.Count(j => j.Phase is JobPhase.Starting or JobPhase.K2Pow);
         var running = jobs.Count(j => j.Running);
         foreach (var job in jobs.Where(j => j.Phase == JobPhase.Waiting && !j.Running))
         {

@@ -32,6 +32,15 @@ public sealed record Topology(
     ImmutableArray<DiskModel> Disks,
     ImmutableArray<IdentitySpec> Identities)
 {
+    /// <summary>
+    /// From the gap's opening to the proof deadline (the end of the publish epoch, spacemesh-node.md §7); default
+    /// the cycle gap plus mainnet's epoch minus phase shift (14 d − 240 h = 96 h).
+    /// </summary>
+    public TimeSpan Deadline { get; init; } = TimeSpan.FromHours(108);
+
+    /// <summary>Seconds from a post-service's start to its first k2pow (drawn in this range with <see cref="Uncertainty"/>).</summary>
+    public (double Low, double High) StartupRange { get; init; } = (60, 120);
+
     /// <summary>Static chains of the demo's proving DAG (identity → the identity it starts after), when given.</summary>
     public ImmutableDictionary<string, ImmutableArray<string>> Chains { get; init; } = ImmutableDictionary<string, ImmutableArray<string>>.Empty;
 
@@ -71,6 +80,12 @@ public sealed record Topology(
             throw new FormatException($"cycle-gap: '{g}' is not a duration (e.g. 12h)");
         }
 
+        var deadline = gap + TimeSpan.FromHours(96);
+        if (dto.Deadline is { } dl && (!Durations.TryParse(dl, out deadline) || deadline < gap))
+        {
+            throw new FormatException($"deadline: '{dl}' is not a duration at least as long as the cycle gap (e.g. 108h, from the gap's opening)");
+        }
+
         var hosts = ImmutableArray.CreateBuilder<HostModel>();
         var disks = ImmutableArray.CreateBuilder<DiskModel>();
         var ids = ImmutableArray.CreateBuilder<IdentitySpec>();
@@ -108,6 +123,13 @@ public sealed record Topology(
             dto.HashesPerUnitGroup ?? 4687.5, remote, hosts.ToImmutable(), disks.ToImmutable(), ids.ToImmutable())
         {
             Chains = chains.ToImmutable(),
+            Deadline = deadline,
+            StartupRange = (dto.RandomxMode ?? "fast") switch
+            {
+                "fast" => (60, 120),
+                "light" => (2, 8),
+                var m => throw new FormatException($"randomx-mode: '{m}' is not fast or light"),
+            },
         };
     }
 
@@ -115,6 +137,8 @@ public sealed record Topology(
     {
         public string? Name { get; set; }
         public string? CycleGap { get; set; }
+        public string? Deadline { get; set; }
+        public string? RandomxMode { get; set; }
         public int? Nonces { get; set; }
         public double? GibPerUnit { get; set; }
         public double? HashesPerUnitGroup { get; set; }

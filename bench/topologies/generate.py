@@ -48,3 +48,38 @@ for h in range(10):
         disks.append(dict(name=f"h{h}d{d:02d}", mibs=mibs, ids=[(f"h{h}d{d:02d}_{i}", rng.choice([4, 6, 8])) for i in range(10)]))
     hosts.append(dict(name=f"host{h}", cores=32, hpc=600, pow=8, disks=disks))
 write("large-2000.yaml", "# 2,000 identities on 200 disks over 10 hosts (one planner per host).\nname: large-2000\ncycle-gap: 12h\nnonces: 128\n", hosts)
+
+# Over-subscribed fleets: not everything fits the 12 h gap (the window objective, docs/scheduling.md).
+rng = random.Random(13)
+
+# CPU-starved: k2pow of all identities needs more than the gap on one k2pow slot; fast SSDs.
+disks = [dict(name=f"ssd{d}", mibs=550, ids=[(f"ssd{d}_{i}", u) for i, u in enumerate(rng.sample([32, 24, 16, 12, 8, 8, 4], 5))]) for d in range(6)]
+write("cpu-starved.yaml", "# CPU-starved: 30 identities on 6 SSDs, nonces 288, 4 cores at 200 H/s as one k2pow slot: k2pow alone needs more than the gap.\nname: cpu-starved\ncycle-gap: 12h\nnonces: 288\n",
+      [dict(name="weakcpu", cores=4, hpc=200, disks=disks)])
+
+# One disk holds more than the window: 160 SU on a 180 MiB/s HDD (about 16 h of reading); the rest fits.
+disks = [dict(name="full", mibs=180, ids=[(f"full_{i}", u) for i, u in enumerate([32, 32, 24, 24, 16, 16, 8, 8])])]
+disks += [dict(name=f"hdd{d}", mibs=rng.choice([160, 200]), ids=[(f"hdd{d}_{i}", rng.choice([8, 16, 24])) for i in range(4)]) for d in range(5)]
+write("disk-over-window.yaml", "# One disk holds more than the window: 160 SU on a 180 MiB/s HDD next to 5 disks that fit.\nname: disk-over-window\ncycle-gap: 12h\nnonces: 128\n",
+      [dict(name="box", cores=32, hpc=500, pow=8, disks=disks)])
+
+# One identity larger than the window: 200 SU (12.5 TiB, about 18 h at 200 MiB/s) sharing its disk with two small ones.
+disks = [dict(name="big", mibs=200, ids=[("giant", 200), ("big_small1", 8), ("big_small2", 16)])]
+disks += [dict(name=f"d{d}", mibs=rng.choice([180, 250]), ids=[(f"d{d}_{i}", rng.choice([8, 16])) for i in range(4)]) for d in range(4)]
+write("giant-identity.yaml", "# One identity larger than the window (200 SU, about 18 h of reading) on a disk with two small ones.\nname: giant-identity\ncycle-gap: 12h\nnonces: 128\n",
+      [dict(name="box", cores=32, hpc=500, pow=8, disks=disks)])
+
+# 400 identities over 4 hosts; some disks hold more than the window and one host is short of CPU.
+hosts = []
+for h in range(4):
+    disks = []
+    for d in range(10):
+        mibs = rng.choice([150, 180, 220, 300])
+        disks.append(dict(name=f"f{h}d{d}", mibs=mibs, ids=[(f"f{h}d{d}_{i}", rng.choice([4, 8, 12, 16, 24])) for i in range(10)]))
+    hosts.append(dict(name=f"fhost{h}", cores=16 if h == 3 else 32, hpc=300 if h == 3 else 600, pow=8, disks=disks))
+write("fleet-400.yaml", "# 400 identities on 40 disks over 4 hosts; many disks hold more than the window, host 3 is short of CPU.\nname: fleet-400\ncycle-gap: 12h\nnonces: 128\n", hosts)
+
+# HDDs with two-reader penalty 1.0, over-subscribed (a failed pass, 4.3% at 128 nonces, reads the disk again).
+disks = [dict(name=f"hp{d}", mibs=rng.choice([140, 180]), penalty=1.0, ids=[(f"hp{d}_{i}", rng.choice([8, 12, 16, 24])) for i in range(5)]) for d in range(8)]
+write("hdd-penalty.yaml", "# 40 identities on 8 HDDs with two-reader penalty 1.0, over-subscribed.\nname: hdd-penalty\ncycle-gap: 12h\nnonces: 128\n",
+      [dict(name="hddbox", cores=32, hpc=600, pow=8, disks=disks)])

@@ -91,7 +91,7 @@ public sealed class LowerBoundTests
         return best;
     }
 
-    private static IEnumerable<List<IdentitySpec>> Permutations(List<IdentitySpec> items)
+    internal static IEnumerable<List<T>> Permutations<T>(List<T> items)
     {
         if (items.Count <= 1)
         {

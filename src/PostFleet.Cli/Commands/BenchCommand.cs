@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using PostFleet.Bench;
 using PostFleet.Core.Configuration;
 
@@ -22,6 +24,12 @@ internal static class BenchCommand
         return command;
     }
 
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
     private static Command Schedule()
     {
         var topology = new Option<FileInfo[]>("--topology", "-t")
@@ -31,37 +39,85 @@ internal static class BenchCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var sensitivity = new Option<bool>("--sensitivity") { Description = "Also run PostFleet with k2pow estimates 20% too short and 25% too long, and with max-pow-risk 0 and 5" };
-        var failedPasses = new Option<bool>("--failed-passes") { Description = "Passes that find no proof, with the chance the topology's nonces give (post-service.md §4.2)" };
-        var seed = new Option<int>("--seed") { Description = "Seed of the failed passes", DefaultValueFactory = _ => 1 };
-        var command = new Command("schedule", "Makespan of each strategy (demo DAG, psm, sm-psm, all-at-once, PostFleet) vs the lower bound") { topology, sensitivity, failedPasses, seed };
-        command.SetAction(parse =>
+        var seeds = new Option<int>("--seeds") { Description = "Seeds to average over (1..N): k2pow draws, read-rate jitter, start-up and failed passes differ per seed", DefaultValueFactory = _ => 1 };
+        var exact = new Option<bool>("--exact") { Description = "No draws: expected k2pow work, exact read rates, no start-up, no failed passes (one run)" };
+        var format = new Option<string>("--format") { Description = "text or json", DefaultValueFactory = _ => "text" };
+        format.AcceptOnlyFromAmong("text", "json");
+        var command = new Command("schedule", "Units proved in the gap and by the deadline (vs the upper bound) and makespan (vs the lower bound) of each strategy") { topology, sensitivity, seeds, exact, format };
+        command.SetAction((parse, cancellationToken) => Task.FromResult(RunSchedule(parse, topology, sensitivity, seeds, exact, format, cancellationToken)));
+        return command;
+    }
+
+    private static int RunSchedule(ParseResult parse, Option<FileInfo[]> topology, Option<bool> sensitivity, Option<int> seeds, Option<bool> exact, Option<string> format, CancellationToken cancellationToken)
+    {
+        var output = parse.InvocationConfiguration.Output;
+        var n = parse.GetValue(seeds);
+        if (n < 1)
         {
-            var output = parse.InvocationConfiguration.Output;
-            foreach (var file in Expand(parse.GetValue(topology)!))
+            Console.Error.WriteLine($"--seeds {n}: expected a whole number of seeds, 1 or more (e.g. --seeds 10)");
+            return 2;
+        }
+
+        var files = Expand(parse.GetValue(topology)!).ToList();
+        if (files.FirstOrDefault(f => !File.Exists(f)) is { } missing)
+        {
+            Console.Error.WriteLine($"--topology {missing}: no such file or folder (a topology YAML, or a folder of them, e.g. bench/topologies)");
+            return 2;
+        }
+
+        var json = parse.GetValue(format) == "json";
+        var figures = new List<TopologyFigures>();
+        try
+        {
+            foreach (var file in files)
             {
-                var t = Topology.Load(file);
+                Topology t;
+                try
+                {
+                    t = Topology.Load(file);
+                }
+                catch (Exception e) when (e is FormatException or YamlDotNet.Core.YamlException)
+                {
+                    Console.Error.WriteLine($"{file}: {e.Message} (docs/scheduling.md describes the topology YAML)");
+                    return 2;
+                }
+
                 var clock = Stopwatch.StartNew();
-                var failures = parse.GetValue(failedPasses) ? new PassFailures(t, parse.GetValue(seed)) : null;
-                var results = Runner.RunSuite(t, failures).ToList();
+                var suite = Runner.Suite(t).ToList();
+                Console.Error.WriteLine($"bench schedule: {Path.GetFileName(file)}, {t.Identities.Length} identities, {n} seed(s)…");
                 if (parse.GetValue(sensitivity))
                 {
-                    results.Add(Runner.Run(t, new PlannerStrategy(t, ScheduleMode.Pipelined, "postfleet(k2pow est x0.8)", 0.8), failures: failures));
-                    results.Add(Runner.Run(t, new PlannerStrategy(t, ScheduleMode.Pipelined, "postfleet(k2pow est x1.25)", 1.25), failures: failures));
+                    suite.Add(() => new PlannerStrategy(t, ScheduleMode.Pipelined, "postfleet(k2pow est x0.8)", 0.8));
+                    suite.Add(() => new PlannerStrategy(t, ScheduleMode.Pipelined, "postfleet(k2pow est x1.25)", 1.25));
                     foreach (var risk in new[] { 0, 5 })
                     {
-                        results.Add(Runner.Run(t, new PlannerStrategy(t, ScheduleMode.Exclusive, $"postfleet(excl, risk {risk})", maxPowRiskPercent: risk), failures: failures));
-                        results.Add(Runner.Run(t, new PlannerStrategy(t, ScheduleMode.Pipelined, $"postfleet(pipe, risk {risk})", maxPowRiskPercent: risk), failures: failures));
+                        suite.Add(() => new PlannerStrategy(t, ScheduleMode.Exclusive, $"postfleet(excl, risk {risk})", maxPowRiskPercent: risk));
+                        suite.Add(() => new PlannerStrategy(t, ScheduleMode.Pipelined, $"postfleet(pipe, risk {risk})", maxPowRiskPercent: risk));
                     }
                 }
 
-                output.Write(Runner.Table(t, results));
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"({Path.GetFileName(file)}: {results.Count} runs of 2 epochs each in {clock.Elapsed.TotalSeconds:0.0} s)"));
-                output.WriteLine();
+                var f = ScheduleReport.Measure(t, suite, n, parse.GetValue(exact), cancellationToken);
+                figures.Add(f);
+                if (!json)
+                {
+                    output.Write(ScheduleReport.Table(f));
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"({Path.GetFileName(file)}: {suite.Count} strategies × {f.Seeds} seed(s), 2 epochs each, in {clock.Elapsed.TotalSeconds:0.0} s)"));
+                    output.WriteLine();
+                }
             }
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("bench schedule: cancelled");
+            return 130;
+        }
 
-            return 0;
-        });
-        return command;
+        if (json)
+        {
+            output.WriteLine(JsonSerializer.Serialize(figures, Json));
+        }
+
+        return 0;
     }
 
     private static Command PlannerCost()
@@ -69,17 +125,35 @@ internal static class BenchCommand
         var identities = new Option<int>("--identities", "-n") { Description = "Identities in the fleet (10 per disk)", DefaultValueFactory = _ => 1000 };
         var passes = new Option<int>("--passes") { Description = "Timed passes", DefaultValueFactory = _ => 300 };
         var command = new Command("planner", "Time and allocations of one planner pass (Planner.Decide) on a fleet mid-gap") { identities, passes };
-        command.SetAction(parse =>
+        command.SetAction((parse, cancellationToken) =>
         {
             var output = parse.InvocationConfiguration.Output;
-            foreach (var mode in new[] { ScheduleMode.Exclusive, ScheduleMode.Pipelined })
+            var (n, p) = (parse.GetValue(identities), parse.GetValue(passes));
+            if (n < 1 || p < 1)
             {
-                var r = PlannerBenchmark.Run(parse.GetValue(identities), mode, parse.GetValue(passes));
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{r.Identities} identities, {mode.ToString().ToLowerInvariant()}: {r.Passes} passes, mean {r.MeanMs:0.000} ms, p99 {r.P99Ms:0.000} ms, max {r.MaxMs:0.000} ms, {r.AllocatedBytesPerPass:N0} bytes allocated per pass"));
+                Console.Error.WriteLine(n < 1
+                    ? $"--identities {n}: expected 1 or more (e.g. --identities 1000)"
+                    : $"--passes {p}: expected 1 or more (e.g. --passes 300)");
+                return Task.FromResult(2);
             }
 
-            return 0;
+            try
+            {
+                foreach (var mode in new[] { ScheduleMode.Exclusive, ScheduleMode.Pipelined })
+                {
+                    Console.Error.WriteLine($"bench planner: {n} identities, {mode.ToString().ToLowerInvariant()}: setting up a fleet mid-gap…");
+                    var r = PlannerBenchmark.Run(n, mode, p, cancellationToken);
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{r.Identities} identities, {mode.ToString().ToLowerInvariant()}: {r.Passes} passes, mean {r.MeanMs:0.000} ms, p99 {r.P99Ms:0.000} ms, max {r.MaxMs:0.000} ms, {r.AllocatedBytesPerPass:N0} bytes allocated per pass; without a window to judge: mean {r.WithoutWindowMeanMs:0.000} ms, {r.WithoutWindowBytesPerPass:N0} bytes (set-up {r.SetupSeconds:0.0} s)"));
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                Console.Error.WriteLine("bench planner: cancelled");
+                return Task.FromResult(130);
+            }
+
+            return Task.FromResult(0);
         });
         return command;
     }

@@ -59,6 +59,12 @@ internal static class PlanCommand
             output.WriteLine("k = k2pow, # = reading, | = end of the window; * = from assumptions, not history");
             output.Write(forecast.Gantt(parse.GetValue(width)));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"all proofs in at {ProvingForecast.Format(forecast.Makespan)} ({forecast.Makespan / forecast.Window.TotalSeconds:P0} of the window)"));
+            var late = forecast.Rows.Where(r => r.Outlook != Core.Planning.ProofOutlook.InGap).Select(r => r.Service.Name).ToList();
+            if (late.Count > 0)
+            {
+                output.WriteLine($"not in the gap (started after the identities that can make it, largest first): {string.Join(", ", late)}");
+            }
+
             foreach (var warning in forecast.Warnings)
             {
                 output.WriteLine($"warning: {warning}");

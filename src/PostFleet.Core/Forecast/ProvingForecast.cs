@@ -19,7 +19,11 @@ public sealed record HardwareAssumptions(double DefaultDiskMibPerSecond, double 
 }
 
 /// <summary>One service in the forecast, in seconds from the gap's opening.</summary>
-public sealed record ForecastRow(ServiceSpec Service, double K2PowStart, double ReadStart, double End, bool Measured);
+public sealed record ForecastRow(ServiceSpec Service, double K2PowStart, double ReadStart, double End, bool Measured)
+{
+    /// <summary>Where the proof lands by <see cref="Planning.ProvingOrder"/>, the order the planner starts in.</summary>
+    public Planning.ProofOutlook Outlook { get; init; }
+}
 
 /// <summary>The predicted schedule of the next cycle gap and what does not fit.</summary>
 public sealed record ProvingForecast(
@@ -45,9 +49,11 @@ public sealed record ProvingForecast(
     /// would likely cost more than that saves, <see cref="Planning.ReentryOverlap"/>); the disk whose start comes
     /// first goes first (ties: the one with most work left). A service with <c>after</c> dependencies starts its
     /// k2pow no earlier than their predicted ends, as the planner holds it until they delivered. Known durations
-    /// (<paramref name="known"/>) win over the hardware assumptions.
+    /// (<paramref name="known"/>) win over the hardware assumptions. Proofs are placed in the planner's window order
+    /// (<see cref="Planning.ProvingOrder"/>): those that make the gap first, then those that make only the proof
+    /// deadline (<paramref name="deadline"/>, from the gap's opening; unknown when null), then those that miss it.
     /// </summary>
-    public static ProvingForecast Of(FleetSpec spec, HardwareAssumptions hardware, Planning.ProvingEstimates? known = null)
+    public static ProvingForecast Of(FleetSpec spec, HardwareAssumptions hardware, Planning.ProvingEstimates? known = null, TimeSpan? deadline = null)
     {
         known ??= Planning.ProvingEstimates.None;
         var k2pow = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -67,9 +73,14 @@ public sealed record ProvingForecast(
 
         var slots = spec.Schedule.MaxPow > 0 ? spec.Schedule.MaxPow : Math.Max(1, spec.Services.Count());
         var slotFree = new double[slots];
+        var outlook = Planning.ProvingOrder.Admit(
+            [.. spec.Services.Select(s => new Planning.ProofWork(s, k2pow[s.Name], read[s.Name]))],
+            spec.Schedule.MaxPow,
+            new Planning.ProvingWindow(spec.Node.Poet.CycleGap.TotalSeconds, deadline?.TotalSeconds),
+            spec.Schedule.Mode == ScheduleMode.Pipelined);
         var queues = spec.Disks.ToDictionary(
             d => d.Name,
-            d => d.Services.OrderBy(s => k2pow[s.Name]).ThenBy(s => s.OrderOnDisk).ToList(),
+            d => d.Services.OrderBy(s => outlook[s.Name]).ThenBy(s => k2pow[s.Name]).ThenBy(s => s.OrderOnDisk).ToList(),
             StringComparer.Ordinal);
         var diskFree = spec.Disks.ToDictionary(d => d.Name, _ => 0.0, StringComparer.Ordinal);
         var ends = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -79,6 +90,7 @@ public sealed record ProvingForecast(
         double Lead(string disk, ServiceSpec next) =>
             Planning.ReentryOverlap.Pipelines(failure, k2pow[next.Name], Math.Min(lastRead[disk], read[next.Name])) ? k2pow[next.Name] : 0;
         var rows = new List<ForecastRow>();
+        var latestStart = new double[3];
         while (queues.Values.Any(q => q.Count > 0))
         {
             var slot = Array.IndexOf(slotFree, slotFree.Min());
@@ -103,18 +115,29 @@ public sealed record ProvingForecast(
 
             var pick = ready
                 .Select(c => (c.Disk, Service: c.Service!, Start: StartOf(c.Disk, c.Service!), Work: queues[c.Disk].Sum(s => read[s.Name])))
-                .OrderBy(c => c.Start)
+                .OrderBy(c => outlook[c.Service.Name])
+                .ThenBy(c => c.Start)
                 .ThenByDescending(c => c.Work)
                 .First();
             queues[pick.Disk].Remove(pick.Service);
             unplaced.Remove(pick.Service.Name);
-            var readStart = pick.Start + k2pow[pick.Service.Name];
+
+            // The planner holds a proof of a worse outlook until every better one has started.
+            var rank = (int)outlook[pick.Service.Name];
+            var start = pick.Start;
+            for (var better = 0; better < rank; better++)
+            {
+                start = Math.Max(start, latestStart[better]);
+            }
+
+            latestStart[rank] = Math.Max(latestStart[rank], start);
+            var readStart = start + k2pow[pick.Service.Name];
             var end = readStart + read[pick.Service.Name];
             slotFree[slot] = readStart;
             diskFree[pick.Disk] = end;
             ends[pick.Service.Name] = end;
             lastRead[pick.Disk] = read[pick.Service.Name];
-            rows.Add(new ForecastRow(pick.Service, pick.Start, readStart, end, measured.Contains(pick.Service.Name)));
+            rows.Add(new ForecastRow(pick.Service, start, readStart, end, measured.Contains(pick.Service.Name)) { Outlook = outlook[pick.Service.Name] });
         }
 
         var window = spec.Node.Poet.CycleGap;
@@ -148,7 +171,16 @@ public sealed record ProvingForecast(
 
             var over = end - window;
             var services = rows.Where(r => r.Service.Disk == disk).Select(r => r.Service).ToList();
-            var mover = services.Where(s => read[s.Name] >= over).OrderBy(s => read[s.Name]).FirstOrDefault() ?? services.OrderByDescending(s => read[s.Name]).First();
+
+            // Moving an identity that alone needs more than the window fixes nothing: it gets its own warning below.
+            var movable = services.Where(s => k2pow[s.Name] + read[s.Name] <= window).ToList();
+            var mover = movable.Where(s => read[s.Name] >= over).OrderBy(s => read[s.Name]).FirstOrDefault() ?? movable.OrderByDescending(s => read[s.Name]).FirstOrDefault();
+            if (mover is null)
+            {
+                warnings.Add($"disk {disk}: done at {Format(end)}, {Format(over)} after the {Format(window)} window ends, because of {string.Join(", ", services.Select(s => s.Name))}, which alone {(services.Count == 1 ? "needs" : "need")} more than the window (below).");
+                continue;
+            }
+
             var target = diskEnds.Where(kv => kv.Key != disk).OrderBy(kv => kv.Value).Select(kv => (Disk: kv.Key, End: kv.Value)).FirstOrDefault();
             var move = target.Disk is not null && target.End + read[mover.Name] <= window
                 ? $"move {mover.Name} ({mover.NumUnits} SU, about {Format(read[mover.Name])} of reading) to disk {target.Disk}, which is done at {Format(target.End)}"
@@ -158,10 +190,37 @@ public sealed record ProvingForecast(
 
         foreach (var row in rows.Where(r => k2pow[r.Service.Name] + read[r.Service.Name] > window))
         {
-            warnings.Add($"{row.Service.Name}: alone it needs {Format(k2pow[row.Service.Name] + read[row.Service.Name])}, more than the window: split its data (fewer SU) or use a faster disk and CPU.");
+            warnings.Add(TooLargeAlone(spec, row.Service, k2pow[row.Service.Name], read[row.Service.Name], window));
         }
 
         return [.. warnings];
+    }
+
+    /// <summary>
+    /// An identity whose own k2pow and read outlast the window cannot make the gap on any schedule, on this disk or a
+    /// new one of the same speed: the fixes that can work are smaller identities or faster storage (and CPU).
+    /// </summary>
+    private static string TooLargeAlone(FleetSpec spec, ServiceSpec service, double k2pow, double read, double window)
+    {
+        var fitting = (uint)Math.Floor(service.NumUnits * window / (k2pow + read));
+        var fixes = new List<string>();
+        if (fitting > 0)
+        {
+            fixes.Add($"split it into identities of at most {fitting} SU each");
+        }
+
+        if (k2pow < window)
+        {
+            var mibs = ServicePhases.DataBytes(service, spec.Post) / (window - k2pow) / (1024 * 1024);
+            fixes.Add($"move its data to storage that reads at least {(mibs >= 10 ? mibs.ToString("0", CultureInfo.InvariantCulture) : mibs.ToString("G2", CultureInfo.InvariantCulture))} MiB/s");
+        }
+        else
+        {
+            fixes.Add("prove its k2pow faster (remote k2pow workers, more threads, fewer nonces)");
+        }
+
+        return $"{service.Name}: alone it needs {Format(k2pow + read)} ({Format(k2pow)} k2pow, {Format(read)} reading), more than the {Format(window)} window, " +
+            $"so no schedule proves it inside the gap (it is started after the identities that can). Fix: {string.Join(", or ", fixes)}; another disk of the same speed would not help.";
     }
 
     /// <summary>A text Gantt chart: per service, '.' waiting, 'k' k2pow, '#' reading; '|' marks the window's end.</summary>

@@ -82,4 +82,13 @@ public enum DecisionCode
 
     /// <summary>Not running; this round's proof was not delivered before its deadline (shown until the next round).</summary>
     Missed = 26,
+
+    /// <summary>
+    /// Predicted to finish after the proof deadline (its proof would be worth nothing): started last, only once no
+    /// identity that can still make it is waiting.
+    /// </summary>
+    WillMissDeadline = 30,
+
+    /// <summary>Predicted to miss the cycle gap but not the deadline: waits until every identity that can make the gap has started.</summary>
+    WaitingForGapProofs = 31,
 }

@@ -32,6 +32,12 @@ public sealed record FleetSnapshot(
     /// <summary>What the daemon saw of the node process itself: its sync state and event-stream reconnects.</summary>
     public NodeCondition Node { get; init; } = NodeCondition.Unknown;
 
+    /// <summary>
+    /// The cycle gap whose proofs are due now (open, or closed with its proof deadline still ahead); null while the
+    /// node's clock is not known. Without it the planner judges no deadline and keeps the earliest-finish order.
+    /// </summary>
+    public CycleGapWindow? Window { get; init; }
+
     public NodePostState? NodeStateOf(string service) =>
         NodeReachable && Identities.TryGetValue(service, out var identity) ? identity.State : null;
 

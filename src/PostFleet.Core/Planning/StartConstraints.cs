@@ -19,11 +19,15 @@ internal sealed record StartContext(
     private IReadOnlyList<PassInProgress>? _readers;
     private (TimeSpan? Value, bool Known) _k2powPerUnit;
     private double? _passFailure;
+    private WindowOutlook? _outlook;
 
     /// <summary>Estimates for this pass, built on first use (pipelined mode only needs them).</summary>
     public ProvingEstimates Estimates => _estimates ??= ProvingEstimates.Combine(Spec, Memory, Prior);
 
     public ProvingEstimates? Prior { get; init; }
+
+    /// <summary>Where each proof is expected to land against the gap and the deadline, built on first use.</summary>
+    public WindowOutlook Outlook => _outlook ??= WindowOutlook.Of(Spec, Snapshot, Memory, Estimates, Now);
 
     /// <summary>Services reading in this pass (starts only add k2pow), for the k2pow reservation.</summary>
     public IReadOnlyList<PassInProgress> Readers => _readers ??= K2PowReservation.ReadersOf(Spec, Snapshot, Memory, Occupancy, Estimates, Now);
@@ -62,7 +66,7 @@ internal static class StartConstraints
     private static readonly Func<ServiceSpec, StartContext, Blocker?>[] InOrder =
     [
         NodeAnswers, IdentityKnown, RoundNotMissed, IdentityProving, NotForcedStopped, NotPaused, NotSkipped, NotDeliveredYet,
-        BackoffOver, DependenciesDelivered, DiskHasRoom, PowSlotFree, RunningSlotFree,
+        BackoffOver, DependenciesDelivered, MakesTheDeadline, MakesTheGap, DiskHasRoom, PowSlotFree, RunningSlotFree,
     ];
 
     public static Blocker? FirstBlocker(ServiceSpec service, StartContext context)
@@ -139,6 +143,37 @@ internal static class StartConstraints
         c.Snapshot.NodeStateOf(dependency) == NodePostState.Proving
         && !c.Memory.GetValueOrDefault(dependency, ServiceMemory.Initial).Delivered
         && !c.Snapshot.Intents.WillNotProve(dependency);
+
+    /// <summary>
+    /// A proof predicted to land after the deadline is worth nothing: it starts last, once no identity that can still
+    /// make the gap or the deadline is waiting (the prediction may be wrong, and then nothing else needs the slots).
+    /// </summary>
+    private static Blocker? MakesTheDeadline(ServiceSpec s, StartContext c) =>
+        WaitsFor(s, c, ProofOutlook.WillMiss) is { } ahead
+            ? new(DecisionCode.WillMissDeadline,
+                $"will miss the proof deadline: one k2pow and read need about {Hours(c.Outlook.ProvingSeconds(s.Name))} and {Hours(c.Outlook.Window!.Value.DeadlineSecondsLeft ?? 0)} are left with the identities ahead of it; starts last, after the {ahead} that can still make it")
+            : null;
+
+    /// <summary>A proof that cannot make the gap (but can make the deadline) waits until every one that can make the gap has started.</summary>
+    private static Blocker? MakesTheGap(ServiceSpec s, StartContext c) =>
+        WaitsFor(s, c, ProofOutlook.BeforeDeadline) is { } ahead
+            ? new(DecisionCode.WaitingForGapProofs,
+                $"waiting: will not make the cycle gap (one k2pow and read need about {Hours(c.Outlook.ProvingSeconds(s.Name))}, {Hours(c.Outlook.Window!.Value.GapSecondsLeft)} of the gap left after the larger identities); proves before the deadline once the {ahead} that can make the gap have started")
+            : null;
+
+    private static int? WaitsFor(ServiceSpec s, StartContext c, ProofOutlook outlook)
+    {
+        if (c.Snapshot.Window is null || c.Snapshot.Intents.ProveNow.Contains(s.Name) || c.Outlook.Of(s.Name) != outlook)
+        {
+            return null;
+        }
+
+        var ahead = c.Outlook.WaitingBetterThan(outlook);
+        return ahead > 0 ? ahead : null;
+    }
+
+    // Rounded to 10 minutes: the history stores a decision each time its text changes.
+    private static string Hours(double seconds) => Durations.Format(TimeSpan.FromMinutes(Math.Round(seconds / 600) * 10));
 
     private static Blocker? DiskHasRoom(ServiceSpec s, StartContext c) =>
         c.Spec.Schedule.Mode == ScheduleMode.Pipelined ? PipelinedDiskHasRoom(s, c) : ExclusiveDiskHasRoom(s, c);

@@ -23,6 +23,9 @@ internal static class SnapshotBuilder
             CycleGapOpenedAt = OpenGap(fleet, observation),
             Timeline = observation.Clock is { } clock ? new NetworkTimeline(clock, fleet.Node.Poet) : null,
             Node = new NodeCondition(observation.NodeSynced, observation.EventStreamDropped),
+
+            // The gap whose proofs are due: the planner orders and admits against its close and its proof deadline.
+            Window = observation.Clock is { } due ? new NetworkTimeline(due, fleet.Node.Poet).ProvingCycleGap(observation.At) : null,
         };
 
     private static DateTimeOffset? OpenGap(FleetSpec fleet, FleetObservation observation) =>

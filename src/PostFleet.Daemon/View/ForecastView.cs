@@ -33,6 +33,10 @@ public sealed record ForecastRowView(
     DateTimeOffset? ReadStartAt,
     DateTimeOffset? EndAt,
     bool PastWindow,
-    bool PastDeadline);
+    bool PastDeadline)
+{
+    /// <summary>The planner's window order for this proof (ProvingOrder): "in-gap", "before-deadline" or "will-miss".</summary>
+    public string Outlook { get; init; } = "in-gap";
+}
 
 public sealed record ForecastAssumptionsView(double DiskMibPerSecond, double K2PowHashRate);

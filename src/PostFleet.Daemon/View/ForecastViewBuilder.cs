@@ -1,4 +1,5 @@
 using PostFleet.Core.Forecast;
+using PostFleet.Core.Planning;
 using PostFleet.Core.Timeline;
 
 namespace PostFleet.Daemon.View;
@@ -30,7 +31,15 @@ internal static class ForecastViewBuilder
                 At(r.ReadStart),
                 At(r.End),
                 PastWindow: r.End > window,
-                PastDeadline: deadline is { } d && r.End > d))],
+                PastDeadline: deadline is { } d && r.End > d)
+            {
+                Outlook = r.Outlook switch
+                {
+                    ProofOutlook.InGap => "in-gap",
+                    ProofOutlook.BeforeDeadline => "before-deadline",
+                    _ => "will-miss",
+                },
+            })],
             forecast.Warnings,
             new ForecastAssumptionsView(hardware.DefaultDiskMibPerSecond, hardware.K2PowHashRate));
     }

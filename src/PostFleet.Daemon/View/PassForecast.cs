@@ -17,7 +17,9 @@ internal sealed record PassForecast(ProvingEstimates Known, HardwareAssumptions 
         var known = ProvingEstimates.Combine(pass.Fleet, pass.Plan.Next.Services, pass.Plan.Next.Prior);
         var hardware = HardwareAssumptions.Default;
         var now = pass.Observation.At;
-        return new PassForecast(known, hardware, ProvingForecast.Of(pass.Fleet, hardware, known),
-            pass.Timeline?.CurrentOrNextCycleGap(now), pass.Timeline?.ProvingCycleGap(now));
+        var gap = pass.Timeline?.CurrentOrNextCycleGap(now);
+        // The planner's order needs the deadline: from the gap's opening to the end of its publish epoch.
+        return new PassForecast(known, hardware, ProvingForecast.Of(pass.Fleet, hardware, known, gap is { } g ? g.ProofDeadline - g.Opens : null),
+            gap, pass.Timeline?.ProvingCycleGap(now));
     }
 }

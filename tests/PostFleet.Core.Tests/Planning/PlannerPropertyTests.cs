@@ -166,6 +166,18 @@ internal static class SafetyRules
             }
         }
 
+        // A proof held back for the window waits for someone real: a PROVING service that is still to start.
+        foreach (var held in plan.Decisions.Where(d => d.Code is DecisionCode.WaitingForGapProofs or DecisionCode.WillMissDeadline))
+        {
+            var ahead = spec.Services.Any(s => s.Name != held.ServiceName && snapshot.NodeStateOf(s.Name) == NodePostState.Proving
+                && snapshot.LiveRun(s.Name) is null && starts.All(a => a.ServiceName != s.Name) && !plan.Next.For(s.Name).Delivered
+                && !snapshot.Intents.WillNotProve(s.Name));
+            if (!ahead || snapshot.Window is null)
+            {
+                yield return $"{held.ServiceName}: held for the window ({held.Code}) with nobody ahead of it or no window";
+            }
+        }
+
         foreach (var problem in CapsAfterStarts(input, plan, starts))
         {
             yield return problem;

@@ -93,6 +93,7 @@ internal sealed record RandomCase(FleetSpec Spec, FleetSnapshot Snapshot, Planne
             // 15-minute epochs from a genesis 0..3 epochs back: deadlines of the drawn rounds fall before and after now.
             Timeline = random.NextDouble() < 0.8 ? new NetworkTimeline(new NetworkClock(T0.AddMinutes(-random.Next(0, 45)), TimeSpan.FromMinutes(1), 15), spec.Node.Poet) : null,
             Node = new NodeCondition(Pick<bool?>(random, null, true, false), random.NextDouble() < 0.3),
+            Window = DrawWindow(random, now),
         };
 
         // Sometimes every listed identity IDLE, as a restarted node lists them.
@@ -105,8 +106,34 @@ internal sealed record RandomCase(FleetSpec Spec, FleetSnapshot Snapshot, Planne
         {
             NodeAway = random.NextDouble() < 0.2,
             NodeRestart = random.NextDouble() < 0.1 ? new NodeRestart(now.AddSeconds(-random.Next(0, 600)), "drawn", random.Next(1, 4)) : null,
+            Prior = DrawPrior(random, names, disks.Select(d => d.Item1)),
         };
         return new RandomCase(spec, snapshot, planner, now);
+    }
+
+    /// <summary>Half the cases judge a window: a gap closing within 2 h, a deadline up to 4 h after it (a tight window makes proofs miss).</summary>
+    private static CycleGapWindow? DrawWindow(Random random, DateTimeOffset now)
+    {
+        if (random.NextDouble() < 0.5)
+        {
+            return null;
+        }
+
+        var closes = now.AddMinutes(random.Next(0, 120));
+        return new CycleGapWindow(2, closes.AddHours(-12), closes.AddHours(-1), closes, closes.AddMinutes(random.Next(0, 240)));
+    }
+
+    /// <summary>Learned durations: k2pow up to an hour, a read of 4 units (64 KiB here) up to 4 hours.</summary>
+    private static ProvingEstimates? DrawPrior(Random random, string[] names, IEnumerable<string> disks)
+    {
+        if (random.NextDouble() < 0.4)
+        {
+            return null;
+        }
+
+        return new ProvingEstimates(
+            names.ToImmutableDictionary(n => n, _ => TimeSpan.FromSeconds(random.Next(10, 3600))),
+            disks.ToImmutableDictionary(d => d, _ => 65536.0 / random.Next(60, 14400)));
     }
 
     private static RuntimeInstance? DrawRun(Random random, string name, DateTimeOffset now)

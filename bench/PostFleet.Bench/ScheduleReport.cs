@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Text;
+
+namespace PostFleet.Bench;
+
+/// <summary>One strategy's figures on one topology, averaged over the seeds (the reported epoch of each run).</summary>
+public sealed record StrategyFigures(
+    string Strategy,
+    double UnitsInGap,
+    double UnitsByDeadline,
+    double MissedGap,
+    double MissedDeadline,
+    double MakespanSeconds,
+    double MakespanRatio,
+    int FinishedSeeds,
+    double K2PowOverCapSeconds,
+    double TwoReaderDiskSeconds,
+    double FailedPasses);
+
+/// <summary>
+/// A topology's figures: its bounds (averaged over the seeds' draws, each computed on its own draws) and every
+/// strategy's. <see cref="Exact"/>: no draws (expected work, one pass each), as the bench was before uncertainty.
+/// </summary>
+public sealed record TopologyFigures(
+    string Topology,
+    int Identities,
+    double Units,
+    int Seeds,
+    bool Exact,
+    double GapSeconds,
+    double DeadlineSeconds,
+    double UpperBoundInGap,
+    double UpperBoundByDeadline,
+    double LowerBoundSeconds,
+    string LowerBoundBinding,
+    IReadOnlyList<StrategyFigures> Strategies);
+
+/// <summary>Runs a suite on a topology over seeds 1..N and turns the results into the table and JSON of `bench schedule`.</summary>
+public static class ScheduleReport
+{
+    public static TopologyFigures Measure(Topology t, IReadOnlyList<Func<IStrategy>> suite, int seeds, bool exact, CancellationToken cancellationToken = default)
+    {
+        const int ReportedEpoch = 1; // Runner.Run's default: one learning epoch, then the reported one
+        var runs = new List<RunResult>[suite.Count];
+        for (var i = 0; i < suite.Count; i++)
+        {
+            runs[i] = [];
+        }
+
+        double ubGap = 0, ubDeadline = 0, lb = 0;
+        var binding = "";
+        var n = exact ? 1 : Math.Max(1, seeds);
+        for (var seed = 1; seed <= n; seed++)
+        {
+            var uncertainty = exact ? null : new Uncertainty(seed);
+            var failures = exact ? null : new PassFailures(t, seed);
+            var work = t.Identities.Select(i => FleetModel.WorkOf(t, i, ReportedEpoch, failures, uncertainty)).ToList();
+            ubGap += UpperBound.Units(t, work, t.CycleGap.TotalSeconds);
+            ubDeadline += UpperBound.Units(t, work, t.Deadline.TotalSeconds);
+            var lower = LowerBound.Of(t, work);
+            lb += lower.Seconds;
+            binding = lower.BindingResource;
+            for (var i = 0; i < suite.Count; i++)
+            {
+                runs[i].Add(Runner.Run(t, suite[i](), failures: failures, uncertainty: uncertainty, cancellationToken: cancellationToken));
+            }
+        }
+
+        var strategies = runs.Select(r =>
+        {
+            var finished = r.Where(x => x.Finished).ToList();
+            return new StrategyFigures(
+                r[0].Strategy,
+                r.Average(x => x.UnitsInGap),
+                r.Average(x => x.UnitsByDeadline),
+                r.Average(x => x.MissedGap),
+                r.Average(x => x.MissedDeadline),
+                finished.Count > 0 ? finished.Average(x => x.Makespan) : double.PositiveInfinity,
+                finished.Count > 0 ? finished.Average(x => x.Makespan) / (lb / n) : double.PositiveInfinity,
+                finished.Count,
+                r.Average(x => x.OverPowSlotsSeconds),
+                r.Average(x => x.TwoReaderDiskSeconds),
+                r.Average(x => x.FailedPasses));
+        }).ToList();
+        return new TopologyFigures(t.Name, t.Identities.Length, t.Identities.Sum(i => (double)i.Units), n, exact, t.CycleGap.TotalSeconds, t.Deadline.TotalSeconds,
+            ubGap / n, ubDeadline / n, lb / n, binding, strategies);
+    }
+
+    public static string Table(TopologyFigures f)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture,
+            $"topology {f.Topology}: {f.Identities} identities, {f.Units:0} units; gap {Runner.Hours(f.GapSeconds)}, deadline {Runner.Hours(f.DeadlineSeconds)} after it opens; {(f.Exact ? "exact model" : $"mean of {f.Seeds} seed(s)")}");
+        sb.AppendLine(CultureInfo.InvariantCulture,
+            $"upper bound: {f.UpperBoundInGap:0.#} units in the gap, {f.UpperBoundByDeadline:0.#} by the deadline; lower bound on makespan {Runner.Hours(f.LowerBoundSeconds)} (last seed bound by {f.LowerBoundBinding})");
+        sb.AppendLine(CultureInfo.InvariantCulture,
+            $"{"strategy",-26} {"in gap",8} {"% ub",6} {"by dl",8} {"% ub",6} {"miss gap",8} {"miss dl",7} {"makespan",10} {"ratio",6} {"k2pow>cap s",11} {"2-reader disk-s",15} {"failed",6}");
+        foreach (var s in f.Strategies)
+        {
+            var ratio = double.IsFinite(s.MakespanRatio) ? s.MakespanRatio.ToString("0.000", CultureInfo.InvariantCulture) : "stuck";
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"{s.Strategy,-26} {s.UnitsInGap,8:0.#} {Percent(s.UnitsInGap, f.UpperBoundInGap),6} {s.UnitsByDeadline,8:0.#} {Percent(s.UnitsByDeadline, f.UpperBoundByDeadline),6} {s.MissedGap,8:0.#} {s.MissedDeadline,7:0.#} {Runner.Hours(s.MakespanSeconds),10} {ratio,6} {s.K2PowOverCapSeconds,11:0} {s.TwoReaderDiskSeconds,15:0} {s.FailedPasses,6:0.#}");
+        }
+
+        return sb.ToString();
+    }
+
+    private static string Percent(double value, double bound) =>
+        bound > 0 ? (100 * value / bound).ToString("0.0", CultureInfo.InvariantCulture) : "-";
+}

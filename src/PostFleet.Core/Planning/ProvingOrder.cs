@@ -1,0 +1,114 @@
+using PostFleet.Core.Configuration;
+
+namespace PostFleet.Core.Planning;
+
+/// <summary>
+/// Where a proof is expected to land (spacemesh-node.md §7): inside the cycle gap it keeps this epoch and the
+/// next PoET round; after the gap but before the proof deadline (end of the publish epoch) it keeps this epoch
+/// only; after the deadline it is worth nothing. Ordered best first.
+/// </summary>
+public enum ProofOutlook
+{
+    InGap = 0,
+    BeforeDeadline = 1,
+    WillMiss = 2,
+}
+
+/// <summary>Seconds from now to the end of the cycle gap and to the proof deadline (null: not known).</summary>
+public readonly record struct ProvingWindow(double GapSecondsLeft, double? DeadlineSecondsLeft);
+
+/// <summary>
+/// One proof to place: its service, the seconds of one k2pow and of one full read, and for a service already
+/// started the part of each still to do (then it is committed, not admitted).
+/// </summary>
+public readonly record struct ProofWork(ServiceSpec Service, double K2Pow, double Read, bool Started = false, double K2PowLeft = 0, double ReadLeft = 0);
+
+/// <summary>
+/// The one ordering of the window's proofs that the planner, <c>postfleet plan</c> and <c>/api/v1/forecast</c> all use.
+/// When everything fits, every proof is <see cref="ProofOutlook.InGap"/> and the order is the schedule's own
+/// (finish as early as possible). When it does not, proofs are admitted to the gap largest first (units are what
+/// is paid for; a large identity is never left out to make room for a smaller one) while each resource still has
+/// room for them: the disk's reads after its first k2pow, the k2pow slots' work followed by at least one read, and
+/// the identity's own k2pow and read. What is left is admitted against the proof deadline the same way, and what
+/// does not fit there either will miss. The checks are the capacities the upper bound uses (docs/scheduling.md),
+/// so admission never refuses a proof that some schedule could fit on those grounds alone.
+/// </summary>
+public static class ProvingOrder
+{
+    /// <summary>
+    /// The outlook of every proof in <paramref name="work"/>; <paramref name="powSlots"/> 0 = no k2pow cap (the CPU
+    /// is not checked). <paramref name="k2powHidden"/>: pipelined mode, where a disk's next k2pow runs behind the
+    /// read before it; in exclusive mode the disk waits through every k2pow, so each one counts on the disk too.
+    /// </summary>
+    public static Dictionary<string, ProofOutlook> Admit(IReadOnlyList<ProofWork> work, int powSlots, ProvingWindow window, bool k2powHidden = true)
+    {
+        var outlook = new Dictionary<string, ProofOutlook>(work.Count, StringComparer.Ordinal);
+        var diskEnd = new Dictionary<string, double>(StringComparer.Ordinal);
+        var firstK2Pow = new Dictionary<string, double>(StringComparer.Ordinal);
+        double cpu = 0;
+        var shortestRead = double.PositiveInfinity;
+        var pending = new List<ProofWork>(work.Count);
+        foreach (var w in work.Where(w => w.Started).OrderBy(w => w.K2PowLeft + w.ReadLeft))
+        {
+            var end = Math.Max(diskEnd.GetValueOrDefault(w.Service.Disk), w.K2PowLeft) + w.ReadLeft;
+            diskEnd[w.Service.Disk] = end;
+            cpu += powSlots > 0 ? w.K2PowLeft / powSlots : 0;
+            outlook[w.Service.Name] = Classify(end, window);
+        }
+
+        foreach (var w in work)
+        {
+            if (!w.Started)
+            {
+                pending.Add(w);
+                firstK2Pow[w.Service.Disk] = Math.Min(firstK2Pow.GetValueOrDefault(w.Service.Disk, double.PositiveInfinity), w.K2Pow);
+                shortestRead = Math.Min(shortestRead, w.Read);
+            }
+        }
+
+        // Largest first; ties keep the caller's order (config order), so plans are stable.
+        var byUnits = pending.Select((w, i) => (w, i)).OrderByDescending(x => x.w.Service.NumUnits).ThenBy(x => x.i).Select(x => x.w).ToList();
+        var rest = new List<ProofWork>();
+        foreach (var limit in new[] { (ProofOutlook.InGap, (double?)window.GapSecondsLeft), (ProofOutlook.BeforeDeadline, window.DeadlineSecondsLeft) })
+        {
+            rest.Clear();
+            foreach (var w in byUnits)
+            {
+                var disk = Math.Max(diskEnd.GetValueOrDefault(w.Service.Disk), firstK2Pow[w.Service.Disk]) + w.Read + (k2powHidden || !diskEnd.ContainsKey(w.Service.Disk) ? 0 : w.K2Pow);
+                var cpuAfter = cpu + (powSlots > 0 ? w.K2Pow / powSlots : 0);
+                var fits = limit.Item2 is not { } left
+                    || (w.K2Pow + w.Read <= left && disk <= left && (powSlots == 0 || cpuAfter + shortestRead <= left));
+                if (!fits)
+                {
+                    rest.Add(w);
+                    continue;
+                }
+
+                outlook[w.Service.Name] = limit.Item1;
+                diskEnd[w.Service.Disk] = disk;
+                cpu = cpuAfter;
+            }
+
+            byUnits = [.. rest];
+        }
+
+        foreach (var w in byUnits)
+        {
+            outlook[w.Service.Name] = ProofOutlook.WillMiss;
+        }
+
+        return outlook;
+    }
+
+    /// <summary>
+    /// The window from <paramref name="now"/>: what is left of the gap (0 once it closed) and until the deadline.
+    /// Null without a window (no network clock yet): then nothing is judged and every proof counts as in the gap.
+    /// </summary>
+    public static ProvingWindow? WindowAt(Timeline.CycleGapWindow? gap, DateTimeOffset now) =>
+        gap is { } g ? new ProvingWindow(Math.Max(0, (g.Closes - now).TotalSeconds), Math.Max(0, (g.ProofDeadline - now).TotalSeconds)) : null;
+
+    private static ProofOutlook Classify(double end, ProvingWindow window) =>
+        end <= window.GapSecondsLeft ? ProofOutlook.InGap
+        : window.DeadlineSecondsLeft is not { } d || end <= d ? ProofOutlook.BeforeDeadline
+        : ProofOutlook.WillMiss;
+}

@@ -1,0 +1,56 @@
+using PostFleet.Testing;
+
+namespace PostFleet.Bench.Tests;
+
+/// <summary>The real `postfleet bench` process: it stops promptly on SIGTERM and refuses bad flags with a clear error.</summary>
+public sealed class BenchCommandTests
+{
+    private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Bench_schedule_stops_promptly_on_SIGTERM()
+    {
+        // 2,000 identities over 50 seeds takes many minutes: only a cancellation ends it within the test's wait.
+        await using var bench = ChildProcess.StartPostfleet(["bench", "schedule", "-t", Path.Combine(RepoPaths.Root, "bench", "topologies", "large-2000.yaml"), "--seeds", "50"]);
+        await bench.WaitForOutputAsync("bench schedule: large-2000.yaml", Prompt);
+
+        bench.Signal(15);
+
+        Assert.Equal(130, await bench.WaitForExitAsync(Prompt));
+        Assert.Contains("bench schedule: cancelled", bench.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bench_planner_stops_promptly_on_SIGTERM()
+    {
+        await using var bench = ChildProcess.StartPostfleet(["bench", "planner", "--identities", "5000", "--passes", "100000"]);
+        await bench.WaitForOutputAsync("setting up a fleet mid-gap", Prompt);
+
+        bench.Signal(15);
+
+        Assert.Equal(130, await bench.WaitForExitAsync(Prompt));
+        Assert.Contains("bench planner: cancelled", bench.StandardError, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("schedule|-t|no-such-topology.yaml", 2, "no-such-topology.yaml: no such file or folder")]
+    [InlineData("schedule|-t|bench/topologies/demo.yaml|--seeds|0", 2, "--seeds 0: expected a whole number of seeds, 1 or more")]
+    [InlineData("schedule|-t|bench/topologies/demo.yaml|--format|xml", 1, "xml")]
+    [InlineData("planner|--identities|0", 2, "--identities 0: expected 1 or more")]
+    [InlineData("planner|--passes|-3", 2, "--passes -3: expected 1 or more")]
+    public async Task Bad_bench_flags_give_a_clear_error_and_a_non_zero_exit(string arguments, int exitCode, string message)
+    {
+        await using var bench = ChildProcess.StartPostfleet(["bench", .. arguments.Split('|')], workingDirectory: RepoPaths.Root);
+
+        Assert.Equal(exitCode, await bench.WaitForExitAsync(Prompt));
+        Assert.Contains(message, bench.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", bench.StandardError, StringComparison.Ordinal); // no stack trace
+    }
+
+    [Fact]
+    public void A_bad_topology_file_names_the_field()
+    {
+        var error = Assert.Throws<FormatException>(() => Topology.Parse("deadline: 1h\ncycle-gap: 12h\nhosts: []\n", "bad"));
+        Assert.Contains("deadline: '1h'", error.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,160 @@
+using System.Collections.Immutable;
+using PostFleet.Core.Configuration;
+using PostFleet.Core.Forecast;
+using PostFleet.Core.Model;
+using PostFleet.Core.Planning;
+using PostFleet.Core.Timeline;
+using static PostFleet.Core.Tests.Planning.Fleet;
+
+namespace PostFleet.Core.Tests.Planning;
+
+/// <summary>
+/// The window's order (ProvingOrder) on a fleet that does not fit: diskA holds 16 h of reads in a 12 h gap, b1 alone
+/// needs 20 h, and the deadline (24 h after the gap opens) leaves no room for b1 after b2. One k2pow takes a minute.
+/// </summary>
+public class WindowOrderTests
+{
+    private const double Hour = 3600;
+
+    // 1 unit = 16 KiB (Fleet's post settings); at 16384/3600 B/s one unit reads in an hour.
+    private static readonly ProvingEstimates Known = new(
+        ImmutableDictionary<string, TimeSpan>.Empty.AddRange(new[] { "a1", "a2", "a3", "b1", "b2", "c1" }.Select(n => KeyValuePair.Create(n, TimeSpan.FromMinutes(1)))),
+        ImmutableDictionary<string, double>.Empty.Add("diskA", 16384 / Hour).Add("diskB", 16384 / Hour).Add("diskC", 16384 / Hour));
+
+    [Fact]
+    public void Admission_is_largest_first_against_each_disk_and_the_deadline()
+    {
+        var outlook = ProvingOrder.Admit(Work(OverSubscribed()), powSlots: 0, new ProvingWindow(12 * Hour, 24 * Hour));
+
+        Assert.Equal(ProofOutlook.InGap, outlook["a1"]); // 8 h: the largest on diskA goes in first
+        Assert.Equal(ProofOutlook.BeforeDeadline, outlook["a2"]); // 6 h after 8 h does not fit; a3 (2 h) does
+        Assert.Equal(ProofOutlook.InGap, outlook["a3"]);
+        Assert.Equal(ProofOutlook.InGap, outlook["b2"]);
+        Assert.Equal(ProofOutlook.WillMiss, outlook["b1"]); // 20 h alone: not in the gap; after b2 past the deadline
+        Assert.Equal(ProofOutlook.InGap, outlook["c1"]);
+    }
+
+    [Fact]
+    public void When_everything_fits_every_proof_is_in_the_gap()
+    {
+        var outlook = ProvingOrder.Admit(Work(OverSubscribed()), powSlots: 0, new ProvingWindow(40 * Hour, 80 * Hour));
+        Assert.All(outlook.Values, o => Assert.Equal(ProofOutlook.InGap, o));
+    }
+
+    [Fact]
+    public void A_large_identity_is_never_left_out_for_a_smaller_one()
+    {
+        var random = new Random(13);
+        for (var i = 0; i < 2000; i++)
+        {
+            var work = Enumerable.Range(0, random.Next(2, 9))
+                .Select(n => new ProofWork(Service($"s{n}", $"d{random.Next(2)}", (uint)random.Next(1, 30), n), random.Next(10, 3000), random.Next(1, 20) * Hour))
+                .ToList();
+            var slots = random.Next(0, 3);
+            var gap = random.Next(1, 30) * Hour;
+            var outlook = ProvingOrder.Admit(work, slots, new ProvingWindow(gap, null));
+            var minRead = work.Min(w => w.Read);
+            foreach (var left in work.Where(w => outlook[w.Service.Name] != ProofOutlook.InGap))
+            {
+                // Left out only if it would not fit even with every smaller identity out of the gap too.
+                var larger = work.Where(w => outlook[w.Service.Name] == ProofOutlook.InGap && w.Service.NumUnits >= left.Service.NumUnits).ToList();
+                var firstK2Pow = work.Where(w => w.Service.Disk == left.Service.Disk).Min(w => w.K2Pow);
+                var disk = larger.Where(w => w.Service.Disk == left.Service.Disk).Sum(w => w.Read) + firstK2Pow + left.Read;
+                var cpu = slots == 0 ? 0 : (larger.Sum(w => w.K2Pow) + left.K2Pow) / slots + minRead;
+                Assert.True(left.K2Pow + left.Read > gap || disk > gap || cpu > gap,
+                    $"case {i}: {left.Service.Name} ({left.Service.NumUnits} SU) left out of the gap though it fits beside the larger ones");
+            }
+        }
+    }
+
+    [Fact]
+    public void The_planner_starts_the_identities_that_can_finish_first()
+    {
+        var spec = OverSubscribed();
+        var world = new WorldView().Proving("a1", "a2", "a3", "b1", "b2", "c1");
+        var plan = Planner.Decide(spec, world.Snapshot(T0) with { Window = Gap() }, PlannerMemory.Empty with { Prior = Known }, T0);
+
+        // b1 is first on diskB in the config, but it cannot make the gap: b2 goes first; a1 is diskA's largest that fits.
+        Assert.Equal(["a1", "b2", "c1"], plan.Started().Order());
+        Assert.Equal(DecisionCode.WillMissDeadline, plan.Code("b1"));
+        Assert.Contains("will miss the proof deadline", plan.DecisionFor("b1").Reason, StringComparison.Ordinal);
+        Assert.Equal(DecisionCode.WaitingForGapProofs, plan.Code("a2"));
+        Assert.Equal(DecisionCode.WaitingForDisk, plan.Code("a3"));
+    }
+
+    [Fact]
+    public void A_proof_that_will_miss_starts_last_once_nothing_that_can_make_it_waits()
+    {
+        var spec = OverSubscribed();
+        var world = new WorldView().Proving("a1", "a2", "a3", "b1", "b2", "c1");
+        foreach (var name in new[] { "a1", "a2", "a3", "b2", "c1" })
+        {
+            world.Running(name, T0, Proving(0));
+        }
+
+        var plan = Planner.Decide(spec, world.Snapshot(T0) with { Window = Gap() }, PlannerMemory.Empty with { Prior = Known }, T0);
+        Assert.NotEqual(DecisionCode.WillMissDeadline, plan.Code("b1"));
+    }
+
+    [Fact]
+    public void The_forecast_and_the_planner_agree_on_order()
+    {
+        var spec = OverSubscribed();
+        var forecast = ProvingForecast.Of(spec, HardwareAssumptions.Default, Known, TimeSpan.FromHours(24));
+        var world = new WorldView().Proving("a1", "a2", "a3", "b1", "b2", "c1");
+        var plan = Planner.Decide(spec, world.Snapshot(T0) with { Window = Gap() }, PlannerMemory.Empty with { Prior = Known }, T0);
+
+        // What starts at the gap's opening in the forecast is what the planner starts; each proof's outlook is the same.
+        Assert.Equal(forecast.Rows.Where(r => r.K2PowStart == 0).Select(r => r.Service.Name).Order(), plan.Started().Order());
+        foreach (var row in forecast.Rows)
+        {
+            var planner = plan.Code(row.Service.Name) switch
+            {
+                DecisionCode.WillMissDeadline => ProofOutlook.WillMiss,
+                DecisionCode.WaitingForGapProofs => ProofOutlook.BeforeDeadline,
+                _ => ProofOutlook.InGap,
+            };
+            Assert.True(planner == row.Outlook, $"{row.Service.Name}: planner {planner}, forecast {row.Outlook}");
+        }
+
+        // And the forecast places every proof of a worse outlook after every better one has started.
+        foreach (var worse in forecast.Rows)
+        {
+            Assert.All(forecast.Rows.Where(r => r.Outlook < worse.Outlook), better => Assert.True(better.K2PowStart <= worse.K2PowStart));
+        }
+    }
+
+    [Fact]
+    public void Plan_does_not_tell_an_identity_larger_than_the_window_to_move_to_a_new_disk()
+    {
+        var forecast = ProvingForecast.Of(OverSubscribed(), HardwareAssumptions.Default, Known, TimeSpan.FromHours(24));
+
+        var b1 = Assert.Single(forecast.Warnings, w => w.StartsWith("b1:", StringComparison.Ordinal));
+        Assert.Contains("split it into identities of at most 11 SU", b1, StringComparison.Ordinal);
+        Assert.Contains("another disk of the same speed would not help", b1, StringComparison.Ordinal);
+        Assert.DoesNotContain(forecast.Warnings, w => w.Contains("move b1", StringComparison.Ordinal));
+    }
+
+    private static CycleGapWindow Gap() => new(2, T0, T0.AddHours(11), T0.AddHours(12), T0.AddHours(24));
+
+    private static List<ProofWork> Work(FleetSpec spec) =>
+        [.. spec.Services.Select(s => new ProofWork(s, 60, s.NumUnits * Hour))];
+
+    private static ServiceSpec Service(string name, string disk, uint units, int order) =>
+        new(name, disk, $"/post/{name}", units, $"127.0.0.1:{10051 + order}", [], order);
+
+    private static FleetSpec OverSubscribed()
+    {
+        var spec = Spec(Limits(maxPow: 0), [("diskA", []), ("diskB", []), ("diskC", [])]);
+        return spec with
+        {
+            Node = spec.Node with { Poet = spec.Node.Poet with { CycleGap = TimeSpan.FromHours(12) } },
+            Disks =
+            [
+                new DiskSpec("diskA", [Service("a1", "diskA", 8, 0), Service("a2", "diskA", 6, 1), Service("a3", "diskA", 2, 2)]),
+                new DiskSpec("diskB", [Service("b1", "diskB", 20, 0), Service("b2", "diskB", 10, 1)]),
+                new DiskSpec("diskC", [Service("c1", "diskC", 3, 0)]),
+            ],
+        };
+    }
+}
