@@ -125,8 +125,17 @@ public sealed record ServiceMemory
     internal ServiceMemory NewRound(DateTimeOffset now) =>
         this with
         {
-            ProvingSince = now, IdleSince = null, Delivered = false, DeliveredBy = null, RanThisRound = false, ReadStartedAt = null, PassRead = null,
-            PassK2Pow = null, FailedThisRound = false, RoundChallengeHex = null, HandedOver = false,
+            ProvingSince = now,
+            IdleSince = null,
+            Delivered = false,
+            DeliveredBy = null,
+            RanThisRound = false,
+            ReadStartedAt = null,
+            PassRead = null,
+            PassK2Pow = null,
+            FailedThisRound = false,
+            RoundChallengeHex = null,
+            HandedOver = false,
         };
 }
 

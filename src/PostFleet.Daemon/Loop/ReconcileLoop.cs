@@ -167,9 +167,10 @@ public sealed class ReconcileLoop
         else if (before is not null && now is null)
         {
             var asking = observation.Identities.Values.Count(i => i.State == NodePostState.Proving);
+            var since = before.Since.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
             var detail = asking > 0
-                ? $"the node asks for proofs again ({asking} identities PROVING) after its restart at {before.Since:HH:mm:ss}; the {before.Kept} kept proofs go on"
-                : $"no proof kept any more after the node restart at {before.Since:HH:mm:ss}";
+                ? $"the node asks for proofs again ({asking} identities PROVING) after its restart at {since}; the {before.Kept} kept proofs go on"
+                : $"no proof kept any more after the node restart at {since}";
             _history.RecordDaemonEvent(observation.At, "node-resumed", detail);
             _logger.LogInformation("{Detail}", detail);
         }

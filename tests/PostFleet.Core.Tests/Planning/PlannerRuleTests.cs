@@ -316,7 +316,7 @@ public class PlannerRuleTests
         loop.World.Proving("diskC_post3").Running("diskC_post3", T0, new ServiceStatus.DoneProving());
         Assert.Empty(loop.Pass(T0).Stops());
 
-        loop.World.Events.Add(new NodeEvent.PostFailed(T0.AddSeconds(30), IdOf("diskC_post3"), "Node failed PoST execution: error generating proof."));
+        loop.World.Events.Add(new NodeEvent.PostFailed(T0.AddSeconds(30), IdOf("diskC_post3"), "Node failed PoST execution."));
         var plan = loop.Pass(T0.AddMinutes(1));
 
         var stop = Assert.Single(plan.Stops());
@@ -379,7 +379,7 @@ public class PlannerRuleTests
         var loop = new Loop(Spec(Limits(), OneDisk));
         loop.World.Proving("diskC_post3").Running("diskC_post3", T0, Proving(1 << 20));
         loop.Pass(T0);
-        loop.World.Events.Add(new NodeEvent.PostFailed(T0.AddSeconds(30), IdOf("diskC_post3"), "Node failed PoST execution: unexpected challenge."));
+        loop.World.Events.Add(new NodeEvent.PostFailed(T0.AddSeconds(30), IdOf("diskC_post3"), "Node failed PoST execution."));
         loop.Pass(T0.AddMinutes(1));
 
         loop.World.Idle("diskC_post3");
@@ -394,7 +394,7 @@ public class PlannerRuleTests
         loop.World.Proving("diskC_post3").Running("diskC_post3", T0, Proving(1 << 20));
         loop.Pass(T0);
 
-        loop.World.Events.Add(new NodeEvent.PostFailed(T0.AddSeconds(30), IdOf("diskC_post3"), "Node failed PoST execution: unexpected challenge."));
+        loop.World.Events.Add(new NodeEvent.PostFailed(T0.AddSeconds(30), IdOf("diskC_post3"), "Node failed PoST execution."));
         Assert.Empty(loop.Pass(T0.AddMinutes(1)).Stops());
     }
 

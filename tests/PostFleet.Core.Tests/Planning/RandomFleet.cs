@@ -77,7 +77,7 @@ internal sealed record RandomCase(FleetSpec Spec, FleetSnapshot Snapshot, Planne
             }
             else if (random.NextDouble() < 0.15)
             {
-                events.Add(new NodeEvent.PostFailed(now.AddMinutes(-random.Next(0, 30)), IdOf(name), "Node failed PoST execution: error generating proof."));
+                events.Add(new NodeEvent.PostFailed(now.AddMinutes(-random.Next(0, 30)), IdOf(name), "Node failed PoST execution."));
             }
         }
 
