@@ -315,7 +315,8 @@ public sealed class ConfigFuzzRegressionTests
         var text = ConfigText.Minimal.Replace("num-units: 8", "num-units: 8" + bad, StringComparison.Ordinal);
         var error = ConfigText.SingleError(text);
         Assert.Equal("", error.Path);
-        Assert.StartsWith("line 7, column ", error.Message, StringComparison.Ordinal);
+        var line = text[..text.IndexOf("num-units: 8", StringComparison.Ordinal)].Count(c => c == '\n') + 1;
+        Assert.StartsWith($"line {line}, column ", error.Message, StringComparison.Ordinal);
         Assert.Contains($"U+{(int)bad:X4} is not allowed in YAML", error.Message, StringComparison.Ordinal);
     }
 
