@@ -235,7 +235,7 @@ public sealed class RebindingTests
     }
 
     private const string MinimalConfig =
-        "node: { data-dir: ../node_data }\n" +
+        "node: { post-listener: http://127.0.0.1:9094, data-dir: ../node_data }\n" +
         "disks: [{ name: diskA, services: [{ name: diskA_post1, dir: ../post/diskA_post1, num-units: 4, operator: 127.0.0.1:10051 }] }]\n";
 
     private static async Task<string> ErrorOf(HttpResponseMessage response)
