@@ -506,19 +506,4 @@ public class PlannerRuleTests
         paused.World.Intents = UserIntents.None with { Paused = ["diskC_post3", "diskC_post2", "diskC_post1"] };
         Assert.NotEqual(halfSecond, paused.Pass(opened).RequeueAfter);
     }
-
-    /// <summary>Runs passes against a world, carrying the planner's memory from one to the next.</summary>
-    private sealed class Loop(FleetSpec spec)
-    {
-        public WorldView World { get; } = new();
-
-        public PlannerMemory Memory { get; private set; } = PlannerMemory.Empty;
-
-        public Plan Pass(DateTimeOffset now)
-        {
-            var plan = Planner.Decide(spec, World.Snapshot(now), Memory, now);
-            Memory = plan.Next;
-            return plan;
-        }
-    }
 }
