@@ -7,8 +7,11 @@ namespace PostFleet.Daemon.Loop;
 /// <summary>Turns what the observer gathered into the planner's snapshot.</summary>
 internal static class SnapshotBuilder
 {
-    public static FleetSnapshot Build(FleetSpec fleet, FleetObservation observation, FleetIntentState intents) =>
-        new(
+    public static FleetSnapshot Build(FleetSpec fleet, FleetObservation observation, FleetIntentState intents)
+    {
+        var timeline = observation.Clock is { } clock ? new NetworkTimeline(clock, fleet.Node.Poet) : null;
+        var current = timeline?.CurrentOrNextCycleGap(observation.At);
+        return new(
             observation.At,
             observation.NodeReachable,
             observation.Identities,
@@ -20,16 +23,12 @@ internal static class SnapshotBuilder
             observation.Events,
             intents.ForPlanner(fleet.Services.Select(s => s.Name)))
         {
-            CycleGapOpenedAt = OpenGap(fleet, observation),
-            Timeline = observation.Clock is { } clock ? new NetworkTimeline(clock, fleet.Node.Poet) : null,
+            CycleGapOpenedAt = current is { } gap && gap.IsOpen(observation.At) ? gap.Opens : null,
+            Timeline = timeline,
             Node = new NodeCondition(observation.NodeSynced, observation.EventStreamDropped),
 
             // The gap whose proofs are due: the planner orders and admits against its close and its proof deadline.
-            Window = observation.Clock is { } due ? new NetworkTimeline(due, fleet.Node.Poet).ProvingCycleGap(observation.At) : null,
+            Window = timeline?.ProvingCycleGap(observation.At),
         };
-
-    private static DateTimeOffset? OpenGap(FleetSpec fleet, FleetObservation observation) =>
-        observation.Clock is { } clock && new NetworkTimeline(clock, fleet.Node.Poet).CurrentOrNextCycleGap(observation.At) is var gap && gap.IsOpen(observation.At)
-            ? gap.Opens
-            : null;
+    }
 }
