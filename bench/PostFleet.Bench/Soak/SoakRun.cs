@@ -304,23 +304,7 @@ public sealed class SoakRun(string root, double scale, int seed, string postflee
 
     private Process StartDaemon() => Start(["run", "-c", Config], P("daemon.log"));
 
-    /// <summary>A child `postfleet` whose output the shell appends to a log (it keeps going if we stop reading).</summary>
-    private Process Start(IReadOnlyList<string> arguments, string log)
-    {
-        var info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardInput = true, WorkingDirectory = root };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add("exec \"$0\" \"$@\" >>\"$SOAK_LOG\" 2>&1");
-        info.ArgumentList.Add(_exe);
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        info.Environment["SOAK_LOG"] = log;
-        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start postfleet");
-        process.StandardInput.Close();
-        return process;
-    }
+    private Process Start(IReadOnlyList<string> arguments, string log) => LoggedProcess.Start(_exe, arguments, log, root);
 
     private void Layout() => _layout = SimulatedFleet.Create(new SimulatedFleetOptions(
         root,

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using PostFleet.Simulator.Fleet;
 
 namespace PostFleet.Cli.Demo;
 
@@ -17,23 +18,8 @@ internal sealed class SimNodeProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static SimNodeProcess Start(string postfleetExecutable, IReadOnlyList<string> arguments, string logPath)
-    {
-        // The shell redirects at the OS level, so the node's log keeps growing even if we stop reading.
-        var info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardInput = true };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add("exec \"$0\" \"$@\" >>\"$POSTFLEET_NODE_LOG\" 2>&1");
-        info.ArgumentList.Add(postfleetExecutable);
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        info.Environment["POSTFLEET_NODE_LOG"] = logPath;
-        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the simulated node");
-        process.StandardInput.Close();
-        return new SimNodeProcess(process);
-    }
+    public static SimNodeProcess Start(string postfleetExecutable, IReadOnlyList<string> arguments, string logPath) =>
+        new(LoggedProcess.Start(postfleetExecutable, arguments, logPath));
 
     /// <summary>Stops the node the way an operator would (SIGTERM: the node shuts down cleanly), then waits.</summary>
     public async Task StopAsync(TimeSpan grace, TimeProvider time)
