@@ -22,15 +22,15 @@ internal static class ConfigKeys
     ];
 
     public static readonly string[] Docker = ["endpoints", "image", "network", "data-mount-path", "disk-endpoints", "labels", "request-timeout"];
-    public static readonly string[] DockerEndpoint = ["name", "address", "tls"];
+    public static readonly string[] DockerEndpoint = ["name", "address", "tls", "node-address", "status-host"];
 
     public static readonly string[] Kubernetes =
-        ["namespace", "service-account", "image", "data-mount-path", "host-network", "labels", "disks", "request-timeout", "tls-secret"];
+        ["namespace", "service-account", "image", "data-mount-path", "host-network", "labels", "disks", "request-timeout", "tls-secret", "node-address"];
 
-    public static readonly string[] KubernetesDisk = ["node", "node-selector", "claim", "mount-root"];
+    public static readonly string[] KubernetesDisk = ["node", "node-selector", "claim", "mount-root", "node-address"];
 
     public static readonly string[] RestartBackoff = ["initial", "max"];
-    public static readonly string[] Disk = ["name", "services", "tls"];
+    public static readonly string[] Disk = ["name", "services", "tls", "node-address"];
     public static readonly string[] Service = ["name", "dir", "num-units", "operator", "after"];
 
     public static readonly string[] Alerts = ["webhooks", "crash-loop-restarts", "predicted-miss"];

@@ -14,7 +14,11 @@ internal sealed record ServiceEntry(
     IPEndPoint? Operator,
     ImmutableArray<(string Name, string Path)> After);
 
-internal sealed record DiskEntry(string Path, string? Name, ImmutableArray<ServiceEntry> Services, DiskTls? Tls);
+internal sealed record DiskEntry(string Path, string? Name, ImmutableArray<ServiceEntry> Services, DiskTls? Tls)
+{
+    /// <summary><c>disks[].node-address</c>: the node's post listener as this disk's services dial it.</summary>
+    public Uri? NodeAddress { get; init; }
+}
 
 /// <summary><c>disks[].tls</c>: what differs from node.tls for the services of this disk (paths as seen where they run).</summary>
 internal sealed record DiskTls(string Path, string? CaCert, string? Cert, string? Key, string? Domain)
@@ -60,7 +64,10 @@ internal static class DiskReader
             disk.Path,
             name,
             [.. (services ?? []).Select((node, i) => ReadService(YamlMap.Open(node, $"{disk.Path}.services[{i}]", errors, ConfigKeys.Service), diskName, i, paths, post))],
-            ReadTls(disk, paths));
+            ReadTls(disk, paths))
+        {
+            NodeAddress = AddressRules.ReadNodeAddress(disk),
+        };
     }
 
     private static DiskTls? ReadTls(YamlMap disk, PathResolver paths)

@@ -120,6 +120,7 @@ public static class FleetConfigLoader
             errors.Add("kubernetes.tls-secret", "services connect in plaintext, so no pod mounts this Secret; set node.tls (the node's grpc-tls-listener) or remove tls-secret");
         }
 
+        var nodeAddresses = AddressRules.Check(runtime, node, disks, docker, kubernetes, errors);
         var alerts = OperationsSectionReaders.ReadAlerts(map);
         var api = OperationsSectionReaders.ReadApi(map, paths);
         var history = OperationsSectionReaders.ReadHistory(map, paths, stateDir);
@@ -129,7 +130,7 @@ public static class FleetConfigLoader
             return new ConfigLoadResult(null, [.. errors.Errors]);
         }
 
-        var spec = new FleetSpec(node, post, runtime, schedule, [.. disks.Select(d => ToSpec(d, node.Tls))], stateDir)
+        var spec = new FleetSpec(node, post, runtime, schedule, [.. disks.Select(d => ToSpec(d, node.Tls, nodeAddresses.GetValueOrDefault(d.Name!)))], stateDir)
         {
             Source = sourceName,
             FleetId = fleetId,
@@ -143,7 +144,7 @@ public static class FleetConfigLoader
     }
 
     // Only called when no error was reported, so every required value is present.
-    private static DiskSpec ToSpec(DiskEntry disk, TlsSpec? nodeTls) =>
+    private static DiskSpec ToSpec(DiskEntry disk, TlsSpec? nodeTls, Uri? nodeAddress) =>
         new(disk.Name!, [.. disk.Services.Select(s => new ServiceSpec(
             s.Name!,
             disk.Name!,
@@ -154,5 +155,6 @@ public static class FleetConfigLoader
             s.OrderOnDisk))])
         {
             Tls = disk.Tls is { } own && nodeTls is not null ? own.Over(nodeTls) : null,
+            NodeAddress = nodeAddress,
         };
 }

@@ -22,6 +22,12 @@ public sealed record FleetSpec(
     /// <summary>The mTLS files a service is launched with: its disk's own, else node.tls, else none (plaintext).</summary>
     public TlsSpec? TlsFor(ServiceSpec service) => Disks.FirstOrDefault(d => d.Name == service.Disk)?.Tls ?? Node.Tls;
 
+    /// <summary>
+    /// The node's post listener as a service dials it from where it runs: its disk's placement's address
+    /// (disks[].node-address, the Docker endpoint's or the Kubernetes placement's), else node.post-listener.
+    /// </summary>
+    public Uri NodeAddressFor(ServiceSpec service) => Disks.FirstOrDefault(d => d.Name == service.Disk)?.NodeAddress ?? Node.PostListener;
+
     /// <summary>Where the config came from (a file path, or a name given to <see cref="FleetConfigLoader.Parse"/>).</summary>
     public string Source { get; init; } = "";
 
@@ -167,6 +173,9 @@ public sealed record DiskSpec(string Name, ImmutableArray<ServiceSpec> Services)
     /// already merged over node.tls; null means node.tls as it is.
     /// </summary>
     public TlsSpec? Tls { get; init; }
+
+    /// <summary>The node's post listener as this disk's services dial it from where they run; null: node.post-listener.</summary>
+    public Uri? NodeAddress { get; init; }
 }
 
 /// <summary>

@@ -115,7 +115,7 @@ internal static class RuntimeSectionReaders
                 entry.Error("mount-root", $"'{mountRoot}' is not an absolute path");
             }
 
-            placements[disk] = new KubernetesDiskSettings(selector.ToImmutable(), claim, mountRoot);
+            placements[disk] = new KubernetesDiskSettings(selector.ToImmutable(), claim, mountRoot) { NodeAddress = AddressRules.ReadNodeAddress(entry) };
         }
 
         return new KubernetesSettings(
@@ -127,7 +127,10 @@ internal static class RuntimeSectionReaders
             StringMap(k8s, "labels"),
             placements.ToImmutable(),
             k8s.Duration("request-timeout", allowZero: false),
-            TlsSecret(k8s));
+            TlsSecret(k8s))
+        {
+            NodeAddress = AddressRules.ReadNodeAddress(k8s),
+        };
     }
 
     private static string? TlsSecret(YamlMap k8s)
@@ -188,9 +191,11 @@ internal static class RuntimeSectionReaders
                 }
             }
 
+            var nodeAddress = AddressRules.ReadNodeAddress(entry);
+            var statusHost = AddressRules.ReadStatusHost(entry);
             if (name is not null && uri is not null)
             {
-                result.Add(new DockerEndpointSettings(name, uri, tls));
+                result.Add(new DockerEndpointSettings(name, uri, tls) { NodeAddress = nodeAddress, StatusHost = statusHost, ConfigPath = entry.Path });
             }
         }
 

@@ -20,7 +20,23 @@ public sealed record DockerSettings(
 }
 
 /// <summary>One engine: <c>unix:///var/run/docker.sock</c>, or <c>tcp://host:2376</c> with <see cref="Tls"/> (an engine started with --tlsverify).</summary>
-public sealed record DockerEndpointSettings(string Name, Uri Address, TlsSpec? Tls);
+public sealed record DockerEndpointSettings(string Name, Uri Address, TlsSpec? Tls)
+{
+    /// <summary>The node's post listener as the containers of this engine dial it (<c>node-address</c>); null: node.post-listener.</summary>
+    public Uri? NodeAddress { get; init; }
+
+    /// <summary>
+    /// The engine host's address as the daemon reaches it (<c>status-host</c>), where it reads the services' /status;
+    /// null: the operator address where the engine is this machine's, else the host of a tcp:// address.
+    /// </summary>
+    public string? StatusHost { get; init; }
+
+    /// <summary>Where this endpoint is in the file (<c>docker.endpoints[1]</c>), for the address rules' messages.</summary>
+    public string ConfigPath { get; init; } = "docker";
+
+    /// <summary>A tcp:// engine on another machine: its containers see that machine's loopback and interfaces, not ours.</summary>
+    public bool IsRemote => Address.Scheme == "tcp" && !AddressRules.IsLoopbackHost(Address.Host);
+}
 
 /// <summary>
 /// The <c>kubernetes:</c> section: where the post-service pods run and how each disk reaches them.
@@ -40,10 +56,17 @@ public sealed record KubernetesSettings(
 {
     public static KubernetesSettings Default { get; } = new(
         "postfleet", null, null, "/post", false, ImmutableDictionary<string, string>.Empty, ImmutableDictionary<string, KubernetesDiskSettings>.Empty, null);
+
+    /// <summary>The node's post listener as every pod dials it (<c>node-address</c>, e.g. a Service name); null: node.post-listener.</summary>
+    public Uri? NodeAddress { get; init; }
 }
 
 /// <summary>
 /// One disk in the cluster: the node labels that pin its pods (<c>node: NAME</c> is kubernetes.io/hostname=NAME)
 /// and its volume: hostPath (no <see cref="Claim"/>), or a PersistentVolumeClaim seen by the config at <see cref="MountRoot"/>.
 /// </summary>
-public sealed record KubernetesDiskSettings(ImmutableDictionary<string, string> NodeSelector, string? Claim, string? MountRoot);
+public sealed record KubernetesDiskSettings(ImmutableDictionary<string, string> NodeSelector, string? Claim, string? MountRoot)
+{
+    /// <summary>The node's post listener as this disk's pods dial it; null: kubernetes.node-address, else node.post-listener.</summary>
+    public Uri? NodeAddress { get; init; }
+}

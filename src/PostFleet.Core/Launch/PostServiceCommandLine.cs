@@ -31,7 +31,7 @@ public static class PostServiceCommandLine
         var arguments = new List<string>
         {
             "--dir", service.DataDir,
-            "--address", NodeAddress(fleet.Node),
+            "--address", NodeAddress(fleet.Node, fleet.NodeAddressFor(service)),
         };
         if (fleet.TlsFor(service) is { } tls)
         {
@@ -63,12 +63,16 @@ public static class PostServiceCommandLine
     /// fallback). With mTLS the post listener is the node's grpc-tls-listener, so the scheme is https whatever the
     /// config wrote; without it, plaintext http.
     /// </summary>
-    public static string NodeAddress(NodeSpec node)
+    public static string NodeAddress(NodeSpec node) => NodeAddress(node, node?.PostListener!);
+
+    /// <summary>The same for <paramref name="listener"/>, the post listener as the service reaches it from where it runs.</summary>
+    public static string NodeAddress(NodeSpec node, Uri listener)
     {
         ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(listener);
         var scheme = node.Tls is null ? Uri.UriSchemeHttp : Uri.UriSchemeHttps;
         // Host and port spelled out: Uri.Authority drops a port that is the old scheme's default.
-        return $"{scheme}://{node.PostListener.Host}:{node.PostListener.Port.ToString(CultureInfo.InvariantCulture)}";
+        return $"{scheme}://{listener.Host}:{listener.Port.ToString(CultureInfo.InvariantCulture)}";
     }
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
