@@ -57,7 +57,7 @@ public sealed class FleetDaemon : IAsyncDisposable
         listeners = [.. listeners, _journal, Control];
         _events = new NodeEventPump(adapters.Node, time, _logger, Trigger.Set);
         _executor = new ActionExecutor(adapters.Runtime, _logger);
-        var observer = new FleetObserver(adapters.Node, adapters.Operators, adapters.Runtime, _events, time);
+        var observer = new FleetObserver(adapters.Node, StatusReaders.For(adapters.Runtime, adapters.Operators), adapters.Runtime, _events, time);
         Loop = new ReconcileLoop(() => _config?.Poll() ?? _fleet, observer, _executor, History, Intents, listeners, Trigger, time, _logger);
     }
 

@@ -46,12 +46,6 @@ internal static class AddressRules
         return text;
     }
 
-    public static bool IsLoopbackHost(string host)
-    {
-        var bare = host.Trim('[', ']');
-        return bare.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(bare, out var ip) && IPAddress.IsLoopback(ip));
-    }
-
     /// <summary>
     /// Checks every disk's placement and returns the node address its services dial (only where it differs from
     /// node.post-listener).
@@ -80,7 +74,7 @@ internal static class AddressRules
                 addresses[disk.Name!] = address;
             }
 
-            if (placement.OwnNetwork is { } where && IsLoopbackHost(address.Host))
+            if (placement.OwnNetwork is { } where && Endpoints.IsLoopbackHost(address.Host))
             {
                 Error(path, $"disk {disk.Name}'s services run {where}: there {address.Host}:{address.Port} is that side's own loopback, not the node the daemon reaches at {node.PostListener.Host}:{node.PostListener.Port}, so they would never connect; set {placement.Suggest(disk)} to the node's post listener as that side reaches it, e.g. http://NODE-HOST:{address.Port}");
             }
@@ -129,7 +123,7 @@ internal static class AddressRules
                 bind => where is not null && IPAddress.IsLoopback(bind.Address)
                     ? $"post-service would bind {bind} {where}, where only that side's own loopback sees it; the daemon reads /status from this machine and would reach nothing (or another service on its own {bind}); bind 0.0.0.0:{bind.Port} or that host's address"
                     : null,
-                () => endpoint is { IsRemote: true, StatusHost: { } host } && IsLoopbackHost(host)
+                () => endpoint is { IsRemote: true, StatusHost: { } host } && Endpoints.IsLoopbackHost(host)
                     ? ($"{endpoint.ConfigPath}.status-host", $"'{host}' is this machine's loopback: the daemon would read /status of {engine}'s services from itself, not from that host; give the engine host's address as this machine reaches it")
                     : null,
                 suggest);

@@ -132,6 +132,14 @@ public static class Endpoints
         return true;
     }
 
+    /// <summary>localhost or a loopback IP (bracketed or not): a name for "this network namespace" on every side.</summary>
+    public static bool IsLoopbackHost(string host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var bare = host.Trim('[', ']');
+        return bare.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(bare, out var ip) && IPAddress.IsLoopback(ip));
+    }
+
     private static bool HasExplicitPort(string withScheme)
     {
         var authority = withScheme[(withScheme.IndexOf("://", StringComparison.Ordinal) + 3)..].Split('/')[0];

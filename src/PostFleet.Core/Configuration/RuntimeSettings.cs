@@ -35,7 +35,7 @@ public sealed record DockerEndpointSettings(string Name, Uri Address, TlsSpec? T
     public string ConfigPath { get; init; } = "docker";
 
     /// <summary>A tcp:// engine on another machine: its containers see that machine's loopback and interfaces, not ours.</summary>
-    public bool IsRemote => Address.Scheme == "tcp" && !AddressRules.IsLoopbackHost(Address.Host);
+    public bool IsRemote => Address.Scheme == "tcp" && !Endpoints.IsLoopbackHost(Address.Host);
 }
 
 /// <summary>

@@ -7,13 +7,13 @@ namespace PostFleet.Daemon.Loop;
 
 /// <summary>
 /// Gathers one observation: the node's PostStates, the runtime's own list of runs, each live run's operator
-/// /status, the log tail of runs that are not proving (why a service cannot connect), and the node events that
+/// /status (read where that run's placement makes it reachable), the log tail of runs that are not proving (why a service cannot connect), and the node events that
 /// arrived since the last pass. Sources are asked concurrently and each has
 /// its own timeout inside its client, so one hung endpoint never stalls the loop.
 /// </summary>
 public sealed class FleetObserver(
     INodeClient node,
-    IPostStatusClient operators,
+    IRunStatusReader operators,
     IServiceRuntime runtime,
     NodeEventPump events,
     TimeProvider time)
@@ -109,12 +109,13 @@ public sealed class FleetObserver(
 
     private async Task<IReadOnlyDictionary<string, ServiceStatus>> ReadStatusesAsync(FleetSpec fleet, IReadOnlyList<RuntimeInstance> runs, CancellationToken cancellationToken)
     {
+        // Read where the run is (its placement decides the address), not blindly at the address it binds.
         var live = runs
             .Where(r => r.Running)
-            .Select(r => fleet.FindService(r.ServiceName))
-            .OfType<ServiceSpec>()
+            .Select(r => (Run: r, Service: fleet.FindService(r.ServiceName)))
+            .Where(p => p.Service is not null)
             .ToList();
-        var statuses = await Task.WhenAll(live.Select(s => operators.GetStatusAsync(s.OperatorAddress, cancellationToken)));
-        return live.Zip(statuses).ToDictionary(p => p.First.Name, p => p.Second);
+        var statuses = await Task.WhenAll(live.Select(p => operators.ReadStatusAsync(p.Service!, p.Run, cancellationToken)));
+        return live.Zip(statuses).ToDictionary(p => p.First.Service!.Name, p => p.Second);
     }
 }

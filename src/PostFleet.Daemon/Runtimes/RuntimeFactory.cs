@@ -41,7 +41,7 @@ public static class RuntimeFactory
             options = options with
             {
                 Endpoints = [.. docker.Endpoints.Select(e => new DockerEndpoint(
-                    e.Name, e.Address, e.Tls is { } tls ? new DockerTlsOptions(tls.CaCert, tls.Cert, tls.Key) : null))],
+                    e.Name, e.Address, e.Tls is { } tls ? new DockerTlsOptions(tls.CaCert, tls.Cert, tls.Key) : null) { StatusHost = e.StatusHost })],
             };
         }
 

@@ -12,7 +12,7 @@ namespace PostFleet.Runtime.Docker;
 /// Runs each post-service run as its own container (created, started, stopped and removed by us; never restarted
 /// by the engine). All state lives in the containers' labels, so a new instance adopts the runs of an earlier one.
 /// </summary>
-public sealed class DockerRuntime : IServiceRuntime, IAsyncDisposable
+public sealed class DockerRuntime : IServiceRuntime, IStatusAddressResolver, IAsyncDisposable
 {
     /// <summary>How long a stop waits for the log follower to drain before it fetches the log once more itself.</summary>
     private static readonly TimeSpan s_logDrain = TimeSpan.FromSeconds(5);
@@ -81,6 +81,15 @@ public sealed class DockerRuntime : IServiceRuntime, IAsyncDisposable
         }
 
         await RemoveAsync(client, id, instance.LogPath, cancellationToken);
+    }
+
+    /// <summary>Where the daemon reads this run's /status: the host of the engine that runs it (<see cref="DockerStatusAddresses"/>).</summary>
+    public string StatusAddressOf(PostFleet.Core.Configuration.ServiceSpec service, RuntimeInstance run)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(run);
+        var endpoint = _endpoints.All.FirstOrDefault(e => e.Name == DockerInstanceId.Parse(run.InstanceId).Endpoint) ?? _endpoints.ForService(service.Name);
+        return DockerStatusAddresses.Resolve(endpoint, service.OperatorAddress);
     }
 
     /// <remarks>A live container's output is followed into its log file as it runs.</remarks>

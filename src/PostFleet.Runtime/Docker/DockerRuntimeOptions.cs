@@ -44,6 +44,16 @@ public sealed record DockerRuntimeOptions
 /// <summary>One Docker engine: <c>unix:///var/run/docker.sock</c> or <c>tcp://host:2376</c> with <see cref="Tls"/>.</summary>
 public sealed record DockerEndpoint(string Name, Uri Address, DockerTlsOptions? Tls = null)
 {
+    /// <summary>
+    /// The engine host's address as the daemon reaches it, where it reads the services' /status; null: where the
+    /// service binds on this machine's engines, and on a remote engine the bound IP (or, for a wildcard bind, the
+    /// host of the tcp:// address).
+    /// </summary>
+    public string? StatusHost { get; init; }
+
+    /// <summary>A tcp:// engine on another machine: its host-network containers bind that machine's interfaces.</summary>
+    public bool IsRemote => Address.Scheme == "tcp" && !PostFleet.Core.Configuration.Endpoints.IsLoopbackHost(Address.Host);
+
     public static DockerEndpoint LocalSocket { get; } = new("local", new Uri("unix:///var/run/docker.sock"));
 }
 

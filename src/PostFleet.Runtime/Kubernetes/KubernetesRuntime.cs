@@ -3,6 +3,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using PostFleet.Core.Configuration;
 using PostFleet.Core.Model;
 using PostFleet.Core.Ports;
 using PostFleet.Runtime.Docker;
@@ -14,7 +15,7 @@ namespace PostFleet.Runtime.Kubernetes;
 /// deletes it when done. All state lives in the pods' labels and annotations, so a new instance adopts the runs
 /// of an earlier one. Needs the Role in deploy/kubernetes/rbac.yaml.
 /// </summary>
-public sealed class KubernetesRuntime : IServiceRuntime
+public sealed class KubernetesRuntime : IServiceRuntime, IRunStatusReader
 {
     private readonly KubernetesRuntimeOptions _options;
     private readonly IKubernetes _client;
@@ -28,7 +29,10 @@ public sealed class KubernetesRuntime : IServiceRuntime
         _time = time;
         // Short and lower-case: it ends the pod name, which must be a DNS label.
         _newRunId = newRunId ?? (() => Guid.NewGuid().ToString("N")[..10]);
+        _status = new PodStatusReader(client, time);
     }
+
+    private readonly PodStatusReader _status;
 
     /// <summary>Uses the in-cluster service account when running in a pod, else the kubeconfig ($KUBECONFIG or ~/.kube/config).</summary>
     public static KubernetesRuntime FromDefaultConfig(KubernetesRuntimeOptions options, TimeProvider time) =>
@@ -99,6 +103,15 @@ public sealed class KubernetesRuntime : IServiceRuntime
         {
             return [];
         }
+    }
+
+    /// <summary>Through the API server's pod proxy (<see cref="PodStatusReader"/>): the pod's IP is the cluster's, not ours.</summary>
+    public Task<ServiceStatus> ReadStatusAsync(ServiceSpec service, RuntimeInstance run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(run);
+        var (ns, name) = ParseInstanceId(run.InstanceId);
+        return _status.ReadAsync(ns, name, service.OperatorAddress, cancellationToken);
     }
 
     public async Task ForgetAsync(RuntimeInstance instance, CancellationToken cancellationToken)

@@ -10,7 +10,7 @@ namespace PostFleet.Spacemesh.Operator;
 /// as long as the known ones are there with their types. Anything else is <see cref="ServiceStatus.Unrecognised"/>:
 /// the service answers, we just cannot read it. Never throws.
 /// </summary>
-internal static class OperatorStatusParser
+public static class OperatorStatusParser
 {
     private const int QuotedBodyLength = 200;
 
