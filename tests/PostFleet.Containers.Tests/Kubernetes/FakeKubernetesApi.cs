@@ -15,12 +15,16 @@ namespace PostFleet.Containers.Tests.Kubernetes;
 /// like the real one: the server fills uid, resourceVersion, creationTimestamp and status; a name clash is 409;
 /// a missing pod is a 404 Status; a graceful delete of a running pod only marks it (deletionTimestamp) until
 /// the "kubelet" (the test) finishes the termination. The test drives status changes as the kubelet would.
+/// The pod proxy (<c>pods/{name}:{port}/proxy/{path}</c>) forwards to the pod's IP as the real one does; the pod
+/// network is stood in for by 127.0.0.1 (each pod IP's ports are this machine's loopback ports).
 /// </summary>
 internal sealed class FakeKubernetesApi : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<(string Ns, string Name), V1Pod> _pods = new();
     private readonly ConcurrentDictionary<(string Ns, string Name), string> _logs = new();
+    private readonly HttpClient _podNetwork = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
+    private int _podIps;
     private readonly DateTime _now = new(2026, 3, 1, 12, 0, 0, DateTimeKind.Utc);
     private long _resourceVersion = 1000;
 
@@ -32,6 +36,9 @@ internal sealed class FakeKubernetesApi : IAsyncDisposable
     public ConcurrentQueue<string> CreatedBodies { get; } = new();
 
     public ConcurrentQueue<(string Name, int? GracePeriodSeconds)> Deletes { get; } = new();
+
+    /// <summary>Every pod proxy request: namespace, the proxy target as given (<c>name:port</c>) and the path.</summary>
+    public ConcurrentQueue<(string Ns, string Target, string Path)> Proxied { get; } = new();
 
     public static async Task<FakeKubernetesApi> StartAsync()
     {
@@ -50,6 +57,7 @@ internal sealed class FakeKubernetesApi : IAsyncDisposable
         app.MapGet("/api/v1/namespaces/{ns}/pods/{name}", (string ns, string name) => api.Get(ns, name));
         app.MapDelete("/api/v1/namespaces/{ns}/pods/{name}", api.Delete);
         app.MapGet("/api/v1/namespaces/{ns}/pods/{name}/log", api.Log);
+        app.MapGet("/api/v1/namespaces/{ns}/pods/{target}/proxy/{**path}", api.ProxyAsync);
         await app.StartAsync();
         return api;
     }
@@ -58,10 +66,13 @@ internal sealed class FakeKubernetesApi : IAsyncDisposable
 
     public IReadOnlyCollection<V1Pod> Pods => [.. _pods.Values];
 
-    /// <summary>The kubelet started the container.</summary>
+    /// <summary>The kubelet started the container; the pod gets an IP of the pod network (10.244.0.0/16).</summary>
     public void SetRunning(string ns, string name) => Update(ns, name, pod =>
     {
         pod.Status.Phase = "Running";
+        var ip = $"10.244.0.{(Interlocked.Increment(ref _podIps) % 250) + 2}";
+        pod.Status.PodIP = ip;
+        pod.Status.PodIPs = [new V1PodIP { Ip = ip }];
         pod.Status.StartTime = _now.AddSeconds(5);
         pod.Status.ContainerStatuses = [new V1ContainerStatus { Name = "post-service", Ready = true, Image = pod.Spec.Containers[0].Image, ImageID = "", RestartCount = 0, State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = _now.AddSeconds(5) } } }];
     });
@@ -78,7 +89,11 @@ internal sealed class FakeKubernetesApi : IAsyncDisposable
     /// <summary>The kubelet finished a graceful deletion: the pod object goes away.</summary>
     public void FinishTermination(string ns, string name) => _pods.TryRemove((ns, name), out _);
 
-    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        _podNetwork.Dispose();
+    }
 
     private async Task<IResult> CreateAsync(string ns, HttpRequest request)
     {
@@ -170,6 +185,52 @@ internal sealed class FakeKubernetesApi : IAsyncDisposable
         return pod.Status.Phase == "Pending"
             ? Status(HttpStatusCode.BadRequest, "BadRequest", $"container \"{container}\" in pod \"{name}\" is waiting to start: ContainerCreating")
             : Results.Text(Tail(_logs.GetValueOrDefault((ns, name), ""), tailLines), "text/plain");
+    }
+
+    /// <summary>
+    /// The API server's pod proxy (ResourceLocation in pkg/registry/core/pod/strategy.go): the target is
+    /// <c>name</c>, <c>name:port</c> or <c>scheme:name:port</c>; a missing pod is 404; a pod without a global unicast
+    /// IP is 400 "address not allowed"; a backend that cannot be reached is 503 "error trying to reach service";
+    /// otherwise the pod's answer is passed on, status code and body.
+    /// </summary>
+    private async Task<IResult> ProxyAsync(string ns, string target, string? path, HttpRequest request)
+    {
+        Proxied.Enqueue((ns, target, path ?? ""));
+        var parts = target.Split(':');
+        var (scheme, name, port) = parts.Length switch
+        {
+            1 => ("http", parts[0], ""),
+            2 => ("http", parts[0], parts[1]),
+            3 => (parts[0], parts[1], parts[2]),
+            _ => ("", "", ""),
+        };
+        if (name.Length == 0 || scheme is not ("http" or "https") || (port.Length > 0 && !int.TryParse(port, System.Globalization.CultureInfo.InvariantCulture, out _)))
+        {
+            return Status(HttpStatusCode.BadRequest, "BadRequest", $"invalid pod request \"{target}\"");
+        }
+
+        if (!_pods.TryGetValue((ns, name), out var pod))
+        {
+            return NotFound(name);
+        }
+
+        if (!IPAddress.TryParse(pod.Status?.PodIP, out var podIp) || IPAddress.IsLoopback(podIp) || podIp.Equals(IPAddress.Any))
+        {
+            return Status(HttpStatusCode.BadRequest, "BadRequest", "address not allowed");
+        }
+
+        // The pod network: every pod IP's ports are reached on this machine's loopback.
+        var backend = $"{scheme}://127.0.0.1:{(port.Length > 0 ? port : "80")}/{path}{request.QueryString}";
+        try
+        {
+            using var response = await _podNetwork.GetAsync(backend);
+            var body = await response.Content.ReadAsStringAsync();
+            return Results.Text(body, response.Content.Headers.ContentType?.ToString() ?? "text/plain", statusCode: (int)response.StatusCode);
+        }
+        catch (HttpRequestException ex)
+        {
+            return Status(HttpStatusCode.ServiceUnavailable, "ServiceUnavailable", $"error trying to reach service: dial tcp {podIp}:{port}: {ex.Message}");
+        }
     }
 
     /// <summary>The kubelet's tailLines: the last N lines, each still ending in its newline.</summary>
