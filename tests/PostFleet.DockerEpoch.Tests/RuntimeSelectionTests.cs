@@ -13,10 +13,10 @@ public sealed class RuntimeSelectionTests
         disks:
           - name: diskA
             services:
-              - { name: a1, dir: post/a1, num-units: 4, operator: 127.0.0.1:50051 }
+              - { name: a1, dir: post/a1, num-units: 4, operator: 0.0.0.0:50051 }
           - name: diskB
             services:
-              - { name: b1, dir: post/b1, num-units: 4, operator: 127.0.0.1:50052 }
+              - { name: b1, dir: post/b1, num-units: 4, operator: 0.0.0.0:50052 }
         """;
 
     [Fact]
@@ -33,7 +33,7 @@ public sealed class RuntimeSelectionTests
               request-timeout: 30s
               endpoints:
                 - { name: local, address: 'unix:///var/run/docker.sock' }
-                - { name: hostb, address: 'tcp://hostb:2376', tls: { ca-cert: tls/ca.pem, cert: tls/cert.pem, key: tls/key.pem } }
+                - { name: hostb, address: 'tcp://hostb:2376', tls: { ca-cert: tls/ca.pem, cert: tls/cert.pem, key: tls/key.pem }, node-address: 'http://10.0.0.11:9094', status-host: 10.0.0.12 }
               disk-endpoints: { diskB: hostb }
             """);
 
@@ -48,6 +48,10 @@ public sealed class RuntimeSelectionTests
         Assert.Equal(new DockerTlsOptions("/srv/fleet/tls/ca.pem", "/srv/fleet/tls/cert.pem", "/srv/fleet/tls/key.pem"), options.Endpoints[1].Tls);
         Assert.Equal("hostb", options.DiskEndpoints["diskB"]);
         Assert.Equal("diskB", options.ServiceDisks["b1"]);
+        Assert.Equal("10.0.0.12", options.Endpoints[1].StatusHost);
+        Assert.Null(options.Endpoints[0].StatusHost);
+        Assert.Equal(new Uri("http://10.0.0.11:9094"), spec.NodeAddressFor(spec.FindService("b1")!));
+        Assert.Equal(spec.Node.PostListener, spec.NodeAddressFor(spec.FindService("a1")!));
     }
 
     [Fact]
@@ -95,12 +99,12 @@ public sealed class RuntimeSelectionTests
         var yaml = Disks.Replace(
             "node: { post-listener: http://127.0.0.1:9094, data-dir: node_data }",
             "node: { post-listener: https://127.0.0.1:9094, data-dir: node_data, tls: { ca-cert: tls/ca.pem, cert: tls/c.pem, key: tls/c.key } }",
-            StringComparison.Ordinal) + "\nruntime: kubernetes\nkubernetes:\n  tls-secret: post-tls";
+            StringComparison.Ordinal) + "\nruntime: kubernetes\nkubernetes:\n  node-address: https://node.spacemesh:9094\n  tls-secret: post-tls";
         var result = FleetConfigLoader.Parse(yaml, "/srv/fleet", "/srv/fleet/postfleet.yaml");
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
 
         Assert.Equal("post-tls", RuntimeFactory.KubernetesOptions(result.Spec!).TlsSecret);
-        Assert.Null(RuntimeFactory.KubernetesOptions(Load("runtime: kubernetes")).TlsSecret);
+        Assert.Null(RuntimeFactory.KubernetesOptions(Load("runtime: kubernetes\nkubernetes: { host-network: true }")).TlsSecret);
     }
 
     [Fact]

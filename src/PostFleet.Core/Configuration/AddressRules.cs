@@ -56,6 +56,9 @@ internal static class AddressRules
         var addresses = ImmutableDictionary.CreateBuilder<string, Uri>(StringComparer.Ordinal);
         var reported = new HashSet<string>(StringComparer.Ordinal);
 
+        // A node-address that did not parse would fall back to the listener here: its own error says enough.
+        var badNodeAddress = errors.Errors.Any(e => e.Path.EndsWith(".node-address", StringComparison.Ordinal));
+
         // Disks sharing an endpoint share its addresses: say it once, at the first disk.
         void Error(string path, string message)
         {
@@ -74,7 +77,7 @@ internal static class AddressRules
                 addresses[disk.Name!] = address;
             }
 
-            if (placement.OwnNetwork is { } where && Endpoints.IsLoopbackHost(address.Host))
+            if (placement.OwnNetwork is { } where && !badNodeAddress && Endpoints.IsLoopbackHost(address.Host))
             {
                 Error(path, $"disk {disk.Name}'s services run {where}: there {address.Host}:{address.Port} is that side's own loopback, not the node the daemon reaches at {node.PostListener.Host}:{node.PostListener.Port}, so they would never connect; set {placement.Suggest(disk)} to the node's post listener as that side reaches it, e.g. http://NODE-HOST:{address.Port}");
             }

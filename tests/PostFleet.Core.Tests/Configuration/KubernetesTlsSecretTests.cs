@@ -8,7 +8,8 @@ public sealed class KubernetesTlsSecretTests
         var text = nodeTls
             ? ConfigText.Minimal.Replace("  data-dir: ../node_data", "  data-dir: ../node_data\n  tls: { ca-cert: tls/ca.pem, cert: tls/fleet.pem, key: tls/fleet.key }", StringComparison.Ordinal)
             : ConfigText.Minimal;
-        return text + $"\nruntime: kubernetes\nkubernetes:\n  tls-secret: {name}";
+        // Pods bind a wildcard operator address and dial the node at an address they reach (AddressRulesTests).
+        return text.Replace("operator: 127.0.0.1:", "operator: 0.0.0.0:", StringComparison.Ordinal) + $"\nruntime: kubernetes\nkubernetes:\n  node-address: https://node.spacemesh:9094\n  tls-secret: {name}";
     }
 
     [Theory]
@@ -26,7 +27,7 @@ public sealed class KubernetesTlsSecretTests
     [Fact]
     public void Without_the_key_there_is_no_secret()
     {
-        var spec = ConfigText.Load(ConfigText.With("runtime: kubernetes\nkubernetes:\n  namespace: smeshing")).Spec!;
+        var spec = ConfigText.Load(ConfigText.With("runtime: kubernetes\nkubernetes:\n  namespace: smeshing\n  host-network: true").Replace("operator: 127.0.0.1:", "operator: 0.0.0.0:", StringComparison.Ordinal)).Spec!;
 
         Assert.Null(spec.Kubernetes.TlsSecret);
     }
