@@ -10,6 +10,9 @@ need=()
 command -v ps >/dev/null 2>&1 || need+=(procps)
 # chromium: the dashboard tests drive a real headless browser over the DevTools protocol.
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# iproute2 (`ip netns`, veth) and util-linux (`nsenter`): the multi-host test makes two hosts as network namespaces.
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
 # docker.io: the Docker runtime's tests run against a real engine (dockerd, containerd, runc, docker-init).
 command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 if [ ${#need[@]} -gt 0 ]; then
