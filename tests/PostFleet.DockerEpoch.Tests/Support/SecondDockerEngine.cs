@@ -90,7 +90,11 @@ public sealed class SecondDockerEngine : IAsyncDisposable
             await Eventually.UntilAsync(
                 async () =>
                 {
-                    Assert.False(daemon.HasExited, $"dockerd of host B exited ({daemon.ExitCode}):\n{SimFleetTail(engine.LogPath)}");
+                    if (daemon.HasExited)
+                    {
+                        Assert.Fail($"dockerd of host B exited ({daemon.ExitCode}):\n{LogTail(engine.LogPath)}");
+                    }
+
                     try
                     {
                         await client.System.PingAsync();
@@ -101,7 +105,7 @@ public sealed class SecondDockerEngine : IAsyncDisposable
                         return false;
                     }
                 },
-                $"dockerd of host B to answer on {engine.Socket}; its log:\n{SimFleetTail(engine.LogPath)}",
+                $"dockerd of host B to answer on {engine.Socket}; its log:\n{LogTail(engine.LogPath)}",
                 TimeSpan.FromSeconds(60));
         }
         catch
@@ -153,6 +157,6 @@ public sealed class SecondDockerEngine : IAsyncDisposable
         _root.Dispose();
     }
 
-    private static string SimFleetTail(string path) =>
+    private static string LogTail(string path) =>
         File.Exists(path) ? string.Join('\n', File.ReadLines(path).TakeLast(20)) : "(no log)";
 }
