@@ -37,9 +37,12 @@ public static class FleetDoctor
         findings.Add(BinaryCheck.Evaluate(await LocalProbes.BinaryAsync("post-service", "post.service-binary", spec.Post.ServiceBinary, askVersion: true, cancellationToken).ConfigureAwait(false)));
         findings.Add(BinaryCheck.Evaluate(await LocalProbes.BinaryAsync("postcli", "post.postcli-binary", spec.Post.PostcliBinary, askVersion: false, cancellationToken).ConfigureAwait(false)));
 
+        // An operator port is this machine's only for services in its network namespace; the others bind on their host.
+        var placements = services.ToDictionary(s => s.Name, s => ServicePlacement.Of(spec, s), StringComparer.Ordinal);
+        findings.AddRange(AddressCheck.Evaluate(spec, placements));
         using (var status = new OperatorStatusClient())
         {
-            var ports = await Task.WhenAll(services.Select(s => LocalProbes.OperatorPortAsync(s.Name, s.OperatorAddress, status, cancellationToken))).ConfigureAwait(false);
+            var ports = await Task.WhenAll(services.Where(s => placements[s.Name].SameNetwork).Select(s => LocalProbes.OperatorPortAsync(s.Name, s.OperatorAddress, status, cancellationToken))).ConfigureAwait(false);
             findings.AddRange(ports.Select(OperatorPortCheck.Evaluate));
         }
 

@@ -111,9 +111,7 @@ internal static class AddressRules
 
         private static Placement Docker(DiskEntry disk, DockerSettings docker)
         {
-            var endpoint = docker.DiskEndpoints.TryGetValue(disk.Name!, out var name)
-                ? docker.Endpoints.FirstOrDefault(e => e.Name == name)
-                : docker.Endpoints.FirstOrDefault();
+            var endpoint = docker.EndpointFor(disk.Name!);
             var engine = endpoint is null ? "the local engine" : $"engine '{endpoint.Name}' ({endpoint.Address})";
             string? where = endpoint is { IsRemote: true }
                 ? $"on {engine}, another machine"

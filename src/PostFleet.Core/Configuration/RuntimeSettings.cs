@@ -17,6 +17,10 @@ public sealed record DockerSettings(
 {
     public static DockerSettings Default { get; } = new(
         [], null, "host", "/post", ImmutableDictionary<string, string>.Empty, ImmutableDictionary<string, string>.Empty, null);
+
+    /// <summary>The engine a disk's services run on: its disk-endpoints entry, else the first endpoint; null: the local socket.</summary>
+    public DockerEndpointSettings? EndpointFor(string disk) =>
+        DiskEndpoints.TryGetValue(disk, out var name) ? Endpoints.FirstOrDefault(e => e.Name == name) : Endpoints.FirstOrDefault();
 }
 
 /// <summary>One engine: <c>unix:///var/run/docker.sock</c>, or <c>tcp://host:2376</c> with <see cref="Tls"/> (an engine started with --tlsverify).</summary>

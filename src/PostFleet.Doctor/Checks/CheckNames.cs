@@ -8,6 +8,7 @@ public static class CheckNames
     public const string Identities = "identities";
     public const string Binaries = "binaries";
     public const string OperatorPorts = "operator-port";
+    public const string Addresses = "addresses";
     public const string DataDirs = "data";
     public const string FreeSpace = "free-space";
     public const string Clock = "clock";

@@ -176,3 +176,49 @@ public sealed class AddressRulesTests
         return arguments[arguments.ToList().IndexOf(flag) + 1];
     }
 }
+
+/// <summary>Where each side reaches the other, per placement (what doctor reports and the Docker runtime reads at).</summary>
+public sealed class ServicePlacementTests
+{
+    private const string TwoEngines = """
+
+        runtime: docker
+        docker:
+          endpoints:
+            - { name: local, address: 'unix:///var/run/docker.sock' }
+            - { name: host-b, address: 'tcp://10.0.0.12:2376', node-address: 'http://10.0.0.11:9094' }
+          disk-endpoints: { diskB: host-b }
+        """;
+
+    [Fact]
+    public void A_local_host_network_service_is_read_where_it_binds_and_a_remote_one_at_its_engines_host()
+    {
+        var spec = ConfigText.Load(ConfigText.Minimal.Replace("operator: 127.0.0.1:10053", "operator: 0.0.0.0:10053", StringComparison.Ordinal) + TwoEngines).Spec!;
+
+        var local = ServicePlacement.Of(spec, spec.FindService("diskA_post1")!);
+        var remote = ServicePlacement.Of(spec, spec.FindService("diskB_post1")!);
+
+        Assert.Equal(new ServicePlacement("engine 'local' (unix:///var/run/docker.sock), host network", true, new Uri("http://127.0.0.1:9094"), "127.0.0.1:10051"), local);
+        Assert.Equal(new ServicePlacement("engine 'host-b' (tcp://10.0.0.12:2376/), another machine", false, new Uri("http://10.0.0.11:9094"), "10.0.0.12:10053"), remote);
+    }
+
+    [Theory]
+    [InlineData(null, "0.0.0.0:50051", "host-b:50051")]
+    [InlineData(null, "10.0.0.12:50051", "10.0.0.12:50051")]
+    [InlineData("192.168.7.2", "0.0.0.0:50051", "192.168.7.2:50051")]
+    [InlineData("fd00::2", "[::]:50051", "[fd00::2]:50051")]
+    public void On_a_remote_engine_the_status_host_wins_then_the_bound_ip_then_the_engines_host(string? statusHost, string bind, string read) =>
+        Assert.Equal(read, ServicePlacement.OnEngine(statusHost, "host-b", bind));
+
+    [Fact]
+    public void Pods_are_read_through_the_pod_proxy()
+    {
+        var spec = ConfigText.Load(ConfigText.Minimal.Replace("operator: 127.0.0.1:", "operator: 0.0.0.0:", StringComparison.Ordinal) + "\nruntime: kubernetes\nkubernetes: { namespace: smeshing, node-address: 'http://node.spacemesh:9094' }").Spec!;
+
+        var placement = ServicePlacement.Of(spec, spec.FindService("diskA_post2")!);
+
+        Assert.False(placement.SameNetwork);
+        Assert.Equal("the API server's pod proxy (pods/POD:10052/proxy/status)", placement.StatusAddress);
+        Assert.Equal(new Uri("http://node.spacemesh:9094"), placement.NodeAddress);
+    }
+}
