@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -8,6 +7,7 @@ using PostFleet.DockerEpoch.Tests.Support;
 using PostFleet.Runtime.Docker;
 using PostFleet.Simulator.Fleet;
 using PostFleet.Testing;
+using PostFleet.Tls.Tests.Support;
 
 namespace PostFleet.DockerEpoch.Tests;
 
@@ -22,8 +22,6 @@ namespace PostFleet.DockerEpoch.Tests;
 [Collection(DockerEpochCollection.Name)]
 public sealed class MultiHostEpochTests(SimImageFixture docker)
 {
-    private const string Commitment = "1111111111111111111111111111111111111111111111111111111111111111";
-
     [Fact]
     public async Task An_epoch_is_proved_on_a_remote_engine_with_every_status_read_across_hosts_and_none_from_the_wrong_one()
     {
@@ -223,16 +221,14 @@ public sealed class MultiHostEpochTests(SimImageFixture docker)
 
         public async Task InitAsync()
         {
-            var init = await RunToEndAsync(["init", "-c", Config, "--commitment-atx", Commitment], "init.log");
+            var init = await RunToEndAsync(["init", "-c", Config, "--commitment-atx", SimFleet.Commitment], "init.log");
             Assert.True(init.Exit == 0, $"postfleet init failed ({init.Exit}):\n{init.Output}");
         }
 
         /// <summary>The node on host A: its post listener on all of A's addresses (the daemon uses loopback, the services A's veth address).</summary>
         public async Task StartNodeAsync()
         {
-            var genesis = DateTimeOffset.UtcNow;
-            var genesisText = new DateTimeOffset(genesis.UtcTicks - (genesis.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero)
-                .ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            var genesisText = SimFleet.GenesisNow();
             var node = StartOnA(
             [
                 "sim", "node", "-c", _folder.Combine("node", "config.json"), "--preset", "standalone", "-d", _folder.Combine("node_data"),
@@ -293,27 +289,7 @@ public sealed class MultiHostEpochTests(SimImageFixture docker)
             return process;
         }
 
-        private IEnumerable<JsonObject> NodeEvents()
-        {
-            var record = _folder.Combine("node_data", "sim-record.jsonl");
-            if (!File.Exists(record))
-            {
-                return [];
-            }
-
-            using var stream = new FileStream(record, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            using var reader = new StreamReader(stream);
-            var events = new List<JsonObject>();
-            while (reader.ReadLine() is { } line)
-            {
-                if (line.Length > 0 && JsonNode.Parse(line) is JsonObject json)
-                {
-                    events.Add(json);
-                }
-            }
-
-            return events;
-        }
+        private IReadOnlyList<JsonObject> NodeEvents() => SimFleet.ReadNodeRecord(_folder.Combine("node_data", "sim-record.jsonl"));
 
         /// <summary>
         /// Host B's engine is the only endpoint. Disk d1's services bind every address of B (read at the engine's

@@ -98,9 +98,7 @@ public sealed class SimFleet : IAsyncDisposable
 
     public async Task StartNodeAsync()
     {
-        var genesis = DateTimeOffset.UtcNow;
-        var genesisText = new DateTimeOffset(genesis.UtcTicks - (genesis.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero)
-            .ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        var genesisText = GenesisNow();
         List<string> args =
         [
             "sim", "node", "-c", Folder.Combine("node", "config.json"), "--preset", "standalone", "-d", Folder.Combine("node_data"),
@@ -119,6 +117,13 @@ public sealed class SimFleet : IAsyncDisposable
         await Node.WaitForOutputAsync("\tnode\tstarted", TimeSpan.FromSeconds(30));
     }
 
+    /// <summary>Now, whole seconds, as the node's --genesis-time takes it.</summary>
+    public static string GenesisNow()
+    {
+        var now = DateTimeOffset.UtcNow;
+        return new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    }
+
     public ChildProcess StartRun(string log = "run.log") => Start(["run", "-c", FleetConfig], log);
 
     public ChildProcess Start(IEnumerable<string> arguments, string log)
@@ -129,14 +134,17 @@ public sealed class SimFleet : IAsyncDisposable
     }
 
     /// <summary>The node's record, one JSON object per line.</summary>
-    public IReadOnlyList<JsonObject> NodeEvents()
+    public IReadOnlyList<JsonObject> NodeEvents() => ReadNodeRecord(NodeRecord);
+
+    /// <summary>A simulated node's record file (--sim-record), read while the node still writes it.</summary>
+    public static IReadOnlyList<JsonObject> ReadNodeRecord(string path)
     {
-        if (!File.Exists(NodeRecord))
+        if (!File.Exists(path))
         {
             return [];
         }
 
-        using var stream = new FileStream(NodeRecord, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         using var reader = new StreamReader(stream);
         var events = new List<JsonObject>();
         while (reader.ReadLine() is { } line)
