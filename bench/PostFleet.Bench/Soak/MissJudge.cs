@@ -1,0 +1,188 @@
+namespace PostFleet.Bench.Soak;
+
+/// <summary>A proof the node wanted and did not get, and why no orchestrator could have saved it (or that one could).</summary>
+public sealed record SoakMiss(long Epoch, string Service, bool Unavoidable, string Rule, string Why)
+{
+    public override string ToString() => $"  epoch {Epoch} {Service}: {(Unavoidable ? "unavoidable" : "DEFECT")} [{Rule}] {Why}";
+}
+
+/// <summary>The soak's network as the judge needs it: which disk each identity is on, and the gap's end.</summary>
+/// <param name="ProofDeadlineAfterGap">epoch − phase shift (wall time): the proof deadline minus the gap's end.</param>
+public sealed record SoakNetwork(IReadOnlyDictionary<string, string> DiskOf, TimeSpan ProofDeadlineAfterGap, TimeSpan ReconnectInterval, TimeSpan RestartBackoff)
+{
+    public IEnumerable<string> DiskMates(string service) => DiskOf.Keys.Where(s => DiskOf[s] == DiskOf[service]).Order(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// Classifies every missed proof of a soak from the records alone (the node's, the post-services', the faults'):
+/// unavoidable when one of the rules below says no orchestrator could have delivered it, naming the rule; a defect
+/// otherwise. A skipped epoch (no proof request: the one before was late for the next PoET round, or failed) is
+/// judged by why the one before was late, against the gap's end instead of the deadline.
+///
+/// "Work" is measured, not assumed: an identity's turn is the median, over the epochs no fault touched, of the time
+/// from when it could start (its PROVING, or the delivery of the identity before it on its disk) to the node having
+/// its proof: start-up, connect, k2pow, read, failed passes, and the orchestrator's own reaction.
+/// </summary>
+public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node, IReadOnlyList<SoakFault> faults)
+{
+    private readonly Dictionary<string, TimeSpan> _turns = [];
+
+    /// <summary>Faults that hold a proof of this service back while they last (the others must not cost a proof).</summary>
+    public static bool Holds(SoakFault f, string service, SoakNetwork network) => f.Kind switch
+    {
+        "node-restart-sync" or "node-clock-jump" or "daemon-kill" => true,
+        "kill-service-k2pow" or "kill-service-read" => network.DiskOf.TryGetValue(f.Target, out var disk) && disk == network.DiskOf[service],
+        _ => false,
+    };
+
+    public IReadOnlyList<SoakMiss> Judge(long first, long last)
+    {
+        var misses = new List<SoakMiss>();
+        for (var epoch = first; epoch <= last; epoch++)
+        {
+            foreach (var service in network.DiskOf.Keys.Order(StringComparer.Ordinal))
+            {
+                if (Requests(service, epoch).Count == 0)
+                {
+                    misses.Add(Skipped(service, epoch));
+                }
+                else if (Delivery(service, epoch) is null)
+                {
+                    misses.Add(Missed(service, epoch));
+                }
+            }
+        }
+
+        return misses;
+    }
+
+    public IReadOnlyList<SoakLine> Requests(string service, long epoch) =>
+        [.. node.Where(l => l.Event == "proof-requested" && l.PublishEpoch == epoch && l.Identity == service)];
+
+    public SoakLine? Delivery(string service, long epoch) =>
+        node.FirstOrDefault(l => l.Event == "proof-delivered" && l.PublishEpoch == epoch && l.Identity == service);
+
+    private SoakMiss Missed(string service, long epoch)
+    {
+        var request = Requests(service, epoch)[0];
+        var failure = node.LastOrDefault(l => l.Event == "proof-failed" && l.Identity == service && l.Time >= request.Time && l.Time <= request.Deadline!.Value.AddSeconds(1));
+        var (unavoidable, rule, why) = Explain(service, epoch, request.Time, request.Deadline!.Value, "deadline");
+        return new SoakMiss(epoch, service, unavoidable, rule, $"{failure?.Reason ?? "not delivered"}; {why}");
+    }
+
+    private SoakMiss Skipped(string service, long epoch)
+    {
+        var before = Requests(service, epoch - 1);
+        if (before.Count == 0)
+        {
+            return new SoakMiss(epoch, service, false, "no-request", $"no proof request for epoch {epoch} nor {epoch - 1}");
+        }
+
+        var request = before[0];
+        var delivered = Delivery(service, epoch - 1);
+        if (delivered is null)
+        {
+            // §8: a proof missed at its deadline also costs the next epoch (the round for it started meanwhile).
+            var previous = Missed(service, epoch - 1);
+            return previous with { Epoch = epoch, Rule = previous.Unavoidable ? "follows-missed-epoch" : previous.Rule, Why = $"no proof request: epoch {epoch - 1}'s proof was missed ({previous.Rule}: {previous.Why})" };
+        }
+
+        var gapEnd = request.Deadline!.Value - network.ProofDeadlineAfterGap;
+        var (unavoidable, rule, why) = Explain(service, epoch - 1, request.Time, gapEnd, "gap end (next PoET round)");
+        return new SoakMiss(epoch, service, unavoidable, rule,
+            $"no proof request: epoch {epoch - 1}'s proof came {(delivered.Time - request.Time).TotalSeconds:0.0}s after PROVING, after the gap's end {(gapEnd - request.Time).TotalSeconds:0.0}s in; {why}");
+    }
+
+    /// <summary>The rules, in order; the first that holds names why the proof could not be had by <paramref name="until"/>.</summary>
+    private (bool Unavoidable, string Rule, string Why) Explain(string service, long epoch, DateTimeOffset from, DateTimeOffset until, string what)
+    {
+        var mates = network.DiskMates(service).ToList();
+        var holding = faults.Where(f => !f.Missed && f.Start < until && f.End > from.AddSeconds(-1) && Holds(f, service, network)).ToList();
+
+        // A clock ahead when the node asked: its context deadline (set from its own now) ends that much earlier.
+        foreach (var jump in holding.Where(f => f.Kind == "node-clock-jump" && f.Start <= from && ClockOffset(f) > TimeSpan.Zero))
+        {
+            var effective = until - ClockOffset(jump);
+            var work = DueOnDisk(mates, epoch, from);
+            if (effective - from < work)
+            {
+                return (true, "node-clock-ahead", $"the node's clock was {ClockOffset(jump).TotalSeconds:0.0}s ahead when it asked ({jump}): its {what} came {(effective - from).TotalSeconds:0.0}s after PROVING, less than the {work.TotalSeconds:0.0}s of work due on disk {network.DiskOf[service]}");
+            }
+        }
+
+        foreach (var fault in holding.OrderByDescending(f => f.End))
+        {
+            var free = fault.End + Allowance(fault);
+            var work = DueOnDisk(mates, epoch, fault.End);
+            if (until - free < work)
+            {
+                var rule = fault.Kind switch
+                {
+                    "node-restart-sync" when fault.End >= until => "node-syncing-past-" + (what == "deadline" ? "deadline" : "gap"),
+                    "node-restart-sync" => "node-restart-left-too-little",
+                    "daemon-kill" => "daemon-down-left-too-little",
+                    "node-clock-jump" => "node-clock-jump-left-too-little",
+                    _ when fault.Target == service => "service-crashed-in-window",
+                    _ => "disk-mate-crashed-in-window",
+                };
+                return (true, rule, $"{fault}; after it (+{Allowance(fault).TotalSeconds:0.0}s {AllowanceName(fault)}) {Math.Max(0, (until - free).TotalSeconds):0.0}s were left to the {what}, less than the {work.TotalSeconds:0.0}s of work due on disk {network.DiskOf[service]}");
+            }
+        }
+
+        var due = DueOnDisk(mates, epoch, from);
+        if (until - from < due)
+        {
+            return (true, "disk-over-capacity", $"{(holding.Count == 0 ? "no fault" : string.Join(", ", holding))}; the disk's typical turns ({string.Join(" + ", mates.Select(m => $"{m} {Turn(m).TotalSeconds:0.0}s"))}) need more than the {(until - from).TotalSeconds:0.0}s to the {what}");
+        }
+
+        return (false, "defect", $"{(holding.Count == 0 ? "no fault held it back" : "held back by " + string.Join(", ", holding) + ", with time left")}; {(until - from).TotalSeconds:0.0}s to the {what} for {due.TotalSeconds:0.0}s of work due on disk {network.DiskOf[service]}");
+    }
+
+    private TimeSpan Allowance(SoakFault fault) => fault.Kind switch
+    {
+        // post-service dials again only every reconnect interval (not scaled): a node restart costs up to that.
+        "node-restart-sync" => network.ReconnectInterval,
+        "kill-service-k2pow" or "kill-service-read" => network.RestartBackoff,
+        _ => TimeSpan.Zero,
+    };
+
+    private static string AllowanceName(SoakFault fault) => fault.Kind switch
+    {
+        "node-restart-sync" => "post-service's reconnect interval",
+        "kill-service-k2pow" or "kill-service-read" => "restart backoff",
+        _ => "",
+    };
+
+    private static TimeSpan ClockOffset(SoakFault jump) =>
+        double.TryParse(jump.Detail.Split(' ')[0].TrimEnd('s'), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) ? TimeSpan.FromSeconds(s) : TimeSpan.Zero;
+
+    /// <summary>The typical turns of the identities of this disk that had not delivered this epoch's proof at <paramref name="at"/>.</summary>
+    private TimeSpan DueOnDisk(IEnumerable<string> mates, long epoch, DateTimeOffset at) =>
+        mates.Where(m => Requests(m, epoch).Count > 0 && !(Delivery(m, epoch)?.Time <= at)).Aggregate(TimeSpan.Zero, (sum, m) => sum + Turn(m));
+
+    /// <summary>The median turn of an identity over the epochs no fault touched (3 s when it has none).</summary>
+    public TimeSpan Turn(string service)
+    {
+        if (_turns.TryGetValue(service, out var known))
+        {
+            return known;
+        }
+
+        var turns = new List<TimeSpan>();
+        foreach (var delivery in node.Where(l => l.Event == "proof-delivered" && l.Identity == service && l.Kind == "nipost" && l.PublishEpoch is not null))
+        {
+            var epoch = delivery.PublishEpoch!.Value;
+            var request = Requests(service, epoch).FirstOrDefault();
+            if (request is null || faults.Any(f => f.Start < request.Deadline && f.End > request.Time.AddSeconds(-1)))
+            {
+                continue;
+            }
+
+            var before = network.DiskMates(service).Select(m => Delivery(m, epoch)?.Time).Where(t => t < delivery.Time).DefaultIfEmpty(request.Time).Max()!.Value;
+            turns.Add(delivery.Time - (before > request.Time ? before : request.Time));
+        }
+
+        turns.Sort();
+        return _turns[service] = turns.Count == 0 ? TimeSpan.FromSeconds(3) : turns[turns.Count / 2];
+    }
+}
