@@ -6,11 +6,13 @@ public sealed record SoakMiss(long Epoch, string Service, bool Unavoidable, stri
     public override string ToString() => $"  epoch {Epoch} {Service}: {(Unavoidable ? "unavoidable" : "DEFECT")} [{Rule}] {Why}";
 }
 
-/// <summary>The soak's network as the judge needs it: which disk each identity is on, and the gap's end.</summary>
-/// <param name="ProofDeadlineAfterGap">epoch − phase shift (wall time): the proof deadline minus the gap's end.</param>
-public sealed record SoakNetwork(IReadOnlyDictionary<string, string> DiskOf, TimeSpan ProofDeadlineAfterGap, TimeSpan ReconnectInterval, TimeSpan RestartBackoff)
+/// <summary>The soak's network as the judge needs it: which disk each identity is on, and the §7 timeline in wall time.</summary>
+public sealed record SoakNetwork(IReadOnlyDictionary<string, string> DiskOf, TimeSpan EpochDuration, TimeSpan PhaseShift, TimeSpan GracePeriod, TimeSpan ReconnectInterval, TimeSpan RestartBackoff)
 {
     public IEnumerable<string> DiskMates(string service) => DiskOf.Keys.Where(s => DiskOf[s] == DiskOf[service]).Order(StringComparer.Ordinal);
+
+    /// <summary>The proof deadline minus the gap's end (the next PoET round's start): epoch − phase shift.</summary>
+    public TimeSpan ProofDeadlineAfterGap => EpochDuration - PhaseShift;
 }
 
 /// <summary>
@@ -23,7 +25,7 @@ public sealed record SoakNetwork(IReadOnlyDictionary<string, string> DiskOf, Tim
 /// from when it could start (its PROVING, or the delivery of the identity before it on its disk) to the node having
 /// its proof: start-up, connect, k2pow, read, failed passes, and the orchestrator's own reaction.
 /// </summary>
-public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node, IReadOnlyList<SoakFault> faults)
+public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node, IReadOnlyList<SoakLine> services, IReadOnlyList<SoakFault> faults)
 {
     private readonly Dictionary<string, TimeSpan> _turns = [];
 
@@ -75,7 +77,7 @@ public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node,
         var before = Requests(service, epoch - 1);
         if (before.Count == 0)
         {
-            return new SoakMiss(epoch, service, false, "no-request", $"no proof request for epoch {epoch} nor {epoch - 1}");
+            return NoChallenge(service, epoch);
         }
 
         var request = before[0];
@@ -88,9 +90,38 @@ public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node,
         }
 
         var gapEnd = request.Deadline!.Value - network.ProofDeadlineAfterGap;
+        // The node decides with its own clock, right after the delivery, whether the next round has begun.
+        if (delivered.Time < gapEnd && faults.FirstOrDefault(f => f.Kind == "node-clock-jump" && f.Start <= delivered.Time && f.End >= delivered.Time && delivered.Time + ClockOffset(f) >= gapEnd) is { } ahead)
+        {
+            return new SoakMiss(epoch, service, true, "node-clock-ahead-at-gap-end",
+                $"no proof request: epoch {epoch - 1}'s proof came {(delivered.Time - request.Time).TotalSeconds:0.0}s after PROVING, before the gap's end {(gapEnd - request.Time).TotalSeconds:0.0}s in, but the node's clock was {ClockOffset(ahead).TotalSeconds:0.0}s ahead ({ahead}): by its clock the next PoET round had begun");
+        }
+
         var (unavoidable, rule, why) = Explain(service, epoch - 1, request.Time, gapEnd, "gap end (next PoET round)");
         return new SoakMiss(epoch, service, unavoidable, rule,
             $"no proof request: epoch {epoch - 1}'s proof came {(delivered.Time - request.Time).TotalSeconds:0.0}s after PROVING, after the gap's end {(gapEnd - request.Time).TotalSeconds:0.0}s in; {why}");
+    }
+
+    /// <summary>
+    /// Neither this epoch nor the one before had a proof request: the node never built this epoch's challenge. It
+    /// builds it (registers at the PoET) between <c>epochStart(E−1) + PS − GP</c> and the round's start
+    /// <c>epochStart(E−1) + PS</c>, only when synced (BuildNIPostChallenge waits on RegisterForATXSynced); nothing an
+    /// orchestrator does enters into it but an earlier proof, which there was none of.
+    /// </summary>
+    private SoakMiss NoChallenge(string service, long epoch)
+    {
+        var anchor = node.FirstOrDefault(l => l.Event == "proof-requested" && l.PublishEpoch is not null && l.Deadline is not null);
+        if (anchor is null)
+        {
+            return new SoakMiss(epoch, service, false, "defect", $"no proof request for epoch {epoch} nor {epoch - 1}, and none at all");
+        }
+
+        var epochStart = anchor.Deadline!.Value + (network.EpochDuration * (epoch - 1 - (anchor.PublishEpoch!.Value + 1)));
+        var (opens, closes) = (epochStart + network.PhaseShift - network.GracePeriod, epochStart + network.PhaseShift);
+        var away = faults.FirstOrDefault(f => f.Kind == "node-restart-sync" && f.Start <= closes && f.End >= opens);
+        return away is not null
+            ? new SoakMiss(epoch, service, true, "node-syncing-at-registration", $"no proof request for epoch {epoch} nor {epoch - 1}: the node was away or syncing ({away}) while this epoch's challenge was due ({opens:HH:mm:ss.f}-{closes:HH:mm:ss.f})")
+            : new SoakMiss(epoch, service, false, "defect", $"no proof request for epoch {epoch} nor {epoch - 1}, and the node was up and synced while its challenge was due ({opens:HH:mm:ss.f}-{closes:HH:mm:ss.f})");
     }
 
     /// <summary>The rules, in order; the first that holds names why the proof could not be had by <paramref name="until"/>.</summary>
@@ -135,6 +166,14 @@ public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node,
             return (true, "disk-over-capacity", $"{(holding.Count == 0 ? "no fault" : string.Join(", ", holding))}; the disk's typical turns ({string.Join(" + ", mates.Select(m => $"{m} {Turn(m).TotalSeconds:0.0}s"))}) need more than the {(until - from).TotalSeconds:0.0}s to the {what}");
         }
 
+        // Exclusive per-disk 1 runs one whole service at a time: its start-up, connection, k2pow and reads, which no
+        // orchestrator can shorten (only its own reaction in between). When they alone fill the window, it is the machine.
+        var measured = ServiceWork(mates, epoch, from, until);
+        if (measured.Total > until - from)
+        {
+            return (true, "disk-work-exceeds-window", $"{(holding.Count == 0 ? "no fault" : string.Join(", ", holding))}; the services of disk {network.DiskOf[service]} took {measured.Text} from their start to handing over the proof, more than the {(until - from).TotalSeconds:0.0}s to the {what}");
+        }
+
         return (false, "defect", $"{(holding.Count == 0 ? "no fault held it back" : "held back by " + string.Join(", ", holding) + ", with time left")}; {(until - from).TotalSeconds:0.0}s to the {what} for {due.TotalSeconds:0.0}s of work due on disk {network.DiskOf[service]}");
     }
 
@@ -159,6 +198,29 @@ public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node,
     /// <summary>The typical turns of the identities of this disk that had not delivered this epoch's proof at <paramref name="at"/>.</summary>
     private TimeSpan DueOnDisk(IEnumerable<string> mates, long epoch, DateTimeOffset at) =>
         mates.Where(m => Requests(m, epoch).Count > 0 && !(Delivery(m, epoch)?.Time <= at)).Aggregate(TimeSpan.Zero, (sum, m) => sum + Turn(m));
+
+    /// <summary>
+    /// The post-services' own time this epoch on the disk: from each run's start (its `started` line) to its proof's
+    /// hand-over, for the runs that handed this epoch's proof over (or ran until the window's end).
+    /// </summary>
+    private (TimeSpan Total, string Text) ServiceWork(IEnumerable<string> mates, long epoch, DateTimeOffset from, DateTimeOffset until)
+    {
+        var parts = new List<(string Service, TimeSpan Work)>();
+        foreach (var mate in mates.Where(m => Requests(m, epoch).Count > 0))
+        {
+            var lines = services.Where(l => l.Service == mate && l.Time >= from.AddSeconds(-1) && l.Time <= until.AddSeconds(5)).ToList();
+            var handed = lines.FirstOrDefault(l => l.Event == "proof-handed-over");
+            var end = handed?.Time ?? until;
+            var started = lines.LastOrDefault(l => l.Event == "started" && l.Time <= end);
+            if (started is not null)
+            {
+                parts.Add((mate, (end < until || handed is not null ? end : until) - started.Time));
+            }
+        }
+
+        var total = parts.Aggregate(TimeSpan.Zero, (sum, p) => sum + p.Work);
+        return (total, string.Join(" + ", parts.Select(p => $"{p.Service} {p.Work.TotalSeconds:0.0}s")));
+    }
 
     /// <summary>The median turn of an identity over the epochs no fault touched (3 s when it has none).</summary>
     public TimeSpan Turn(string service)

@@ -96,8 +96,10 @@ public sealed class SoakRun(string root, double scale, int seed, string postflee
     {
         var node = NodeLines();
         var faults = _injector!.Faults;
-        var network = new SoakNetwork(Services.ToDictionary(s => s, DiskOf), TimeSpan.FromMinutes(15 - 10) / scale, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1));
-        var judge = new MissJudge(network, node, faults);
+        // The guide network's epoch (15 m), phase shift (10 m) and grace period (1 m), at this time scale; post-service
+        // dials again every 5 s (not scaled); the schedule's first restart backoff is 1 s.
+        var network = new SoakNetwork(Services.ToDictionary(s => s, DiskOf), TimeSpan.FromMinutes(15) / scale, TimeSpan.FromMinutes(10) / scale, TimeSpan.FromMinutes(1) / scale, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1));
+        var judge = new MissJudge(network, node, ServiceLines(), faults);
         var misses = judge.Judge(first, last);
         var delivered = Enumerable.Range((int)first, (int)(last - first + 1)).Sum(e => Services.Count(s => judge.Delivery(s, e) is not null));
         var defects = misses.Where(m => !m.Unavoidable).ToList();
