@@ -27,6 +27,9 @@ public sealed record SoakNetwork(IReadOnlyDictionary<string, string> DiskOf, Tim
 /// </summary>
 public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node, IReadOnlyList<SoakLine> services, IReadOnlyList<SoakFault> faults)
 {
+    /// <summary>When each post-service process was launched (by pid), from the daemon's start lines; else its `started` line counts.</summary>
+    public IReadOnlyDictionary<int, DateTimeOffset> Launches { get; init; } = new Dictionary<int, DateTimeOffset>();
+
     private readonly Dictionary<string, TimeSpan> _turns = [];
 
     /// <summary>Faults that hold a proof of this service back while they last (the others must not cost a proof).</summary>
@@ -74,10 +77,15 @@ public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node,
 
     private SoakMiss Skipped(string service, long epoch)
     {
+        if (Expired(service, epoch) is { } expired)
+        {
+            return expired;
+        }
+
         var before = Requests(service, epoch - 1);
         if (before.Count == 0)
         {
-            return NoChallenge(service, epoch);
+            return Expired(service, epoch - 1) is { } earlier ? earlier with { Epoch = epoch, Rule = "follows-expired-challenge", Why = $"no proof request for epoch {epoch} nor {epoch - 1}: {earlier.Why}" } : NoChallenge(service, epoch);
         }
 
         var request = before[0];
@@ -101,6 +109,18 @@ public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node,
         return new SoakMiss(epoch, service, unavoidable, rule,
             $"no proof request: epoch {epoch - 1}'s proof came {(delivered.Time - request.Time).TotalSeconds:0.0}s after PROVING, after the gap's end {(gapEnd - request.Time).TotalSeconds:0.0}s in; {why}");
     }
+
+    /// <summary>
+    /// §8: the node fetches its PoET proof after the round ends and gives the challenge up when it has none by
+    /// <c>epochStart(P+1) − CG</c>: its own ATX step, before any proof is asked for (a node away, syncing or starved then).
+    /// </summary>
+    private SoakMiss? Expired(string service, long epoch) =>
+        node.FirstOrDefault(l => l.Event == "challenge-expired" && l.Identity == service && l.PublishEpoch == epoch) is { } expired
+            ? new SoakMiss(epoch, service, true, "poet-proof-expired", $"the node gave up the challenge at {expired.Time:HH:mm:ss.f} ({expired.Reason}){Around(expired.Time)}")
+            : null;
+
+    private string Around(DateTimeOffset at) =>
+        faults.Where(f => f.Kind.StartsWith("node", StringComparison.Ordinal) && f.Start <= at && f.End >= at.AddSeconds(-10)).Select(f => "; " + f).FirstOrDefault() ?? "; no node fault: the node's process woke late";
 
     /// <summary>
     /// Neither this epoch nor the one before had a proof request: the node never built this epoch's challenge. It
@@ -171,7 +191,7 @@ public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node,
         var measured = ServiceWork(mates, epoch, from, until);
         if (measured.Total > until - from)
         {
-            return (true, "disk-work-exceeds-window", $"{(holding.Count == 0 ? "no fault" : string.Join(", ", holding))}; the services of disk {network.DiskOf[service]} took {measured.Text} from their start to handing over the proof, more than the {(until - from).TotalSeconds:0.0}s to the {what}");
+            return (true, "disk-work-exceeds-window", $"{(holding.Count == 0 ? "no fault" : string.Join(", ", holding))}; the services of disk {network.DiskOf[service]} took {measured.Text} from their launch to handing over the proof, more than the {(until - from).TotalSeconds:0.0}s to the {what}");
         }
 
         return (false, "defect", $"{(holding.Count == 0 ? "no fault held it back" : "held back by " + string.Join(", ", holding) + ", with time left")}; {(until - from).TotalSeconds:0.0}s to the {what} for {due.TotalSeconds:0.0}s of work due on disk {network.DiskOf[service]}");
@@ -200,8 +220,8 @@ public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node,
         mates.Where(m => Requests(m, epoch).Count > 0 && !(Delivery(m, epoch)?.Time <= at)).Aggregate(TimeSpan.Zero, (sum, m) => sum + Turn(m));
 
     /// <summary>
-    /// The post-services' own time this epoch on the disk: from each run's start (its `started` line) to its proof's
-    /// hand-over, for the runs that handed this epoch's proof over (or ran until the window's end).
+    /// The post-services' own time this epoch on the disk: from each run's launch (the process's start time the daemon
+    /// logged; its `started` line if unknown) to its proof's hand-over, for the runs that handed this epoch's proof over (or ran until the window's end).
     /// </summary>
     private (TimeSpan Total, string Text) ServiceWork(IEnumerable<string> mates, long epoch, DateTimeOffset from, DateTimeOffset until)
     {
@@ -214,7 +234,8 @@ public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node,
             var started = lines.LastOrDefault(l => l.Event == "started" && l.Time <= end);
             if (started is not null)
             {
-                parts.Add((mate, (end < until || handed is not null ? end : until) - started.Time));
+                var launched = Launches.TryGetValue(started.Pid, out var at) && at <= started.Time ? at : started.Time;
+                parts.Add((mate, (end < until || handed is not null ? end : until) - launched));
             }
         }
 

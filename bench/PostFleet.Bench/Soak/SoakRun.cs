@@ -38,9 +38,10 @@ public sealed class SoakRun(string root, double scale, int seed, string postflee
 
     private string P(params string[] parts) => Path.Combine([root, .. parts]);
 
-    private string NodeRecord => _layout!.NodeRecord;
+    // Where SimulatedFleet puts them; named here too so that a kept folder can be judged again without a layout.
+    private string NodeRecord => P("node", "sim-record.jsonl");
 
-    private string ServiceRecord => _layout!.ServiceRecord;
+    private string ServiceRecord => P("disks", ".postfleet-sim", "record.jsonl");
 
     internal static string DiskOf(string service) => service.StartsWith('a') ? "diskA" : "diskB";
 
@@ -94,12 +95,28 @@ public sealed class SoakRun(string root, double scale, int seed, string postflee
 
     private async Task<int> ReportAsync(long first, long last, CancellationToken cancellationToken)
     {
-        var node = NodeLines();
         var faults = _injector!.Faults;
+        await File.WriteAllLinesAsync(P("faults.jsonl"), faults.Select(f => JsonSerializer.Serialize(f)), cancellationToken);
+        await File.WriteAllTextAsync(P("soak.json"), JsonSerializer.Serialize(new SoakSettings(seed, scale, first, last)), cancellationToken);
+        return await ReportAsync(first, last, faults, cancellationToken);
+    }
+
+    /// <summary>`postfleet bench soak --judge FOLDER`: the report of a kept soak folder again (after a change of the rules).</summary>
+    public static async Task<int> JudgeAsync(string folder, CancellationToken cancellationToken)
+    {
+        var settings = JsonSerializer.Deserialize<SoakSettings>(await File.ReadAllTextAsync(Path.Combine(folder, "soak.json"), cancellationToken))!;
+        var faults = (await File.ReadAllLinesAsync(Path.Combine(folder, "faults.jsonl"), cancellationToken)).Select(l => JsonSerializer.Deserialize<SoakFault>(l)!).ToList();
+        await using var run = new SoakRun(folder, settings.Scale, settings.Seed, "postfleet");
+        return await run.ReportAsync(settings.First, settings.Last, faults, cancellationToken);
+    }
+
+    private async Task<int> ReportAsync(long first, long last, IReadOnlyList<SoakFault> faults, CancellationToken cancellationToken)
+    {
+        var node = NodeLines();
         // The guide network's epoch (15 m), phase shift (10 m) and grace period (1 m), at this time scale; post-service
         // dials again every 5 s (not scaled); the schedule's first restart backoff is 1 s.
         var network = new SoakNetwork(Services.ToDictionary(s => s, DiskOf), TimeSpan.FromMinutes(15) / scale, TimeSpan.FromMinutes(10) / scale, TimeSpan.FromMinutes(1) / scale, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1));
-        var judge = new MissJudge(network, node, ServiceLines(), faults);
+        var judge = new MissJudge(network, node, ServiceLines(), faults) { Launches = DaemonLaunches.Read(P("daemon.log")) };
         var misses = judge.Judge(first, last);
         var delivered = Enumerable.Range((int)first, (int)(last - first + 1)).Sum(e => Services.Count(s => judge.Delivery(s, e) is not null));
         var defects = misses.Where(m => !m.Unavoidable).ToList();
@@ -128,6 +145,7 @@ public sealed class SoakRun(string root, double scale, int seed, string postflee
     private async Task DescribeAsync(SoakMiss miss, MissJudge judge, CancellationToken cancellationToken)
     {
         var epoch = judge.Requests(miss.Service, miss.Epoch).Count > 0 ? miss.Epoch : miss.Epoch - 1;
+        Console.WriteLine($"--- epoch {epoch} ({miss.Service}):");
         var request = judge.Requests(miss.Service, epoch).FirstOrDefault();
         if (request is null)
         {
@@ -136,7 +154,7 @@ public sealed class SoakRun(string root, double scale, int seed, string postflee
 
         var (from, until) = (request.Time.AddSeconds(-2), request.Deadline!.Value.AddSeconds(1));
         var mates = Services.Where(s => DiskOf(s) == DiskOf(miss.Service)).ToHashSet();
-        Console.WriteLine($"--- epoch {epoch} on {DiskOf(miss.Service)} (times from PROVING at {request.Time:HH:mm:ss.fff}):");
+        Console.WriteLine($"    on {DiskOf(miss.Service)}, times from PROVING at {request.Time:HH:mm:ss.fff}:");
         foreach (var line in NodeLines().Where(l => l.Time >= from && l.Time <= until && (l.Identity is null || mates.Contains(l.Identity)))
             .Concat(ServiceLines().Where(l => l.Time >= from && l.Time <= until && l.Service is { } s && mates.Contains(s))).OrderBy(l => l.Time))
         {
@@ -310,3 +328,6 @@ public sealed class SoakRun(string root, double scale, int seed, string postflee
         _history?.Dispose();
     }
 }
+
+/// <summary>What a kept soak folder needs to be judged again.</summary>
+internal sealed record SoakSettings(int Seed, double Scale, long First, long Last);
