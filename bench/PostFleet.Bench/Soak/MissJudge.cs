@@ -31,6 +31,7 @@ public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node,
     public IReadOnlyDictionary<int, DateTimeOffset> Launches { get; init; } = new Dictionary<int, DateTimeOffset>();
 
     private readonly Dictionary<string, TimeSpan> _turns = [];
+    private long _first;
 
     /// <summary>Faults that hold a proof of this service back while they last (the others must not cost a proof).</summary>
     public static bool Holds(SoakFault f, string service, SoakNetwork network) => f.Kind switch
@@ -42,6 +43,7 @@ public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node,
 
     public IReadOnlyList<SoakMiss> Judge(long first, long last)
     {
+        _first = first;
         var misses = new List<SoakMiss>();
         for (var epoch = first; epoch <= last; epoch++)
         {
@@ -86,6 +88,12 @@ public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node,
         if (before.Count == 0)
         {
             return Expired(service, epoch - 1) is { } earlier ? earlier with { Epoch = epoch, Rule = "follows-expired-challenge", Why = $"no proof request for epoch {epoch} nor {epoch - 1}: {earlier.Why}" } : NoChallenge(service, epoch);
+        }
+
+        if (epoch - 1 < _first)
+        {
+            // The epoch before the count began: the initial PoSTs still queue on the disks then.
+            return new SoakMiss(epoch, service, true, "follows-start-up", $"no proof request: epoch {epoch - 1}, during the start-up's initial PoSTs, was not counted and its proof came late or not at all");
         }
 
         var request = before[0];
@@ -180,12 +188,7 @@ public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node,
             }
         }
 
-        var due = DueOnDisk(mates, epoch, from);
-        if (until - from < due)
-        {
-            return (true, "disk-over-capacity", $"{(holding.Count == 0 ? "no fault" : string.Join(", ", holding))}; the disk's typical turns ({string.Join(" + ", mates.Select(m => $"{m} {Turn(m).TotalSeconds:0.0}s"))}) need more than the {(until - from).TotalSeconds:0.0}s to the {what}");
-        }
-
+        // Not the identities' typical turns here: a turn includes the orchestrator's own reaction, which is what is judged.
         // Exclusive per-disk 1 runs one whole service at a time: its start-up, connection, k2pow and reads, which no
         // orchestrator can shorten (only its own reaction in between). When they alone fill the window, it is the machine.
         var measured = ServiceWork(mates, epoch, from, until);
@@ -194,7 +197,7 @@ public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node,
             return (true, "disk-work-exceeds-window", $"{(holding.Count == 0 ? "no fault" : string.Join(", ", holding))}; the services of disk {network.DiskOf[service]} took {measured.Text} from their launch to handing over the proof, more than the {(until - from).TotalSeconds:0.0}s to the {what}");
         }
 
-        return (false, "defect", $"{(holding.Count == 0 ? "no fault held it back" : "held back by " + string.Join(", ", holding) + ", with time left")}; {(until - from).TotalSeconds:0.0}s to the {what} for {due.TotalSeconds:0.0}s of work due on disk {network.DiskOf[service]}");
+        return (false, "defect", $"{(holding.Count == 0 ? "no fault held it back" : "held back by " + string.Join(", ", holding) + ", with time left")}; {(until - from).TotalSeconds:0.0}s to the {what}, and the services of disk {network.DiskOf[service]} took {measured.Text} from their launch to handing over the proof");
     }
 
     private TimeSpan Allowance(SoakFault fault) => fault.Kind switch
