@@ -192,7 +192,7 @@ public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node,
         // Exclusive per-disk 1 runs one whole service at a time: its start-up, connection, k2pow and reads, which no
         // orchestrator can shorten (only its own reaction in between). When they alone fill the window, it is the machine.
         var measured = ServiceWork(mates, epoch, from, until);
-        if (measured.Total > until - from)
+        if (measured.Total + (ReactionAllowance * measured.Starts) > until - from)
         {
             return (true, "disk-work-exceeds-window", $"{(holding.Count == 0 ? "no fault" : string.Join(", ", holding))}; the services of disk {network.DiskOf[service]} took {measured.Text} from their launch to handing over the proof, more than the {(until - from).TotalSeconds:0.0}s to the {what}");
         }
@@ -223,10 +223,16 @@ public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node,
         mates.Where(m => Requests(m, epoch).Count > 0 && !(Delivery(m, epoch)?.Time <= at)).Aggregate(TimeSpan.Zero, (sum, m) => sum + Turn(m));
 
     /// <summary>
+    /// What any orchestrator needs per start to see that it may start: the node says nothing when it asks for a proof,
+    /// so it polls PostStates, and PostFleet does so every half second in the gap (Requeue.GapPoll).
+    /// </summary>
+    public static readonly TimeSpan ReactionAllowance = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
     /// The post-services' own time this epoch on the disk: from each run's launch (the process's start time the daemon
     /// logged; its `started` line if unknown) to its proof's hand-over, for the runs that handed this epoch's proof over (or ran until the window's end).
     /// </summary>
-    private (TimeSpan Total, string Text) ServiceWork(IEnumerable<string> mates, long epoch, DateTimeOffset from, DateTimeOffset until)
+    private (TimeSpan Total, int Starts, string Text) ServiceWork(IEnumerable<string> mates, long epoch, DateTimeOffset from, DateTimeOffset until)
     {
         var parts = new List<(string Service, TimeSpan Work)>();
         foreach (var mate in mates.Where(m => Requests(m, epoch).Count > 0))
@@ -243,7 +249,7 @@ public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node,
         }
 
         var total = parts.Aggregate(TimeSpan.Zero, (sum, p) => sum + p.Work);
-        return (total, string.Join(" + ", parts.Select(p => $"{p.Service} {p.Work.TotalSeconds:0.0}s")));
+        return (total, parts.Count, string.Join(" + ", parts.Select(p => $"{p.Service} {p.Work.TotalSeconds:0.0}s")) + (parts.Count == 0 ? "nothing (never launched)" : $" (+{ReactionAllowance.TotalSeconds:0.0}s per start to see the node's ask)"));
     }
 
     /// <summary>The median turn of an identity over the epochs no fault touched (3 s when it has none).</summary>
