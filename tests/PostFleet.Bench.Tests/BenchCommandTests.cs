@@ -38,6 +38,10 @@ public sealed class BenchCommandTests
     [InlineData("schedule|-t|bench/topologies/demo.yaml|--format|xml", 1, "xml")]
     [InlineData("planner|--identities|0", 2, "--identities 0: expected 1 or more")]
     [InlineData("planner|--passes|-3", 2, "--passes -3: expected 1 or more")]
+    [InlineData("api-load|--clients|0", 2, "--clients 0: use a whole number from 1 to 2000")]
+    [InlineData("api-load|--seconds|3601", 2, "--seconds 3601: use a whole number from 1 to 3600")]
+    [InlineData("api-load|--sse-share|1.5", 2, "--sse-share 1.5: use a fraction from 0 to 1")]
+    [InlineData("soak|--judge|no-such-soak-folder", 2, "--judge no-such-soak-folder: not a kept soak folder")]
     public async Task Bad_bench_flags_give_a_clear_error_and_a_non_zero_exit(string arguments, int exitCode, string message)
     {
         await using var bench = ChildProcess.StartPostfleet(["bench", .. arguments.Split('|')], workingDirectory: RepoPaths.Root);

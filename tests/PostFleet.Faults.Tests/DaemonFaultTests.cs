@@ -90,7 +90,9 @@ public sealed class KeyMaterialTests
     [Fact]
     public async Task No_secret_in_any_response_log_or_history_and_key_files_are_0600()
     {
-        await using var fleet = await SimFleet.CreateAsync(new SimFleetOptions { Services = [("a1", "diskA"), ("b1", "diskB")] });
+        // Over mTLS, so the daemon and the services hold TLS private keys too (node.tls: the node's, the CA's and the
+        // client's key PEMs in the bundle folder).
+        await using var fleet = await SimFleet.CreateAsync(new SimFleetOptions { Services = [("a1", "diskA"), ("b1", "diskB")], Tls = true });
         var token = "api-token-" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
         await File.WriteAllTextAsync(Path.Combine(fleet.Root, "api-token"), token + "\n");
         var port = FreePorts.Next();
@@ -107,19 +109,33 @@ public sealed class KeyMaterialTests
         await fleet.WaitForDeliveriesAsync(["a1", "b1"], 1);
 
         var keys = new[] { "a1", "b1" }.ToDictionary(s => s, s => File.ReadAllText(Path.Combine(fleet.DataDir(s), "identity.key")));
-        var secrets = keys.Values.SelectMany(k => new[] { k, k[..64] }).Append(token).Append(WebhookSecret).ToList(); // full key and the private seed
+        var secrets = keys.Values.SelectMany(k => new[] { k, k[..64] }).Append(token).Append(WebhookSecret) // full key and the private seed
+            .Concat(TlsKeyLines(fleet.Certs!)).Append("PRIVATE KEY-----").ToList();
 
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
-        // Walk the routes while a service has a run with a log (between proofs a stopped run's log is gone).
-        await Eventually.UntilAsync(async Task<string?> () =>
-        {
-            using var log = await http.GetAsync("/api/v1/services/a1/log");
-            return log.IsSuccessStatusCode ? "a log" : null;
-        }, "a1 running with a log", TimeSpan.FromSeconds(120));
         var routes = await EveryEndpoint.RoutesAsync();
         Assert.Contains(routes, r => r.Pattern == "/api/v1/services/{name}/log");
-        var answers = new List<string>();
-        foreach (var (method, path) in EveryEndpoint.Requests(routes, ["a1", "b1"]))
+        var requests = EveryEndpoint.Requests(routes, ["a1", "b1"]).ToList();
+        // A service's log is served only while it has a run (between proofs a stopped run's log is gone, and a walk of
+        // every route takes longer than a proof here): the log routes are called until one answers with a log.
+        var logs = requests.Where(r => r.Path.StartsWith("/api/v1/services/", StringComparison.Ordinal) && r.Path.Contains("/log?", StringComparison.Ordinal)).ToList();
+        var answers = new List<string>
+        {
+            await Eventually.UntilAsync(async Task<string?> () =>
+            {
+                foreach (var (method, path) in logs)
+                {
+                    var answer = await EveryEndpoint.CallAsync(http, method, path, token);
+                    if (answer.Contains(" -> 200", StringComparison.Ordinal))
+                    {
+                        return answer;
+                    }
+                }
+
+                return null;
+            }, "a service running with a log", TimeSpan.FromSeconds(120)),
+        };
+        foreach (var (method, path) in requests)
         {
             answers.Add(await EveryEndpoint.CallAsync(http, method, path, token));
         }
@@ -154,6 +170,19 @@ public sealed class KeyMaterialTests
         var keyFiles = keys.Keys.Select(s => Path.Combine(fleet.DataDir(s), "identity.key"))
             .Concat(Directory.GetFiles(Path.Combine(fleet.NodeDataDir, "identities"), "*.key"));
         Assert.All(keyFiles, f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
+    }
+
+    /// <summary>
+    /// Every base64 line of every TLS private key of the bundle (a whole key, or any part of one printed a line at a
+    /// time, would contain one).
+    /// </summary>
+    private static IEnumerable<string> TlsKeyLines(PostFleet.Security.MtlsBundleFiles certs)
+    {
+        var keys = new[] { certs.CaKey, certs.NodeKey }.Concat(certs.Clients.Values.Select(c => c.Key)).ToList();
+        Assert.Equal(3, keys.Count);
+        var lines = keys.SelectMany(k => File.ReadAllLines(k).Where(l => l.Length > 0 && !l.StartsWith("-----", StringComparison.Ordinal))).ToList();
+        Assert.True(lines.Count >= keys.Count, "the key PEMs have base64 bodies");
+        return lines;
     }
 
     private static async Task<long> PassAsync(HttpClient http)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using PostFleet.Security;
 using PostFleet.Simulator.Common;
 using PostFleet.Simulator.Fleet;
 using PostFleet.Testing;
@@ -42,6 +43,12 @@ public sealed record SimFleetOptions
     public int? PublicListenerPort { get; init; }
 
     public int? PrivateListenerPort { get; init; }
+
+    /// <summary>
+    /// An mTLS bundle (`postfleet certs`): the node serves post + postInfo on its grpc-tls-listener only to clients of
+    /// its CA, and postfleet.yaml's node.post-listener is that listener with node.tls (the daemon's and the services' keys).
+    /// </summary>
+    public bool Tls { get; init; }
 }
 
 /// <summary>
@@ -81,7 +88,18 @@ public sealed class SimFleet : IAsyncDisposable
             ],
             FreePort = FreePorts.Next,
         });
+        if (options.Tls)
+        {
+            Certs = new MtlsBundleWriter(TimeProvider.System).Write(new MtlsBundleRequest(_temp.Combine("certs"), ["127.0.0.1"], ["fleet"], 30, Force: false));
+            File.WriteAllText(_layout.NodeConfig, SimulatedNetwork.Guide.NodeConfigJson($"\"api\": {{ \"grpc-tls-ca-cert\": \"{Certs.CaCert}\" }}"));
+            File.WriteAllText(FleetConfig, Yaml());
+        }
     }
+
+    /// <summary>The mTLS bundle of a fleet made with <see cref="SimFleetOptions.Tls"/>.</summary>
+    public MtlsBundleFiles? Certs { get; }
+
+    public int TlsPort { get; } = FreePorts.Next();
 
     public SimFleetOptions Options { get; }
 
@@ -149,7 +167,9 @@ public sealed class SimFleet : IAsyncDisposable
         return Daemon;
     }
 
-    public IReadOnlyList<string> NodeArguments() => _layout.NodeArguments(Genesis);
+    public IReadOnlyList<string> NodeArguments() => Certs is { } certs
+        ? [.. _layout.NodeArguments(Genesis), "--grpc-tls-listener", $"127.0.0.1:{TlsPort}", "--grpc-tls-cert", certs.NodeCert, "--grpc-tls-key", certs.NodeKey]
+        : _layout.NodeArguments(Genesis);
 
     // ---- records ----
 
@@ -246,7 +266,12 @@ public sealed class SimFleet : IAsyncDisposable
             .Select(r => (r["action"]!, r["outcome"]!)).ToList();
 
     /// <summary>The fleet's postfleet.yaml, optionally with extra schedule lines or only some services.</summary>
-    public string Yaml(IReadOnlyList<string>? extraSchedule = null, IReadOnlyCollection<string>? only = null) => _layout.FleetYaml(extraSchedule, only);
+    public string Yaml(IReadOnlyList<string>? extraSchedule = null, IReadOnlyCollection<string>? only = null) => Certs is { } certs
+        ? _layout.FleetYaml(extraSchedule, only).Replace(
+            $"  post-listener: http://127.0.0.1:{PostPort}\n",
+            $"  post-listener: https://127.0.0.1:{TlsPort}\n  tls: {{ ca-cert: {certs.CaCert}, cert: {certs.Clients["fleet"].Cert}, key: {certs.Clients["fleet"].Key} }}\n",
+            StringComparison.Ordinal)
+        : _layout.FleetYaml(extraSchedule, only);
 
     public async ValueTask DisposeAsync()
     {

@@ -32,6 +32,20 @@ public sealed class EpochTests
     }
 
     [Fact]
+    public async Task The_first_starts_of_a_round_follow_the_gaps_opening_even_with_a_long_resync()
+    {
+        // The soak's lost epochs: asleep for up to a resync through the gap's opening, the loop started each disk's
+        // first proof late, and the disk's second one then missed the next PoET round (the node skipped its epoch).
+        await using var fleet = await InProcessFleet.StartAsync(new InProcessFleetOptions { Schedule = ["resync: 25s"] });
+        await fleet.RunUntilDeliveredAsync(1);
+        var gap = fleet.Node.Timeline.CycleGap(2);
+        await fleet.RunUntilAsync(() => fleet.Runtime.AllRuns.Any(r => r.StartedAt >= gap.Opens), "a start in the gap of epoch 2", InProcessFleet.Clock.EpochDuration);
+
+        var first = fleet.Runtime.AllRuns.Where(r => r.StartedAt >= gap.Opens).Min(r => r.StartedAt);
+        Assert.True(first - gap.Opens <= TimeSpan.FromSeconds(2), $"the first start came {(first - gap.Opens).TotalSeconds:0} s after the gap opened at {gap.Opens:T}");
+    }
+
+    [Fact]
     public async Task Nothing_runs_between_the_last_delivery_and_the_next_cycle_gap()
     {
         await using var fleet = await InProcessFleet.StartAsync();

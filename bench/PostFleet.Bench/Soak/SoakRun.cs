@@ -11,44 +11,48 @@ namespace PostFleet.Bench.Soak;
 
 /// <summary>
 /// `postfleet bench soak --epochs 30`: a simulated 1:N fleet (4 identities on 2 disks, time compressed, laid out by
-/// <see cref="SimulatedFleet"/>) under the real `postfleet run`, with one random fault injected per publish epoch
-/// (service SIGKILL in k2pow or read, service frozen, node restart, node frozen, daemon SIGKILL + restart, daemon
-/// SIGTERM + restart, invalid config edit, short PoST data, garbage metadata). At the end it prints faults injected,
-/// proofs delivered, proofs missed, and for each miss whether any orchestrator could have saved it. Not part of CI:
-/// it takes minutes, and its figures are timing goals, which live in bench/.
+/// <see cref="SimulatedFleet"/>) under the real `postfleet run`, with one seeded random fault per publish epoch (every
+/// kind once in each block of <see cref="SoakInjector.Kinds"/>, in a seeded order): post-service SIGKILL in k2pow or
+/// in the read, a hung operator `/status`, a node restart with a syncing window (IDLE, `is_synced` false), a jump of
+/// the node's clock, a full history disk, daemon SIGKILL and restart (it must adopt its services), and a broken
+/// config that is fixed again. At the end every missed proof is classified by <see cref="MissJudge"/> as unavoidable
+/// (naming its rule) or a defect. Not part of CI: it takes minutes, and its figures are timing goals, which live in
+/// bench/.
 /// </summary>
 public sealed class SoakRun(string root, double scale, int seed, string postfleetExecutable) : IAsyncDisposable
 {
-    private static readonly string[] Services = ["a1", "a2", "b1", "b2"];
+    internal static readonly string[] Services = ["a1", "a2", "b1", "b2"];
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 
     private readonly Random _random = new(seed);
-    private readonly List<SoakFault> _faults = [];
     private readonly string _exe = postfleetExecutable;
-    private SimulatedFleet? _layout;
     private readonly DateTimeOffset _genesis = DateTimeOffset.UtcNow;
+    private readonly int _apiPort = FreePort();
+    private SimulatedFleet? _layout;
+    private HistoryDisk? _history;
+    private SoakInjector? _injector;
     private Process? _node;
     private Process? _daemon;
 
     private string P(params string[] parts) => Path.Combine([root, .. parts]);
 
+    // Where SimulatedFleet puts them; named here too so that a kept folder can be judged again without a layout.
     private string NodeRecord => P("node", "sim-record.jsonl");
 
     private string ServiceRecord => P("disks", ".postfleet-sim", "record.jsonl");
 
-    private string Config => P("postfleet.yaml");
-
-    private static string DiskOf(string service) => service.StartsWith('a') ? "diskA" : "diskB";
-
-    private string DataDir(string service) => P("disks", DiskOf(service), service);
+    internal static string DiskOf(string service) => service.StartsWith('a') ? "diskA" : "diskB";
 
     public async Task<int> RunAsync(int epochs, CancellationToken cancellationToken)
     {
-        Console.WriteLine($"soak: {Services.Length} identities on 2 disks, time x{scale}, {epochs} epochs, seed {seed}, folder {root}");
+        Console.WriteLine($"postfleet bench soak --epochs {epochs} --time-scale {scale.ToString(CultureInfo.InvariantCulture)} --seed {seed}");
+        Console.WriteLine($"soak: {Services.Length} identities on 2 disks, time x{scale.ToString(CultureInfo.InvariantCulture)}, {epochs} epochs, seed {seed}, folder {root}");
         Layout();
-        var init = Start([.. "init -c".Split(' '), Config, "--commitment-atx", new string('1', 64), "--max-parallel", "2"], P("init.log"));
+        _history = await HistoryDisk.MountAsync(P("history"), 16, cancellationToken);
+        await File.AppendAllTextAsync(_layout!.FleetConfig, $"history:\n  path: {_history.Folder}/history.db\n", cancellationToken);
+        var init = Start(_exe, [.. "init -c".Split(' '), _layout.FleetConfig, "--commitment-atx", new string('1', 64), "--max-parallel", "2"], P("init.log"));
         await init.WaitForExitAsync(cancellationToken);
         if (init.ExitCode != 0)
         {
@@ -56,27 +60,29 @@ public sealed class SoakRun(string root, double scale, int seed, string postflee
             return 1;
         }
 
-        _node = StartNode();
+        _node = StartNode(null);
         _daemon = StartDaemon();
+        _injector = new SoakInjector(this, _random);
         var first = await WaitForAsync(() => NodeLines().Where(l => l.Event == "proof-requested" && l.PublishEpoch is not null).Select(l => l.PublishEpoch).FirstOrDefault(), cancellationToken);
         // The first epoch after start-up is not counted: the initial PoSTs queue on the disks and may skip it.
         first += 1;
         var last = first!.Value + epochs - 1;
         Console.WriteLine($"counting from publish epoch {first}; one fault per epoch up to epoch {last}");
 
-        for (var epoch = (int)first.Value; epoch <= last; epoch++)
+        for (var epoch = first.Value; epoch <= last; epoch++)
         {
             // The next epoch with a proof request (a fault may make every identity skip one).
             var e = epoch;
             var requested = await WaitForAsync(() => NodeLines().FirstOrDefault(l => l.Event == "proof-requested" && l.PublishEpoch >= e), cancellationToken);
-            epoch = (int)requested!.PublishEpoch!.Value;
+            epoch = requested!.PublishEpoch!.Value;
             // A random moment in the first half of the proving window.
-            var window = requested!.Deadline!.Value - requested.Time;
+            var window = requested.Deadline!.Value - requested.Time;
             await Task.Delay(window * (_random.NextDouble() * 0.5), cancellationToken);
-            await InjectAsync(cancellationToken);
+            var fault = await _injector.InjectAsync(epoch, cancellationToken);
+            Console.WriteLine($"{fault.Start:HH:mm:ss} epoch {epoch} fault {fault.Kind,-18} {fault.Target,-8} {fault.Detail}");
         }
 
-        // Let the last epoch's deadline pass, then judge.
+        // Let the last epoch's deadline pass (and a skipped epoch after it show), then judge.
         var lastDeadline = await WaitForAsync(() => NodeLines().Where(l => l.Event == "proof-requested" && l.PublishEpoch >= last).Select(l => l.Deadline).FirstOrDefault(), cancellationToken);
         var wait = lastDeadline!.Value - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(2);
         if (wait > TimeSpan.Zero)
@@ -84,194 +90,150 @@ public sealed class SoakRun(string root, double scale, int seed, string postflee
             await Task.Delay(wait, cancellationToken);
         }
 
-        return Report(first.Value, last);
+        return await ReportAsync(first.Value, last, cancellationToken);
     }
 
-    private async Task InjectAsync(CancellationToken cancellationToken)
+    private async Task<int> ReportAsync(long first, long last, CancellationToken cancellationToken)
     {
-        string[] kinds = ["kill-service-k2pow", "kill-service-read", "freeze-service", "node-restart", "node-freeze", "daemon-kill", "daemon-term", "config-invalid", "short-bin", "bad-metadata"];
-        var kind = kinds[_random.Next(kinds.Length)];
-        var service = Services[_random.Next(Services.Length)];
-        var start = DateTimeOffset.UtcNow;
-        var target = "node";
-        switch (kind)
-        {
-            case "kill-service-k2pow":
-            case "kill-service-read":
-                var phase = kind.EndsWith("k2pow", StringComparison.Ordinal) ? "k2pow-start" : "read-start";
-                var victim = await WaitForAsync(() => Task.FromResult(ServiceLines().LastOrDefault(l => l.Event == phase && l.Time >= start.AddSeconds(-1) && Alive(l.Pid))), TimeSpan.FromSeconds(8), cancellationToken);
-                if (victim is null)
-                {
-                    kind += " (nothing in that phase)";
-                    break;
-                }
-
-                target = Path.GetFileName(victim.Dir!);
-                _ = Kill(victim.Pid, 9);
-                break;
-            case "freeze-service":
-                var frozen = ServiceLines().LastOrDefault(l => l.Event == "started" && Alive(l.Pid));
-                if (frozen is null)
-                {
-                    kind += " (none running)";
-                    break;
-                }
-
-                target = Path.GetFileName(frozen.Dir!);
-                _ = Kill(frozen.Pid, 19);
-                await Task.Delay(TimeSpan.FromSeconds(4), cancellationToken);
-                _ = Kill(frozen.Pid, 18);
-                break;
-            case "node-restart":
-                _ = Kill(_node!.Id, 15);
-                await _node.WaitForExitAsync(cancellationToken);
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-                _node = StartNode();
-                break;
-            case "node-freeze":
-                _ = Kill(_node!.Id, 19);
-                await Task.Delay(TimeSpan.FromSeconds(4), cancellationToken);
-                _ = Kill(_node.Id, 18);
-                break;
-            case "daemon-kill":
-            case "daemon-term":
-                target = "daemon";
-                _ = Kill(_daemon!.Id, kind == "daemon-kill" ? 9 : 15);
-                await _daemon.WaitForExitAsync(cancellationToken);
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-                _daemon = StartDaemon();
-                break;
-            case "config-invalid":
-                target = "config";
-                var good = await File.ReadAllTextAsync(Config, cancellationToken);
-                await File.WriteAllTextAsync(Config, good.Replace("per-disk: 1", "per-disk: nope", StringComparison.Ordinal), cancellationToken);
-                await Task.Delay(TimeSpan.FromSeconds(4), cancellationToken);
-                await File.WriteAllTextAsync(Config, good, cancellationToken);
-                break;
-            case "short-bin":
-            case "bad-metadata":
-                target = service;
-                var file = Path.Combine(DataDir(service), kind == "short-bin" ? "postdata_0.bin" : "postdata_metadata.json");
-                var bytes = await File.ReadAllBytesAsync(file, cancellationToken);
-                await File.WriteAllBytesAsync(file, kind == "short-bin" ? bytes[..(bytes.Length / 4)] : "{ garbage"u8.ToArray(), cancellationToken);
-                await Task.Delay(TimeSpan.FromSeconds(4), cancellationToken);
-                await File.WriteAllBytesAsync(file, bytes, cancellationToken);
-                break;
-        }
-
-        var fault = new SoakFault(kind, target, start, DateTimeOffset.UtcNow);
-        _faults.Add(fault);
-        Console.WriteLine($"{start:HH:mm:ss} fault {kind,-22} {target}");
+        var faults = _injector!.Faults;
+        await File.WriteAllLinesAsync(P("faults.jsonl"), faults.Select(f => JsonSerializer.Serialize(f)), cancellationToken);
+        await File.WriteAllTextAsync(P("soak.json"), JsonSerializer.Serialize(new SoakSettings(seed, scale, first, last)), cancellationToken);
+        return await ReportAsync(first, last, faults, cancellationToken);
     }
 
-    private int Report(long first, long last)
+    /// <summary>`postfleet bench soak --judge FOLDER`: the report of a kept soak folder again (after a change of the rules).</summary>
+    public static async Task<int> JudgeAsync(string folder, CancellationToken cancellationToken)
+    {
+        var settings = JsonSerializer.Deserialize<SoakSettings>(await File.ReadAllTextAsync(Path.Combine(folder, "soak.json"), cancellationToken))!;
+        var faults = (await File.ReadAllLinesAsync(Path.Combine(folder, "faults.jsonl"), cancellationToken)).Select(l => JsonSerializer.Deserialize<SoakFault>(l)!).ToList();
+        await using var run = new SoakRun(folder, settings.Scale, settings.Seed, "postfleet");
+        return await run.ReportAsync(settings.First, settings.Last, faults, cancellationToken);
+    }
+
+    private async Task<int> ReportAsync(long first, long last, IReadOnlyList<SoakFault> faults, CancellationToken cancellationToken)
     {
         var node = NodeLines();
-        var delivered = 0;
-        var missed = new List<string>();
-        var unsavable = 0;
-        foreach (var epoch in Enumerable.Range((int)first, (int)(last - first + 1)))
-        {
-            foreach (var service in Services)
-            {
-                var request = node.FirstOrDefault(l => l.Event == "proof-requested" && l.PublishEpoch == epoch && l.Identity == service);
-                if (request is null)
-                {
-                    // The node skipped the epoch: the previous proof came after the PoET registration window.
-                    // The registration closes CG − GP after PROVING starts; a fault in there, or less time than
-                    // the disk's proofs need, and no orchestrator could have made it.
-                    var previous = node.FirstOrDefault(l => l.Event == "proof-requested" && l.PublishEpoch == epoch - 1 && l.Identity == service);
-                    var registration = TimeSpan.FromMinutes(6) / scale;
-                    var needed = FastestProof(service, node) * Services.Count(x => DiskOf(x) == DiskOf(service));
-                    var blocked = previous is not null && Blocking(service, previous with { Deadline = previous.Time + registration }).Count > 0;
-                    var tooShort = needed > registration;
-                    var lost = blocked || tooShort;
-                    unsavable += lost ? 1 : 0;
-                    missed.Add($"  epoch {epoch} {service}: {(lost ? "not savable" : "SAVABLE")} — no proof request: the epoch-{epoch - 1} proof was late for the PoET registration ({registration.TotalSeconds:0.0}s after PROVING; ~{needed.TotalSeconds:0.0}s of proving on its disk){(blocked ? "; " + Describe(Blocking(service, previous! with { Deadline = previous.Time + registration })) : "")}");
-                    continue;
-                }
-
-                if (node.Any(l => l.Event == "proof-delivered" && l.PublishEpoch == epoch && l.Identity == service))
-                {
-                    delivered++;
-                    continue;
-                }
-
-                var (savable, why) = Judge(service, request, node);
-                unsavable += savable ? 0 : 1;
-                missed.Add($"  epoch {epoch} {service}: {(savable ? "SAVABLE" : "not savable")} — {why}");
-            }
-        }
+        // The guide network's epoch (15 m), phase shift (10 m) and grace period (1 m), at this time scale; post-service
+        // dials again every 5 s (not scaled); the schedule's first restart backoff is 1 s.
+        var network = new SoakNetwork(Services.ToDictionary(s => s, DiskOf), TimeSpan.FromMinutes(15) / scale, TimeSpan.FromMinutes(10) / scale, TimeSpan.FromMinutes(1) / scale, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1));
+        var judge = new MissJudge(network, node, ServiceLines(), faults) { Launches = DaemonLaunches.Read(P("daemon.log")) };
+        var misses = judge.Judge(first, last);
+        var delivered = Enumerable.Range((int)first, (int)(last - first + 1)).Sum(e => Services.Count(s => judge.Delivery(s, e) is not null));
+        var defects = misses.Where(m => !m.Unavoidable).ToList();
 
         Console.WriteLine();
-        Console.WriteLine($"faults injected: {_faults.Count} ({string.Join(", ", _faults.GroupBy(f => f.Kind.Split(' ')[0]).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"))})");
-        Console.WriteLine($"proofs delivered: {delivered}");
-        Console.WriteLine($"proofs missed: {missed.Count} ({unsavable} that no orchestrator could have saved, {missed.Count - unsavable} savable)");
-        missed.ForEach(Console.WriteLine);
-        return missed.Count - unsavable == 0 ? 0 : 1;
-    }
-
-    /// <summary>
-    /// Could any orchestrator have delivered this proof? Not when the identity's data was broken during the
-    /// window, nor when the time left after the node came back (or the data was repaired) is shorter than
-    /// this identity's fastest proof in the whole run (start to delivery) times the services waiting on its disk.
-    /// </summary>
-    private (bool Savable, string Why) Judge(string service, SoakLine request, IReadOnlyList<SoakLine> node)
-    {
-        var deadline = request.Deadline!.Value;
-        var failure = node.LastOrDefault(l => l.Event == "proof-failed" && l.Identity == service && l.Time >= request.Time && l.Time <= deadline.AddSeconds(1));
-        var blocking = Blocking(service, request);
-        var fastest = FastestProof(service, node);
-        var freeFrom = blocking.Count == 0 ? request.Time : blocking.Max(f => f.End);
-        // post-service retries its node connection every 5 s (not scaled): a node restart costs that too.
-        if (blocking.Any(f => f.Kind == "node-restart"))
+        Console.WriteLine($"epochs: {last - first + 1} (publish epochs {first}-{last}), seed {seed}, time x{scale.ToString(CultureInfo.InvariantCulture)}");
+        Console.WriteLine($"faults injected: {faults.Count(f => !f.Missed)} ({string.Join(", ", faults.GroupBy(f => f.Kind).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count(f => !f.Missed)}{(g.Any(f => f.Missed) ? $" (+{g.Count(f => f.Missed)} found nothing to hit)" : "")}"))})");
+        Console.WriteLine($"typical turns (median, epochs without a fault): {string.Join(", ", Services.Select(s => $"{s} {judge.Turn(s).TotalSeconds:0.0}s"))}");
+        Console.WriteLine($"proofs delivered: {delivered} of {(last - first + 1) * Services.Length}");
+        Console.WriteLine($"proofs missed: {misses.Count} ({misses.Count - defects.Count} unavoidable, {defects.Count} defects)");
+        foreach (var group in misses.Where(m => m.Unavoidable).GroupBy(m => m.Rule).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            freeFrom += TimeSpan.FromSeconds(5);
+            Console.WriteLine($"  unavoidable by {group.Key}: {group.Count()}");
         }
 
-        var diskMates = Services.Count(s => DiskOf(s) == DiskOf(service));
-        var needed = fastest * diskMates;
-        var left = deadline - freeFrom;
-        var faults = blocking.Count == 0 ? "no blocking fault" : Describe(blocking);
-        var why = $"{(failure?.Reason ?? "no delivery")}; {faults}; {left.TotalSeconds:0.0}s left for ~{needed.TotalSeconds:0.0}s of proving on its disk";
-        return (left >= needed, why);
-    }
-
-    /// <summary>Faults no orchestrator can work around during a proof window: node away, this identity's data broken.</summary>
-    private List<SoakFault> Blocking(string service, SoakLine request) =>
-        _faults.Where(f => f.Start < request.Deadline!.Value && f.End > request.Time
-            && (f.Kind.StartsWith("node", StringComparison.Ordinal) || (f.Target == service && f.Kind is "short-bin" or "bad-metadata"))).ToList();
-
-    private static string Describe(IEnumerable<SoakFault> faults) => string.Join(", ", faults.Select(f => $"{f.Kind} {f.Target} {f.Start:HH:mm:ss}-{f.End:HH:mm:ss}"));
-
-    private TimeSpan FastestProof(string service, IReadOnlyList<SoakLine> node)
-    {
-        var durations = node.Where(l => l.Event == "proof-delivered" && l.Identity == service && l.Kind == "nipost")
-            .Select(d => d.Time - node.Last(l => l.Event == "proof-requested" && l.Identity == service && l.Time <= d.Time).Time)
-            .ToList();
-        return durations.Count == 0 ? TimeSpan.FromSeconds(3) : durations.Min();
-    }
-
-    private IReadOnlyList<SoakLine> NodeLines() => Read(NodeRecord);
-
-    private IReadOnlyList<SoakLine> ServiceLines() => Read(ServiceRecord);
-
-    private static IReadOnlyList<SoakLine> Read(string path)
-    {
-        if (!File.Exists(path))
+        misses.ToList().ForEach(Console.WriteLine);
+        foreach (var defect in defects)
         {
-            return [];
+            await DescribeAsync(defect, judge, cancellationToken);
         }
 
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(SoakLine.Parse).OfType<SoakLine>().ToList();
+        return defects.Count == 0 ? 0 : 1;
     }
 
-    private static async Task<T?> WaitForAsync<T>(Func<T?> probe, CancellationToken cancellationToken) =>
+    /// <summary>What happened around a defect: the node's and the services' records of its disk, the daemon's decisions.</summary>
+    private async Task DescribeAsync(SoakMiss miss, MissJudge judge, CancellationToken cancellationToken)
+    {
+        var epoch = judge.Requests(miss.Service, miss.Epoch).Count > 0 ? miss.Epoch : miss.Epoch - 1;
+        Console.WriteLine($"--- epoch {epoch} ({miss.Service}):");
+        var request = judge.Requests(miss.Service, epoch).FirstOrDefault();
+        if (request is null)
+        {
+            return;
+        }
+
+        var (from, until) = (request.Time.AddSeconds(-2), request.Deadline!.Value.AddSeconds(1));
+        var mates = Services.Where(s => DiskOf(s) == DiskOf(miss.Service)).ToHashSet();
+        Console.WriteLine($"    on {DiskOf(miss.Service)}, times from PROVING at {request.Time:HH:mm:ss.fff}:");
+        foreach (var line in NodeLines().Where(l => l.Time >= from && l.Time <= until && (l.Identity is null || mates.Contains(l.Identity)))
+            .Concat(ServiceLines().Where(l => l.Time >= from && l.Time <= until && l.Service is { } s && mates.Contains(s))).OrderBy(l => l.Time))
+        {
+            Console.WriteLine($"  {(line.Time - request.Time).TotalSeconds,6:+0.00;-0.00} {(line.Pid == 0 ? "node" : "svc " + line.Pid),-10} {line.Service,-3} {line.Event} {line.Reason}");
+        }
+
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_apiPort}"), Timeout = TimeSpan.FromSeconds(10) };
+            foreach (var service in mates.Order(StringComparer.Ordinal))
+            {
+                using var history = JsonDocument.Parse(await http.GetStringAsync($"/api/v1/history?service={service}&limit=1000", cancellationToken));
+                foreach (var entry in history.RootElement.EnumerateArray().Reverse())
+                {
+                    var at = entry.GetProperty("at").GetDateTimeOffset();
+                    if (at >= from && at <= until)
+                    {
+                        Console.WriteLine($"  {(at - request.Time).TotalSeconds,6:+0.00;-0.00} daemon     {service,-3} {entry.GetProperty("kind").GetString()} {entry.GetProperty("what").GetString()}: {entry.GetProperty("detail").GetString()}");
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
+        {
+            Console.WriteLine($"  (the daemon's history could not be read: {e.Message})");
+        }
+    }
+
+    internal IReadOnlyList<SoakLine> NodeLines() => SoakLine.Read(NodeRecord);
+
+    internal IReadOnlyList<SoakLine> ServiceLines() => SoakLine.Read(ServiceRecord);
+
+    internal string Config => _layout!.FleetConfig;
+
+    internal double Scale => scale;
+
+    internal string NodeDataDir => _layout!.NodeDataDir;
+
+    internal string HostDir => _layout!.DisksDir;
+
+    internal HistoryDisk History => _history!;
+
+    internal string DataDir(string service) => _layout!.DataDir(service);
+
+    /// <summary>SIGTERM to the node, then a start with a sync of <paramref name="syncTime"/> (network time, a Go duration).</summary>
+    internal async Task RestartNodeAsync(string syncTime, CancellationToken cancellationToken)
+    {
+        _ = Kill(_node!.Id, 15);
+        await _node.WaitForExitAsync(cancellationToken);
+        _node.Dispose();
+        _node = StartNode(syncTime);
+    }
+
+    /// <summary>SIGKILL to the daemon, a start of a new one, and the time its API answers again.</summary>
+    internal async Task<DateTimeOffset> KillDaemonAsync(CancellationToken cancellationToken)
+    {
+        _ = Kill(_daemon!.Id, 9);
+        await _daemon.WaitForExitAsync(cancellationToken);
+        _daemon.Dispose();
+        _daemon = StartDaemon();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_apiPort}"), Timeout = TimeSpan.FromSeconds(5) };
+        return await WaitForAsync(async () =>
+        {
+            try
+            {
+                using var response = await http.GetAsync("/api/v1/fleet", cancellationToken);
+                return response.IsSuccessStatusCode ? DateTimeOffset.UtcNow : (DateTimeOffset?)null;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                return null;
+            }
+        }, TimeSpan.FromMinutes(2), cancellationToken) ?? DateTimeOffset.UtcNow;
+    }
+
+    internal static async Task<T?> WaitForAsync<T>(Func<T?> probe, CancellationToken cancellationToken) =>
         await WaitForAsync(() => Task.FromResult(probe()), TimeSpan.FromMinutes(3), cancellationToken) ?? throw new TimeoutException("the soak's simulated fleet stopped making progress");
 
-    private static async Task<T?> WaitForAsync<T>(Func<Task<T?>> probe, TimeSpan timeout, CancellationToken cancellationToken)
+    internal static async Task<T?> WaitForAsync<T>(Func<Task<T?>> probe, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < timeout)
@@ -287,7 +249,7 @@ public sealed class SoakRun(string root, double scale, int seed, string postflee
         return default;
     }
 
-    private static bool Alive(int pid)
+    internal static bool Alive(int pid)
     {
         try
         {
@@ -300,11 +262,15 @@ public sealed class SoakRun(string root, double scale, int seed, string postflee
         }
     }
 
-    private Process StartNode() => Start(_layout!.NodeArguments(_genesis), P("node", "node.log"));
+    internal static void Signal(int pid, int signal) => _ = Kill(pid, signal);
 
-    private Process StartDaemon() => Start(["run", "-c", Config], P("daemon.log"));
+    private Process StartNode(string? syncTime) =>
+        Start(_exe, [.. _layout!.NodeArguments(_genesis), .. syncTime is null ? Array.Empty<string>() : ["--sync-time", syncTime]], P("node", "node.log"));
 
-    private Process Start(IReadOnlyList<string> arguments, string log) => LoggedProcess.Start(_exe, arguments, log, root);
+    private Process StartDaemon() =>
+        Start("nsenter", _history!.Enter(_exe, ["run", "-c", Config, "--listen", $"127.0.0.1:{_apiPort}"]).Skip(1).ToList(), P("daemon.log"));
+
+    private Process Start(string program, IReadOnlyList<string> arguments, string log) => LoggedProcess.Start(program, arguments, log, root);
 
     private void Layout() => _layout = SimulatedFleet.Create(new SimulatedFleetOptions(
         root,
@@ -342,40 +308,26 @@ public sealed class SoakRun(string root, double scale, int seed, string postflee
         }
 
         // The services this soak started (leave-running keeps them): by pid from the record, only ours.
-        foreach (var pid in ServiceLines().Where(l => l.Event == "started").Select(l => l.Pid).Distinct())
+        if (_layout is not null)
         {
-            try
+            foreach (var pid in ServiceLines().Where(l => l.Event == "started").Select(l => l.Pid).Distinct())
             {
-                if (File.ReadAllText($"/proc/{pid}/cmdline").Contains(root, StringComparison.Ordinal))
+                try
                 {
-                    _ = Kill(pid, 9);
+                    if (File.ReadAllText($"/proc/{pid}/cmdline").Contains(root, StringComparison.Ordinal))
+                    {
+                        _ = Kill(pid, 9);
+                    }
+                }
+                catch (IOException)
+                {
                 }
             }
-            catch (IOException)
-            {
-            }
         }
+
+        _history?.Dispose();
     }
 }
 
-internal sealed record SoakFault(string Kind, string Target, DateTimeOffset Start, DateTimeOffset End);
-
-internal sealed record SoakLine(string Event, DateTimeOffset Time, int Pid, string? Identity, string? Dir, string? Kind, long? PublishEpoch, DateTimeOffset? Deadline, string? Reason)
-{
-    public static SoakLine? Parse(string text)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(text);
-            var r = doc.RootElement;
-            string? S(string n) => r.TryGetProperty(n, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-            long? L(string n) => r.TryGetProperty(n, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : null;
-            return new SoakLine(S("event") ?? "", DateTimeOffset.Parse(S("time")!, CultureInfo.InvariantCulture), (int)(L("pid") ?? 0), S("identity"), S("dir"), S("kind"), L("publishEpoch"),
-                S("deadline") is { } d ? DateTimeOffset.Parse(d, CultureInfo.InvariantCulture) : null, S("reason"));
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-}
+/// <summary>What a kept soak folder needs to be judged again.</summary>
+internal sealed record SoakSettings(int Seed, double Scale, long First, long Last);

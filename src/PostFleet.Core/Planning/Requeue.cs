@@ -5,7 +5,7 @@ namespace PostFleet.Core.Planning;
 /// <summary>
 /// When the loop should look again. Soon while something is changing (a start or stop was just asked for, a run
 /// is starting up); otherwise at the next deadline the planner knows about (a backoff, an idle grace, a
-/// no-progress timeout), but never later than the resync interval. And every <see cref="GapPoll"/> while a cycle gap
+/// no-progress timeout, the next cycle gap's opening), but never later than the resync interval. And every <see cref="GapPoll"/> while a cycle gap
 /// is open and an identity has not yet been asked for this round's proof: the node turns it PROVING when its PoET
 /// proof is in, seconds to minutes into the gap, and says nothing on the event stream until a service is connected,
 /// so only a PostStates read sees it.
@@ -43,6 +43,13 @@ internal static class Requeue
         if (AwaitingTheNodesAsk(spec, snapshot, memory))
         {
             after = Min(after, GapPoll);
+        }
+        else if (snapshot.Timeline?.CurrentOrNextCycleGap(now) is { } next && next.Opens > now)
+        {
+            // Looking again only a resync after the gap opened would start every first proof up to resync late, and
+            // the next one on each disk with it: where a disk's proofs fill the gap, the last then misses the next
+            // PoET round and its epoch (the soak's lost epochs). So the loop looks when the gap opens.
+            after = Min(after, next.Opens - now);
         }
 
         foreach (var service in spec.Services)

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
+using PostFleet.Simulator.Common;
 
 namespace PostFleet.Simulator.Node;
 
@@ -44,6 +45,8 @@ public static class SimNodeProgram
         settings = WithStoredGenesis(settings, store);
 
         using var record = new SimRecord(settings.RecordPath, time);
+        // The record keeps true time (tools line it up with other records); the node itself lives on its own clock.
+        var clock = new NodeClock(time, SimFaults.ClockOffsetFile(settings.DataFolder), settings.TimeScale, record);
         var node = new SimNode(settings, mode, identities);
         var states = new PostStateTable(record);
         record.Write("node-started", null, new JsonObject
@@ -63,7 +66,7 @@ public static class SimNodeProgram
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
         var listeners = new ListenerDirectory();
-        await using var app = NodeHost.Build(node, store, record, states, time, listeners);
+        await using var app = NodeHost.Build(node, store, record, states, clock, listeners);
         try
         {
             await app.StartAsync(stop.Token);

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PostFleet.Simulator.Common;
 
 namespace PostFleet.Simulator.PostService;
 
@@ -25,8 +26,15 @@ public static class OperatorServer
             builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
             builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(address));
             var app = builder.Build();
+            var hang = SimFaults.HangStatusFile(proving.Places.Host, Environment.ProcessId);
             app.MapGet("/status", async context =>
             {
+                // A fault switched on from outside (the soak): the request is taken and never answered.
+                while (File.Exists(hang))
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), proving.Time, context.RequestAborted);
+                }
+
                 var body = proving.StatusJson();
                 context.Response.ContentType = "application/json";
                 await context.Response.WriteAsync(body);

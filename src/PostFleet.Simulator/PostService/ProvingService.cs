@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using PostFleet.Simulator.Common;
 using Spacemesh.V1;
 
 namespace PostFleet.Simulator.PostService;
@@ -19,6 +20,10 @@ public sealed class ProvingService(ServiceContext context)
     private sealed record Running(byte[] Challenge, Task<Proof> Proving, ProvingProgress Progress) : State;
 
     private sealed record Done(byte[] Challenge, Proof? Proof, string? Error) : State;
+
+    public SimPlaces Places => context.Places;
+
+    public TimeProvider Time => context.Time;
 
     public string MetadataDebug() => context.Metadata.ToRustDebug();
 

@@ -473,6 +473,24 @@ public class PlannerRuleTests
     }
 
     [Fact]
+    public void The_loop_looks_again_when_the_next_cycle_gap_opens_not_a_resync_later()
+    {
+        // The soak's lost epochs: with the loop asleep through the gap's opening, each first start came up to a resync
+        // late, and the second proof on a disk finished after the next PoET round began, so the node skipped an epoch.
+        var loop = new Loop(Spec(Limits() with { Resync = TimeSpan.FromMinutes(10) }, OneDisk));
+        loop.World.Idle("diskC_post3", "diskC_post2", "diskC_post1");
+        loop.World.Timeline = Epochs;
+        var gap = Epochs.CycleGap(2);
+
+        Assert.Equal(TimeSpan.FromSeconds(3), loop.Pass(gap.Opens.AddSeconds(-3)).RequeueAfter);
+        Assert.Equal(TimeSpan.FromMinutes(10), loop.Pass(gap.Opens.AddMinutes(-30)).RequeueAfter); // resync still bounds it
+
+        // Once it is open the half-second look for the node's ask takes over; the gap after next is far away.
+        loop.World.GapOpenedAt = gap.Opens;
+        Assert.Equal(TimeSpan.FromMilliseconds(500), loop.Pass(gap.Opens.AddMilliseconds(10)).RequeueAfter);
+    }
+
+    [Fact]
     public void While_a_gap_is_open_and_identities_wait_for_the_nodes_ask_it_looks_every_half_second()
     {
         var halfSecond = TimeSpan.FromMilliseconds(500);
