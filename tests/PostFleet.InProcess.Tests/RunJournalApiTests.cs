@@ -66,7 +66,7 @@ public sealed class RunJournalApiTests
         Assert.Contains("unknown service 'nope'", JsonDocument.Parse(await unknown.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
         using var badLimit = await http.GetAsync("/api/v1/services/a1/runs?limit=0");
         Assert.Equal(HttpStatusCode.BadRequest, badLimit.StatusCode);
-        Assert.Contains("limit must be a whole number from 1 to 500", await badLimit.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("limit must be a whole number from 1 to 1000", await badLimit.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -15,7 +15,7 @@ internal static class FleetApi
     public const int DefaultHistoryLimit = 100;
     public const int MaxHistoryLimit = 1000;
     public const int DefaultRunsLimit = 20;
-    public const int MaxRunsLimit = 500;
+    public const int MaxRunsLimit = 1000;
 
     private const string NoPassYet = "the daemon has not finished its first reconcile pass yet; try again in a moment";
 
