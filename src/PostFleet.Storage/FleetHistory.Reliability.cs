@@ -54,7 +54,7 @@ public sealed partial class FleetHistory
         {
             using var transaction = _connection.BeginTransaction();
             var removed = 0;
-            foreach (var (table, column) in new[] { ("decisions", "at"), ("actions", "at"), ("node_events", "at"), ("deliveries", "at"), ("runs", "started_at"), ("daemon_events", "at"), ("user_actions", "at") })
+            foreach (var (table, column) in new[] { ("decisions", "at"), ("actions", "at"), ("node_events", "at"), ("deliveries", "at"), ("runs", "started_at"), ("run_phases", "started_at"), ("daemon_events", "at"), ("user_actions", "at") })
             {
                 removed += new PendingRow($"DELETE FROM {table} WHERE {column} < $cutoff", [("$cutoff", Text(before))]).Execute(_connection, transaction);
             }

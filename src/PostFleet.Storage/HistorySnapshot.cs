@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using PostFleet.Core.Planning;
+using PostFleet.Core.Runs;
 
 namespace PostFleet.Storage;
 
@@ -81,6 +82,49 @@ public sealed class HistorySnapshot
         }
 
         return rows;
+    }
+
+    /// <summary>The phases of the given runs of one service, in order, by instance id.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<RunPhaseSpan>> RunPhases(string service, IReadOnlyCollection<string> instanceIds)
+    {
+        var result = new Dictionary<string, IReadOnlyList<RunPhaseSpan>>(StringComparer.Ordinal);
+        if (instanceIds.Count == 0)
+        {
+            return result;
+        }
+
+        using var command = _connection.CreateCommand();
+        var names = instanceIds.Select((_, i) => "$i" + i.ToString(CultureInfo.InvariantCulture)).ToList();
+        command.CommandText = $"SELECT instance_id, kind, nonce_start, started_at, ended_at, bytes, rate FROM run_phases WHERE service = $service AND instance_id IN ({string.Join(", ", names)}) ORDER BY instance_id, seq";
+        command.Parameters.AddWithValue("$service", service);
+        foreach (var (name, id) in names.Zip(instanceIds))
+        {
+            command.Parameters.AddWithValue(name, id);
+        }
+
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var ended = reader.IsDBNull(4) ? (DateTimeOffset?)null : DateTimeOffset.Parse(reader.GetString(4), CultureInfo.InvariantCulture);
+            var started = DateTimeOffset.Parse(reader.GetString(3), CultureInfo.InvariantCulture);
+            var phase = new RunPhaseSpan(
+                reader.GetString(1) == "k2pow" ? RunPhaseKind.K2Pow : RunPhaseKind.Read,
+                (ulong)reader.GetInt64(2),
+                started,
+                ended,
+                ended ?? started,
+                (ulong)reader.GetInt64(5),
+                reader.IsDBNull(6) ? null : reader.GetDouble(6));
+            var id = reader.GetString(0);
+            if (!result.TryGetValue(id, out var list))
+            {
+                result[id] = list = new List<RunPhaseSpan>();
+            }
+
+            ((List<RunPhaseSpan>)list).Add(phase);
+        }
+
+        return result;
     }
 
     /// <summary>The stored estimates (none in a new file).</summary>

@@ -100,5 +100,23 @@ internal static class Migrations
         ALTER TABLE node_events ADD COLUMN pass INTEGER;
         ALTER TABLE deliveries ADD COLUMN pass INTEGER;
         """,
+
+        // 5: each run's phases (k2pow and read per pass, with times, bytes and rate), as the run model draws them
+        // from the planner's memory; served by GET /api/v1/services/{name}/runs.
+        """
+        CREATE TABLE run_phases (
+            service TEXT NOT NULL,
+            instance_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            nonce_start INTEGER NOT NULL,
+            started_at TEXT NOT NULL,
+            ended_at TEXT,
+            bytes INTEGER NOT NULL,
+            rate REAL,
+            PRIMARY KEY (service, instance_id, seq)
+        );
+        CREATE INDEX run_phases_started ON run_phases (started_at);
+        """,
     ];
 }

@@ -220,7 +220,7 @@ public sealed class ApiTests : IAsyncLifetime
         var paths = json.RootElement.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToHashSet();
         string[] expected =
         [
-            "/api/v1/fleet", "/api/v1/services", "/api/v1/services/{name}", "/api/v1/services/{name}/log", "/api/v1/history",
+            "/api/v1/fleet", "/api/v1/services", "/api/v1/services/{name}", "/api/v1/services/{name}/log", "/api/v1/services/{name}/runs", "/api/v1/history",
             "/api/v1/events", "/api/v1/alerts", "/api/v1/forecast", "/api/v1/fleet/pause", "/api/v1/fleet/resume", "/api/v1/services/{name}/{intent}",
         ];
         Assert.All(expected, p => Assert.Contains(p, paths));
@@ -233,7 +233,7 @@ public sealed class ApiTests : IAsyncLifetime
     {
         var html = await Http.GetStringAsync("/");
         Assert.Contains("/assets/app.js", html, StringComparison.Ordinal);
-        foreach (var asset in new[] { "app.js", "app.css", "dag.js", "gantt.js", "store.js", "service.js", "history.js", "overview.js", "actions.js", "format.js", "projection.js", "forecast.js" })
+        foreach (var asset in new[] { "app.js", "app.css", "dag.js", "gantt.js", "live.js", "service.js", "history.js", "overview.js", "actions.js", "format.js", "forecast.js" })
         {
             using var response = await Http.GetAsync("/assets/" + asset);
             Assert.True(response.IsSuccessStatusCode, asset);

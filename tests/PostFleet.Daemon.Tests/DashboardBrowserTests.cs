@@ -129,6 +129,69 @@ public sealed class DashboardBrowserTests
         Assert.Contains("node restarted / syncing: keeping 2 proofs in progress", await TextAsync(browser, "[data-node=restarted]"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_timeline_draws_the_served_run_journal_and_the_planners_forecast_and_keeps_nothing_in_the_browser()
+    {
+        await using var daemon = await TestDaemon.StartAsync();
+        await using var browser = await Chromium.OpenAsync(new Uri(daemon.Host.Url, "/#/timeline"), Width, 900);
+        await browser.WatchCspViolationsAsync();
+
+        // Every phase the journal serves, and nothing else: 4 + 2 + 1 bars, in the served order and times.
+        await Eventually.UntilAsync(async () => await CountAsync(browser, "svg.gantt rect[data-kind]") == 7, "the seven served phases on the timeline", TimeSpan.FromSeconds(30));
+        Assert.Equal("k2pow,read,k2pow,read", await BarsAsync(browser, "diskC_post3", "d.dataset.kind"));
+        var served = daemon.Fleet.Journal["diskC_post3"].Runs[0].Phases;
+        Assert.Equal(string.Join(',', served.Select(p => p.Start.ToUnixTimeMilliseconds())), await BarsAsync(browser, "diskC_post3", "d.dataset.start"));
+        Assert.Equal("k2pow,read", await BarsAsync(browser, "diskC_post2", "d.dataset.kind"));
+        Assert.Equal("k2pow", await BarsAsync(browser, "diskB_post2", "d.dataset.kind"));
+        Assert.Equal(0.0, await CountAsync(browser, "svg.gantt rect[data-kind][data-service=diskD_post1]"));
+
+        // What is projected is the planner's: a waiting service ends where the served forecast says (diskB_post1,
+        // on the slow disk, past the deadline).
+        var row = daemon.Fleet.Forecast!.Rows.Single(r => r.Service == "diskB_post1");
+        Assert.True(row.EndAt > DateTimeOffset.UtcNow);
+        await Eventually.UntilAsync(async () => await AttributeAsync(browser, "svg.gantt rect.forecast[data-service=diskB_post1]", "data-source") == "forecast",
+            "diskB_post1 projected from the served forecast", TimeSpan.FromSeconds(15));
+        Assert.Equal(row.EndAt!.Value.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture), await AttributeAsync(browser, "svg.gantt rect.forecast[data-service=diskB_post1]", "data-end"));
+
+        // Only the daemon changes the timeline: diskB_post2 reads now, and its journal says so; the page asks for it
+        // again (its phase changed) and draws the new read. The journal alone decides what is drawn.
+        var requests = daemon.Fleet.JournalRequests.GetValueOrDefault("diskB_post2");
+        var now = DateTimeOffset.UtcNow;
+        var run = daemon.Fleet.Journal["diskB_post2"].Runs[0];
+        daemon.Fleet.Journal["diskB_post2"] = daemon.Fleet.Journal["diskB_post2"] with
+        {
+            Runs = [run with { Phases = [DemoRuns.K2Pow(0, run.StartedAt, now.AddMinutes(-1), now), DemoRuns.Read(0, now.AddMinutes(-1), null, 1 << 30, now)] }],
+        };
+        var finish = now.AddHours(2);
+        daemon.Fleet.Change("diskB_post2", s => DemoFleet.Reading(s, now, 0.01) with { InstanceId = "pid:4242", EstimatedFinish = finish });
+        await Eventually.UntilAsync(async () => await BarsAsync(browser, "diskB_post2", "d.dataset.kind") == "k2pow,read", "diskB_post2's served read on the timeline", TimeSpan.FromSeconds(15));
+        Assert.True(daemon.Fleet.JournalRequests["diskB_post2"] > requests);
+        Assert.Equal("estimated-finish", await AttributeAsync(browser, "svg.gantt rect.forecast[data-service=diskB_post2]", "data-source"));
+        Assert.Equal(finish.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture), await AttributeAsync(browser, "svg.gantt rect.forecast[data-service=diskB_post2]", "data-end"));
+
+        // The service page lists the served runs with their phases and outcome.
+        await browser.EvaluateAsync("location.hash = '#/service/diskC_post3'");
+        await Eventually.UntilAsync(async () => (await TextAsync(browser, "table.runs")).Contains("delivered", StringComparison.Ordinal), "the runs table", TimeSpan.FromSeconds(15));
+        Assert.Contains("k2pow 10m 00s · read 1h 00m", await TextAsync(browser, "table.runs tr[data-run=\"pid:3013\"]"), StringComparison.Ordinal);
+
+        // The browser keeps nothing: no localStorage entry after all of the above, and no script that could write one.
+        Assert.Equal(0.0, (await browser.EvaluateAsync("localStorage.length"))!.GetValue<double>());
+        var assets = Path.Combine(RepoPaths.Root, "src", "PostFleet.Daemon", "Web", "Dashboard", "assets");
+        var scripts = Directory.GetFiles(assets, "*.js");
+        Assert.NotEmpty(scripts);
+        Assert.All(scripts, f => Assert.DoesNotContain("localStorage", File.ReadAllText(f), StringComparison.Ordinal));
+        Assert.Empty(await browser.CspViolationsAsync());
+    }
+
+    private static async Task<double> CountAsync(Chromium browser, string selector) =>
+        (await browser.EvaluateAsync($"document.querySelectorAll(\"{selector}\").length"))!.GetValue<double>();
+
+    private static async Task<string> BarsAsync(Chromium browser, string service, string value) =>
+        (await browser.EvaluateAsync($"[...document.querySelectorAll('svg.gantt rect[data-kind][data-service={service}]')].map(d => {value}).join(',')"))!.GetValue<string>();
+
+    private static async Task<string?> AttributeAsync(Chromium browser, string selector, string attribute) =>
+        (await browser.EvaluateAsync($"document.querySelector(\"{selector}\")?.getAttribute('{attribute}') ?? null"))?.GetValue<string>();
+
     private static async Task<string> TextAsync(Chromium browser, string selector) =>
         (await browser.EvaluateAsync($"document.querySelector('{selector}')?.textContent ?? ''"))!.GetValue<string>();
 

@@ -8,7 +8,7 @@ public sealed class MetricsTests
     public async Task Metrics_are_derived_from_the_view_and_the_pass()
     {
         await using var daemon = await TestDaemon.StartAsync();
-        var view = daemon.Fleet.Change("diskD_post1", s => s with { LastProofSeconds = 5400, Restarts = 1 });
+        var view = daemon.Fleet.Change("diskD_post1", s => s with { LastProofSeconds = 5400, Restarts = 1, K2PowSeconds = 612.5, ReadRate = 1048576 });
         daemon.Host.Metrics.ObservePass(view, TimeSpan.FromMilliseconds(42));
 
         var text = await daemon.Http.GetStringAsync("/metrics");
@@ -24,6 +24,8 @@ public sealed class MetricsTests
         Assert.Contains($"postfleet_service_read_position_bytes{{service=\"diskC_post2\",disk=\"diskC\"}} {position}", text, StringComparison.Ordinal);
         Assert.Contains("postfleet_service_last_proof_duration_seconds{service=\"diskD_post1\",disk=\"diskD\"} 5400", text, StringComparison.Ordinal);
         Assert.Contains("postfleet_service_last_delivered_epoch{service=\"diskB_post3\",disk=\"diskB\"} 13", text, StringComparison.Ordinal);
+        Assert.Contains("postfleet_service_k2pow_seconds{service=\"diskD_post1\",disk=\"diskD\"} 612.5", text, StringComparison.Ordinal);
+        Assert.Contains("postfleet_service_read_bytes_per_second{service=\"diskD_post1\",disk=\"diskD\"} 1048576", text, StringComparison.Ordinal);
     }
 
     [Fact]

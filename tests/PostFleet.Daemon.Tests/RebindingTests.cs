@@ -21,7 +21,7 @@ public sealed class RebindingTests
     private static readonly string[] Reads =
     [
         "/", "/assets/app.js", "/metrics", "/api/v1/fleet", "/api/v1/services", "/api/v1/services/diskC_post2",
-        "/api/v1/services/diskC_post2/log", "/api/v1/history", "/api/v1/forecast", "/api/v1/alerts", "/api/v1/events",
+        "/api/v1/services/diskC_post2/log", "/api/v1/services/diskC_post2/runs", "/api/v1/history", "/api/v1/forecast", "/api/v1/alerts", "/api/v1/events",
         "/api/v1/openapi.json",
     ];
 

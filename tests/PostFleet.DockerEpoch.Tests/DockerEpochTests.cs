@@ -1,4 +1,5 @@
 using Docker.DotNet;
+using Microsoft.Data.Sqlite;
 using PostFleet.Runtime.Docker;
 using PostFleet.Testing;
 using PostFleet.Tls.Tests.Support;
@@ -42,12 +43,19 @@ public sealed class DockerEpochTests(SimImageFixture docker)
         Assert.All(left, c => Assert.Equal(SimImageFixture.Image, c.Image));
 
         // Daemon 2 lists and adopts them: no service ever has two containers, and the adopted ones are not replaced.
+        // It has decided with them once its first pass's decisions are in the history (pass ids go on from daemon
+        // 1's; a restarted daemon records every service's decision, after the pass's actions were carried out).
+        var history = Path.Combine(fleet.StateDir, "history.db");
+        var firstDaemonsLastPass = LastDecisionPass(history, null);
         var second = fleet.StartRun("run-2.log");
         using var watching = new CancellationTokenSource();
         var seen = new HashSet<string>();
         var maxPerService = WatchAsync(fleetId, seen, watching.Token);
         await second.WaitForOutputAsync("node reachable", TimeSpan.FromSeconds(30));
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await Eventually.UntilAsync(
+            () => FourIdentities.All(i => LastDecisionPass(history, i.Name) > firstDaemonsLastPass),
+            $"daemon 2's first pass decided for every service; daemon 2 output:\n{second.StandardOutput}",
+            TimeSpan.FromSeconds(60));
         var afterAdoption = await docker.ContainersAsync(fleetId);
         foreach (var adopted in left)
         {
@@ -117,6 +125,17 @@ public sealed class DockerEpochTests(SimImageFixture docker)
 
         var logs = Directory.GetFiles(Path.Combine(fleet.StateDir, "logs"), "*.log").Select(File.ReadAllText).ToList();
         Assert.Contains(logs, l => l.Contains("configuring TLS: server: (CA cert: " + fleet.Certs!.CaCert, StringComparison.Ordinal) && l.Contains("obtained metadata: PostMetadata", StringComparison.Ordinal));
+    }
+
+    /// <summary>The last pass that wrote a decision (for one service, or any); 0 when none.</summary>
+    private static long LastDecisionPass(string history, string? service)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = history, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT coalesce(MAX(pass), 0) FROM decisions" + (service is null ? "" : " WHERE service = $s");
+        command.Parameters.AddWithValue("$s", service ?? "");
+        return (long)command.ExecuteScalar()!;
     }
 
     /// <summary>Samples the fleet's containers: records every id seen, returns the most running containers one service had at once.</summary>

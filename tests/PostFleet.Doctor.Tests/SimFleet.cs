@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using PostFleet.Simulator.Common;
 using PostFleet.Simulator.Fleet;
 using PostFleet.Testing;
 
@@ -17,36 +17,56 @@ public sealed record ServiceLine(string Disk, string Name, string Dir, uint NumU
 
 /// <summary>
 /// A real simulated node on loopback (1 m layers at time-scale 100), tiny PoST data made by the simulated postcli
-/// (64 labels per unit, 1 KiB files) on two pretend disks, and wrapper scripts standing in for the real binaries.
-/// id1 (diskA, 1 unit) and id2 (diskB, 2 units) are installed in the node; id3 (diskB) has data but no key there.
-/// Shared by every test in the collection; tests never change it, they write their own configs around it.
+/// (64 labels per unit, 1 KiB files) on two pretend disks, and wrapper scripts standing in for the real binaries,
+/// laid out by the shared <see cref="SimulatedFleet"/>. id1 (diskA, 1 unit) and id2 (diskB, 2 units) are installed
+/// in the node; id3 (diskB) has data but no key there. Shared by every test in the collection; tests never change
+/// it, they write their own configs around it.
 /// </summary>
 public sealed class SimFleet : IAsyncLifetime
 {
     public const double TimeScale = 100;
 
-    // Tiny PoST data: 64 labels per unit, scrypt N 2, at most 8 units (the node and the services must agree).
-    private static readonly SimulatedNetwork Network = new() { LabelsPerUnit = 64, ScryptN = 2, MaxNumUnits = 8 };
+    // Tiny PoST data: 64 labels per unit, scrypt N 2, at most 8 units, 1 KiB files (the node and the services must agree).
+    private static readonly SimulatedNetwork Network = new() { LabelsPerUnit = 64, ScryptN = 2, MaxNumUnits = 8, MaxFileSize = 1024 };
 
+    private readonly SimulatedFleet _layout;
     private ChildProcess? _node;
+
+    public SimFleet()
+    {
+        const double fast = 100 * 1024 * 1024;
+        _layout = SimulatedFleet.Create(new SimulatedFleetOptions(
+            Folder.Path,
+            RepoPaths.PostfleetExecutable,
+            [
+                new SimulatedDisk("diskA", [new SimulatedService("id1", 1)]) { ReadBytesPerSecond = fast, WriteBytesPerSecond = fast },
+                new SimulatedDisk("diskB", [new SimulatedService("id2", 2), new SimulatedService("id3", 1)]) { ReadBytesPerSecond = fast, WriteBytesPerSecond = fast },
+            ])
+        {
+            Network = Network,
+            TimeScale = TimeScale,
+            Host = new HostProfile(2, 0.01, 1, null),
+            FreePort = FreePorts.Next,
+        });
+    }
 
     public TempDirectory Folder { get; } = new("pf-doctor");
 
-    public int PublicPort { get; } = FreePorts.Next();
+    public int PublicPort => _layout.PublicPort;
 
-    public int PrivatePort { get; } = FreePorts.Next();
+    public int PrivatePort => _layout.PrivatePort;
 
-    public int PostPort { get; } = FreePorts.Next();
+    public int PostPort => _layout.PostPort;
 
-    public string NodeData => Folder.Combine("node_data");
+    public string NodeData => _layout.NodeDataDir;
 
-    public string Disks => Folder.Combine("disks");
+    public string Disks => _layout.DisksDir;
 
     public string ServiceWrapper => Folder.Combine("bin", "post-service");
 
     public string PostcliWrapper => Folder.Combine("bin", "postcli");
 
-    public string NodeRecord => Folder.Combine("node", "sim-record.jsonl");
+    public string NodeRecord => _layout.NodeRecord;
 
     public Dictionary<string, SimIdentity> Identities { get; } = [];
 
@@ -54,20 +74,8 @@ public sealed class SimFleet : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(Folder.Combine("bin"));
-        Directory.CreateDirectory(Folder.Combine("node"));
         Directory.CreateDirectory(Path.Combine(NodeData, "identities"));
-        WriteWrapper(ServiceWrapper, "post-service");
-        WriteWrapper(PostcliWrapper, "postcli");
-        foreach (var disk in new[] { "diskA", "diskB" })
-        {
-            Directory.CreateDirectory(Path.Combine(Disks, disk));
-            File.WriteAllText(Path.Combine(Disks, disk, "postfleet-sim-disk.json"), """{ "readBytesPerSecond": 104857600, "writeBytesPerSecond": 104857600 }""");
-        }
-
-        File.WriteAllText(Path.Combine(Disks, "postfleet-sim-host.json"), """{ "cores": 2, "k2powSecondsPerUnitPerNonceGroup": 0.01, "passSuccessProbability": 1 }""");
-
-        foreach (var identity in await Task.WhenAll(Initialise("id1", "diskA", 1), Initialise("id2", "diskB", 2), Initialise("id3", "diskB", 1)))
+        foreach (var identity in await Task.WhenAll(_layout.Services.Select(s => Initialise(s.Name, s.NumUnits))))
         {
             Identities[identity.Name] = identity;
         }
@@ -77,19 +85,9 @@ public sealed class SimFleet : IAsyncLifetime
             File.WriteAllText(Path.Combine(NodeData, "identities", name + ".key"), Identities[name].KeyText);
         }
 
-        File.WriteAllText(Folder.Combine("node", "config.json"), Network.NodeConfigJson());
         var now = DateTimeOffset.UtcNow;
         var genesis = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero) + TimeSpan.FromSeconds(2);
-        _node = ChildProcess.StartPostfleet(
-            [
-                "sim", "node", "-c", Folder.Combine("node", "config.json"), "--preset", "standalone",
-                "--genesis-time", genesis.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-                "-d", NodeData,
-                "--grpc-public-listener", $"127.0.0.1:{PublicPort}", "--grpc-private-listener", $"127.0.0.1:{PrivatePort}",
-                "--grpc-post-listener", $"127.0.0.1:{PostPort}",
-                "--time-scale", TimeScale.ToString(CultureInfo.InvariantCulture), "--sim-record", NodeRecord,
-            ],
-            logPath: Folder.Combine("node", "node.log"));
+        _node = ChildProcess.StartPostfleet(_layout.NodeArguments(genesis), logPath: Folder.Combine("node", "node.log"));
         await _node.WaitForOutputAsync("grpc.post\tbound to address", TimeSpan.FromSeconds(30));
     }
 
@@ -123,16 +121,7 @@ public sealed class SimFleet : IAsyncLifetime
         y.AppendLine("post:");
         y.AppendLine($"  service-binary: '{serviceBinary ?? ServiceWrapper}'");
         y.AppendLine($"  postcli-binary: '{PostcliWrapper}'");
-        y.AppendLine("  labels-per-unit: 64");
-        y.AppendLine("  scrypt-n: 2");
-        y.AppendLine("  k1: 12");
-        y.AppendLine("  k2: 20");
-        y.AppendLine("  pow-difficulty: " + new string('f', 64));
-        y.AppendLine("  randomx-mode: light");
-        y.AppendLine("  nonces: 16");
-        y.AppendLine("  min-num-units: 1");
-        y.AppendLine("  max-num-units: 8");
-        y.AppendLine("  max-file-size: 1024");
+        y.Append(Network.PostSettingsYaml());
         y.AppendLine($"state-dir: '{Path.Combine(folder, "state")}'");
         y.AppendLine("disks:");
         foreach (var disk in (services ?? Services()).GroupBy(s => s.Disk))
@@ -160,23 +149,18 @@ public sealed class SimFleet : IAsyncLifetime
         return (exit, [.. json.RootElement.GetProperty("findings").EnumerateArray().Select(e => e.Clone())], run.StandardOutput + run.StandardError);
     }
 
-    private async Task<SimIdentity> Initialise(string name, string disk, uint units)
+    private async Task<SimIdentity> Initialise(string name, uint units)
     {
-        var dir = Path.Combine(Disks, disk, name);
+        var dir = _layout.DataDir(name);
+        var disk = Path.GetFileName(Path.GetDirectoryName(dir)!);
         await using var postcli = ChildProcess.StartPostfleet(
         [
-            "sim", "postcli", "-provider=4294967295", "-labelsPerUnit=64", $"-numUnits={units}", "-scryptN=2", "-maxFileSize=1024",
+            "sim", "postcli", "-provider=4294967295", $"-labelsPerUnit={Network.LabelsPerUnit}", $"-numUnits={units}", $"-scryptN={Network.ScryptN}", $"-maxFileSize={Network.MaxFileSize}",
             "-commitmentAtxId=" + new string('a', 64), "-datadir=" + dir, "-yes",
         ]);
         var exit = await postcli.WaitForExitAsync(TimeSpan.FromSeconds(30));
         Assert.True(exit == 0, $"postcli for {name} exited {exit}: {postcli.StandardOutput}{postcli.StandardError}");
         return new SimIdentity(name, disk, dir, units, File.ReadAllText(Path.Combine(dir, "identity.key")));
-    }
-
-    private static void WriteWrapper(string path, string program)
-    {
-        File.WriteAllText(path, $"#!/bin/sh\nexec '{RepoPaths.PostfleetExecutable}' sim {program} \"$@\"\n");
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 }
 

@@ -28,6 +28,8 @@ public sealed record DashboardSeen(IReadOnlyList<string> DagNodes, string Change
 
         // Let the fleet get busy, then keep a picture for the README.
         await Eventually.UntilAsync(async () => (await browser.EvaluateAsync("document.querySelectorAll('svg.dag [data-state=k2pow], svg.dag [data-state=reading], svg.dag [data-state=delivered]').length"))?.GetValue<double>() > 0, "a busy DAG", TimeSpan.FromMinutes(2));
+        // The timeline draws the daemon's run journal (GET /api/v1/services/{name}/runs), not what the page saw.
+        await Eventually.UntilAsync(async () => (await browser.EvaluateAsync("document.querySelectorAll('svg.gantt rect[data-kind]').length"))?.GetValue<double>() > 0, "a served run phase on the timeline", TimeSpan.FromMinutes(1));
         var screenshot = Path.Combine(RepoPaths.Root, "artifacts", "screenshots", "demo-dashboard.png");
         Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
         await browser.ScreenshotAsync(screenshot, 1400);

@@ -85,6 +85,8 @@ internal static class EveryEndpoint
 
         public IReadOnlyList<HistoryEntryView> History(string? service, int limit) => [];
 
+        public RunsView? Runs(string service, int limit) => null;
+
         public string? Apply(string intent, string? service) => "not a fleet";
     }
 }

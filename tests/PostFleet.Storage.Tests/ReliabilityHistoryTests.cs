@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using PostFleet.Core.Runs;
 using PostFleet.Testing;
 
 namespace PostFleet.Storage.Tests;
@@ -55,11 +56,35 @@ public class ReliabilityHistoryTests
         history.RecordAction(T0, "s1", "start", "", "ok");
         history.RecordDecision(T0, "s1", "Start", "x");
         history.RecordRunStarted("s1", "1", T0, null);
+        history.RecordRunPhases("s1", "1", [new RunPhaseSpan(RunPhaseKind.K2Pow, 0, T0, T0.AddSeconds(4), T0.AddSeconds(4), 0, null)]);
         history.RecordUserAction(T0, "pause", "s1");
         history.RecordAction(T0.AddDays(40), "s1", "stop", "", "ok");
 
-        Assert.Equal(4, history.Prune(T0.AddDays(30)));
+        Assert.Equal(5, history.Prune(T0.AddDays(30)));
         Assert.Single(history.Actions());
         Assert.Empty(history.Runs());
+        Assert.Empty(history.Reader.Read(h => h.RunPhases("s1", ["1"])));
+    }
+
+    [Fact]
+    public void A_runs_phases_are_written_from_where_they_changed_and_read_back_in_order()
+    {
+        using var dir = new TempDirectory();
+        using var history = FleetHistory.Open(dir.Combine("history.db"));
+        var k2pow = new RunPhaseSpan(RunPhaseKind.K2Pow, 0, T0, T0.AddSeconds(4), T0.AddSeconds(4), 0, null);
+        var reading = new RunPhaseSpan(RunPhaseKind.Read, 0, T0.AddSeconds(4), null, T0.AddSeconds(6), 200, 100);
+        history.RecordRunStarted("s1", "7", T0, 2);
+        history.RecordRunPhases("s1", "7", [k2pow, reading]);
+        history.Flush();
+
+        // The read ends: only the last phase is written again; the open one becomes closed, not a second row.
+        var ended = reading with { End = T0.AddSeconds(9), Seen = T0.AddSeconds(9), Bytes = 500 };
+        history.RecordRunPhases("s1", "7", [k2pow, ended], from: 1);
+        history.Flush();
+
+        var phases = Assert.Single(history.Reader.Read(h => h.RunPhases("s1", ["7", "8"]))).Value;
+        Assert.Equal([RunPhaseKind.K2Pow, RunPhaseKind.Read], phases.Select(p => p.Kind));
+        Assert.Equal((T0.AddSeconds(4), T0.AddSeconds(9), 500UL, 100.0), (phases[1].Start, phases[1].End!.Value, phases[1].Bytes, phases[1].Rate!.Value));
+        Assert.Equal(k2pow.End, phases[0].End);
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using PostFleet.Core.Configuration;
 using PostFleet.Core.Model;
 using PostFleet.Core.Planning;
+using PostFleet.Core.Runs;
 using PostFleet.Core.Timeline;
 using PostFleet.Storage;
 
@@ -33,6 +34,7 @@ public sealed class ReconcileLoop
     private readonly PassTrigger _trigger;
     private readonly LearnedEstimates _estimates;
     private PlannerMemory _memory;
+    private RunLedger _runs = RunLedger.Empty;
     private long _lastPassId;
 
     public ReconcileLoop(Func<FleetSpec> spec, FleetObserver observer, ActionExecutor executor, FleetHistory history, FleetIntents intents, IReadOnlyList<IPassListener> listeners, PassTrigger trigger, TimeProvider time, ILogger logger)
@@ -111,7 +113,8 @@ public sealed class ReconcileLoop
         // publish shows whether the file took it; what the listeners record (the run journal) follows in a second.
         FlushHistory();
         Passes++;
-        var pass = new PassReport(passId, fleet, observation, plan, outcomes, clock.Elapsed);
+        _runs = _runs.Fold(RunPassBuilder.Of(fleet, observation, before, plan, outcomes));
+        var pass = new PassReport(passId, fleet, observation, plan, outcomes, clock.Elapsed) { Runs = _runs };
         foreach (var listener in _listeners)
         {
             listener.OnPass(pass);
@@ -199,6 +202,9 @@ public sealed class ReconcileLoop
 /// <summary>What one pass saw, decided and did: for the console, the API and metrics.</summary>
 public sealed record PassReport(long Number, FleetSpec Fleet, FleetObservation Observation, Plan Plan, IReadOnlyList<ActionOutcome> Outcomes, TimeSpan Duration)
 {
+    /// <summary>The runs and their phases after this pass (drawn from the planner's memory in <see cref="Plan.Next"/>).</summary>
+    public RunLedger Runs { get; init; } = RunLedger.Empty;
+
     public NetworkTimeline? Timeline => Observation.Clock is { } clock ? new NetworkTimeline(clock, Fleet.Node.Poet) : null;
 }
 

@@ -2,16 +2,18 @@ using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using PostFleet.Core.Model;
-using PostFleet.Core.Planning;
+using PostFleet.Core.Runs;
 using PostFleet.Daemon.Loop;
 using PostFleet.Storage;
 
 namespace PostFleet.Daemon.Reliability;
 
 /// <summary>
-/// Writes one history row per post-service run — start, first k2pow, first read, the proof the node took, and how
-/// the run ended (exit code, crashed or stopped, the tail of its log) — plus what users asked for, and prunes
-/// rows past the retention (once an hour, and at the first pass). A pass listener, so it writes from the loop's thread like the rest of the history.
+/// Writes the run model's changes to the history: one row per post-service run (start, first k2pow, first read,
+/// the proof the node took, how it ended: exit code, crashed or stopped, the tail of its log) and its phases (k2pow
+/// and read per pass, with times, bytes and rate), plus what users asked for, and prunes rows past the retention
+/// (once an hour, and at the first pass). It learns nothing itself: the runs come folded in the pass report
+/// (<see cref="PassReport.Runs"/>). A pass listener, so it writes from the loop's thread like the rest of the history.
 /// </summary>
 /// <param name="retention">How long rows are kept (history.retention); asked at every prune, so a reload applies at once.</param>
 public sealed class RunJournal(FleetHistory history, ILogger logger, Func<TimeSpan> retention) : IPassListener
@@ -19,10 +21,8 @@ public sealed class RunJournal(FleetHistory history, ILogger logger, Func<TimeSp
     private const int TailLines = 12;
     private const int TailBytes = 4096;
 
-    private readonly HashSet<string> _seen = [];
-    private readonly HashSet<string> _ended = [];
-    private readonly HashSet<string> _stopAsked = [];
-    private readonly HashSet<string> _delivered = [];
+    /// <summary>Phases of each live run already written; all but the last are closed and need no rewrite.</summary>
+    private readonly Dictionary<string, int> _phasesWritten = [];
     private readonly ConcurrentQueue<(DateTimeOffset At, string Action, string Detail)> _userActions = new();
     private DateTimeOffset _lastPrune;
 
@@ -44,52 +44,15 @@ public sealed class RunJournal(FleetHistory history, ILogger logger, Func<TimeSp
 
     private void Write(PassReport pass)
     {
-        var observation = pass.Observation;
-        var at = observation.At;
+        var at = pass.Observation.At;
         while (_userActions.TryDequeue(out var action))
         {
             history.RecordUserAction(action.At, action.Action, action.Detail);
         }
 
-        foreach (var stop in pass.Outcomes.Select(o => o.Action).OfType<PlannedAction.StopService>())
+        foreach (var run in pass.Runs.Changed)
         {
-            _stopAsked.Add(Key(stop.Run));
-        }
-
-        foreach (var run in observation.Runs)
-        {
-            var key = Key(run);
-            if (_seen.Add(key))
-            {
-                history.RecordRunStarted(run.ServiceName, run.InstanceId, run.StartedAt, observation.Clock?.EpochAt(run.StartedAt));
-            }
-
-            if (run.Running)
-            {
-                if (observation.Statuses.GetValueOrDefault(run.ServiceName) is ServiceStatus.Proving proving)
-                {
-                    history.RecordRunPhase(run.ServiceName, run.InstanceId, proving.InK2Pow ? RunPhase.K2Pow : RunPhase.Read, at);
-                }
-            }
-            else if (_ended.Add(key))
-            {
-                var outcome = _delivered.Contains(key) ? "delivered" : _stopAsked.Contains(key) ? "stopped" : "crashed";
-                history.RecordRunEnded(run.ServiceName, run.InstanceId, at, run.ExitCode, outcome, Tail(run.LogPath));
-                if (outcome == "crashed")
-                {
-                    logger.LogWarning("{Service} exited by itself (exit code {ExitCode}); see the history's runs", run.ServiceName, run.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown");
-                }
-            }
-        }
-
-        var names = observation.Identities.Values.ToDictionary(i => i.Id, i => i.Name);
-        foreach (var done in observation.Events.OfType<NodeEvent.PostCompleted>())
-        {
-            if (names.TryGetValue(done.Smesher, out var name) && observation.Runs.FirstOrDefault(r => r.ServiceName == name && r.Running) is { } run)
-            {
-                _delivered.Add(Key(run));
-                history.RecordRunDelivered(name, run.InstanceId, done.Time, done.ChallengeHex);
-            }
+            Record(run, pass.Observation.Runs);
         }
 
         if (at - _lastPrune > TimeSpan.FromHours(1))
@@ -104,7 +67,41 @@ public sealed class RunJournal(FleetHistory history, ILogger logger, Func<TimeSp
         }
     }
 
-    private static string Key(RuntimeInstance run) => run.ServiceName + "\n" + run.InstanceId;
+    private void Record(RunRecord run, IReadOnlyList<RuntimeInstance> seen)
+    {
+        var key = run.Service + "\n" + run.InstanceId;
+        if (!_phasesWritten.TryGetValue(key, out var written))
+        {
+            history.RecordRunStarted(run.Service, run.InstanceId, run.StartedAt, run.PublishEpoch);
+        }
+
+        history.RecordRunPhases(run.Service, run.InstanceId, run.Phases, written - 1);
+        _phasesWritten[key] = run.Phases.Count;
+        foreach (var kind in new[] { RunPhaseKind.K2Pow, RunPhaseKind.Read })
+        {
+            if (run.FirstAt(kind) is { } first)
+            {
+                history.RecordRunPhase(run.Service, run.InstanceId, kind == RunPhaseKind.K2Pow ? RunPhase.K2Pow : RunPhase.Read, first);
+            }
+        }
+
+        if (run.DeliveredAt is { } delivered && run.Challenge is { } challenge)
+        {
+            history.RecordRunDelivered(run.Service, run.InstanceId, delivered, challenge);
+        }
+
+        if (run is { EndedAt: { } ended, Outcome: { } outcome })
+        {
+            _phasesWritten.Remove(key);
+            var log = seen.FirstOrDefault(r => r.ServiceName == run.Service && r.InstanceId == run.InstanceId)?.LogPath;
+            var word = outcome.ToString().ToLowerInvariant();
+            history.RecordRunEnded(run.Service, run.InstanceId, ended, run.ExitCode, word, Tail(log));
+            if (outcome == RunOutcome.Crashed)
+            {
+                logger.LogWarning("{Service} exited by itself (exit code {ExitCode}); see the history's runs", run.Service, run.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown");
+            }
+        }
+    }
 
     /// <summary>The last lines of a run's log (its stderr: post-service logs there), never more than a few KiB.</summary>
     internal static string? Tail(string? path)

@@ -16,9 +16,9 @@ public sealed class FleetControl(FleetIntents intents, FleetHistory history, ISe
 {
     public static readonly IReadOnlyList<string> Intents = ["pause", "resume", "prove-now", "stop", "force-stop", "retry", "skip-epoch"];
 
-    private readonly ProofFactsTracker _facts = new();
     private volatile FleetView? _current;
     private volatile ForecastView? _forecast;
+    private volatile PassReport? _pass;
 
     public FleetView? Current => _current;
 
@@ -44,12 +44,12 @@ public sealed class FleetControl(FleetIntents intents, FleetHistory history, ISe
 
     public void OnPass(PassReport pass)
     {
-        _facts.Observe(pass);
         var forecast = PassForecast.Of(pass);
-        var built = FleetViewBuilder.Build(pass, intents.Current.FleetPaused, history.LastDeliveredEpochs(), _facts.Facts, forecast);
+        var built = FleetViewBuilder.Build(pass, intents.Current.FleetPaused, history.LastDeliveredEpochs(), forecast);
         var view = built with { History = HistoryView.Of(history.Reader.Path, history.Health) };
         _forecast = ForecastViewBuilder.Build(forecast.Forecast, forecast.Hardware, forecast.Gap, pass.Observation.At);
         _current = view;
+        _pass = pass;
         PassObserved?.Invoke(view, pass.Duration);
         Updated?.Invoke(view);
     }
@@ -62,6 +62,20 @@ public sealed class FleetControl(FleetIntents intents, FleetHistory history, ISe
             .OrderByDescending(e => e.At)
             .Take(limit)
             .ToList());
+    }
+
+    public RunsView? Runs(string service, int limit)
+    {
+        if (_pass is not { } pass)
+        {
+            return null;
+        }
+
+        return history.Reader.Read(h =>
+        {
+            var rows = h.Runs(service, limit);
+            return RunsViewBuilder.Build(service, pass.Observation.At, rows, h.RunPhases(service, [.. rows.Select(r => r.InstanceId)]), pass.Runs, limit);
+        });
     }
 
     public string? Apply(string intent, string? service)

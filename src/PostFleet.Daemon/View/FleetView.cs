@@ -97,8 +97,11 @@ public sealed record ServiceView(
     /// <summary>Times the runtime restarted (or found dead) this service in the current cycle gap.</summary>
     public int Restarts { get; init; }
 
-    /// <summary>Seconds the current (or last) proof spent in k2pow, when known.</summary>
+    /// <summary>Seconds the last measured k2pow took (the planner's memory), when known.</summary>
     public double? K2PowSeconds { get; init; }
+
+    /// <summary>Bytes per second: the live read's rate so far, else the last pass's rate the planner learned.</summary>
+    public double? ReadRate { get; init; }
 
     /// <summary>Seconds the last completed proof took, start to delivery.</summary>
     public double? LastProofSeconds { get; init; }

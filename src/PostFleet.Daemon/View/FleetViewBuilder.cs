@@ -2,6 +2,7 @@ using PostFleet.Core.Configuration;
 using PostFleet.Core.Forecast;
 using PostFleet.Core.Model;
 using PostFleet.Core.Planning;
+using PostFleet.Core.Runs;
 using PostFleet.Core.Timeline;
 using PostFleet.Daemon.Loop;
 
@@ -10,12 +11,12 @@ namespace PostFleet.Daemon.View;
 /// <summary>Turns one pass (what was seen, decided and done) into the API's view of the fleet.</summary>
 internal static class FleetViewBuilder
 {
-    public static FleetView Build(PassReport pass, bool paused, IReadOnlyDictionary<string, uint> lastDelivered, IReadOnlyDictionary<string, ProofFacts> facts, PassForecast? forecast = null)
+    public static FleetView Build(PassReport pass, bool paused, IReadOnlyDictionary<string, uint> lastDelivered, PassForecast? forecast = null)
     {
         var fleet = pass.Fleet;
         var observation = pass.Observation;
         var timeline = pass.Timeline;
-        var services = fleet.Services.Select(s => Service(s, pass, lastDelivered, facts.GetValueOrDefault(s.Name))).ToList();
+        var services = fleet.Services.Select(s => Service(s, pass, lastDelivered)).ToList();
         if (forecast is not null)
         {
             services = WithFinishEstimates(services, pass, forecast);
@@ -61,7 +62,7 @@ internal static class FleetViewBuilder
         };
     }
 
-    private static ServiceView Service(ServiceSpec spec, PassReport pass, IReadOnlyDictionary<string, uint> lastDelivered, ProofFacts? facts)
+    private static ServiceView Service(ServiceSpec spec, PassReport pass, IReadOnlyDictionary<string, uint> lastDelivered)
     {
         var observation = pass.Observation;
         var run = observation.Runs.Where(r => r.ServiceName == spec.Name).OrderByDescending(r => r.Running).ThenByDescending(r => r.StartedAt).FirstOrDefault();
@@ -72,6 +73,7 @@ internal static class FleetViewBuilder
         var memory = pass.Plan.Next.For(spec.Name);
         var decision = pass.Plan.Decisions.FirstOrDefault(d => d.ServiceName == spec.Name);
         var proving = status as ServiceStatus.Proving;
+        var facts = pass.Runs.For(spec.Name);
         return new ServiceView(
             spec.Name,
             spec.Disk,
@@ -80,7 +82,7 @@ internal static class FleetViewBuilder
             spec.After,
             nodeState?.ToString().ToUpperInvariant(),
             PhaseName(phase),
-            DagState(phase, nodeState, memory.Delivered, facts?.FailedThisRound == true),
+            DagState(phase, nodeState, memory.Delivered, facts.Failed),
             proving?.NonceStart,
             proving?.NonceEnd,
             proving?.Position,
@@ -94,9 +96,10 @@ internal static class FleetViewBuilder
             lastDelivered.TryGetValue(spec.Name, out var epoch) ? epoch : null)
         {
             Restarts = memory.Restarts,
-            K2PowSeconds = facts?.K2PowSeconds,
-            LastProofSeconds = facts?.LastProofSeconds,
-            LastDeliveredAt = facts?.LastDeliveredAt,
+            K2PowSeconds = memory.LastK2Pow?.TotalSeconds,
+            ReadRate = pass.Runs.LiveRun(spec.Name)?.OpenPhase is { Kind: RunPhaseKind.Read, Rate: { } rate } ? rate : memory.LastReadRate,
+            LastProofSeconds = facts.LastProofSeconds,
+            LastDeliveredAt = facts.LastDeliveredAt,
             Problem = observation.Problems.TryGetValue(spec.Name, out var problem) ? Problem(problem) : null,
         };
     }
@@ -174,6 +177,3 @@ internal static class FleetViewBuilder
         return edges;
     }
 }
-
-/// <summary>What the daemon learned about one service's proofs from events and phases.</summary>
-internal sealed record ProofFacts(bool FailedThisRound, double? K2PowSeconds, double? LastProofSeconds, DateTimeOffset? LastDeliveredAt);

@@ -20,6 +20,9 @@ public interface IFleetControl
     /// <summary>Recent decisions, actions and deliveries for one service (or all), newest first.</summary>
     IReadOnlyList<HistoryEntryView> History(string? service, int limit);
 
+    /// <summary>The service's runs, newest first, with their phases (the run journal and the live runs); null before the first pass.</summary>
+    RunsView? Runs(string service, int limit);
+
     /// <summary>
     /// Applies a user intent: pause, resume, prove-now, stop, force-stop, retry, skip-epoch. Returns an error
     /// message (for a 4xx) or null when accepted. Intents change desired state; the loop carries them out.

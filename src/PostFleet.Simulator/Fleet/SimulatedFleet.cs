@@ -21,6 +21,9 @@ public sealed record SimulatedDisk(string Name, IReadOnlyList<SimulatedService> 
     public double WriteBytesPerSecond { get; init; } = 1024 * 1024;
 
     public double ConcurrencyPenalty { get; init; } = 0.25;
+
+    /// <summary>More lines of the disk's entry in postfleet.yaml (without indentation), e.g. a <c>tls:</c> override.</summary>
+    public IReadOnlyList<string> Lines { get; init; } = [];
 }
 
 /// <summary>Everything that makes one simulated 1:N fleet differ from another.</summary>
@@ -28,6 +31,23 @@ public sealed record SimulatedFleetOptions(string Root, string PostfleetExecutab
 {
     /// <summary>The node's <c>--time-scale</c>; postfleet.yaml's PoET timings are divided by it too.</summary>
     public double TimeScale { get; init; } = 1;
+
+    /// <summary>The network the node and postfleet.yaml agree on (the official guide's unless a fixture wants tiny PoST data).</summary>
+    public SimulatedNetwork Network { get; init; } = SimulatedNetwork.Guide;
+
+    /// <summary>More top-level members of the node's config.json (e.g. an "api" object with its TLS CA).</summary>
+    public string? NodeConfigSections { get; init; }
+
+    /// <summary>postfleet.yaml's node.post-listener (e.g. the node's https TLS listener); null for http on <see cref="SimulatedFleet.PostPort"/>.</summary>
+    public string? PostListener { get; init; }
+
+    /// <summary>More lines under postfleet.yaml's <c>node:</c> (without indentation), e.g. <c>tls:</c>.</summary>
+    public IReadOnlyList<string> NodeLines { get; init; } = [];
+
+    /// <summary>postfleet.yaml's runtime, and more top-level lines after it (fleet-id:, a docker: section).</summary>
+    public string Runtime { get; init; } = "process";
+
+    public IReadOnlyList<string> RuntimeLines { get; init; } = [];
 
     /// <summary>The host's simulated CPU (postfleet-sim-host.json).</summary>
     public HostProfile Host { get; init; } = new(2, 0.5, 0.9, null);
@@ -139,8 +159,13 @@ public sealed class SimulatedFleet
             yaml.AppendLine("# " + header);
         }
 
-        yaml.Append(SimulatedNetwork.Guide.NodeAndPostYaml($"http://127.0.0.1:{PostPort}", Options.PublicListenerPort ?? PublicPort, Options.PrivateListenerPort ?? PrivatePort, Options.TimeScale));
-        yaml.AppendLine("runtime: process");
+        yaml.Append(Options.Network.NodeAndPostYaml(Options.PostListener ?? $"http://127.0.0.1:{PostPort}", Options.PublicListenerPort ?? PublicPort, Options.PrivateListenerPort ?? PrivatePort, Options.TimeScale, Options.NodeLines));
+        yaml.AppendLine("runtime: " + Options.Runtime);
+        foreach (var line in Options.RuntimeLines)
+        {
+            yaml.AppendLine(line);
+        }
+
         yaml.AppendLine("state-dir: state");
         yaml.AppendLine("schedule:");
         foreach (var line in Options.Schedule.Concat(extraSchedule ?? []))
@@ -158,6 +183,11 @@ public sealed class SimulatedFleet
             }
 
             yaml.AppendLine($"  - name: {disk.Name}");
+            foreach (var line in disk.Lines)
+            {
+                yaml.AppendLine("    " + line);
+            }
+
             yaml.AppendLine("    services:");
             foreach (var service in services)
             {
@@ -173,7 +203,7 @@ public sealed class SimulatedFleet
     {
         Directory.CreateDirectory(Path.GetDirectoryName(NodeConfig)!);
         Directory.CreateDirectory(StateDir);
-        File.WriteAllText(NodeConfig, SimulatedNetwork.Guide.NodeConfigJson());
+        File.WriteAllText(NodeConfig, Options.Network.NodeConfigJson(Options.NodeConfigSections));
         foreach (var disk in Options.Disks)
         {
             var dir = Path.Combine(DisksDir, disk.Name);

@@ -24,6 +24,9 @@ public sealed record SimulatedNetwork
 
     public uint MaxNumUnits { get; init; } = 32;
 
+    /// <summary>postcli's -maxFileSize, bytes per PoST file; null for post-service's default.</summary>
+    public ulong? MaxFileSize { get; init; }
+
     /// <summary>The node's config.json; <paramref name="extraSections"/> are more top-level members (e.g. an "api" object).</summary>
     public string NodeConfigJson(string? extraSections = null) => string.Create(CultureInfo.InvariantCulture, $$"""
         {
@@ -39,18 +42,26 @@ public sealed record SimulatedNetwork
     /// The post: settings of a postfleet.yaml for this network (indented two spaces), without the binaries, which
     /// differ per layout; the pow difficulty is the simulator's trivial one.
     /// </summary>
-    public string PostSettingsYaml() => string.Join('\n',
-        $"  labels-per-unit: {LabelsPerUnit.ToString(CultureInfo.InvariantCulture)}",
-        $"  scrypt-n: {ScryptN.ToString(CultureInfo.InvariantCulture)}",
-        "  k1: 12",
-        "  k2: 20",
-        "  pow-difficulty: " + new string('f', 64),
-        "  randomx-mode: light",
-        "  threads: 1",
-        "  nonces: 16",
-        $"  min-num-units: {MinNumUnits.ToString(CultureInfo.InvariantCulture)}",
-        $"  max-num-units: {MaxNumUnits.ToString(CultureInfo.InvariantCulture)}",
-        "  provider: 4294967295") + "\n";
+    public string PostSettingsYaml() => string.Join('\n', PostSettingLines()) + "\n";
+
+    private IEnumerable<string> PostSettingLines()
+    {
+        string[] lines =
+        [
+            $"  labels-per-unit: {LabelsPerUnit.ToString(CultureInfo.InvariantCulture)}",
+            $"  scrypt-n: {ScryptN.ToString(CultureInfo.InvariantCulture)}",
+            "  k1: 12",
+            "  k2: 20",
+            "  pow-difficulty: " + new string('f', 64),
+            "  randomx-mode: light",
+            "  threads: 1",
+            "  nonces: 16",
+            $"  min-num-units: {MinNumUnits.ToString(CultureInfo.InvariantCulture)}",
+            $"  max-num-units: {MaxNumUnits.ToString(CultureInfo.InvariantCulture)}",
+            "  provider: 4294967295",
+        ];
+        return MaxFileSize is { } size ? [.. lines, $"  max-file-size: {size.ToString(CultureInfo.InvariantCulture)}"] : lines;
+    }
 
     /// <summary>A postfleet.yaml's <c>poet:</c> line (under node:) for a node run with <c>--time-scale</c> <paramref name="timeScale"/>.</summary>
     public static string PoetYaml(double timeScale) =>

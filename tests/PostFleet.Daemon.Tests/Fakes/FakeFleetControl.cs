@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using PostFleet.Daemon.View;
 using PostFleet.Runtime;
 
@@ -40,6 +41,20 @@ public sealed class FakeFleetControl(FleetView? initial) : IFleetControl
 
     public IReadOnlyList<HistoryEntryView> History(string? service, int limit) => HistorySource?.Invoke(service, limit) ??
         [.. Entries.Where(e => service is null || e.Service == service).OrderByDescending(e => e.At).Take(limit)];
+
+    /// <summary>The run journal served per service (none: no runs yet).</summary>
+    public ConcurrentDictionary<string, RunsView> Journal { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Requests for a run journal so far, by service.</summary>
+    public ConcurrentDictionary<string, int> JournalRequests { get; } = new(StringComparer.Ordinal);
+
+    public RunsView? Runs(string service, int limit)
+    {
+        JournalRequests.AddOrUpdate(service, 1, (_, n) => n + 1);
+        return Current is not { } view ? null
+            : Journal.TryGetValue(service, out var runs) ? runs with { Runs = [.. runs.Runs.Take(limit)] }
+            : new RunsView(service, view.At, []);
+    }
 
     public string? Apply(string intent, string? service)
     {

@@ -42,6 +42,11 @@ public sealed class TestDaemon : IAsyncDisposable
         var fleet = new FakeFleetControl(withView ? DemoFleet.Build(DateTimeOffset.UtcNow, log) : null);
         fleet.Forecast = fleet.Current is { } view ? DemoForecast.Build(view) : null;
         fleet.Entries.AddRange(SampleHistory(DateTimeOffset.UtcNow));
+        foreach (var (name, runs) in fleet.Current is { } demo ? DemoRuns.Build(demo) : [])
+        {
+            fleet.Journal[name] = runs;
+        }
+
         // The host binds port 0 and reports the port it got: no port is guessed.
         var options = new WebOptions { Listen = "http://127.0.0.1:0", Heartbeat = TimeSpan.FromSeconds(1) };
         options = configure?.Invoke(options) ?? options;

@@ -1,8 +1,6 @@
-using System.Collections.Immutable;
-using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 using PostFleet.Security;
+using PostFleet.Simulator.Common;
 using PostFleet.Simulator.Fleet;
 using PostFleet.Testing;
 
@@ -33,8 +31,9 @@ public sealed record SimFleetOptions
 }
 
 /// <summary>
-/// A real simulated 1:N setup in a temp folder: `postfleet sim node` (optionally with its mTLS listener), PoST data
-/// made by `postfleet init` with the simulated postcli, and `postfleet run` on a postfleet.yaml that points at it.
+/// A real simulated 1:N setup in a temp folder, laid out by the shared <see cref="SimulatedFleet"/> (with the node's
+/// mTLS listener and the fleet's node.tls, or a docker runtime, where asked): `postfleet sim node`, PoST data made by
+/// `postfleet init` with the simulated postcli, and `postfleet run` on a postfleet.yaml that points at it.
 /// The demo network (1 m layers, 15 per epoch, PS 10 m, CG 7 m, GP 1 m) compressed by the time scale.
 /// </summary>
 public sealed class SimFleet : IAsyncDisposable
@@ -42,13 +41,41 @@ public sealed class SimFleet : IAsyncDisposable
     public const string Commitment = "1111111111111111111111111111111111111111111111111111111111111111";
 
     private readonly List<ChildProcess> _processes = [];
+    private readonly SimulatedFleet _layout;
 
     private SimFleet(TempDirectory folder, IReadOnlyList<SimIdentity> identities, SimFleetOptions options)
     {
         Folder = folder;
         Identities = identities;
         Options = options;
-        OperatorPorts = identities.ToDictionary(i => i.Name, _ => FreePorts.Next());
+        TlsPort = FreePorts.Next();
+        if (options.Tls)
+        {
+            Certs = new MtlsBundleWriter(TimeProvider.System).Write(new MtlsBundleRequest(Folder.Combine("certs"), ["127.0.0.1"], ["fleet"], 30, Force: false));
+        }
+
+        _layout = SimulatedFleet.Create(new SimulatedFleetOptions(
+            folder.Path,
+            RepoPaths.PostfleetExecutable,
+            [.. identities.GroupBy(i => i.Disk).Select(d => new SimulatedDisk(d.Key, [.. d.Select(i => new SimulatedService(i.Name, (uint)i.NumUnits))])
+            {
+                // The simulator's own defaults, as when no profile is written.
+                ReadBytesPerSecond = DiskProfile.Default.ReadBytesPerSecond,
+                WriteBytesPerSecond = DiskProfile.Default.WriteBytesPerSecond,
+                ConcurrencyPenalty = DiskProfile.Default.ConcurrencyPenalty,
+                Lines = options.WrongCaDisks.Contains(d.Key) ? [$"tls: {{ ca-cert: {ForeignCerts().CaCert} }}"] : [],
+            })])
+        {
+            TimeScale = options.TimeScale,
+            Host = HostProfile.Default,
+            NodeConfigSections = Certs is { } ca ? $"\"api\": {{ \"grpc-tls-ca-cert\": \"{ca.CaCert}\" }}" : null,
+            PostListener = Certs is null ? null : $"https://127.0.0.1:{TlsPort}",
+            NodeLines = Certs is { } c ? [$"tls: {{ ca-cert: {c.CaCert}, cert: {c.Clients["fleet"].Cert}, key: {c.Clients["fleet"].Key} }}"] : [],
+            Runtime = options.Runtime,
+            RuntimeLines = [$"fleet-id: {options.FleetId}", .. options.Runtime == "docker" ? DockerSection(options, identities) : []],
+            Schedule = ["per-disk: 1", "max-pow: 2", "stop-grace: 5s", $"on-shutdown: {options.OnShutdown}"],
+            FreePort = FreePorts.Next,
+        });
     }
 
     public TempDirectory Folder { get; }
@@ -57,32 +84,26 @@ public sealed class SimFleet : IAsyncDisposable
 
     public SimFleetOptions Options { get; }
 
-    public int PublicPort { get; } = FreePorts.Next();
+    public int PublicPort => _layout.PublicPort;
 
-    public int PrivatePort { get; } = FreePorts.Next();
+    public int PrivatePort => _layout.PrivatePort;
 
-    public int PostPort { get; } = FreePorts.Next();
+    public int PostPort => _layout.PostPort;
 
-    public int TlsPort { get; } = FreePorts.Next();
+    public int TlsPort { get; }
 
-    public IReadOnlyDictionary<string, int> OperatorPorts { get; }
+    public MtlsBundleFiles? Certs { get; }
 
-    public MtlsBundleFiles? Certs { get; private set; }
+    public string FleetConfig => _layout.FleetConfig;
 
-    public string FleetConfig => Folder.Combine("postfleet.yaml");
+    public string NodeRecord => _layout.NodeRecord;
 
-    public string NodeRecord => Folder.Combine("node_data", "sim-record.jsonl");
-
-    public string StateDir => Folder.Combine("state");
+    public string StateDir => _layout.StateDir;
 
     public ChildProcess? Node { get; private set; }
 
-    public static SimFleet Create(string prefix, IReadOnlyList<SimIdentity> identities, SimFleetOptions? options = null)
-    {
-        var fleet = new SimFleet(new TempDirectory(prefix), identities, options ?? new SimFleetOptions());
-        fleet.Write();
-        return fleet;
-    }
+    public static SimFleet Create(string prefix, IReadOnlyList<SimIdentity> identities, SimFleetOptions? options = null) =>
+        new(new TempDirectory(prefix), identities, options ?? new SimFleetOptions());
 
     /// <summary>A second CA with its own node and client certificates: what a misconfigured service or client holds.</summary>
     public MtlsBundleFiles ForeignCerts() =>
@@ -98,15 +119,8 @@ public sealed class SimFleet : IAsyncDisposable
 
     public async Task StartNodeAsync()
     {
-        var genesisText = GenesisNow();
-        List<string> args =
-        [
-            "sim", "node", "-c", Folder.Combine("node", "config.json"), "--preset", "standalone", "-d", Folder.Combine("node_data"),
-            "--genesis-time", genesisText,
-            "--grpc-public-listener", $"127.0.0.1:{PublicPort}", "--grpc-private-listener", $"127.0.0.1:{PrivatePort}",
-            "--grpc-post-listener", $"127.0.0.1:{PostPort}",
-            "--time-scale", Options.TimeScale.ToString(CultureInfo.InvariantCulture),
-        ];
+        var now = DateTimeOffset.UtcNow;
+        List<string> args = [.. _layout.NodeArguments(new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero))];
         if (Certs is { } certs)
         {
             // The CA comes from the config file (api.grpc-tls-ca-cert); the listener, cert and key from flags.
@@ -193,77 +207,13 @@ public sealed class SimFleet : IAsyncDisposable
         Folder.Dispose();
     }
 
-    private void Write()
-    {
-        Directory.CreateDirectory(Folder.Combine("node"));
-        Directory.CreateDirectory(Folder.Combine("node_data"));
-        Directory.CreateDirectory(StateDir);
-        if (Options.Tls)
-        {
-            Certs = new MtlsBundleWriter(TimeProvider.System).Write(new MtlsBundleRequest(Folder.Combine("certs"), ["127.0.0.1"], ["fleet"], 30, Force: false));
-        }
-
-        var api = Certs is null ? null : $"\"api\": {{ \"grpc-tls-ca-cert\": \"{Certs.CaCert}\" }}";
-        File.WriteAllText(Folder.Combine("node", "config.json"), SimulatedNetwork.Guide.NodeConfigJson(api));
-
-        foreach (var disk in Identities.Select(i => i.Disk).Distinct())
-        {
-            Directory.CreateDirectory(Folder.Combine("disks", disk));
-        }
-
-        var bin = Folder.Combine("bin");
-        Directory.CreateDirectory(bin);
-        WriteWrapper(Path.Combine(bin, "post-service"), "post-service");
-        WriteWrapper(Path.Combine(bin, "postcli"), "postcli");
-        File.WriteAllText(FleetConfig, FleetYaml());
-    }
-
-    private static void WriteWrapper(string path, string program)
-    {
-        File.WriteAllText(path, $"#!/bin/sh\nexec '{RepoPaths.PostfleetExecutable}' sim {program} \"$@\"\n");
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-    }
-
-    private string FleetYaml()
-    {
-        var yaml = new StringBuilder();
-        yaml.Append(Certs is { } certs
-            ? SimulatedNetwork.Guide.NodeAndPostYaml($"https://127.0.0.1:{TlsPort}", PublicPort, PrivatePort, Options.TimeScale, [$"tls: {{ ca-cert: {certs.CaCert}, cert: {certs.Clients["fleet"].Cert}, key: {certs.Clients["fleet"].Key} }}"])
-            : SimulatedNetwork.Guide.NodeAndPostYaml($"http://127.0.0.1:{PostPort}", PublicPort, PrivatePort, Options.TimeScale));
-        yaml.AppendLine($"runtime: {Options.Runtime}");
-        yaml.AppendLine($"fleet-id: {Options.FleetId}");
-        if (Options.Runtime == "docker")
-        {
-            yaml.AppendLine("docker:");
-            yaml.AppendLine($"  image: {Options.DockerImage}");
-            yaml.AppendLine("  network: host");
-            yaml.AppendLine("  data-mount-path: /post");
-            yaml.AppendLine("  endpoints: [ { name: local, address: 'unix:///var/run/docker.sock' } ]");
-            yaml.AppendLine($"  disk-endpoints: {{ {string.Join(", ", Identities.Select(i => i.Disk).Distinct().Select(d => $"{d}: local"))} }}");
-        }
-
-        yaml.AppendLine("state-dir: state");
-        yaml.AppendLine("schedule:");
-        yaml.AppendLine("  per-disk: 1");
-        yaml.AppendLine("  max-pow: 2");
-        yaml.AppendLine("  stop-grace: 5s");
-        yaml.AppendLine($"  on-shutdown: {Options.OnShutdown}");
-        yaml.AppendLine("disks:");
-        foreach (var disk in Identities.GroupBy(i => i.Disk))
-        {
-            yaml.AppendLine($"  - name: {disk.Key}");
-            if (Options.WrongCaDisks.Contains(disk.Key))
-            {
-                yaml.AppendLine($"    tls: {{ ca-cert: {ForeignCerts().CaCert} }}");
-            }
-
-            yaml.AppendLine("    services:");
-            foreach (var identity in disk)
-            {
-                yaml.AppendLine($"      - {{ name: {identity.Name}, dir: disks/{disk.Key}/{identity.Name}, num-units: {identity.NumUnits}, operator: 127.0.0.1:{OperatorPorts[identity.Name]} }}");
-            }
-        }
-
-        return yaml.ToString();
-    }
+    private static IEnumerable<string> DockerSection(SimFleetOptions options, IReadOnlyList<SimIdentity> identities) =>
+    [
+        "docker:",
+        $"  image: {options.DockerImage}",
+        "  network: host",
+        "  data-mount-path: /post",
+        "  endpoints: [ { name: local, address: 'unix:///var/run/docker.sock' } ]",
+        $"  disk-endpoints: {{ {string.Join(", ", identities.Select(i => i.Disk).Distinct().Select(d => $"{d}: local"))} }}",
+    ];
 }

@@ -14,6 +14,8 @@ internal static class FleetApi
     public const int MaxLogLines = 5000;
     public const int DefaultHistoryLimit = 100;
     public const int MaxHistoryLimit = 1000;
+    public const int DefaultRunsLimit = 20;
+    public const int MaxRunsLimit = 1000;
 
     private const string NoPassYet = "the daemon has not finished its first reconcile pass yet; try again in a moment";
 
@@ -51,6 +53,30 @@ internal static class FleetApi
             })
             .WithName("GetServiceLog").WithSummary($"The last N lines (lines=1..{MaxLogLines}, default {DefaultLogLines}) of the service's log.")
             .Produces<LogTailView>().Produces<ApiError>(400).Produces<ApiError>(404);
+
+        api.MapGet("/services/{name}/runs", (string name, string? limit) =>
+            {
+                if (!FindService(control, name, out _, out var error))
+                {
+                    return error;
+                }
+
+                if (!TryRange(limit, DefaultRunsLimit, MaxRunsLimit, out var count))
+                {
+                    return ApiResults.Error(400, $"limit must be a whole number from 1 to {MaxRunsLimit}; got '{limit}'");
+                }
+
+                try
+                {
+                    return control.Runs(name, count) is { } runs ? Results.Ok(runs) : ApiResults.Error(503, NoPassYet);
+                }
+                catch (Storage.HistoryUnavailableException ex)
+                {
+                    return ApiResults.Error(503, ex.Message);
+                }
+            })
+            .WithName("GetServiceRuns").WithSummary($"The service's run journal, newest first (limit=1..{MaxRunsLimit}, default {DefaultRunsLimit}): each run's phases (k2pow and read per pass) with times, seconds, bytes and rate, its delivery and how it ended.")
+            .Produces<RunsView>().Produces<ApiError>(400).Produces<ApiError>(404).Produces<ApiError>(503);
 
         api.MapGet("/history", (string? service, string? limit) =>
             {

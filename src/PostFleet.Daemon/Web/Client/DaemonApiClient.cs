@@ -31,6 +31,9 @@ public sealed class DaemonApiClient(HttpClient http, string? token = null)
     public Task<IReadOnlyList<HistoryEntryView>> GetHistoryAsync(string? service = null, int limit = 100, CancellationToken ct = default) =>
         GetAsync<IReadOnlyList<HistoryEntryView>>($"api/v1/history?limit={limit}" + (service is null ? "" : $"&service={Uri.EscapeDataString(service)}"), ct);
 
+    public Task<RunsView> GetRunsAsync(string name, int limit = 20, CancellationToken ct = default) =>
+        GetAsync<RunsView>($"api/v1/services/{Uri.EscapeDataString(name)}/runs?limit={limit}", ct);
+
     public Task<ForecastView> GetForecastAsync(CancellationToken ct = default) => GetAsync<ForecastView>("api/v1/forecast", ct);
 
     public Task<AlertsView> GetAlertsAsync(CancellationToken ct = default) => GetAsync<AlertsView>("api/v1/alerts", ct);

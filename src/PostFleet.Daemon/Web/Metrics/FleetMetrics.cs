@@ -21,6 +21,8 @@ public sealed class FleetMetrics
     private readonly Gauge _readRatio;
     private readonly Gauge _runningSeconds;
     private readonly Gauge _lastProofSeconds;
+    private readonly Gauge _k2powSeconds;
+    private readonly Gauge _readRate;
     private readonly Gauge _lastDeliveredEpoch;
     private readonly Gauge _restarts;
     private readonly Gauge _nodeReachable;
@@ -48,6 +50,8 @@ public sealed class FleetMetrics
         _readRatio = f.CreateGauge("postfleet_service_read_ratio", "Fraction of the current read done, 0..1.", service);
         _runningSeconds = f.CreateGauge("postfleet_service_running_seconds", "Seconds since the running post-service started; 0 when not running.", service);
         _lastProofSeconds = f.CreateGauge("postfleet_service_last_proof_duration_seconds", "Seconds the last completed proof took, start to delivery.", service);
+        _k2powSeconds = f.CreateGauge("postfleet_service_k2pow_seconds", "Seconds the last measured k2pow took (the planner's memory).", service);
+        _readRate = f.CreateGauge("postfleet_service_read_bytes_per_second", "The live read's rate so far, else the last pass's rate the planner learned.", service);
         _lastDeliveredEpoch = f.CreateGauge("postfleet_service_last_delivered_epoch", "Highest publish epoch the node confirmed a proof for.", service);
         _restarts = f.CreateGauge("postfleet_service_restarts", "Restarts of the post-service in the current cycle gap.", service);
         _nodeReachable = f.CreateGauge("postfleet_node_reachable", "1 when the node answered the last pass.");
@@ -134,6 +138,16 @@ public sealed class FleetMetrics
             _lastProofSeconds.WithLabels(labels).Set(proof);
         }
 
+        if (s.K2PowSeconds is { } k2pow)
+        {
+            _k2powSeconds.WithLabels(labels).Set(k2pow);
+        }
+
+        if (s.ReadRate is { } rate)
+        {
+            _readRate.WithLabels(labels).Set(rate);
+        }
+
         if (s.LastDeliveredEpoch is { } epoch)
         {
             _lastDeliveredEpoch.WithLabels(labels).Set(epoch);
@@ -142,7 +156,7 @@ public sealed class FleetMetrics
 
     private void Forget(string service, string disk)
     {
-        foreach (var gauge in new[] { _nodeState, _position, _dataBytes, _readRatio, _runningSeconds, _lastProofSeconds, _lastDeliveredEpoch, _restarts })
+        foreach (var gauge in new[] { _nodeState, _position, _dataBytes, _readRatio, _runningSeconds, _lastProofSeconds, _k2powSeconds, _readRate, _lastDeliveredEpoch, _restarts })
         {
             gauge.RemoveLabelled(service, disk);
         }

@@ -1,5 +1,5 @@
-// User intents: POSTs to the API, with the token (asked once, kept in this browser) and a confirmation where
-// an action loses work.
+// User intents: POSTs to the API, with the token (asked once, kept for this tab only in sessionStorage: the
+// dashboard keeps nothing beyond the tab) and a confirmation where an action loses work.
 
 const TOKEN_KEY = 'postfleet.token';
 
@@ -25,7 +25,7 @@ export async function act(intent, service) {
   if (response.status === 401) {
     const token = prompt('This daemon needs its API token for actions:');
     if (!token) return;
-    localStorage.setItem(TOKEN_KEY, token.trim());
+    sessionStorage.setItem(TOKEN_KEY, token.trim());
     response = await post(path);
   }
   const body = await response.json().catch(() => ({}));
@@ -34,7 +34,7 @@ export async function act(intent, service) {
 
 function post(path) {
   const headers = {};
-  const token = localStorage.getItem(TOKEN_KEY);
+  const token = sessionStorage.getItem(TOKEN_KEY);
   if (token) headers.Authorization = `Bearer ${token}`;
   return fetch(path, { method: 'POST', headers });
 }

@@ -2,7 +2,7 @@
 // ticks once a second so countdowns move between passes.
 
 import { el } from './format.js';
-import { store, connect, onChange } from './store.js';
+import { store, connect, onChange } from './live.js';
 import { renderOverview } from './overview.js';
 import { renderService, loadServiceExtras } from './service.js';
 import { renderHistory, loadHistory } from './history.js';
@@ -61,7 +61,7 @@ const refreshForecast = async () => {
   if (forecastLoading) return;
   forecastLoading = true;
   try { await loadForecast(); } finally { forecastLoading = false; }
-  if (route().page === 'overview') render();
+  if (route().page === 'overview' || route().page === 'timeline') render();
 };
 
 document.getElementById('pause-toggle').addEventListener('click', () => act(store.view?.paused ? 'resume' : 'pause', null));
@@ -83,6 +83,6 @@ render();
 refreshExtras();
 setInterval(render, 1000);
 refreshForecast();
-setInterval(() => { if (route().page === 'overview') refreshForecast(); }, 10000);
+setInterval(() => { if (route().page === 'overview' || route().page === 'timeline') refreshForecast(); }, 10000);
 // Logs and history are not in the stream: poll them while their page is open.
 setInterval(() => { if (route().page !== 'overview' && route().page !== 'timeline') refreshExtras(); }, 4000);

@@ -3,7 +3,7 @@
 // only when the daemon learns something, so it is polled rather than streamed.
 
 import { el, clock, duration } from './format.js';
-import { store } from './store.js';
+import { store } from './live.js';
 
 export async function loadForecast() {
   try {

@@ -2,7 +2,7 @@
 // glance, open alerts, then the DAG, the timeline and the next cycle gap's forecast.
 
 import { el, clock, relative, duration } from './format.js';
-import { store } from './store.js';
+import { store } from './live.js';
 import { renderDag } from './dag.js';
 import { renderGantt } from './gantt.js';
 import { forecastCard } from './forecast.js';
@@ -16,7 +16,7 @@ export function renderOverview(root, view, now, open) {
       el('div', { class: 'card-head' }, el('h2', {}, 'Proving DAG'), dagLegend()),
       renderDag(view, now, open)),
     el('section', { class: 'card wide' },
-      el('div', { class: 'card-head' }, el('h2', {}, 'Timeline'), el('span', { class: 'muted' }, 'recorded while this page was open; hatched = projected')),
+      el('div', { class: 'card-head' }, el('h2', {}, 'Timeline'), el('span', { class: 'muted' }, "the daemon's run journal; hatched = the planner's forecast")),
       renderGantt(view, now, Math.min(1400, Math.max(640, root.clientWidth - 40)))),
     forecastCard(store.forecast),
   );

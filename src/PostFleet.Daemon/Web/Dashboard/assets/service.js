@@ -2,8 +2,6 @@
 // history across epochs, and the actions that apply to it.
 
 import { el, bytes, pct, duration, clock, relative } from './format.js';
-import { readRate, k2powSeconds } from './store.js';
-import { project } from './projection.js';
 import { stateText } from './dag.js';
 import { act } from './actions.js';
 import { historyTable } from './history.js';
@@ -14,10 +12,10 @@ export function renderService(root, view, now, name, extras) {
     root.replaceChildren(el('section', { class: 'card' }, el('h2', {}, `Unknown service ${name}`), el('a', { href: '#/' }, 'Back to the overview')));
     return;
   }
-  const rate = readRate(name);
-  const forecast = project(view, now)[name];
-  const eta = s.estimatedFinish ? new Date(s.estimatedFinish).getTime() : forecast?.end;
-  const k2pow = k2powSeconds(s, now);
+  // Every figure here is the daemon's: the planner's rates and estimate, the journal's runs.
+  const rate = s.readRate;
+  const eta = s.estimatedFinish ? new Date(s.estimatedFinish).getTime() : null;
+  const k2pow = s.k2PowSeconds ?? null;
   const fact = (label, value) => el('div', { class: 'fact' }, el('dt', {}, label), el('dd', {}, value ?? '–'));
   const button = (intent, label, cls = '') => el('button', { class: `btn ${cls}`, type: 'button', onclick: () => act(intent, name) }, label);
 
@@ -52,17 +50,33 @@ export function renderService(root, view, now, name, extras) {
       s.decisionCode ? el('p', { class: 'decision' }, el('b', {}, s.decisionCode), ' ', s.decisionMessage || '') : null),
     el('section', { class: 'card' }, el('div', { class: 'card-head' }, el('h2', {}, 'Log'), el('span', { class: 'muted' }, s.logPath || 'no log yet')),
       el('pre', { class: 'log', id: 'log' }, extras.log ?? 'loading…')),
+    el('section', { class: 'card' }, el('h2', {}, 'Runs'), runsTable(extras.runs)),
     el('section', { class: 'card' }, el('h2', {}, 'History'), historyTable(view, extras.history || [])),
   );
   const log = document.getElementById('log');
   if (log) log.scrollTop = log.scrollHeight;
 }
 
-/** Loads the log tail and this service's history; the caller re-renders when they arrive. */
+/** The run journal: each run with its phases (k2pow, read per pass) and how it ended. */
+function runsTable(journal) {
+  if (!journal) return el('p', { class: 'muted' }, 'loading…');
+  if (!journal.runs.length) return el('p', { class: 'muted' }, 'No runs yet.');
+  const phase = (p) => `${p.kind} ${duration(p.seconds * 1000)}${p.end ? '' : ' so far'}${p.kind === 'read' && p.rate ? ` (${bytes(p.bytes)} at ${(p.rate / 1048576).toFixed(1)} MiB/s)` : ''}`;
+  return el('table', { class: 'runs' },
+    el('thead', {}, el('tr', {}, el('th', {}, 'started'), el('th', {}, 'phases'), el('th', {}, 'outcome'))),
+    el('tbody', {}, journal.runs.map((r) => el('tr', { dataset: { run: r.instanceId } },
+      el('td', { class: 'nowrap' }, clock(r.startedAt)),
+      el('td', {}, r.phases.map(phase).join(' · ') || '–'),
+      el('td', {}, r.outcome ?? (r.deliveredAt ? 'delivered, running' : 'running'))))));
+}
+
+/** Loads the log tail, this service's run journal and history; the caller re-renders when they arrive. */
 export async function loadServiceExtras(name) {
-  const [log, history] = await Promise.all([
-    fetch(`/api/v1/services/${encodeURIComponent(name)}/log?lines=200`).then(async (r) => r.ok ? (await r.json()).lines.join('\n') : (await r.json()).error),
-    fetch(`/api/v1/history?service=${encodeURIComponent(name)}&limit=300`).then((r) => (r.ok ? r.json() : [])),
+  const service = encodeURIComponent(name);
+  const [log, runs, history] = await Promise.all([
+    fetch(`/api/v1/services/${service}/log?lines=200`).then(async (r) => r.ok ? (await r.json()).lines.join('\n') : (await r.json()).error),
+    fetch(`/api/v1/services/${service}/runs?limit=20`).then((r) => (r.ok ? r.json() : null)),
+    fetch(`/api/v1/history?service=${service}&limit=300`).then((r) => (r.ok ? r.json() : [])),
   ]);
-  return { log, history };
+  return { log, runs, history };
 }
