@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using PostFleet.Security;
 using PostFleet.Simulator.Common;
