@@ -14,7 +14,11 @@ internal sealed record ServiceEntry(
     IPEndPoint? Operator,
     ImmutableArray<(string Name, string Path)> After);
 
-internal sealed record DiskEntry(string Path, string? Name, ImmutableArray<ServiceEntry> Services, DiskTls? Tls);
+internal sealed record DiskEntry(string Path, string? Name, ImmutableArray<ServiceEntry> Services, DiskTls? Tls)
+{
+    /// <summary><c>disks[].host</c>: the machine the disk is in (a label the dashboard groups by); null when not given.</summary>
+    public string? Host { get; init; }
+}
 
 /// <summary><c>disks[].tls</c>: what differs from node.tls for the services of this disk (paths as seen where they run).</summary>
 internal sealed record DiskTls(string Path, string? CaCert, string? Cert, string? Key, string? Domain)
@@ -60,7 +64,22 @@ internal static class DiskReader
             disk.Path,
             name,
             [.. (services ?? []).Select((node, i) => ReadService(YamlMap.Open(node, $"{disk.Path}.services[{i}]", errors, ConfigKeys.Service), diskName, i, paths, post))],
-            ReadTls(disk, paths));
+            ReadTls(disk, paths))
+        {
+            Host = ReadHost(disk),
+        };
+    }
+
+    private static string? ReadHost(YamlMap disk)
+    {
+        // Optional: a fleet on one machine needs no host.
+        var host = disk.String("host");
+        if (host is not null && NameRules.DiskNameProblem(host) is { } problem)
+        {
+            disk.Error("host", problem.Replace("disk", "host", StringComparison.Ordinal));
+        }
+
+        return host;
     }
 
     private static DiskTls? ReadTls(YamlMap disk, PathResolver paths)

@@ -154,5 +154,6 @@ public static class FleetConfigLoader
             s.OrderOnDisk))])
         {
             Tls = disk.Tls is { } own && nodeTls is not null ? own.Over(nodeTls) : null,
+            Host = disk.Host,
         };
 }

@@ -167,6 +167,9 @@ public sealed record DiskSpec(string Name, ImmutableArray<ServiceSpec> Services)
     /// already merged over node.tls; null means node.tls as it is.
     /// </summary>
     public TlsSpec? Tls { get; init; }
+
+    /// <summary>The machine the disk is in (<c>disks[].host</c>), for grouping only; null when not given.</summary>
+    public string? Host { get; init; }
 }
 
 /// <summary>
