@@ -46,10 +46,23 @@ internal static class DemoWorkspace
             FreePort = FreePort,
         });
 
+    private static readonly HashSet<int> Given = [];
+
+    /// <summary>A free loopback port not given before: the OS may hand a just-released port out again, and a fleet of hundreds asks for hundreds.</summary>
     private static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        lock (Given)
+        {
+            while (true)
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, 0);
+                listener.Start();
+                var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+                if (Given.Add(port))
+                {
+                    return port;
+                }
+            }
+        }
     }
 }

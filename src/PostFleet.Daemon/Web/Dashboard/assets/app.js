@@ -2,7 +2,8 @@
 // ticks once a second so countdowns move between passes.
 
 import { el } from './format.js';
-import { store, connect, onChange } from './store.js';
+import { store, onChange } from './store.js';
+import { connect } from './live.js';
 import { renderOverview } from './overview.js';
 import { renderService, loadServiceExtras } from './service.js';
 import { renderHistory, loadHistory } from './history.js';
