@@ -77,7 +77,9 @@ public sealed class EventStreamTests
         var failedPass = daemon.Fleet.Change("diskE_post1", s => s with { DagState = "failed", Phase = "not-running" }).Pass;
         await Eventually.UntilAsync(() => sse.Frames.Any(f => f.Event == "alerts" && f.Data!.Contains("proof-failed", StringComparison.Ordinal)), "alerts event for the failure", TimeSpan.FromSeconds(10));
         // Both messages of that pass carry its id (the fleet event also as its SSE id).
-        Assert.Contains(sse.Frames, f => f.Event == "fleet" && JsonDocument.Parse(f.Data!).RootElement.GetProperty("pass").GetInt64() == failedPass);
+        // (The alert monitor hears of a pass before the hub does, so the alerts frame may come first: wait for both.)
+        await Eventually.UntilAsync(() => sse.Frames.Any(f => f.Event == "fleet" && JsonDocument.Parse(f.Data!).RootElement.GetProperty("pass").GetInt64() == failedPass),
+            "the fleet event of the failed pass", TimeSpan.FromSeconds(10));
         var alerts = sse.Frames.First(f => f.Event == "alerts" && f.Data!.Contains("proof-failed", StringComparison.Ordinal));
         Assert.Equal(failedPass, JsonDocument.Parse(alerts.Data!).RootElement.GetProperty("pass").GetInt64());
 

@@ -37,6 +37,9 @@ public sealed class LargeFleetDashboardTests
         var risk = await TextAsync(browser, ".fm-risk h2");
         Assert.Contains($"At risk: {8 * 4} proof(s)", risk, StringComparison.Ordinal);
         Assert.Contains("counts", await CountsAsync(browser), StringComparison.Ordinal);
+        // The 32 predicted misses are one line of counts and the first three, not a wall of 32.
+        await Eventually.UntilAsync(async () => (await TextAsync(browser, ".alerts h2")).Contains("32 predicted-miss", StringComparison.Ordinal), "alerts counted by kind", TimeSpan.FromSeconds(15));
+        Assert.Equal(3.0, await NumberAsync(browser, "document.querySelectorAll('.alerts li').length"));
         await browser.ScreenshotAsync(Path.Combine(RepoPaths.Root, "docs", "images", "fleet-overview-1000.png"), Width);
 
         // Filters: at risk only leaves the eight late disks; search narrows to one; a state chip filters by state.

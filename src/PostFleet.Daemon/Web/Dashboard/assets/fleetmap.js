@@ -79,9 +79,9 @@ function matches(d, f) {
 }
 
 /** The flat list of rows the table scrolls through: a host header, then its matching disks. */
-function rows(view, now) {
+function rows(view, now, late) {
   const deadline = deadlineOf(view);
-  const risky = new Set(atRisk(view).map((r) => r.s.name));
+  const risky = new Set(late.map((r) => r.s.name));
   const list = [];
   for (const g of groups(view)) {
     const disks = g.disks.map((d) => summarise(d, deadline, risky)).filter((d) => matches(d, ui.filter));
@@ -95,6 +95,7 @@ function rows(view, now) {
 
 function select(kind, name) {
   ui.selected = ui.selected?.kind === kind && ui.selected.name === name ? null : { kind, name };
+  ui.layout.detailKey = null;
   rerender();
 }
 
@@ -168,8 +169,7 @@ function drawCounts(view) {
   }, el('b', {}, String(counts[s])), ` ${s}`)));
 }
 
-function drawRisk(view) {
-  const late = atRisk(view);
+function drawRisk(view, late) {
   const deadline = deadlineOf(view);
   const box = ui.layout.risk;
   box.classList.toggle('bad', late.length > 0);
@@ -178,7 +178,19 @@ function drawRisk(view) {
     late.length ? el('ul', { class: 'fm-risk-list' }, late.slice(0, AT_RISK_SHOWN).map(({ s, late: ms }) => el('li', { 'data-service': s.name },
       el('a', { href: `#/service/${encodeURIComponent(s.name)}` }, s.name), ` on ${s.disk} · ${s.dagState}`,
       ms !== null ? el('span', { class: 'fm-late' }, ` · ${duration(ms)} late`) : ' · past the deadline in the forecast'))) : null,
-    late.length > AT_RISK_SHOWN ? el('div', { class: 'muted' }, `and ${late.length - AT_RISK_SHOWN} more (filter "at risk only" below)`) : null);
+    late.length > AT_RISK_SHOWN ? el('div', { class: 'muted' }, `and ${late.length - AT_RISK_SHOWN} more (filter "at risk only" below)`) : '');
+}
+
+/** Open alerts counted by kind, with the first few: at this size a line per alert would push everything down. */
+export function alertsSummary(alerts) {
+  if (!alerts.length) return el('section', { class: 'alerts none' }, el('span', { class: 'dot ok' }), 'No open alerts');
+  const kinds = new Map();
+  for (const a of alerts) kinds.set(a.kind, (kinds.get(a.kind) || 0) + 1);
+  return el('section', { class: 'alerts' },
+    el('h2', {}, `Open alerts (${alerts.length}): ${[...kinds].map(([k, n]) => `${n} ${k}`).join(' · ')}`),
+    el('ul', {}, alerts.slice(0, 3).map((a) => el('li', { class: `sev-${a.severity}` },
+      el('span', { class: 'alert-kind' }, a.kind), a.summary, el('span', { class: 'muted' }, ` · since ${clock(a.since)}`)))),
+    alerts.length > 3 ? el('div', { class: 'muted' }, `and ${alerts.length - 3} more`) : '');
 }
 
 function drawWindow() {
@@ -214,6 +226,11 @@ function drawDetail() {
   const first = Math.min(Math.max(0, Math.floor(l.lanes.scrollLeft / LANE_W)), Math.max(0, disks.length - visible));
   const shown = disks.slice(first, first + visible);
   const sub = subView(view, shown);
+  // Redrawn when what it shows changed, or once a second for the timeline's "now"; not on every other pass.
+  const key = `${first}|${l.lanes.clientWidth}|${JSON.stringify(sub.services)}`;
+  if (key === l.detailKey && ui.last.now - l.detailAt < 1000) return;
+  l.detailKey = key;
+  l.detailAt = ui.last.now;
   const dag = renderDag(sub, ui.last.now, l.open);
   dag.classList.add('fm-dag');
   dag.style.marginLeft = `${first * LANE_W}px`;
@@ -241,8 +258,9 @@ export function renderFleetMap(root, view, now, open, head) {
   l.stateSel.value = ui.filter.state;
   l.riskBox.checked = ui.filter.atRisk;
   drawCounts(view);
-  drawRisk(view);
-  l.rows = rows(view, now);
+  const late = atRisk(view);
+  drawRisk(view, late);
+  l.rows = rows(view, now, late);
   l.spacer.style.height = `${l.rows.length * ROW_H}px`;
   drawWindow();
   drawDetail();

@@ -7,20 +7,21 @@ import { store } from './store.js';
 import { renderDag } from './dag.js';
 import { renderGantt } from './gantt.js';
 import { forecastCard } from './forecast.js';
-import { isLarge, renderFleetMap } from './fleetmap.js';
+import { isLarge, renderFleetMap, alertsSummary } from './fleetmap.js';
 
 export function renderOverview(root, view, now, open) {
-  const head = () => [
+  const large = isLarge(view);
+  const head = [
     ...historyBanner(view, now),
     el('section', { class: 'cards' }, epochCard(view), gapCard(view, now), deadlineCard(view, now), nodeCard(view), fleetCard(view)),
-    alertsCard(),
+    large ? alertsSummary(store.alerts) : alertsCard(),
   ];
-  if (isLarge(view)) {
-    renderFleetMap(root, view, now, open, head());
+  if (large) {
+    renderFleetMap(root, view, now, open, head);
     return;
   }
   root.replaceChildren(
-    ...head(),
+    ...head,
     el('section', { class: 'card wide' },
       el('div', { class: 'card-head' }, el('h2', {}, 'Proving DAG'), dagLegend()),
       renderDag(view, now, open)),
