@@ -5,7 +5,7 @@ samples=${1:-1}; interval=${2:-2}
 i=0
 while [ "$i" -lt "$samples" ]; do
   for p in /proc/[0-9]*; do
-    cmd=$(tr '\0' ' ' < "$p/cmdline" 2>/dev/null) || continue
+    cmd=$(tr '\0' ' ' 2>/dev/null < "$p/cmdline") || continue
     case "$cmd" in
       *"sim post-service"*|*"postfleet-sim post-service"*)
         case "$cmd" in /bin/sh*) continue;; esac

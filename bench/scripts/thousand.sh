@@ -25,15 +25,16 @@ start=$(date +%s)
 while kill -0 "$pid" 2>/dev/null; do
   live=0; total=0
   for p in /proc/[0-9]*; do
-    cmd=$(tr '\0' ' ' < "$p/cmdline" 2>/dev/null) || continue
+    cmd=$(tr '\0' ' ' 2>/dev/null < "$p/cmdline") || continue
     case "$cmd" in */bin/sh*) continue;; *"sim post-service"*) r=$(awk '/^VmRSS/ {print $2}' "$p/status" 2>/dev/null); live=$((live + 1)); total=$((total + ${r:-0}));; esac
   done
   daemon=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null)
   echo "$(($(date +%s) - start)) live=$live sim_rss_mean_kib=$([ $live -gt 0 ] && echo $((total / live)) || echo 0) daemon_rss_kib=${daemon:-0} load=$(cut -d' ' -f1 /proc/loadavg)" >> "$samples"
   sleep 5
 done
-wait "$pid" 2>/dev/null; rc=$?
-echo "demo exit code: $rc (0: $epochs complete epoch(s), every proof delivered)"
+if [ -z "${ATTACH_PID:-}" ]; then
+  wait "$pid"; echo "demo exit code: $? (0: $epochs complete epoch(s), every proof delivered)"
+fi
 grep -E "all [0-9]+ proofs delivered|demo finished" "$dir.log"
 awk '{ split($2, a, "="); if (a[2] > m) m = a[2]; split($4, d, "="); if (d[2] > dm) dm = d[2]; split($3, s, "="); if (s[2] > sm) sm = s[2]; split($5, l, "="); ls += l[2]; n++ }
   END { printf "peak post-services alive at once: %d; peak mean RSS of the alive ones: %.1f MiB; daemon (demo process) peak RSS: %.1f MiB; mean load average: %.1f over %d samples\n", m, sm / 1024, dm / 1024, ls / n, n }' "$samples"

@@ -262,6 +262,8 @@ export function renderFleetMap(root, view, now, open, head) {
   drawRisk(view, late);
   l.rows = rows(view, now, late);
   l.spacer.style.height = `${l.rows.length * ROW_H}px`;
+  // A filtered list of a few rows takes only their height; a long one scrolls within 480 px.
+  l.list.style.height = `${Math.min(480, Math.max(1, l.rows.length) * ROW_H + 2)}px`;
   drawWindow();
   drawDetail();
   performance.measure('pf-overview-render', { start: started });
