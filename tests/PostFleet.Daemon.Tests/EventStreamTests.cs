@@ -77,13 +77,52 @@ public sealed class EventStreamTests
         var failedPass = daemon.Fleet.Change("diskE_post1", s => s with { DagState = "failed", Phase = "not-running" }).Pass;
         await Eventually.UntilAsync(() => sse.Frames.Any(f => f.Event == "alerts" && f.Data!.Contains("proof-failed", StringComparison.Ordinal)), "alerts event for the failure", TimeSpan.FromSeconds(10));
         // Both messages of that pass carry its id (the fleet event also as its SSE id).
-        Assert.Contains(sse.Frames, f => f.Event == "fleet" && JsonDocument.Parse(f.Data!).RootElement.GetProperty("pass").GetInt64() == failedPass);
+        // (The alert monitor hears of a pass before the hub does, so the alerts frame may come first: wait for both.)
+        await Eventually.UntilAsync(() => sse.Frames.Any(f => f.Event == "fleet" && JsonDocument.Parse(f.Data!).RootElement.GetProperty("pass").GetInt64() == failedPass),
+            "the fleet event of the failed pass", TimeSpan.FromSeconds(10));
         var alerts = sse.Frames.First(f => f.Event == "alerts" && f.Data!.Contains("proof-failed", StringComparison.Ordinal));
         Assert.Equal(failedPass, JsonDocument.Parse(alerts.Data!).RootElement.GetProperty("pass").GetInt64());
 
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reading);
         await Eventually.UntilAsync(() => daemon.Host.Events.Subscribers == 0, "subscriber removed after disconnect", TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task A_changes_stream_sends_one_whole_view_then_only_what_changed_and_a_reconnect_starts_whole_again()
+    {
+        await using var daemon = await TestDaemon.StartAsync();
+        for (var connection = 0; connection < 2; connection++)
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            using var response = await daemon.Http.GetAsync("/api/v1/events?changes=1", HttpCompletionOption.ResponseHeadersRead, cts.Token);
+            var sse = new SseReader(await response.Content.ReadAsStreamAsync(cts.Token));
+            var reading = sse.RunAsync(cts.Token);
+            await Eventually.UntilAsync(() => sse.Frames.Any(f => f.Event == "fleet"), "the whole view first", TimeSpan.FromSeconds(10));
+            await Eventually.UntilAsync(() => daemon.Host.Events.Subscribers == 1, "subscription registered", TimeSpan.FromSeconds(10));
+            var whole = JsonDocument.Parse(sse.Frames.First(f => f.Event == "fleet").Data!).RootElement;
+            var wholePass = whole.GetProperty("pass").GetInt64();
+            Assert.Equal(10, whole.GetProperty("services").GetArrayLength());
+
+            var phase = connection == 0 ? "k2pow" : "reading";
+            var changedPass = daemon.Fleet.Change("diskD_post1", s => s with { Phase = phase, DagState = phase }).Pass;
+            await Eventually.UntilAsync(() => sse.Frames.Any(f => f.Event == "fleet-changes" && f.Data!.Contains($"\"pass\":{changedPass}", StringComparison.Ordinal)),
+                "the change as fleet-changes", TimeSpan.FromSeconds(10));
+
+            var changes = JsonDocument.Parse(sse.Frames.Last(f => f.Event == "fleet-changes").Data!).RootElement;
+            Assert.Equal(wholePass, changes.GetProperty("base").GetInt64());
+            var service = Assert.Single(changes.GetProperty("services").EnumerateArray());
+            Assert.Equal("diskD_post1", service.GetProperty("name").GetString());
+            Assert.Equal(phase, service.GetProperty("dagState").GetString());
+            // The pass number always moves; what did not change (the disks, the edges) is not sent again.
+            Assert.Equal(changedPass, changes.GetProperty("set").GetProperty("pass").GetInt64());
+            Assert.False(changes.GetProperty("set").TryGetProperty("disks", out _));
+            Assert.DoesNotContain(sse.Frames, f => f.Event == "fleet" && JsonDocument.Parse(f.Data!).RootElement.GetProperty("pass").GetInt64() != wholePass);
+
+            await cts.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reading);
+            await Eventually.UntilAsync(() => daemon.Host.Events.Subscribers == 0, "subscriber removed after disconnect", TimeSpan.FromSeconds(10));
+        }
     }
 
     private static string? StateOf(string json, string service)

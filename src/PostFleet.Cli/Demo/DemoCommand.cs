@@ -3,12 +3,14 @@ using Microsoft.Extensions.Logging;
 using PostFleet.Cli.Commands;
 using PostFleet.Cli.Output;
 using PostFleet.Core.Configuration;
+using PostFleet.Core.Init;
 using PostFleet.Daemon;
 using PostFleet.Daemon.Loop;
 using PostFleet.Daemon.Web;
 using PostFleet.Init;
 using PostFleet.Init.Console;
 using PostFleet.Spacemesh.Node;
+using PostFleet.Simulator.Fleet;
 using Spectre.Console;
 
 namespace PostFleet.Cli.Demo;
@@ -26,10 +28,14 @@ internal static class DemoCommand
         var scale = new Option<double>("--time-scale") { Description = "How much faster than the guide's network time runs (20: a 15-minute epoch takes 45 s)", DefaultValueFactory = _ => 20 };
         var epochs = new Option<int>("--epochs") { Description = "Stop after this many publish epochs in which every identity delivered (0: run until Ctrl-C)", DefaultValueFactory = _ => 0 };
         var keep = new Option<bool>("--keep") { Description = "Keep the demo folder at the end" };
+        var identities = new Option<int?>("--identities") { Description = "Generate a fleet of this many identities instead of the official demo's ten (with --disks, --hosts)" };
+        var disks = new Option<int?>("--disks") { Description = "Disks of the generated fleet (default: one per five identities)" };
+        var hosts = new Option<int?>("--hosts") { Description = "Simulated machines the generated fleet's disks are spread over (default: 1)" };
+        var maxRunning = new Option<int>("--max-running") { Description = "The generated fleet's schedule.max-running: post-services running at once", DefaultValueFactory = _ => 100 };
         var web = new WebOptionsParser();
         var command = new Command("demo", "Run the 1:N demo on a simulated standalone network: node, init of 10 identities on 5 disks, and the orchestrator.")
         {
-            dir, scale, epochs, keep,
+            dir, scale, epochs, keep, identities, disks, hosts, maxRunning,
         };
         web.AddTo(command);
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -41,11 +47,25 @@ internal static class DemoCommand
                 return 2;
             }
 
+            var shape = ShapeOf(parseResult.GetValue(identities), parseResult.GetValue(disks), parseResult.GetValue(hosts));
+            if (shape?.Problem() is { } problem)
+            {
+                Console.Error.WriteLine(problem);
+                return 2;
+            }
+
+            if (parseResult.GetValue(maxRunning) < 1)
+            {
+                Console.Error.WriteLine($"--max-running {parseResult.GetValue(maxRunning)}: must be at least 1");
+                return 2;
+            }
+
             var given = parseResult.GetValue(dir);
             var root = given?.FullName ?? Directory.CreateTempSubdirectory("postfleet-demo-").FullName;
             try
             {
-                return await RunAsync(root, timeScale, parseResult.GetValue(epochs), web.Read(parseResult), cancellationToken);
+                var layout = shape is null ? null : new GeneratedLayout(shape, parseResult.GetValue(maxRunning));
+                return await RunAsync(root, timeScale, parseResult.GetValue(epochs), layout, web.Read(parseResult), cancellationToken);
             }
             finally
             {
@@ -62,11 +82,29 @@ internal static class DemoCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(string root, double timeScale, int epochs, WebOptions? web, CancellationToken cancellationToken)
+    /// <summary>A generated fleet's size and cap; null for the official demo's ten identities.</summary>
+    private sealed record GeneratedLayout(FleetShape Shape, int MaxRunning);
+
+    /// <summary>No flag: the official demo; any of them: a generated fleet, the others defaulted from it.</summary>
+    private static FleetShape? ShapeOf(int? identities, int? disks, int? hosts)
+    {
+        if (identities is null && disks is null && hosts is null)
+        {
+            return null;
+        }
+
+        var count = identities ?? 10;
+        var diskCount = disks ?? Math.Max(1, (count + 4) / 5);
+        return new FleetShape(count, diskCount, hosts ?? 1);
+    }
+
+    private static async Task<int> RunAsync(string root, double timeScale, int epochs, GeneratedLayout? generated, WebOptions? web, CancellationToken cancellationToken)
     {
         var time = TimeProvider.System;
         var executable = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell where the postfleet executable is");
-        var workspace = DemoWorkspace.Create(root, timeScale, executable);
+        var workspace = generated is null
+            ? DemoWorkspace.Create(root, timeScale, executable)
+            : DemoWorkspace.CreateGenerated(root, timeScale, executable, generated.Shape, generated.MaxRunning);
         var fleet = ConfigOption.Load(new FileInfo(workspace.FleetConfig));
         if (fleet is null)
         {
@@ -74,7 +112,8 @@ internal static class DemoCommand
         }
 
         var console = AnsiConsole.Console;
-        console.MarkupLine($"[bold]PostFleet demo[/] in [blue]{Markup.Escape(root)}[/]: 10 identities on 5 disks, time x{timeScale} (an epoch takes {TimeSpan.FromMinutes(15) / timeScale:m\\:ss})");
+        var size = $"{fleet.Services.Count()} identities on {fleet.Disks.Length} disks";
+        console.MarkupLine($"[bold]PostFleet demo[/] in [blue]{Markup.Escape(root)}[/]: {size}, time x{timeScale} (an epoch takes {TimeSpan.FromMinutes(15) / timeScale:m\\:ss})");
         var genesis = time.GetUtcNow();
         var nodeLog = Path.Combine(root, "node", "node.log");
 
@@ -88,7 +127,9 @@ internal static class DemoCommand
 
             // Guide steps 2-5: init every identity, copy its key, move local.key aside.
             var init = new InitRunner(new InitDependencies(client, time));
-            var initExit = await InitConsole.RunAsync(init, new InitRequest(fleet) { RemoveLocalKey = true }, Console.Out, Console.Error, interactive: false, cancellationToken);
+            // A generated fleet inits several identities at once (each on its own disk, one writer per disk as always).
+            var request = new InitRequest(fleet) { RemoveLocalKey = true, MaxParallel = generated is null ? InitCaps.Default.Global : 16 };
+            var initExit = await InitConsole.RunAsync(init, request, Console.Out, Console.Error, interactive: false, cancellationToken);
             if (initExit != 0)
             {
                 console.MarkupLine("[red]init failed[/]; see above");
@@ -101,7 +142,7 @@ internal static class DemoCommand
             await node.DisposeAsync();
             node = SimNodeProcess.Start(executable, workspace.NodeArguments(genesis), nodeLog);
             await WaitForNodeAsync(client, node, nodeLog, names: fleet.Services.Select(s => s.Name).ToList(), time, cancellationToken);
-            console.MarkupLine("node carries all 10 identities; the orchestrator takes over (Ctrl-C to stop)");
+            console.MarkupLine($"node carries all {fleet.Services.Count()} identities; the orchestrator takes over (Ctrl-C to stop)");
 
             return await OrchestrateAsync(fleet, epochs, web, console, time, cancellationToken);
         }

@@ -30,7 +30,7 @@ internal static class ConfigKeys
     public static readonly string[] KubernetesDisk = ["node", "node-selector", "claim", "mount-root", "node-address"];
 
     public static readonly string[] RestartBackoff = ["initial", "max"];
-    public static readonly string[] Disk = ["name", "services", "tls", "node-address"];
+    public static readonly string[] Disk = ["name", "host", "services", "tls", "node-address"];
     public static readonly string[] Service = ["name", "dir", "num-units", "operator", "after"];
 
     public static readonly string[] Alerts = ["webhooks", "crash-loop-restarts", "predicted-miss"];

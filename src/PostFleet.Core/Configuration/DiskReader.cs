@@ -18,6 +18,8 @@ internal sealed record DiskEntry(string Path, string? Name, ImmutableArray<Servi
 {
     /// <summary><c>disks[].node-address</c>: the node's post listener as this disk's services dial it.</summary>
     public Uri? NodeAddress { get; init; }
+    /// <summary><c>disks[].host</c>: the machine the disk is in (a label the dashboard groups by); null when not given.</summary>
+    public string? Host { get; init; }
 }
 
 /// <summary><c>disks[].tls</c>: what differs from node.tls for the services of this disk (paths as seen where they run).</summary>
@@ -67,7 +69,20 @@ internal static class DiskReader
             ReadTls(disk, paths))
         {
             NodeAddress = AddressRules.ReadNodeAddress(disk),
+            Host = ReadHost(disk),
         };
+    }
+
+    private static string? ReadHost(YamlMap disk)
+    {
+        // Optional: a fleet on one machine needs no host.
+        var host = disk.String("host");
+        if (host is not null && NameRules.DiskNameProblem(host) is { } problem)
+        {
+            disk.Error("host", problem.Replace("disk", "host", StringComparison.Ordinal));
+        }
+
+        return host;
     }
 
     private static DiskTls? ReadTls(YamlMap disk, PathResolver paths)

@@ -156,5 +156,6 @@ public static class FleetConfigLoader
         {
             Tls = disk.Tls is { } own && nodeTls is not null ? own.Over(nodeTls) : null,
             NodeAddress = nodeAddress,
+            Host = disk.Host,
         };
 }

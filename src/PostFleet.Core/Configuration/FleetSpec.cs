@@ -176,6 +176,9 @@ public sealed record DiskSpec(string Name, ImmutableArray<ServiceSpec> Services)
 
     /// <summary>The node's post listener as this disk's services dial it from where they run; null: node.post-listener.</summary>
     public Uri? NodeAddress { get; init; }
+
+    /// <summary>The machine the disk is in (<c>disks[].host</c>), for grouping only; null when not given.</summary>
+    public string? Host { get; init; }
 }
 
 /// <summary>

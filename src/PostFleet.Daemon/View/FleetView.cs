@@ -63,7 +63,11 @@ public sealed record CycleGapView(
     DateTimeOffset ProofDeadline,
     bool IsOpen);
 
-public sealed record DiskView(string Name, IReadOnlyList<string> Services);
+public sealed record DiskView(string Name, IReadOnlyList<string> Services)
+{
+    /// <summary>The machine the disk is in (disks[].host), which the dashboard groups by; null when not configured.</summary>
+    public string? Host { get; init; }
+}
 
 /// <summary>
 /// One identity's service. <see cref="Phase"/>: not-running, starting, k2pow, reading, done-proving, idle,

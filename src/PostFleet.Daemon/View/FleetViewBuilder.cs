@@ -32,7 +32,7 @@ internal static class FleetViewBuilder
                 Restart = pass.Plan.Next.NodeRestart is { } restart ? new NodeRestartView(restart.Since, restart.Kept, restart.Describe()) : null,
             },
             timeline is null ? null : Network(timeline, observation.At),
-            [.. fleet.Disks.Select(d => new DiskView(d.Name, [.. d.Services.Select(s => s.Name)]))],
+            [.. fleet.Disks.Select(d => new DiskView(d.Name, [.. d.Services.Select(s => s.Name)]) { Host = d.Host })],
             services,
             Edges(fleet),
             new ScheduleView(fleet.Schedule.PerDisk, fleet.Schedule.MaxPow, fleet.Schedule.MaxRunning),

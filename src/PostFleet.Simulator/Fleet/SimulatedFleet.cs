@@ -24,6 +24,12 @@ public sealed record SimulatedDisk(string Name, IReadOnlyList<SimulatedService> 
 
     /// <summary>More lines of the disk's entry in postfleet.yaml (without indentation), e.g. a <c>tls:</c> override.</summary>
     public IReadOnlyList<string> Lines { get; init; } = [];
+
+    /// <summary>
+    /// The simulated machine the disk is in: its folder is then disks/HOST/DISK, so its services share that host's
+    /// CPU (postfleet-sim-host.json there), and postfleet.yaml names it as the disk's host; null: disks/DISK.
+    /// </summary>
+    public string? Host { get; init; }
 }
 
 /// <summary>Everything that makes one simulated 1:N fleet differ from another.</summary>
@@ -114,6 +120,12 @@ public sealed class SimulatedFleet
     /// <summary>Where the simulated post-services and postcli record every phase change (the disks' host folder).</summary>
     public string ServiceRecord => new SimPlaces(DisksDir, DisksDir, DisksDir).RecordPath;
 
+    /// <summary>Every host's record (one per simulated host; just <see cref="ServiceRecord"/> when no disk names a host).</summary>
+    public IEnumerable<string> ServiceRecords => Options.Disks
+        .Select(d => d.Host is { } h ? Path.Combine(DisksDir, h) : DisksDir)
+        .Distinct(StringComparer.Ordinal)
+        .Select(dir => new SimPlaces(dir, dir, dir).RecordPath);
+
     public string FleetConfig => Path.Combine(Root, "postfleet.yaml");
 
     public string StateDir => Path.Combine(Root, "state");
@@ -122,7 +134,10 @@ public sealed class SimulatedFleet
 
     public IEnumerable<SimulatedService> Services => Options.Disks.SelectMany(d => d.Services);
 
-    public string DataDir(string service) => Path.Combine(DisksDir, Options.Disks.Single(d => d.Services.Any(s => s.Name == service)).Name, service);
+    public string DataDir(string service) => Path.Combine(DisksDir, DiskFolder(Options.Disks.Single(d => d.Services.Any(s => s.Name == service))), service);
+
+    /// <summary>The disk's folder relative to <see cref="DisksDir"/>: HOST/DISK when it names a host.</summary>
+    public static string DiskFolder(SimulatedDisk disk) => disk.Host is { } host ? $"{host}/{disk.Name}" : disk.Name;
 
     public string OperatorOf(string service) => _operators[service];
 
@@ -188,11 +203,16 @@ public sealed class SimulatedFleet
                 yaml.AppendLine("    " + line);
             }
 
+            if (disk.Host is { } host)
+            {
+                yaml.AppendLine($"    host: {host}");
+            }
+
             yaml.AppendLine("    services:");
             foreach (var service in services)
             {
                 var after = service.After.Count == 0 ? "" : $", after: [{string.Join(", ", service.After)}]";
-                yaml.AppendLine($"      - {{ name: {service.Name}, dir: disks/{disk.Name}/{service.Name}, num-units: {service.NumUnits}, operator: {_operators[service.Name]}{after} }}");
+                yaml.AppendLine($"      - {{ name: {service.Name}, dir: disks/{DiskFolder(disk)}/{service.Name}, num-units: {service.NumUnits}, operator: {_operators[service.Name]}{after} }}");
             }
         }
 
@@ -206,7 +226,7 @@ public sealed class SimulatedFleet
         File.WriteAllText(NodeConfig, Options.Network.NodeConfigJson(Options.NodeConfigSections));
         foreach (var disk in Options.Disks)
         {
-            var dir = Path.Combine(DisksDir, disk.Name);
+            var dir = Path.Combine(DisksDir, DiskFolder(disk));
             Directory.CreateDirectory(dir);
             File.WriteAllText(Path.Combine(dir, DiskProfile.FileName), string.Create(CultureInfo.InvariantCulture,
                 $$"""{ "readBytesPerSecond": {{disk.ReadBytesPerSecond}}, "writeBytesPerSecond": {{disk.WriteBytesPerSecond}}, "concurrencyPenalty": {{disk.ConcurrencyPenalty}} }"""));
@@ -214,8 +234,13 @@ public sealed class SimulatedFleet
 
         var host = Options.Host;
         var success = host.PassSuccessProbability is { } p ? string.Create(CultureInfo.InvariantCulture, $", \"passSuccessProbability\": {p}") : "";
-        File.WriteAllText(Path.Combine(DisksDir, HostProfile.FileName), string.Create(CultureInfo.InvariantCulture,
-            $$"""{ "cores": {{host.Cores}}, "k2powSecondsPerUnitPerNonceGroup": {{host.K2powSecondsPerUnitPerNonceGroup}}{{success}} }"""));
+        var profile = string.Create(CultureInfo.InvariantCulture,
+            $$"""{ "cores": {{host.Cores}}, "k2powSecondsPerUnitPerNonceGroup": {{host.K2powSecondsPerUnitPerNonceGroup}}{{success}} }""");
+        foreach (var hostDir in Options.Disks.Select(d => d.Host is { } h ? Path.Combine(DisksDir, h) : DisksDir).Distinct(StringComparer.Ordinal))
+        {
+            Directory.CreateDirectory(hostDir);
+            File.WriteAllText(Path.Combine(hostDir, HostProfile.FileName), profile);
+        }
         var bin = Path.Combine(Root, "bin");
         Directory.CreateDirectory(bin);
         foreach (var program in new[] { "post-service", "postcli" })
@@ -234,5 +259,13 @@ public sealed class SimulatedFleet
         ? $"#!/bin/sh\nfor a in \"$@\"; do shift; if [ \"$prev\" = --address ]; then a=http://127.0.0.1:{port}; fi; set -- \"$@\" \"$a\"; prev=\"$a\"; done\n"
           + $"'{Options.PostfleetExecutable}' sim {program} \"$@\" &\nchild=$!\ntrap 'kill -KILL $child; exit 143' TERM INT\nwait $child\n"
         // `exec` keeps the PID, so the runtime tracks the simulated program itself, as it would the real binary.
-        : $"#!/bin/sh\nexec '{Options.PostfleetExecutable}' sim {program} \"$@\"\n";
+        : $"#!/bin/sh\n{LeanRuntime}exec '{Options.PostfleetExecutable}' sim {program} \"$@\"\n";
+
+    /// <summary>
+    /// .NET runtime settings that make a simulated program cheaper to run by the hundred (measured in docs/simulator.md:
+    /// a small first GC generation, no background GC thread, no profile-guided re-JIT); the caller's own values win.
+    /// </summary>
+    private const string LeanRuntime =
+        ": \"${DOTNET_GCgen0size:=0x200000}\" \"${DOTNET_gcConcurrent:=0}\" \"${DOTNET_TieredPGO:=0}\"\n"
+        + "export DOTNET_GCgen0size DOTNET_gcConcurrent DOTNET_TieredPGO\n";
 }

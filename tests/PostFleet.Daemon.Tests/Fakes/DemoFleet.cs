@@ -60,7 +60,9 @@ public static class DemoFleet
             throw new ArgumentException($"no service {name}", nameof(name));
         }
 
-        return Assemble(view.At, view.Pass, [.. view.Services.Select(s => s.Name == name ? change(s) : s)], view.Paused, view.Node);
+        var changed = Assemble(view.At, view.Pass, [.. view.Services.Select(s => s.Name == name ? change(s) : s)], view.Paused, view.Node);
+        var hosts = view.Disks.ToDictionary(d => d.Name, d => d.Host);
+        return changed with { Disks = [.. changed.Disks.Select(d => d with { Host = hosts.GetValueOrDefault(d.Name) })] };
     }
 
     public static FleetView Assemble(DateTimeOffset now, long pass, IReadOnlyList<ServiceView> services, bool paused = false, NodeView? node = null)

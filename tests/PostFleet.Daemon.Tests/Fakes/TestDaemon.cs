@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using PostFleet.Daemon.View;
 using PostFleet.Daemon.Web;
 using PostFleet.Testing;
 
@@ -34,13 +35,14 @@ public sealed class TestDaemon : IAsyncDisposable
         return await Http.SendAsync(request);
     }
 
-    public static async Task<TestDaemon> StartAsync(Func<WebOptions, WebOptions>? configure = null, bool withView = true)
+    /// <param name="view">The view to serve instead of the demo's (no forecast then).</param>
+    public static async Task<TestDaemon> StartAsync(Func<WebOptions, WebOptions>? configure = null, bool withView = true, FleetView? view = null)
     {
         var dir = new TempDirectory("pf-web");
         var log = dir.Combine("diskC_post2.log");
         await File.WriteAllLinesAsync(log, Enumerable.Range(1, 500).Select(i => $"2025-01-01T00:00:{i % 60:00}Z INFO proving: line {i}"));
-        var fleet = new FakeFleetControl(withView ? DemoFleet.Build(DateTimeOffset.UtcNow, log) : null);
-        fleet.Forecast = fleet.Current is { } view ? DemoForecast.Build(view) : null;
+        var fleet = new FakeFleetControl(view ?? (withView ? DemoFleet.Build(DateTimeOffset.UtcNow, log) : null));
+        fleet.Forecast = view is null && fleet.Current is { } demo ? DemoForecast.Build(demo) : null;
         fleet.Entries.AddRange(SampleHistory(DateTimeOffset.UtcNow));
         foreach (var (name, runs) in fleet.Current is { } demo ? DemoRuns.Build(demo) : [])
         {

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
 
 namespace PostFleet.Daemon.Web.Api;
@@ -6,7 +7,9 @@ namespace PostFleet.Daemon.Web.Api;
 /// <summary>
 /// GET /api/v1/events: text/event-stream. `event: fleet` (id = pass number, data = FleetView JSON) on connect and
 /// after every pass, `event: alerts` (data = {"open":[...]}) on connect and whenever alerts change, and a
-/// `: heartbeat` comment when nothing was sent for a while.
+/// `: heartbeat` comment when nothing was sent for a while. With <c>?changes=1</c> (the dashboard), only the first
+/// view is whole and each later pass is an `event: fleet-changes` (id = pass, data = {"base","pass","set","services"}:
+/// the top-level members and the services that differ from pass `base`).
 /// </summary>
 internal static class EventStreamEndpoint
 {
@@ -18,7 +21,7 @@ internal static class EventStreamEndpoint
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
-        using var subscription = hub.Subscribe();
+        using var subscription = hub.Subscribe(changes: context.Request.Query["changes"] == "1");
         try
         {
             await WriteAsync(response, "retry: 3000\n\n", token);
@@ -34,6 +37,10 @@ internal static class EventStreamEndpoint
         }
         catch (IOException)
         {
+        }
+        catch (ChannelClosedException)
+        {
+            // A changes queue overflowed: ending the stream makes the client reconnect to a whole view.
         }
     }
 

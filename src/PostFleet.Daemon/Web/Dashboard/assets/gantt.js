@@ -4,7 +4,7 @@
 // proof deadline and "now" as guides.
 
 import { svg, el, clock, duration, bytes } from './format.js';
-import { store } from './live.js';
+import { store, wantRuns } from './live.js';
 
 const LABEL_W = 150, ROW_H = 24, AXIS_H = 26, RIGHT = 16;
 const PHASE_CLASS = { k2pow: 'phase-k2pow', read: 'phase-reading' };
@@ -76,6 +76,7 @@ export function renderGantt(view, now, width) {
 
 /** The service's served phases, oldest first, with times in ms. */
 function servedPhases(name) {
+  wantRuns(name);
   const runs = store.runs[name]?.runs || [];
   const phases = [];
   for (const run of [...runs].reverse()) {

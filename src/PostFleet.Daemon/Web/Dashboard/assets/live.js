@@ -28,21 +28,73 @@ function emit(kind) {
   for (const listener of store.listeners) listener(kind);
 }
 
+const RECONNECT_MS = 1000;
+
+/** The view after `changes` ({base, pass, set, services}); null when they do not follow `view`. */
+export function applyChanges(view, changes) {
+  if (!view || changes.base !== view.pass) return null;
+  const next = { ...view, ...changes.set };
+  if (changes.services.length) {
+    const byName = new Map(changes.services.map((s) => [s.name, s]));
+    next.services = view.services.map((s) => byName.get(s.name) || s);
+  }
+  return next;
+}
+
+function setConnected(connected) {
+  store.connected = connected;
+  emit('connection');
+}
+
+// The event stream as changes: one whole view on (re)connect, then `fleet-changes` per pass (the members and
+// services that differ), applied onto the last view. A change that does not follow the view we hold means one was
+// lost: reconnect, and the daemon starts us again with a whole view.
 export function connect() {
-  const source = new EventSource('/api/v1/events');
-  source.addEventListener('open', () => { store.connected = true; emit('connection'); });
-  source.addEventListener('error', () => { store.connected = false; emit('connection'); });
+  const source = new EventSource('/api/v1/events?changes=1');
+  source.addEventListener('open', () => setConnected(true));
+  source.addEventListener('error', () => setConnected(false));
   source.addEventListener('fleet', (e) => acceptView(JSON.parse(e.data)));
+  source.addEventListener('fleet-changes', (e) => {
+    const received = performance.now();
+    const changes = JSON.parse(e.data);
+    // Already part of the whole view we were sent when we (re)connected.
+    if (store.view && changes.pass <= store.view.pass) return;
+    const next = applyChanges(store.view, changes);
+    if (next) {
+      acceptView(next);
+      // Message to the next frame drawn with it: the update time the large-fleet bench reads.
+      requestAnimationFrame(() => performance.measure('pf-update', { start: received }));
+      return;
+    }
+    source.close();
+    setConnected(false);
+    setTimeout(connect, RECONNECT_MS);
+  });
   source.addEventListener('alerts', (e) => { store.alerts = JSON.parse(e.data).open || []; emit('alerts'); });
   return source;
 }
+
+// The services whose timeline is on the page: only their journals are asked for, so a large fleet's page asks
+// for the lanes it draws, not for a thousand services on every pass.
+const shown = new Set();
+
+/** Called for each service a timeline draws; its journal is asked for now if the page does not hold it yet. */
+export function wantRuns(name) {
+  if (shown.has(name)) return;
+  shown.add(name);
+  const s = store.view?.services.find((x) => x.name === name);
+  if (s) loadRuns(name, journalKey(s));
+}
+
+// An open phase grows on the page up to "now"; the journal is asked again only when a run or phase changes.
+const journalKey = (s) => `${s.instanceId}|${s.phase}|${s.nonceStart}|${s.dagState}|${s.lastDeliveredEpoch}`;
 
 export function acceptView(view) {
   store.view = view;
   emit('fleet');
   for (const s of view.services) {
-    // An open phase grows on the page up to "now"; the journal is asked again only when a run or phase changes.
-    const key = `${s.instanceId}|${s.phase}|${s.nonceStart}|${s.dagState}|${s.lastDeliveredEpoch}`;
+    if (!shown.has(s.name)) continue;
+    const key = journalKey(s);
     if (journalFor[s.name] !== key) loadRuns(s.name, key);
   }
 }

@@ -1,17 +1,27 @@
 // The overview: where the network is (epoch, cycle gap, deadline), whether the node answers, the fleet at a
-// glance, open alerts, then the DAG, the timeline and the next cycle gap's forecast.
+// glance, open alerts, then the DAG, the timeline and the next cycle gap's forecast. A large fleet gets the same cards
+// and alerts above fleetmap.js's grouped, filtered and virtualised view instead of one DAG of every disk.
 
 import { el, clock, relative, duration } from './format.js';
 import { store } from './live.js';
 import { renderDag } from './dag.js';
 import { renderGantt } from './gantt.js';
 import { forecastCard } from './forecast.js';
+import { isLarge, renderFleetMap, alertsSummary } from './fleetmap.js';
 
 export function renderOverview(root, view, now, open) {
-  root.replaceChildren(
+  const large = isLarge(view);
+  const head = [
     ...historyBanner(view, now),
     el('section', { class: 'cards' }, epochCard(view), gapCard(view, now), deadlineCard(view, now), nodeCard(view), fleetCard(view)),
-    alertsCard(),
+    large ? alertsSummary(store.alerts) : alertsCard(),
+  ];
+  if (large) {
+    renderFleetMap(root, view, now, open, head);
+    return;
+  }
+  root.replaceChildren(
+    ...head,
     el('section', { class: 'card wide' },
       el('div', { class: 'card-head' }, el('h2', {}, 'Proving DAG'), dagLegend()),
       renderDag(view, now, open)),

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PostFleet.Daemon.View;
+
+namespace PostFleet.Daemon.Web.Api;
+
+/// <summary>
+/// What changed in the fleet view since the last pass, for the event stream's `fleet-changes` messages: the
+/// top-level members whose JSON differs, and the services whose JSON differs (replaced whole, by name). A change in
+/// which services exist (a config reload) is not expressed as a change: <see cref="Next"/> then returns null and the
+/// hub sends the whole view. At 1,000 identities a pass changes a few dozen services, so a dashboard receives
+/// kilobytes per pass instead of the whole view each time.
+/// </summary>
+internal sealed class FleetChanges
+{
+    private Dictionary<string, string> _members = new(StringComparer.Ordinal);
+    private Dictionary<string, string> _services = new(StringComparer.Ordinal);
+    private List<string> _order = [];
+    private long? _pass;
+
+    /// <summary>
+    /// Remembers <paramref name="view"/> and returns the changes message data since the previous one
+    /// (<c>{"base":N,"pass":M,"set":{...},"services":[...]}</c>), or null when there is no previous view or the set
+    /// of services changed.
+    /// </summary>
+    public string? Next(FleetView view)
+    {
+        var node = JsonSerializer.SerializeToNode(view, JsonSerializerOptions.Web)!.AsObject();
+        var services = node["services"]!.AsArray();
+        var members = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in node)
+        {
+            if (key != "services")
+            {
+                members[key] = value?.ToJsonString() ?? "null";
+            }
+        }
+
+        var byName = new Dictionary<string, string>(services.Count, StringComparer.Ordinal);
+        var order = new List<string>(services.Count);
+        foreach (var service in services)
+        {
+            var name = (string)service!["name"]!;
+            byName[name] = service.ToJsonString();
+            order.Add(name);
+        }
+
+        string? changes = null;
+        if (_pass is { } previous && order.SequenceEqual(_order, StringComparer.Ordinal))
+        {
+            changes = Describe(previous, view.Pass, members, byName);
+        }
+
+        (_members, _services, _order, _pass) = (members, byName, order, view.Pass);
+        return changes;
+    }
+
+    private string Describe(long previous, long pass, Dictionary<string, string> members, Dictionary<string, string> services)
+    {
+        var json = new System.Text.StringBuilder();
+        json.Append("{\"base\":").Append(previous).Append(",\"pass\":").Append(pass).Append(",\"set\":{");
+        var first = true;
+        foreach (var (key, value) in members)
+        {
+            if (_members.TryGetValue(key, out var before) && before == value)
+            {
+                continue;
+            }
+
+            json.Append(first ? "" : ",").Append(JsonSerializer.Serialize(key)).Append(':').Append(value);
+            first = false;
+        }
+
+        json.Append("},\"services\":[");
+        first = true;
+        foreach (var (name, value) in services)
+        {
+            if (_services.TryGetValue(name, out var before) && before == value)
+            {
+                continue;
+            }
+
+            json.Append(first ? "" : ",").Append(value);
+            first = false;
+        }
+
+        return json.Append("]}").ToString();
+    }
+}
