@@ -120,6 +120,8 @@ public static class FleetConfigLoader
             errors.Add("kubernetes.tls-secret", "services connect in plaintext, so no pod mounts this Secret; set node.tls (the node's grpc-tls-listener) or remove tls-secret");
         }
 
+        var serviceNames = disks.SelectMany(d => d.Services).Where(s => s.Name is not null).Select(s => s.Name!).ToHashSet(StringComparer.Ordinal);
+        var k2pow = K2PowSectionReader.Read(map, paths, diskNames, serviceNames);
         var alerts = OperationsSectionReaders.ReadAlerts(map);
         var api = OperationsSectionReaders.ReadApi(map, paths);
         var history = OperationsSectionReaders.ReadHistory(map, paths, stateDir);
@@ -138,6 +140,7 @@ public static class FleetConfigLoader
             Alerts = alerts,
             Api = api,
             History = history,
+            K2Pow = k2pow,
         };
         return new ConfigLoadResult(spec, []);
     }
