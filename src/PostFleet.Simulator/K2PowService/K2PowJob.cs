@@ -26,11 +26,12 @@ public sealed record K2PowJob(string Miner, byte NonceGroup, string Challenge, s
     }
 
     /// <summary>
-    /// Expected work relative to one mainnet unit: the difficulty is the network's divided by the units
-    /// (post-rs <c>ProvingParams::new</c>), and the expected hashes are 2^256 ÷ difficulty, so the work in units is
-    /// the mainnet difficulty ÷ this one. Null for a zero difficulty, which no hash can meet.
+    /// Expected work in units of the network's difficulty: a job's difficulty is the network's divided by the
+    /// identity's units (post-rs <c>ProvingParams::new</c>) and the expected hashes are 2^256 ÷ difficulty, so the work
+    /// in units is <paramref name="networkDifficulty"/> (hex; null = mainnet's) ÷ this one. Null for a zero
+    /// difficulty, which no hash can meet.
     /// </summary>
-    public double? WorkInUnits()
+    public double? WorkInUnits(string? networkDifficulty)
     {
         var difficulty = new BigInteger(Convert.FromHexString(Difficulty), isUnsigned: true, isBigEndian: true);
         if (difficulty.IsZero)
@@ -38,8 +39,8 @@ public sealed record K2PowJob(string Miner, byte NonceGroup, string Challenge, s
             return null;
         }
 
-        var mainnet = new BigInteger(PostService.PostServiceOptions.MainnetPowDifficulty, isUnsigned: true, isBigEndian: true);
-        return Math.Exp(BigInteger.Log(mainnet) - BigInteger.Log(difficulty));
+        var network = networkDifficulty is null ? PostService.PostServiceOptions.MainnetPowDifficulty : Convert.FromHexString(networkDifficulty);
+        return Math.Exp(BigInteger.Log(new BigInteger(network, isUnsigned: true, isBigEndian: true)) - BigInteger.Log(difficulty));
     }
 
     private static string? Hex(string text, int bytes, string what)

@@ -65,7 +65,7 @@ public sealed class K2PowJobManager(K2PowServiceOptions options, HostProfile hos
         Record("k2pow-job-start", job, null);
         try
         {
-            if (job.WorkInUnits() is not { } units)
+            if (job.WorkInUnits(host.NetworkPowDifficulty) is not { } units)
             {
                 // A zero difficulty can never be met: the simulator fails at once where the real search would exhaust.
                 throw new InvalidOperationException("proof of work not found");
