@@ -46,7 +46,8 @@ public static class SimK2PowServiceProgram
         var hostDir = Environment.GetEnvironmentVariable(SimPlaces.HostDirVariable) is { Length: > 0 } fromEnv ? Path.GetFullPath(fromEnv) : Directory.GetCurrentDirectory();
         var places = new SimPlaces("", "", hostDir);
         var log = new Action<string>(message => Log(time, "k2pow_service::job_manager", message));
-        var jobs = new K2PowJobManager(options, HostProfile.Load(hostDir), places, new HostRecord(places.RecordPath, time), log, time);
+        var record = new HostRecord(places.RecordPath, time);
+        var jobs = new K2PowJobManager(options, HostProfile.Load(hostDir), places, record, log, time);
         Log(time, "k2pow_service", $"starting http server with bind address: {options.BindAddress}");
         Console.Error.WriteLine("RandomX flags: " + (options.RandomxMode == "fast" ? "FLAG_JIT | FLAG_HARD_AES | FLAG_FULL_MEM" : "FLAG_JIT | FLAG_HARD_AES"));
         WebApplication app;
@@ -54,6 +55,7 @@ public static class SimK2PowServiceProgram
         {
             app = Build(options.BindAddress, jobs);
             await app.StartAsync(cancellationToken);
+            TryRecord(record, "started", options.BindAddress);
         }
         catch (Exception ex) when (ex is IOException or FormatException or System.Net.Sockets.SocketException or InvalidOperationException)
         {
@@ -105,6 +107,18 @@ public static class SimK2PowServiceProgram
             };
         });
         return app;
+    }
+
+    private static void TryRecord(HostRecord record, string @event, string worker)
+    {
+        try
+        {
+            record.Append(@event, "", "", "", new Dictionary<string, object?> { ["worker"] = worker });
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The record is for tests and tooling; a read-only host folder must not stop the worker.
+        }
     }
 
     /// <summary>tokio binds "IP:port" and, through the resolver, "localhost:port"; null means localhost.</summary>
