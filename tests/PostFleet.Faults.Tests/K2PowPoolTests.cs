@@ -124,11 +124,12 @@ public sealed class K2PowPoolTests
         Assert.Contains(pool["router"]!["done"]!.AsArray(), j => j!["miner"]!.GetValue<string>() == victim.NodeId && j["group"]!.GetValue<int>() == Group(victim) && j["dispatches"]!.GetValue<int>() == 2 && j["status"]!.GetValue<int>() == 200);
 
         // The killed managed worker is started again (restart-backoff) and is healthy.
-        await Eventually.UntilAsync(async Task<bool> () =>
+        Func<Task<bool>> restarted = async () =>
         {
             var workers = (await PoolAsync(api))["router"]!["workers"]!.AsArray();
             return workers.Any(w => w!["process"]?["restarts"]?.GetValue<int>() >= 1) && workers.All(w => w!["healthy"]?.GetValue<bool>() == true);
-        }, "the killed worker restarted and healthy");
+        };
+        await Eventually.UntilAsync(restarted, "the killed worker restarted and healthy", Eventually.DefaultTimeout);
     }
 
     private static async Task<JsonNode> PoolAsync(HttpClient api)
