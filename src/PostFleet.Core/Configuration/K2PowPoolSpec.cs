@@ -54,6 +54,13 @@ public sealed record ManagedWorkersSpec(string Binary, int Count, int Cores, str
         Enumerable.Range(0, Count).Select(i => new K2PowWorkerSpec(
             $"k2pow-{i + 1}", new Uri($"http://{AddressOf(i)}"), Cores, null, Managed: true));
 
+    /// <summary>
+    /// The command line of worker <paramref name="index"/> (0-based), flags as k2pow-service declares them
+    /// (post-rs k2pow-service/src/main.rs, <c>Cli</c>): <c>-b/--bind-address</c>, <c>--cores</c>, <c>--randomx-mode</c>.
+    /// </summary>
+    public IReadOnlyList<string> Arguments(int index) =>
+        ["-b", AddressOf(index), "--cores", Cores.ToString(System.Globalization.CultureInfo.InvariantCulture), "--randomx-mode", RandomXMode];
+
     /// <summary>The -b value of worker <paramref name="index"/> (0-based).</summary>
     public string AddressOf(int index) => new IPEndPoint(Listen.Address, Listen.Port + index).ToString();
 }

@@ -29,7 +29,7 @@ internal static class K2PowSectionReader
         var managed = ReadManaged(map, paths);
         var direct = ReadDirect(map, services);
         var count = workers.Length + (managed?.Count ?? 0);
-        if (count == 0 && direct.Count == 0)
+        if (map.Node("workers") is null && map.Node("managed") is null && map.Node("direct") is null)
         {
             map.Errors.Add(map.Path, "has no worker; list workers (url of a running k2pow-service) or add managed (count of k2pow-service processes PostFleet starts)");
         }
@@ -138,7 +138,7 @@ internal static class K2PowSectionReader
             return url;
         }
 
-        errors.Add(path, problem.Replace("a gRPC listener is only", "a k2pow-service URL is only", StringComparison.Ordinal));
+        errors.Add(path, problem.Replace("a gRPC listener is only", "a k2pow-service URL is only", StringComparison.Ordinal).Replace("the node's port, e.g. ", "the worker's port, e.g. ", StringComparison.Ordinal).Replace(":9094", ":3000", StringComparison.Ordinal));
         return null;
     }
 

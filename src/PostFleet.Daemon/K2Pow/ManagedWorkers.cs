@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using PostFleet.Core.Configuration;
 using PostFleet.Core.Model;
@@ -29,12 +28,6 @@ public sealed class ManagedWorkers(ManagedWorkersSpec spec, ScheduleLimits sched
         public DateTimeOffset? NextStartAt { get; set; }
 
         public string? LastExit { get; set; }
-    }
-
-    public static IReadOnlyList<string> Arguments(ManagedWorkersSpec spec, int index)
-    {
-        ArgumentNullException.ThrowIfNull(spec);
-        return ["-b", spec.AddressOf(index), "--cores", spec.Cores.ToString(CultureInfo.InvariantCulture), "--randomx-mode", spec.RandomXMode];
     }
 
     public ManagedWorkerState? StateOf(string name)
@@ -89,7 +82,7 @@ public sealed class ManagedWorkers(ManagedWorkersSpec spec, ScheduleLimits sched
 
             try
             {
-                var launch = new ServiceLaunch(name, spec.Binary, Arguments(spec, i), logDirectory, logDirectory);
+                var launch = new ServiceLaunch(name, spec.Binary, spec.Arguments(i), logDirectory, logDirectory);
                 slot.Run = await runtime.StartAsync(launch, cancellationToken).ConfigureAwait(false);
                 slot.NextStartAt = null;
                 if (slot.Attempt > 0)
