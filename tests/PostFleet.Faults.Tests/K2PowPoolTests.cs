@@ -44,7 +44,7 @@ public sealed class K2PowPoolTests
         var daemon = fleet.StartDaemon("--listen", DaemonApi.ListenArgument);
         using var api = await DaemonApi.ConnectAsync(daemon);
 
-        await fleet.WaitForDeliveriesAsync(names, 3, TimeSpan.FromMinutes(10));
+        await fleet.WaitForDeliveriesAsync(names, 3, TimeSpan.FromMinutes(8));
         var pool = await PoolAsync(api);
         var jobs = fleet.K2PowRecord().Where(e => e.Event is "k2pow-job-start" or "k2pow-job-end" or "k2pow-job-failed").ToList();
         var services = fleet.ServiceRecord();
