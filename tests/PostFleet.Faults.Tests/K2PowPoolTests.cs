@@ -62,7 +62,10 @@ public sealed class K2PowPoolTests
             }
         }
 
-        Assert.Equal(passes.Count * Groups, starts.Count);
+        // ... and no worker took a job twice, nor one that no service pass asked for (passes still running included).
+        var asked = services.Where(e => e.Event == "k2pow-start").Select(e => (e.NodeId, Challenge: e.Challenge![..16], Pass: e.Raw.GetProperty("pass").GetInt32())).ToHashSet();
+        Assert.All(starts.GroupBy(e => (e.NodeId, e.Challenge, Group(e))), g => Assert.Single(g));
+        Assert.All(starts, e => Assert.Contains((e.NodeId, e.Challenge!, Group(e) / Groups), asked));
         Assert.Equal(2, starts.Select(e => e.Pid).Distinct().Count());
 
         // Caps: one job per worker at a time, at most k2pow.max-pow (2 = the workers) services in k2pow, one reader per disk.
