@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using PostFleet.Core.Configuration;
+using PostFleet.Daemon.K2Pow;
 using PostFleet.Daemon.Loop;
 using PostFleet.Daemon.Reliability;
 using PostFleet.Daemon.View;
@@ -28,6 +29,7 @@ public sealed class FleetDaemon : IAsyncDisposable
     // Reliability: config reload (keeps the last good one), the run journal, shutdown/user actions in history.
     private readonly ConfigReloader? _config;
     private readonly RunJournal _journal;
+    private readonly K2PowPool? _pool;
 
     /// <param name="adapters">The node, post-services, runtime, history and clock (<see cref="DaemonAdapters.Connect"/>, or fakes); owned from here on.</param>
     /// <param name="web">Where to serve the dashboard, API and metrics; null for none.</param>
@@ -55,6 +57,12 @@ public sealed class FleetDaemon : IAsyncDisposable
         Intents.Changed += Trigger.Set;
         Control = new FleetControl(Intents, History, adapters.Runtime);
         listeners = [.. listeners, _journal, Control];
+        if (fleet.K2Pow is not null)
+        {
+            _pool = new K2PowPool(fleet, time, loggers);
+            listeners = [.. listeners, _pool.Priorities];
+        }
+
         _events = new NodeEventPump(adapters.Node, time, _logger, Trigger.Set);
         _executor = new ActionExecutor(adapters.Runtime, _logger);
         var observer = new FleetObserver(adapters.Node, StatusReaders.For(adapters.Runtime, adapters.Operators), adapters.Runtime, _events, time);
@@ -82,6 +90,9 @@ public sealed class FleetDaemon : IAsyncDisposable
     /// <summary>The dashboard's address once <see cref="StartWebAsync"/> has bound it.</summary>
     public Uri? WebUrl => _webHost?.Url;
 
+    /// <summary>The k2pow pool and its router, when the config has a <c>k2pow:</c> section.</summary>
+    public K2PowPool? Pool => _pool;
+
     /// <summary>Binds the dashboard, API and metrics (refuses a non-loopback address without a token).</summary>
     public async Task StartWebAsync(CancellationToken cancellationToken)
     {
@@ -93,7 +104,7 @@ public sealed class FleetDaemon : IAsyncDisposable
         // One attempt: a caller that chose to go on without the dashboard must not see RunAsync fail on it.
         _webTried = true;
 
-        _webHost = await DaemonWebHost.StartAsync(Control, _web, _loggers, cancellationToken);
+        _webHost = await DaemonWebHost.StartAsync(Control, _pool is null ? _web : _web with { K2Pow = _pool.View }, _loggers, cancellationToken);
         Control.PassObserved = _webHost.Metrics.ObservePass;
     }
 
@@ -105,6 +116,12 @@ public sealed class FleetDaemon : IAsyncDisposable
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        // First: post-services retry their k2pow forever, so the router must answer again as soon as we are back.
+        if (_pool is not null)
+        {
+            await _pool.StartAsync(cancellationToken);
+        }
+
         await StartWebAsync(cancellationToken);
         var pump = _events.RunAsync(cancellationToken);
         await Loop.RunAsync(cancellationToken);
@@ -134,6 +151,10 @@ public sealed class FleetDaemon : IAsyncDisposable
 
         _logger.LogInformation("stopping {Count} services (on-shutdown: stop-all)", running.Count);
         await Task.WhenAll(running.Select(r => _adapters.Runtime.StopAsync(r, Fleet.Schedule.StopGrace, CancellationToken.None)));
+        if (_pool is not null)
+        {
+            await _pool.StopWorkersAsync();
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -141,6 +162,11 @@ public sealed class FleetDaemon : IAsyncDisposable
         if (_webHost is not null)
         {
             await _webHost.DisposeAsync();
+        }
+
+        if (_pool is not null)
+        {
+            await _pool.DisposeAsync();
         }
 
         await _adapters.DisposeAsync();

@@ -1,3 +1,4 @@
+using PostFleet.Simulator.K2PowService;
 using PostFleet.Simulator.Node;
 using PostFleet.Simulator.Postcli;
 using PostFleet.Simulator.PostService;
@@ -15,6 +16,7 @@ public static class SimulatorPrograms
         ["node"] = "a simulated go-spacemesh node on a standalone network (real flags and listeners)",
         ["post-service"] = "a simulated post-rs post-service (real flags, Register stream, operator /status)",
         ["postcli"] = "a simulated postcli that initialises PoST data (real flags, files and exit codes)",
+        ["k2pow-service"] = "a simulated post-rs k2pow-service (real flags, HTTP job API, one job at a time)",
     };
 
     public static Task<int> RunAsync(string program, string[] args, CancellationToken cancellationToken) => program switch
@@ -22,6 +24,7 @@ public static class SimulatorPrograms
         "node" => SimNodeProgram.RunAsync(args, cancellationToken),
         "post-service" => SimPostServiceProgram.RunAsync(args, cancellationToken),
         "postcli" => SimPostcliProgram.RunAsync(args, cancellationToken),
+        "k2pow-service" => SimK2PowServiceProgram.RunAsync(args, cancellationToken),
         _ => Task.FromResult(UnknownProgram(program)),
     };
 

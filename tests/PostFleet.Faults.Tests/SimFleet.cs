@@ -49,6 +49,15 @@ public sealed record SimFleetOptions
     /// its CA, and postfleet.yaml's node.post-listener is that listener with node.tls (the daemon's and the services' keys).
     /// </summary>
     public bool Tls { get; init; }
+
+    /// <summary>post.nonces (16 = one k2pow nonce group per pass).</summary>
+    public int Nonces { get; init; } = 16;
+
+    /// <summary>Core-seconds a simulated k2pow-service worker spends per unit per nonce group.</summary>
+    public double K2PowWorkerSecondsPerUnit { get; init; } = 0.5;
+
+    /// <summary>Top-level postfleet.yaml lines, e.g. a k2pow: section.</summary>
+    public IReadOnlyList<string> ExtraYaml { get; init; } = [];
 }
 
 /// <summary>
@@ -81,6 +90,9 @@ public sealed class SimFleet : IAsyncDisposable
             ServiceAddressPort = options.ServiceAddressPort,
             PublicListenerPort = options.PublicListenerPort,
             PrivateListenerPort = options.PrivateListenerPort,
+            Nonces = options.Nonces,
+            K2PowHost = new HostProfile(4, options.K2PowWorkerSecondsPerUnit, null, null),
+            ExtraYaml = options.ExtraYaml,
             Schedule =
             [
                 "per-disk: 1", "max-pow: 2", "max-running: 0", "stop-grace: 2s", "idle-stop-grace: 1s", "startup-grace: 2s", "resync: 1s",
@@ -116,6 +128,9 @@ public sealed class SimFleet : IAsyncDisposable
     public string ServiceRecordPath => _layout.ServiceRecord;
 
     public string StateDir => _layout.StateDir;
+
+    /// <summary>The simulated k2pow-service workers' record (their jobs), on their own host.</summary>
+    public string K2PowRecordPath => _layout.K2PowRecord;
 
     public string HistoryPath => _layout.HistoryPath;
 
@@ -176,6 +191,8 @@ public sealed class SimFleet : IAsyncDisposable
     public IReadOnlyList<SimEvent> NodeRecord() => ReadRecord(NodeRecordPath);
 
     public IReadOnlyList<SimEvent> ServiceRecord() => ReadRecord(ServiceRecordPath);
+
+    public IReadOnlyList<SimEvent> K2PowRecord() => ReadRecord(K2PowRecordPath);
 
     /// <summary>The node identity (lower-case hex) of a service, from its identity.key (public half).</summary>
     public string NodeIdOf(string service) => File.ReadAllText(Path.Combine(DataDir(service), "identity.key"))[64..];
@@ -289,6 +306,15 @@ public sealed class SimFleet : IAsyncDisposable
         foreach (var pid in ServiceRecord().Where(e => e.Event == "started").Select(e => e.Pid).Distinct())
         {
             if (IsOurs(pid))
+            {
+                _ = Posix.Kill(pid, Posix.SigKill);
+            }
+        }
+
+        // So do managed k2pow workers; theirs is the host folder in their environment, not their command line.
+        foreach (var pid in K2PowRecord().Where(e => e.Event == "started").Select(e => e.Pid).Distinct())
+        {
+            if (IsAlive(pid) && File.Exists($"/proc/{pid}/environ") && File.ReadAllText($"/proc/{pid}/environ").Contains(Root, StringComparison.Ordinal))
             {
                 _ = Posix.Kill(pid, Posix.SigKill);
             }

@@ -33,6 +33,55 @@ public static class FreePorts
         }
     }
 
+    /// <summary>
+    /// <paramref name="count"/> consecutive free ports, all claimed, for a program that takes a first port and
+    /// uses the ones after it (PostFleet's managed k2pow workers).
+    /// </summary>
+    public static int NextRun(int count)
+    {
+        lock (Gate)
+        {
+            Directory.CreateDirectory(ClaimDirectory);
+            for (var attempt = 0; attempt < 1000; attempt++)
+            {
+                var first = BindAny();
+                if (first + count > 65535 || !Enumerable.Range(first, count).All(IsFree))
+                {
+                    continue;
+                }
+
+                var claimed = Claims.Count;
+                if (Enumerable.Range(first, count).All(Claim))
+                {
+                    return first;
+                }
+
+                // Another process holds one of them: give back what this attempt took.
+                foreach (var claim in Claims.Skip(claimed).ToList())
+                {
+                    claim.Dispose();
+                    Claims.Remove(claim);
+                }
+            }
+
+            throw new InvalidOperationException($"no run of {count} loopback ports could be claimed in {ClaimDirectory} after 1000 tries");
+        }
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
     private static int BindAny()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

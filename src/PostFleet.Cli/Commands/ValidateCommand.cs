@@ -59,6 +59,12 @@ internal static class ValidateCommand
             output.WriteLine($"  {disk.Name}: {string.Join(", ", disk.Services.Select(x => x.After.IsEmpty ? x.Name : $"{x.Name} (after {string.Join(", ", x.After)})"))}");
         }
 
+        if (spec.K2Pow is { } pool)
+        {
+            var workers = pool.AllWorkers.ToList();
+            output.WriteLine($"  k2pow pool: router {pool.Listen} (services get {pool.ServiceUrl.ToString().TrimEnd('/')}), {workers.Count} workers ({string.Join(", ", workers.Select(w => w.Url.Authority + (w.Managed ? " managed" : "")))}), max-pow {pool.MaxPow}, parallelism {pool.Parallelism}; {services.Count(pool.Routes)} services routed{(pool.Direct.IsEmpty ? "" : $", {pool.Direct.Count} direct")}");
+        }
+
         // WebhookSpec prints scheme and host only: the rest of a webhook URL is a secret.
         var alerts = spec.Alerts;
         output.WriteLine($"  alerts: {(alerts.Webhooks.IsEmpty ? "no webhooks" : string.Join(", ", alerts.Webhooks))}; crash-loop-restarts {alerts.CrashLoopRestarts}, predicted-miss {(alerts.PredictedMiss ? "on" : "off")}");

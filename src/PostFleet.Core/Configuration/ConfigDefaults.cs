@@ -64,6 +64,14 @@ public static class ConfigDefaults
     /// <summary>How long a started service is assumed to be in (or about to enter) k2pow whatever its /status says.</summary>
     public static readonly TimeSpan StartupGrace = TimeSpan.FromSeconds(30);
 
+    // k2pow pool (docs/k2pow-pool.md): the router's listener, the first managed worker's, post-rs' own defaults
+    // for --remote-k2pow-backoff (service/src/main.rs) and k2pow-service's program name.
+    public const string K2PowListen = "127.0.0.1:9130";
+    public const string K2PowManagedListen = "127.0.0.1:3100";
+    public const string K2PowBinary = "k2pow-service";
+    public static readonly TimeSpan K2PowBackoff = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan K2PowPoll = TimeSpan.FromSeconds(1);
+
     /// <summary>How often the loop looks again when nothing is changing.</summary>
     public static readonly TimeSpan Resync = TimeSpan.FromSeconds(5);
 

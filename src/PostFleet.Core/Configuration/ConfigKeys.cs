@@ -3,7 +3,7 @@ namespace PostFleet.Core.Configuration;
 /// <summary>Every key the config accepts, per section (kebab-case, as in design.md). Unknown keys are errors.</summary>
 internal static class ConfigKeys
 {
-    public static readonly string[] Root = ["node", "post", "runtime", "schedule", "state-dir", "disks", "fleet-id", "docker", "kubernetes", "alerts", "api", "history"];
+    public static readonly string[] Root = ["node", "post", "runtime", "schedule", "state-dir", "disks", "fleet-id", "docker", "kubernetes", "alerts", "api", "history", "k2pow"];
     public static readonly string[] Node = ["post-listener", "public-listener", "private-listener", "data-dir", "poet", "tls"];
     public static readonly string[] Poet = ["phase-shift", "cycle-gap", "grace-period"];
     public static readonly string[] Tls = ["ca-cert", "cert", "key", "domain"];

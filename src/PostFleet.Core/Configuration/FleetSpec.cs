@@ -49,6 +49,9 @@ public sealed record FleetSpec(
     /// <summary>The <c>history:</c> section. Null for specs built in code: the daemon then uses state-dir/history.db.</summary>
     public HistorySettings? History { get; init; }
 
+    /// <summary>The <c>k2pow:</c> section: the remote k2pow pool and its router; null = every service runs k2pow locally.</summary>
+    public K2PowPoolSpec? K2Pow { get; init; }
+
     /// <summary>Where the history database is: history.path, else history.db in the state folder.</summary>
     public string HistoryPath => History?.Path ?? System.IO.Path.Combine(StateDirectory, ConfigDefaults.HistoryFile);
 

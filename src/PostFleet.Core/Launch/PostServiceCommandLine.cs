@@ -55,6 +55,18 @@ public static class PostServiceCommandLine
             "--nonces", Number(post.Nonces),
             "--randomx-mode", post.RandomXMode,
         ]);
+        if (fleet.K2Pow is { } pool && pool.RemoteFor(service) is { } remote)
+        {
+            // The router queues every group and hands them out; a direct worker runs one job at a time.
+            var routed = pool.Routes(service);
+            arguments.AddRange(
+            [
+                "--remote-k2pow", remote.ToString().TrimEnd('/'),
+                "--remote-k2pow-parallelism", Number(routed ? pool.Parallelism : 1),
+                "--remote-k2pow-backoff", Number((long)pool.Backoff.TotalSeconds),
+            ]);
+        }
+
         return arguments;
     }
 

@@ -24,8 +24,15 @@ internal static class K2PowReservation
         var timedSuccessor = c.Spec.Schedule.Mode == ScheduleMode.Pipelined
             && c.Occupancy.ReadersOf(candidate.Disk).Count + c.Occupancy.QueuedOn(candidate.Disk).Count >= c.Spec.Schedule.PerDisk;
         var held = new List<ReservedSlot>();
+        var sameResource = K2PowResource.Sharing(candidate, c.Readers.Select(r => r.Service), c);
         foreach (var reader in c.Readers)
         {
+            // A reader that re-enters k2pow elsewhere (local CPU against the pool) takes no slot of the candidate's.
+            if (!sameResource.Contains(reader.Service))
+            {
+                continue;
+            }
+
             // A pipelined successor is timed to end its k2pow as its disk's reader finishes: if that pass fails
             // the overlap is about pipeline-margin, while holding the successor back would idle the disk for a
             // whole k2pow after every read.

@@ -262,8 +262,9 @@ internal static class StartConstraints
 
     private static Blocker? PowSlotFree(ServiceSpec s, StartContext c)
     {
-        var cap = c.Spec.Schedule.MaxPow;
-        var inK2Pow = c.Occupancy.InK2Pow;
+        var resource = K2PowResource.Of(s, c.Spec);
+        var cap = resource.Cap;
+        var inK2Pow = K2PowResource.Sharing(s, c.Occupancy.InK2Pow, c);
         if (cap == 0)
         {
             return null;
@@ -271,7 +272,7 @@ internal static class StartConstraints
 
         if (inK2Pow.Count >= cap)
         {
-            return new(DecisionCode.WaitingForPow, $"waiting: k2pow slots full with {string.Join(", ", inK2Pow)} (max-pow {cap})");
+            return new(DecisionCode.WaitingForPow, $"waiting: k2pow slots full with {string.Join(", ", inK2Pow)} ({resource.CapName} {cap})");
         }
 
         var reserved = K2PowReservation.Against(s, c);
@@ -294,7 +295,7 @@ internal static class StartConstraints
             : $"{r.Service} (when its pass ends is not known yet, and it may need k2pow again)"));
         var busy = inK2Pow.Count > 0 ? $", in k2pow: {string.Join(", ", inK2Pow)}" : "";
         return new(DecisionCode.WaitingForPowReserve,
-            $"waiting: k2pow slot{(reserved.Count > 1 ? "s" : "")} reserved for {holders}; max-pow {cap}{busy}; starting now would go over it with {overCap.ToString("0.#%", CultureInfo.InvariantCulture)} chance (max-pow-risk {c.Spec.Schedule.MaxPowRiskPercent}%)");
+            $"waiting: k2pow slot{(reserved.Count > 1 ? "s" : "")} reserved for {holders}; {resource.CapName} {cap}{busy}; starting now would go over it with {overCap.ToString("0.#%", CultureInfo.InvariantCulture)} chance (max-pow-risk {c.Spec.Schedule.MaxPowRiskPercent}%)");
     }
 
     // The history stores a decision each time its text changes; a predicted end that moves by a second from pass to

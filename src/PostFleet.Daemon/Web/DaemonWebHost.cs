@@ -66,6 +66,8 @@ public static class DaemonWebHost
         app.MapOpenApi("/api/v1/openapi.json");
         FleetApi.Map(app, control, hub, alerts, options);
         DashboardAssets.Map(app);
+        K2PowApi.Map(app, options.K2Pow);
+        K2PowMetrics.Register(metrics.Registry, options.K2Pow);
         app.MapGet("/metrics", async (HttpContext context) =>
         {
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";

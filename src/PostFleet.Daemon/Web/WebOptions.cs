@@ -39,4 +39,7 @@ public sealed record WebOptions
 
     /// <summary>The webhook client (tests inject one); null builds a plain HttpClient.</summary>
     public HttpClient? WebhookClient { get; init; }
+
+    /// <summary>The k2pow pool's state for GET /api/v1/k2pow and its metrics; null when there is no pool.</summary>
+    public Func<K2Pow.K2PowPoolView>? K2Pow { get; init; }
 }

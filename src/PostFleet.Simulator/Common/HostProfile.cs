@@ -13,6 +13,12 @@ public sealed record HostProfile(int Cores, double K2powSecondsPerUnitPerNonceGr
 
     public static readonly HostProfile Default = new(4, 0.1, null, null);
 
+    /// <summary>
+    /// The network's k2pow difficulty (hex, 32 bytes) that a simulated k2pow-service measures a job's units against:
+    /// a job's difficulty is this divided by the identity's units. Null = mainnet's.
+    /// </summary>
+    public string? NetworkPowDifficulty { get; init; }
+
     public static HostProfile Load(string host)
     {
         var path = Path.Combine(host, FileName);
@@ -27,7 +33,10 @@ public sealed record HostProfile(int Cores, double K2powSecondsPerUnitPerNonceGr
             (int)(DiskProfile.Number(root, "cores") ?? Default.Cores),
             DiskProfile.Number(root, "k2powSecondsPerUnitPerNonceGroup") ?? Default.K2powSecondsPerUnitPerNonceGroup,
             DiskProfile.Number(root, "passSuccessProbability"),
-            DiskProfile.Number(root, "seed") is { } seed ? (int)seed : null);
+            DiskProfile.Number(root, "seed") is { } seed ? (int)seed : null)
+        {
+            NetworkPowDifficulty = root.TryGetProperty("networkPowDifficulty", out var difficulty) && difficulty.ValueKind == JsonValueKind.String ? difficulty.GetString() : null,
+        };
     }
 
     /// <summary>

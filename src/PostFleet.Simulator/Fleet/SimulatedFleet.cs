@@ -75,6 +75,18 @@ public sealed record SimulatedFleetOptions(string Root, string PostfleetExecutab
 
     public int? PrivateListenerPort { get; init; }
 
+    /// <summary>
+    /// The machine of the simulated k2pow-service workers (<c>bin/k2pow-service</c> runs them with
+    /// POSTFLEET_SIM_HOST_DIR at <c>k2pow-host/</c>, so they share its cores and not the post-services').
+    /// </summary>
+    public HostProfile K2PowHost { get; init; } = new(4, 0.5, null, null);
+
+    /// <summary>post.nonces of postfleet.yaml (16 = one nonce group per pass).</summary>
+    public int Nonces { get; init; } = 16;
+
+    /// <summary>Top-level postfleet.yaml lines appended as they are (e.g. a <c>k2pow:</c> section).</summary>
+    public IReadOnlyList<string> ExtraYaml { get; init; } = [];
+
     /// <summary>Picks a free loopback port (the node's listeners and the operators that name none).</summary>
     public required Func<int> FreePort { get; init; }
 }
@@ -132,6 +144,11 @@ public sealed class SimulatedFleet
 
     public string HistoryPath => Path.Combine(StateDir, "history.db");
 
+    /// <summary>The simulated k2pow-service workers' host folder, and the record their jobs are written to.</summary>
+    public string K2PowHostDir => Path.Combine(Root, "k2pow-host");
+
+    public string K2PowRecord => new SimPlaces(K2PowHostDir, K2PowHostDir, K2PowHostDir).RecordPath;
+
     public IEnumerable<SimulatedService> Services => Options.Disks.SelectMany(d => d.Services);
 
     public string DataDir(string service) => Path.Combine(DisksDir, DiskFolder(Options.Disks.Single(d => d.Services.Any(s => s.Name == service))), service);
@@ -174,7 +191,7 @@ public sealed class SimulatedFleet
             yaml.AppendLine("# " + header);
         }
 
-        yaml.Append(Options.Network.NodeAndPostYaml(Options.PostListener ?? $"http://127.0.0.1:{PostPort}", Options.PublicListenerPort ?? PublicPort, Options.PrivateListenerPort ?? PrivatePort, Options.TimeScale, Options.NodeLines));
+        yaml.Append((Options.Network with { Nonces = Options.Nonces }).NodeAndPostYaml(Options.PostListener ?? $"http://127.0.0.1:{PostPort}", Options.PublicListenerPort ?? PublicPort, Options.PrivateListenerPort ?? PrivatePort, Options.TimeScale, Options.NodeLines));
         yaml.AppendLine("runtime: " + Options.Runtime);
         foreach (var line in Options.RuntimeLines)
         {
@@ -216,6 +233,11 @@ public sealed class SimulatedFleet
             }
         }
 
+        foreach (var line in Options.ExtraYaml)
+        {
+            yaml.AppendLine(line);
+        }
+
         return yaml.ToString();
     }
 
@@ -241,9 +263,12 @@ public sealed class SimulatedFleet
             Directory.CreateDirectory(hostDir);
             File.WriteAllText(Path.Combine(hostDir, HostProfile.FileName), profile);
         }
+        Directory.CreateDirectory(K2PowHostDir);
+        File.WriteAllText(Path.Combine(K2PowHostDir, HostProfile.FileName), string.Create(CultureInfo.InvariantCulture,
+            $$"""{ "cores": {{Options.K2PowHost.Cores}}, "k2powSecondsPerUnitPerNonceGroup": {{Options.K2PowHost.K2powSecondsPerUnitPerNonceGroup}}, "networkPowDifficulty": "{{SimulatedNetwork.PowDifficulty}}" }"""));
         var bin = Path.Combine(Root, "bin");
         Directory.CreateDirectory(bin);
-        foreach (var program in new[] { "post-service", "postcli" })
+        foreach (var program in new[] { "post-service", "postcli", "k2pow-service" })
         {
             var wrapper = Path.Combine(bin, program);
             File.WriteAllText(wrapper, Wrapper(program, program == "post-service" ? Options.ServiceAddressPort : null));
@@ -253,7 +278,9 @@ public sealed class SimulatedFleet
         File.WriteAllText(FleetConfig, FleetYaml());
     }
 
-    private string Wrapper(string program, int? addressPort) => addressPort is { } port
+    private string Wrapper(string program, int? addressPort) => program == "k2pow-service"
+        ? $"#!/bin/sh\nPOSTFLEET_SIM_HOST_DIR='{K2PowHostDir}' exec '{Options.PostfleetExecutable}' sim {program} \"$@\"\n"
+        : addressPort is { } port
         // The wrapper stays the process the runtime watches (its command line keeps the arguments the daemon launched
         // it with) and runs the service as its child with --address rewritten, passing SIGTERM on as the kill it is.
         ? $"#!/bin/sh\nfor a in \"$@\"; do shift; if [ \"$prev\" = --address ]; then a=http://127.0.0.1:{port}; fi; set -- \"$@\" \"$a\"; prev=\"$a\"; done\n"

@@ -20,12 +20,18 @@ public sealed record SimulatedNetwork
 
     public int ScryptN { get; init; } = 16;
 
+    /// <summary>post.nonces: a multiple of 16; each 16 is one nonce group, one k2pow job per pass.</summary>
+    public int Nonces { get; init; } = 16;
+
     public uint MinNumUnits { get; init; } = 1;
 
     public uint MaxNumUnits { get; init; } = 32;
 
     /// <summary>postcli's -maxFileSize, bytes per PoST file; null for post-service's default.</summary>
     public ulong? MaxFileSize { get; init; }
+
+    /// <summary>The simulator network's trivial k2pow difficulty (post.pow-difficulty), 32 bytes of hex.</summary>
+    public static readonly string PowDifficulty = new('f', 64);
 
     /// <summary>The node's config.json; <paramref name="extraSections"/> are more top-level members (e.g. an "api" object).</summary>
     public string NodeConfigJson(string? extraSections = null) => string.Create(CultureInfo.InvariantCulture, $$"""
@@ -52,10 +58,10 @@ public sealed record SimulatedNetwork
             $"  scrypt-n: {ScryptN.ToString(CultureInfo.InvariantCulture)}",
             "  k1: 12",
             "  k2: 20",
-            "  pow-difficulty: " + new string('f', 64),
+            "  pow-difficulty: " + PowDifficulty,
             "  randomx-mode: light",
             "  threads: 1",
-            "  nonces: 16",
+            $"  nonces: {Nonces.ToString(CultureInfo.InvariantCulture)}",
             $"  min-num-units: {MinNumUnits.ToString(CultureInfo.InvariantCulture)}",
             $"  max-num-units: {MaxNumUnits.ToString(CultureInfo.InvariantCulture)}",
             "  provider: 4294967295",

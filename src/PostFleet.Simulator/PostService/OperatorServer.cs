@@ -48,11 +48,4 @@ public static class OperatorServer
     }
 
     private static string Display(IPEndPoint address) => address.ToString();
-
-    private sealed class NoSignalLifetime : IHostLifetime
-    {
-        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
 }

@@ -68,7 +68,14 @@ public sealed class ProofGenerator(ServiceContext context, byte[] challenge, Pro
         context.Record("k2pow-start", new Dictionary<string, object?> { ["pass"] = pass, ["challenge"] = ChallengeHex });
         try
         {
-            await pacer.RunAsync(groups * perGroup, perGroup, threads, (_, _) => ValueTask.FromResult(true), cancellationToken);
+            if (Options.RemoteK2pow is { } url)
+            {
+                await new RemoteK2Pow(context, url).ProveAsync((uint)(start / 16), (uint)(end / 16), challenge, cancellationToken);
+            }
+            else
+            {
+                await pacer.RunAsync(groups * perGroup, perGroup, threads, (_, _) => ValueTask.FromResult(true), cancellationToken);
+            }
         }
         finally
         {

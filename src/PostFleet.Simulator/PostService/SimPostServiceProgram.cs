@@ -59,6 +59,10 @@ public static class SimPostServiceProgram
 
         log.Info("post_service", "POST network parameters: " + NetworkParameters(options));
         log.Info("post_service", "POST proving settings: " + ProvingSettings(options));
+        if (options.RemoteK2pow is { } remote)
+        {
+            log.Info("post_service", "remote k2pow uri: " + remote);
+        }
 
         PostMetadata metadata;
         try

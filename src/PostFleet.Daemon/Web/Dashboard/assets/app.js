@@ -9,6 +9,7 @@ import { renderHistory, loadHistory } from './history.js';
 import { renderGantt } from './gantt.js';
 import { act } from './actions.js';
 import { loadForecast } from './forecast.js';
+import { loadPool, renderPool } from './k2pow.js';
 
 const root = document.getElementById('view');
 let extras = {};
@@ -32,6 +33,7 @@ function render() {
   const scroll = window.scrollY;
   if (page === 'service' && arg) renderService(root, view, now, arg, extras);
   else if (page === 'history') renderHistory(root, view, extras.history || []);
+  else if (page === 'k2pow') renderPool(root, extras.pool);
   else if (page === 'timeline') root.replaceChildren(el('section', { class: 'card wide' }, el('h2', {}, 'Timeline'), renderGantt(view, now, Math.max(640, root.clientWidth - 40))));
   else renderOverview(root, view, now, (name) => { location.hash = `#/service/${encodeURIComponent(name)}`; });
   window.scrollTo(0, scroll);
@@ -50,6 +52,7 @@ async function refreshExtras() {
   try {
     if (page === 'service' && arg) extras = await loadServiceExtras(arg);
     else if (page === 'history') extras = { history: await loadHistory() };
+    else if (page === 'k2pow') extras = { pool: await loadPool() };
     else extras = {};
   } catch { /* keep what we had; the next tick retries */ }
   render();
