@@ -21,14 +21,10 @@ internal static class K2PowReservation
     public static IReadOnlyList<ReservedSlot> Against(ServiceSpec candidate, StartContext c)
     {
         var k2pow = CandidateK2Pow(candidate, c);
-        var timedSuccessor = c.Spec.Schedule.Mode == ScheduleMode.Pipelined
-            && c.Occupancy.ReadersOf(candidate.Disk).Count + c.Occupancy.QueuedOn(candidate.Disk).Count >= c.Spec.Schedule.PerDisk;
+        var timedSuccessor = IsTimedSuccessor(candidate, c);
         var held = new List<ReservedSlot>();
         foreach (var reader in c.Readers)
         {
-            // A pipelined successor is timed to end its k2pow as its disk's reader finishes: if that pass fails
-            // the overlap is about pipeline-margin, while holding the successor back would idle the disk for a
-            // whole k2pow after every read.
             if (timedSuccessor && reader.Disk == candidate.Disk)
             {
                 continue;
@@ -44,6 +40,26 @@ internal static class K2PowReservation
 
         return held;
     }
+
+    /// <summary>
+    /// How many readers <see cref="Against"/> would hold, without listing them (<see cref="HeldReaders"/>), and
+    /// what names that set: starts in one pass with the same key meet the same holders.
+    /// </summary>
+    public static (int Count, HeldKey Key) CountAgainst(ServiceSpec candidate, StartContext c)
+    {
+        var excluded = IsTimedSuccessor(candidate, c) ? candidate.Disk : null;
+        var threshold = CandidateK2Pow(candidate, c) is { } k ? k + c.Spec.Schedule.PipelineMargin : (TimeSpan?)null;
+        return c.HeldReaders.Count(threshold, excluded);
+    }
+
+    /// <summary>
+    /// A pipelined successor is timed to end its k2pow as its disk's reader finishes: if that pass fails the
+    /// overlap is about pipeline-margin, while holding the successor back would idle the disk for a whole k2pow
+    /// after every read.
+    /// </summary>
+    private static bool IsTimedSuccessor(ServiceSpec candidate, StartContext c) =>
+        c.Spec.Schedule.Mode == ScheduleMode.Pipelined
+        && c.Occupancy.ReadersOf(candidate.Disk).Count + c.Occupancy.QueuedOn(candidate.Disk).Count >= c.Spec.Schedule.PerDisk;
 
     /// <summary>
     /// Every service reading its data now, not delivered and not counted in k2pow, in config order, with when
