@@ -229,7 +229,8 @@ internal static class StartConstraints
                 $"waiting: disk {s.Disk} read by {string.Join(", ", readers)}; not pipelining: a pass fails with {risk.FailureChance.ToString("0.#%", CultureInfo.InvariantCulture)} chance and then reads the disk again alongside this one (expected cost {Durations.Format(risk.ExpectedCost)} > {Durations.Format(risk.ExpectedSaving)} saved)");
         }
 
-        var startAt = free - k + c.Spec.Schedule.PipelineMargin;
+        var lead = PipelineLead.For(k, c.Estimates.TwoReaderPenaltyOf(s.Disk), c.Spec.Post.Nonces);
+        var startAt = free - lead + c.Spec.Schedule.PipelineMargin;
         if (c.Now >= startAt)
         {
             return null;
