@@ -223,12 +223,6 @@ internal static class StartConstraints
             return new(DecisionCode.WaitingForDisk, $"waiting: disk {s.Disk} read by {string.Join(", ", readers)}; no k2pow or read-rate estimate yet to pipeline (per-disk {perDisk})");
         }
 
-        if (c.Snapshot.Window is not null && c.Outlook.DiskOverGap(s.Disk) && c.PassFailureChance > 0)
-        {
-            return new(DecisionCode.WaitingForDisk,
-                $"waiting: disk {s.Disk} read by {string.Join(", ", readers)}; not pipelining: its reads left outlast the cycle gap, and a pass that fails (chance {c.PassFailureChance.ToString("0.#%", CultureInfo.InvariantCulture)}) would read it again alongside this one, costing proofs in the gap");
-        }
-
         if (ReentryOverlap.Outweighs(s, k, readers, c) is { } risk)
         {
             return new(DecisionCode.WaitingForDisk,

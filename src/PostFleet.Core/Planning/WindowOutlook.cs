@@ -15,7 +15,6 @@ internal sealed class WindowOutlook
     private readonly HashSet<string> _waiting;
     private readonly Dictionary<string, (double K2Pow, double Read)> _durations;
     private readonly int[] _waitingByOutlook = new int[3];
-    private HashSet<string> _disksOverGap = [];
 
     private WindowOutlook(ProvingWindow? window, Dictionary<string, ProofOutlook> outlook, HashSet<string> waiting, Dictionary<string, (double, double)> durations)
     {
@@ -30,12 +29,6 @@ internal sealed class WindowOutlook
     }
 
     public ProvingWindow? Window { get; }
-
-    /// <summary>
-    /// The disk's reads still to do (one pass each) outlast what is left of the gap: every disk-second lost there
-    /// costs proofs in the gap, so it takes no overlap it can avoid.
-    /// </summary>
-    public bool DiskOverGap(string disk) => _disksOverGap.Contains(disk);
 
     public ProofOutlook Of(string service) => _outlook.GetValueOrDefault(service, ProofOutlook.InGap);
 
@@ -68,7 +61,6 @@ internal sealed class WindowOutlook
         var waiting = new HashSet<string>(StringComparer.Ordinal);
         var durations = new Dictionary<string, (double, double)>(StringComparer.Ordinal);
         var work = new List<ProofWork>();
-        var readsLeft = new Dictionary<string, double>(StringComparer.Ordinal);
 
         // As FinishEstimates.Durations assumes, computed once: k2pow work is linear in units.
         var assumedK2PowPerUnit = spec.Services.FirstOrDefault(s => s.NumUnits > 0) is { } any
@@ -86,7 +78,6 @@ internal sealed class WindowOutlook
             durations[service.Name] = (k2pow, read);
             if (snapshot.LiveRun(service.Name) is not { } run)
             {
-                readsLeft[service.Disk] = readsLeft.GetValueOrDefault(service.Disk) + read;
                 waiting.Add(service.Name);
                 work.Add(new ProofWork(service, k2pow, read));
                 continue;
@@ -99,14 +90,10 @@ internal sealed class WindowOutlook
                 _ => (k2pow, read),
             };
             work.Add(new ProofWork(service, k2pow, read, true, left.Item1, left.Item2));
-            readsLeft[service.Disk] = readsLeft.GetValueOrDefault(service.Disk) + left.Item2;
         }
 
         // Without a window nothing is judged: every proof counts as in the gap and the order is the schedule's own.
         var outlook = window is { } w ? ProvingOrder.Admit(work, spec.Schedule.MaxPow, w, spec.Schedule.Mode == ScheduleMode.Pipelined) : new Dictionary<string, ProofOutlook>(StringComparer.Ordinal);
-        return new WindowOutlook(window, outlook, waiting, durations)
-        {
-            _disksOverGap = window is { } open ? [.. readsLeft.Where(d => d.Value > open.GapSecondsLeft).Select(d => d.Key)] : [],
-        };
+        return new WindowOutlook(window, outlook, waiting, durations);
     }
 }

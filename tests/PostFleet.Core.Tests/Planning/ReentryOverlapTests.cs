@@ -66,29 +66,6 @@ public class ReentryOverlapTests
         Assert.Equal(timed, plan.DecisionFor("a2").Reason.Contains("so its k2pow", StringComparison.Ordinal));
     }
 
-    /// <summary>
-    /// A disk whose reads still to do outlast the gap loses proofs in the gap with every disk-second of overlap, so
-    /// it is not pipelined onto a pass that may fail; with room in the gap the same successor is timed. Reads left:
-    /// a's 100 s and a2's 164 s.
-    /// </summary>
-    [Theory]
-    [InlineData(200, false)]
-    [InlineData(3600, true)]
-    public void A_disk_whose_reads_outlast_the_gap_takes_no_overlap_risk(int gapSecondsLeft, bool timed)
-    {
-        var spec = Spec(Limits(maxPow: 1) with { Mode = ScheduleMode.Pipelined }, [("diskA", ["a", "a2"])]);
-        spec = spec with { Post = spec.Post with { K1 = 26, K2 = 37, Nonces = 288 } };
-        var world = new WorldView().Proving("a", "a2").Running("a", T0.AddMinutes(-5), Proving(Data - 40_000));
-        var closes = T0.AddSeconds(gapSecondsLeft);
-        var snapshot = world.Snapshot(T0) with { Window = new Timeline.CycleGapWindow(2, closes.AddHours(-12), closes.AddHours(-1), closes, closes.AddDays(4)) };
-
-        var plan = Planner.Decide(spec, snapshot, PlannerMemory.Empty with { Prior = Estimates(("a2", 60), ("diskA", 400)) }, T0);
-
-        Assert.Equal(DecisionCode.WaitingForDisk, plan.Code("a2"));
-        Assert.Equal(timed, plan.DecisionFor("a2").Reason.Contains("so its k2pow", StringComparison.Ordinal));
-        Assert.Equal(!timed, plan.DecisionFor("a2").Reason.Contains("its reads left outlast the cycle gap", StringComparison.Ordinal));
-    }
-
     private static ProvingEstimates Estimates((string Service, double Seconds) k2pow, (string Disk, double BytesPerSecond) rate) =>
         new(
             ImmutableDictionary<string, TimeSpan>.Empty.Add(k2pow.Service, TimeSpan.FromSeconds(k2pow.Seconds)),
