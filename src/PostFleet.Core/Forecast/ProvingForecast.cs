@@ -88,7 +88,7 @@ public sealed record ProvingForecast(
         var lastRead = spec.Disks.ToDictionary(d => d.Name, _ => 0.0, StringComparer.Ordinal);
         var failure = Planning.K2PowReservation.PassFailureChance(spec.Post);
         double Lead(string disk, ServiceSpec next) =>
-            Planning.ReentryOverlap.Pipelines(failure, k2pow[next.Name], Math.Min(lastRead[disk], read[next.Name])) ? k2pow[next.Name] : 0;
+            Planning.ReentryOverlap.Pipelines(failure, k2pow[next.Name], Math.Min(lastRead[disk], read[next.Name]), known.TwoReaderPenaltyOf(disk)) ? k2pow[next.Name] : 0;
         var rows = new List<ForecastRow>();
         var latestStart = new double[3];
         while (queues.Values.Any(q => q.Count > 0))

@@ -21,21 +21,17 @@ internal static class K2PowReservation
     public static IReadOnlyList<ReservedSlot> Against(ServiceSpec candidate, StartContext c)
     {
         var k2pow = CandidateK2Pow(candidate, c);
-        var timedSuccessor = c.Spec.Schedule.Mode == ScheduleMode.Pipelined
-            && c.Occupancy.ReadersOf(candidate.Disk).Count + c.Occupancy.QueuedOn(candidate.Disk).Count >= c.Spec.Schedule.PerDisk;
+        var timedSuccessor = IsTimedSuccessor(candidate, c);
         var held = new List<ReservedSlot>();
-        var sameResource = K2PowResource.Sharing(candidate, c.Readers.Select(r => r.Service), c);
+        HashSet<string>? sameResource = c.Spec.K2Pow is null ? null : [.. K2PowResource.Sharing(candidate, c.Readers.Select(r => r.Service), c)];
         foreach (var reader in c.Readers)
         {
             // A reader that re-enters k2pow elsewhere (local CPU against the pool) takes no slot of the candidate's.
-            if (!sameResource.Contains(reader.Service))
+            if (sameResource is not null && !sameResource.Contains(reader.Service))
             {
                 continue;
             }
 
-            // A pipelined successor is timed to end its k2pow as its disk's reader finishes: if that pass fails
-            // the overlap is about pipeline-margin, while holding the successor back would idle the disk for a
-            // whole k2pow after every read.
             if (timedSuccessor && reader.Disk == candidate.Disk)
             {
                 continue;
@@ -51,6 +47,33 @@ internal static class K2PowReservation
 
         return held;
     }
+
+    /// <summary>
+    /// How many readers <see cref="Against"/> would hold, without listing them (<see cref="HeldReaders"/>), and
+    /// what names that set: starts in one pass with the same key meet the same holders. With a k2pow pool the
+    /// readers split by where their k2pow runs, which the sorted count does not see: then they are listed, and no
+    /// key is given.
+    /// </summary>
+    public static (int Count, HeldKey? Key) CountAgainst(ServiceSpec candidate, StartContext c)
+    {
+        if (c.Spec.K2Pow is not null)
+        {
+            return (Against(candidate, c).Count, null);
+        }
+
+        var excluded = IsTimedSuccessor(candidate, c) ? candidate.Disk : null;
+        var threshold = CandidateK2Pow(candidate, c) is { } k ? k + c.Spec.Schedule.PipelineMargin : (TimeSpan?)null;
+        return c.HeldReaders.Count(threshold, excluded);
+    }
+
+    /// <summary>
+    /// A pipelined successor is timed to end its k2pow as its disk's reader finishes: if that pass fails the
+    /// overlap is about pipeline-margin, while holding the successor back would idle the disk for a whole k2pow
+    /// after every read.
+    /// </summary>
+    private static bool IsTimedSuccessor(ServiceSpec candidate, StartContext c) =>
+        c.Spec.Schedule.Mode == ScheduleMode.Pipelined
+        && c.Occupancy.ReadersOf(candidate.Disk).Count + c.Occupancy.QueuedOn(candidate.Disk).Count >= c.Spec.Schedule.PerDisk;
 
     /// <summary>
     /// Every service reading its data now, not delivered and not counted in k2pow, in config order, with when

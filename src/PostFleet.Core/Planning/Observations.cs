@@ -11,7 +11,7 @@ namespace PostFleet.Core.Planning;
 internal static class Observations
 {
     public static (ServiceMemory Memory, RuntimeInstance? Exited) Fold(
-        ServiceSpec service, FleetSnapshot snapshot, ServiceMemory memory, ScheduleLimits limits, PostSettings post, DateTimeOffset now)
+        ServiceSpec service, FleetSnapshot snapshot, ServiceMemory memory, ScheduleLimits limits, PostSettings post, DateTimeOffset now, int readersOnDisk = 0)
     {
         var m = FoldNodeState(service.Name, snapshot, memory, now);
         m = FoldEvents(service.Name, snapshot, m);
@@ -33,7 +33,7 @@ internal static class Observations
         }
         else
         {
-            m = FoldLiveRun(run, snapshot.StatusOf(service.Name), m, ServicePhases.DataBytes(service, post), now);
+            m = FoldLiveRun(run, snapshot.StatusOf(service.Name), m, ServicePhases.DataBytes(service, post), now, readersOnDisk);
         }
 
         m = FoldHandOver(m);
@@ -125,6 +125,21 @@ internal static class Observations
             : m;
     }
 
+    /// <summary>Services reading each disk at this look (live, /status Proving past position 0), for <see cref="ReadSharing"/>.</summary>
+    public static Dictionary<string, int> ReadersByDisk(FleetSpec spec, FleetSnapshot snapshot)
+    {
+        var readers = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var service in spec.Services)
+        {
+            if (snapshot.LiveRun(service.Name) is not null && snapshot.StatusOf(service.Name) is ServiceStatus.Proving { InK2Pow: false })
+            {
+                readers[service.Disk] = readers.GetValueOrDefault(service.Disk) + 1;
+            }
+        }
+
+        return readers;
+    }
+
     private static NodeId? SmesherOf(NodeEvent e) => e switch
     {
         NodeEvent.PostStarted x => x.Smesher,
@@ -154,7 +169,7 @@ internal static class Observations
         return m with { RunId = null, Progress = null, ProgressChangedAt = null, StopRequestedAt = null, StopRequestedFor = null, RunHoldsWork = false };
     }
 
-    private static ServiceMemory FoldLiveRun(RuntimeInstance run, ServiceStatus? status, ServiceMemory m, ulong dataBytes, DateTimeOffset now)
+    private static ServiceMemory FoldLiveRun(RuntimeInstance run, ServiceStatus? status, ServiceMemory m, ulong dataBytes, DateTimeOffset now, int readersOnDisk)
     {
         if (run.InstanceId != m.RunId)
         {
@@ -175,7 +190,7 @@ internal static class Observations
             m = m with { RunHoldsWork = holds };
         }
 
-        m = PassLearning.FoldStatus(status, m, dataBytes, now);
+        m = PassLearning.FoldStatus(status, m, dataBytes, now, readersOnDisk);
 
         // The first pass seen reading ends this run's first k2pow: measured only for a run started in this round (an
         // adopted run's start is not ours to time); later passes' k2pow is timed by PassLearning.

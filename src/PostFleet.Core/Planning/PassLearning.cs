@@ -9,8 +9,11 @@ namespace PostFleet.Core.Planning;
 /// </summary>
 internal static class PassLearning
 {
-    /// <summary>Folds one /status of a live run already known to <paramref name="m"/>.</summary>
-    public static ServiceMemory FoldStatus(ServiceStatus? status, ServiceMemory m, ulong dataBytes, DateTimeOffset now)
+    /// <summary>
+    /// Folds one /status of a live run already known to <paramref name="m"/>; <paramref name="readers"/> is how many
+    /// services read its disk at this look (this one included; 0 = not known).
+    /// </summary>
+    public static ServiceMemory FoldStatus(ServiceStatus? status, ServiceMemory m, ulong dataBytes, DateTimeOffset now, int readers = 0)
     {
         if (status is not ServiceStatus.Proving proving)
         {
@@ -37,7 +40,16 @@ internal static class PassLearning
 
         if (mark is { } same && same.NonceStart == proving.NonceStart && same.Position <= proving.Position)
         {
-            return same.LastPosition == proving.Position ? m : m with { PassRead = same with { LastPosition = proving.Position, LastAt = now } };
+            if (same.LastPosition == proving.Position)
+            {
+                return same.LastReaders == readers ? m : m with { PassRead = same with { LastReaders = readers } };
+            }
+
+            // The stretch since the last look was read with the same readers throughout if both looks agree.
+            var sharing = readers > 0 && same.LastReaders == readers && now > same.LastAt && proving.Position > same.LastPosition
+                ? m.Sharing.Add(readers, proving.Position - same.LastPosition, (now - same.LastAt).TotalSeconds)
+                : m.Sharing;
+            return m with { PassRead = same with { LastPosition = proving.Position, LastAt = now, LastReaders = readers }, Sharing = sharing };
         }
 
         if (mark is { } missed && missed.NonceStart != proving.NonceStart)
@@ -53,7 +65,7 @@ internal static class PassLearning
                 : m with { PassK2Pow = null };
         }
 
-        return m with { PassRead = new PassReadMark(proving.NonceStart, proving.Position, now) };
+        return m with { PassRead = new PassReadMark(proving.NonceStart, proving.Position, now) { LastReaders = readers } };
     }
 
     /// <summary>

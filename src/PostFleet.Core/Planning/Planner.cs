@@ -21,9 +21,10 @@ public static class Planner
         }
 
         // 1. Fold what was observed into memory; exited runs are forgotten once their exit is accounted for.
+        var readersByDisk = Observations.ReadersByDisk(desired, observed);
         foreach (var service in desired.Services)
         {
-            var (m, exited) = Observations.Fold(service, observed, memory.For(service.Name), desired.Schedule, desired.Post, now);
+            var (m, exited) = Observations.Fold(service, observed, memory.For(service.Name), desired.Schedule, desired.Post, now, readersByDisk.GetValueOrDefault(service.Disk));
             next[service.Name] = m;
             if (exited is not null)
             {

@@ -110,6 +110,12 @@ public sealed record ServiceMemory
     /// </summary>
     public double? LastReadRate { get; init; }
 
+    /// <summary>
+    /// What this service's reads showed of its disk with one reader and with two (kept across rounds): the
+    /// two-reader penalty is learned from them (<see cref="ProvingEstimates.TwoReaderPenaltyOf"/>), not assumed.
+    /// </summary>
+    public ReadSharing Sharing { get; init; } = ReadSharing.None;
+
     public StopReason? StopRequestedFor { get; init; }
 
     /// <summary>
@@ -197,6 +203,9 @@ public readonly record struct ProgressMark(ulong NonceStart, ulong NonceEnd, ulo
 /// </summary>
 public readonly record struct PassReadMark(ulong NonceStart, ulong Position, DateTimeOffset At, ulong LastPosition, DateTimeOffset LastAt)
 {
+    /// <summary>Readers of the disk (this one included) at the last sight; 0 when not known.</summary>
+    public int LastReaders { get; init; }
+
     public PassReadMark(ulong nonceStart, ulong position, DateTimeOffset at)
         : this(nonceStart, position, at, position, at)
     {
@@ -208,6 +217,23 @@ public readonly record struct PassReadMark(ulong NonceStart, ulong Position, Dat
     /// <summary>Bytes per second this pass has read since it was first seen reading; null until it has moved.</summary>
     public double? RateAt(ulong position, DateTimeOffset now) =>
         position > Position && now > At ? (position - Position) / (now - At).TotalSeconds : null;
+}
+
+/// <summary>
+/// Bytes read and seconds spent reading between two looks that both saw the same number of readers on the disk:
+/// alone, and with one other reader. Two looks that disagree say nothing (the other read began or ended in between).
+/// </summary>
+public sealed record ReadSharing(double SoloBytes, double SoloSeconds, double SharedBytes, double SharedSeconds)
+{
+    public static readonly ReadSharing None = new(0, 0, 0, 0);
+
+    /// <summary>Adds one stretch between two looks that saw <paramref name="readers"/> readers; more than two are not kept.</summary>
+    public ReadSharing Add(int readers, double bytes, double seconds) => readers switch
+    {
+        1 => this with { SoloBytes = SoloBytes + bytes, SoloSeconds = SoloSeconds + seconds },
+        2 => this with { SharedBytes = SharedBytes + bytes, SharedSeconds = SharedSeconds + seconds },
+        _ => this,
+    };
 }
 
 /// <summary>A pass after the first seen entering k2pow: its nonces and when.</summary>

@@ -16,6 +16,18 @@ public sealed record ProvingEstimates(
         ImmutableDictionary<string, TimeSpan>.Empty.WithComparers(StringComparer.Ordinal),
         ImmutableDictionary<string, double>.Empty.WithComparers(StringComparer.Ordinal));
 
+    /// <summary>
+    /// The penalty assumed for a disk until it was seen read by one and by two services: each of n readers gets
+    /// bandwidth ÷ n ÷ (1 + p(n − 1)), so two readers at 0.5 take 1.5× as long for both reads.
+    /// </summary>
+    public const double AssumedTwoReaderPenalty = 0.5;
+
+    /// <summary>
+    /// The two-reader penalty p per disk, learned from read rates seen with one reader (r₁) and with two (r₂ each):
+    /// r₂ = r₁ ÷ 2 ÷ (1 + p), so p = r₁ ÷ (2 r₂) − 1 (at least 0). Absent until both were seen.
+    /// </summary>
+    public ImmutableDictionary<string, double> TwoReaderPenalty { get; init; } = ImmutableDictionary<string, double>.Empty.WithComparers(StringComparer.Ordinal);
+
     /// <summary>What a pass knows: measured values where there are any, the prior elsewhere.</summary>
     public static ProvingEstimates Combine(FleetSpec spec, IReadOnlyDictionary<string, ServiceMemory> memory, ProvingEstimates? prior)
     {
@@ -25,10 +37,12 @@ public sealed record ProvingEstimates(
         // setting every entry of an immutable builder copies its tree path by path.
         var k2pow = new Dictionary<string, TimeSpan>(prior.K2Pow, StringComparer.Ordinal);
         var rates = new Dictionary<string, double>(prior.DiskReadRate, StringComparer.Ordinal);
+        var penalties = prior.TwoReaderPenalty.ToBuilder();
         foreach (var disk in spec.Disks)
         {
             double sum = 0;
             var count = 0;
+            var sharing = ReadSharing.None;
             foreach (var service in disk.Services)
             {
                 var m = memory.GetValueOrDefault(service.Name);
@@ -42,6 +56,16 @@ public sealed record ProvingEstimates(
                     sum += r;
                     count++;
                 }
+
+                if (m is not null && !ReferenceEquals(m.Sharing, ReadSharing.None))
+                {
+                    sharing = new ReadSharing(sharing.SoloBytes + m.Sharing.SoloBytes, sharing.SoloSeconds + m.Sharing.SoloSeconds, sharing.SharedBytes + m.Sharing.SharedBytes, sharing.SharedSeconds + m.Sharing.SharedSeconds);
+                }
+            }
+
+            if (Penalty(sharing) is { } p)
+            {
+                penalties[disk.Name] = p;
             }
 
             if (count > 0)
@@ -51,7 +75,20 @@ public sealed record ProvingEstimates(
         }
 
         PoolK2PowPerUnit(spec, k2pow);
-        return new ProvingEstimates(k2pow.ToImmutableDictionary(StringComparer.Ordinal), rates.ToImmutableDictionary(StringComparer.Ordinal));
+        return new ProvingEstimates(k2pow.ToImmutableDictionary(StringComparer.Ordinal), rates.ToImmutableDictionary(StringComparer.Ordinal)) { TwoReaderPenalty = penalties.ToImmutable() };
+    }
+
+    /// <summary>p from a disk's reads alone and with two readers; null until both were seen for long enough to tell.</summary>
+    internal static double? Penalty(ReadSharing sharing)
+    {
+        if (sharing.SoloSeconds <= 0 || sharing.SharedSeconds <= 0 || sharing.SoloBytes <= 0 || sharing.SharedBytes <= 0)
+        {
+            return null;
+        }
+
+        var solo = sharing.SoloBytes / sharing.SoloSeconds;
+        var shared = sharing.SharedBytes / sharing.SharedSeconds;
+        return Math.Max(0, (solo / (2 * shared)) - 1);
     }
 
     /// <summary>
@@ -97,6 +134,9 @@ public sealed record ProvingEstimates(
             }
         }
     }
+
+    /// <summary>The disk's learned two-reader penalty, else the assumed one (<see cref="AssumedTwoReaderPenalty"/>).</summary>
+    public double TwoReaderPenaltyOf(string disk) => TwoReaderPenalty.TryGetValue(disk, out var p) ? p : AssumedTwoReaderPenalty;
 
     public TimeSpan? K2PowOf(string service) => K2Pow.TryGetValue(service, out var k) ? k : null;
 

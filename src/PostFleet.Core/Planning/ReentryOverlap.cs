@@ -8,7 +8,8 @@ internal readonly record struct OverlapRisk(double FailureChance, TimeSpan Expec
 /// <summary>
 /// Pipelined mode times a successor's k2pow to end as its disk's reader finishes. If that pass finds no proof, the
 /// reader re-enters k2pow and then reads all its data again, while the successor reads: two readers share the disk
-/// until one is done, and seeks make that slower than reading one after the other (on an HDD, about twice as slow).
+/// until one is done, and seeks make that slower than reading one after the other by the disk's two-reader penalty,
+/// learned from the read rates seen with one and with two readers (<see cref="ProvingEstimates.TwoReaderPenaltyOf"/>).
 /// Nothing can stop the re-entry, and a PROVING service is never stopped, so the only choice is before the start.
 /// Pipelining saves the successor's k2pow of disk idle when the pass succeeds; it costs about the shorter of the
 /// two reads when it fails (two readers at seek penalty 0.5 take 1.5× as long for both reads: the shorter one's time
@@ -36,17 +37,21 @@ internal static class ReentryOverlap
             }
         }
 
-        var (cost, saving) = Expected(failure, successorK2Pow.TotalSeconds, worst);
+        var (cost, saving) = Expected(failure, successorK2Pow.TotalSeconds, worst, c.Estimates.TwoReaderPenaltyOf(successor.Disk));
         return cost > saving ? new OverlapRisk(failure, TimeSpan.FromSeconds(Math.Round(cost)), TimeSpan.FromSeconds(Math.Round(saving))) : null;
     }
 
     /// <summary>Whether the forecast should time a successor's k2pow to the end of the read before it (the same rule).</summary>
-    public static bool Pipelines(double failure, double successorK2PowSeconds, double overlapReadSeconds)
+    public static bool Pipelines(double failure, double successorK2PowSeconds, double overlapReadSeconds, double penalty = ProvingEstimates.AssumedTwoReaderPenalty)
     {
-        var (cost, saving) = Expected(failure, successorK2PowSeconds, overlapReadSeconds);
+        var (cost, saving) = Expected(failure, successorK2PowSeconds, overlapReadSeconds, penalty);
         return cost <= saving;
     }
 
-    private static (double Cost, double Saving) Expected(double failure, double successorK2PowSeconds, double overlapReadSeconds) =>
-        (failure * overlapReadSeconds, (1 - failure) * successorK2PowSeconds);
+    /// <summary>
+    /// Two readers of a disk with penalty p take (1 + p) × as long for both reads as one after the other would
+    /// take for them together; over the shorter read that loses about 2p × its time (p = 0.5: the shorter read).
+    /// </summary>
+    private static (double Cost, double Saving) Expected(double failure, double successorK2PowSeconds, double overlapReadSeconds, double penalty) =>
+        (failure * 2 * penalty * overlapReadSeconds, (1 - failure) * successorK2PowSeconds);
 }

@@ -17,6 +17,7 @@ internal sealed record StartContext(
 {
     private ProvingEstimates? _estimates;
     private IReadOnlyList<PassInProgress>? _readers;
+    private HeldReaders? _held;
     private (TimeSpan? Value, bool Known) _k2powPerUnit;
     private double? _passFailure;
     private WindowOutlook? _outlook;
@@ -31,6 +32,15 @@ internal sealed record StartContext(
 
     /// <summary>Services reading in this pass (starts only add k2pow), for the k2pow reservation.</summary>
     public IReadOnlyList<PassInProgress> Readers => _readers ??= K2PowReservation.ReadersOf(Spec, Snapshot, Memory, Occupancy, Estimates, Now);
+
+    /// <summary>The readers indexed to count those holding a slot against a candidate's k2pow.</summary>
+    public HeldReaders HeldReaders => _held ??= new HeldReaders(Readers);
+
+    /// <summary>
+    /// A k2pow-reserve blocker already said in this pass, by the holders and the services in k2pow (which only grow
+    /// during a pass): the same holders give the same reason, so it is built once, not once per waiting service.
+    /// </summary>
+    public Dictionary<(HeldKey Held, int InK2Pow), Blocker> ReserveBlockers { get; } = [];
 
     /// <summary>Chance one pass finds no proof and its service re-enters k2pow.</summary>
     public double PassFailureChance => _passFailure ??= K2PowReservation.PassFailureChance(Spec.Post);
@@ -219,7 +229,8 @@ internal static class StartConstraints
                 $"waiting: disk {s.Disk} read by {string.Join(", ", readers)}; not pipelining: a pass fails with {risk.FailureChance.ToString("0.#%", CultureInfo.InvariantCulture)} chance and then reads the disk again alongside this one (expected cost {Durations.Format(risk.ExpectedCost)} > {Durations.Format(risk.ExpectedSaving)} saved)");
         }
 
-        var startAt = free - k + c.Spec.Schedule.PipelineMargin;
+        var lead = PipelineLead.For(k, c.Estimates.TwoReaderPenaltyOf(s.Disk), c.Spec.Post.Nonces);
+        var startAt = free - lead + c.Spec.Schedule.PipelineMargin;
         if (c.Now >= startAt)
         {
             return null;
@@ -275,13 +286,19 @@ internal static class StartConstraints
             return new(DecisionCode.WaitingForPow, $"waiting: k2pow slots full with {string.Join(", ", inK2Pow)} ({resource.CapName} {cap})");
         }
 
-        var reserved = K2PowReservation.Against(s, c);
-        var overCap = K2PowReservation.OverCapChance(reserved.Count, cap - inK2Pow.Count, c.PassFailureChance);
-        if (inK2Pow.Count + reserved.Count < cap || overCap * 100 <= c.Spec.Schedule.MaxPowRiskPercent)
+        var (held, key) = K2PowReservation.CountAgainst(s, c);
+        var overCap = K2PowReservation.OverCapChance(held, cap - inK2Pow.Count, c.PassFailureChance);
+        if (inK2Pow.Count + held < cap || overCap * 100 <= c.Spec.Schedule.MaxPowRiskPercent)
         {
             return null;
         }
 
+        if (key is { } held && c.ReserveBlockers.TryGetValue((held, inK2Pow.Count), out var said))
+        {
+            return said; // its wakes are already in
+        }
+
+        var reserved = K2PowReservation.Against(s, c);
         foreach (var slot in reserved)
         {
             if (slot.EndsIn is { } endsIn && endsIn > TimeSpan.Zero)
@@ -294,8 +311,14 @@ internal static class StartConstraints
             ? $"{r.Service} (its pass ends about {RoundTo10s(c.Now + endsIn).ToString("HH:mm:ss", CultureInfo.InvariantCulture)} and may need k2pow again)"
             : $"{r.Service} (when its pass ends is not known yet, and it may need k2pow again)"));
         var busy = inK2Pow.Count > 0 ? $", in k2pow: {string.Join(", ", inK2Pow)}" : "";
-        return new(DecisionCode.WaitingForPowReserve,
+        var blocker = new Blocker(DecisionCode.WaitingForPowReserve,
             $"waiting: k2pow slot{(reserved.Count > 1 ? "s" : "")} reserved for {holders}; {resource.CapName} {cap}{busy}; starting now would go over it with {overCap.ToString("0.#%", CultureInfo.InvariantCulture)} chance (max-pow-risk {c.Spec.Schedule.MaxPowRiskPercent}%)");
+        if (key is { } k)
+        {
+            c.ReserveBlockers[(k, inK2Pow.Count)] = blocker;
+        }
+
+        return blocker;
     }
 
     // The history stores a decision each time its text changes; a predicted end that moves by a second from pass to

@@ -61,7 +61,7 @@ public class PassLearningTests
 
         Assert.Equal(1000, later.LastReadRate);
         Assert.Equal(TimeSpan.FromSeconds(60), later.LastK2Pow); // the re-entry's k2pow is unknown, not 76 s
-        Assert.Equal(new PassReadMark(16, 10_000, T0.AddSeconds(200)), later.PassRead);
+        Assert.Equal(new PassReadMark(16, 10_000, T0.AddSeconds(200)) { LastReaders = 1 }, later.PassRead);
     }
 
     [Fact]
@@ -86,6 +86,39 @@ public class PassLearningTests
 
         Assert.Equal(1000, estimates.ReadRateOf("diskA"));
         Assert.Equal(TimeSpan.FromSeconds(60), estimates.K2PowOf("a"));
+    }
+
+    /// <summary>
+    /// The two-reader penalty is learned from what the looks saw: a alone at 1,000 B/s, then a and b together at
+    /// 300 B/s each: 1,000 = 2 × 300 × (1 + p), p = 2/3. A stretch whose two looks saw different readers (b began
+    /// reading between them) teaches nothing.
+    /// </summary>
+    [Fact]
+    public void The_two_reader_penalty_is_learned_from_rates_seen_alone_and_shared()
+    {
+        var spec = Spec(Limits(perDisk: 2), [("diskA", ["a", "b"])]);
+        var world = new WorldView().Proving("a", "b").Running("a", T0).Running("b", T0);
+        var memory = PlannerMemory.Empty;
+        void Look(double seconds, ulong a, ulong b)
+        {
+            world.Statuses["a"] = Proving(a);
+            world.Statuses["b"] = Proving(b);
+            memory = Planner.Decide(spec, world.Snapshot(T0.AddSeconds(seconds)), memory, T0.AddSeconds(seconds)).Next;
+        }
+
+        Look(60, 1_000, 0);
+        Assert.Equal(ProvingEstimates.AssumedTwoReaderPenalty, ProvingEstimates.Combine(spec, memory.Services, null).TwoReaderPenaltyOf("diskA"));
+        Look(80, 21_000, 0); // alone: 1,000 B/s
+        Look(90, 25_000, 500); // b began reading in between: not a clean stretch
+        Look(110, 31_000, 6_500); // both: 300 B/s each
+
+        var estimates = ProvingEstimates.Combine(spec, memory.Services, null);
+        Assert.Equal(2.0 / 3, estimates.TwoReaderPenaltyOf("diskA"), 6);
+        Assert.Equal(new ReadSharing(20_000, 20, 12_000, 40), new ReadSharing(
+            memory.For("a").Sharing.SoloBytes + memory.For("b").Sharing.SoloBytes,
+            memory.For("a").Sharing.SoloSeconds + memory.For("b").Sharing.SoloSeconds,
+            memory.For("a").Sharing.SharedBytes + memory.For("b").Sharing.SharedBytes,
+            memory.For("a").Sharing.SharedSeconds + memory.For("b").Sharing.SharedSeconds));
     }
 
     /// <summary>One service's snapshots, fed to the planner in order; its memory carries over.</summary>

@@ -41,6 +41,31 @@ public class ReentryOverlapTests
         }
     }
 
+    /// <summary>
+    /// The overlap's cost is the disk's own two-reader penalty: on an SSD seen to lose nothing with two readers the
+    /// short k2pow is worth timing; on a disk seen to lose 0.5 (the assumption before anything is seen) it is not.
+    /// </summary>
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData(0.5, false)]
+    [InlineData(0.05, true)]
+    [InlineData(0.0, true)]
+    public void The_overlap_costs_the_penalty_learned_for_the_disk(double? learned, bool timed)
+    {
+        var spec = Spec(Limits(maxPow: 1) with { Mode = ScheduleMode.Pipelined }, [("diskA", ["a", "a2"])]);
+        spec = spec with { Post = spec.Post with { K1 = 26, K2 = 37, Nonces = 128 } };
+        var world = new WorldView().Proving("a", "a2").Running("a", T0.AddMinutes(-5), Proving(Data - 40_000));
+        var prior = Estimates(("a2", 5), ("diskA", 400));
+        if (learned is { } p)
+        {
+            prior = prior with { TwoReaderPenalty = ImmutableDictionary<string, double>.Empty.Add("diskA", p) };
+        }
+
+        var plan = Planner.Decide(spec, world.Snapshot(T0), PlannerMemory.Empty with { Prior = prior }, T0);
+
+        Assert.Equal(timed, plan.DecisionFor("a2").Reason.Contains("so its k2pow", StringComparison.Ordinal));
+    }
+
     private static ProvingEstimates Estimates((string Service, double Seconds) k2pow, (string Disk, double BytesPerSecond) rate) =>
         new(
             ImmutableDictionary<string, TimeSpan>.Empty.Add(k2pow.Service, TimeSpan.FromSeconds(k2pow.Seconds)),
