@@ -293,7 +293,7 @@ internal static class StartConstraints
             return null;
         }
 
-        if (key is { } held && c.ReserveBlockers.TryGetValue((held, inK2Pow.Count), out var said))
+        if (key is { } heldKey && c.ReserveBlockers.TryGetValue((heldKey, inK2Pow.Count), out var said))
         {
             return said; // its wakes are already in
         }
