@@ -9,8 +9,8 @@ using PostFleet.Daemon.Loop;
 using PostFleet.Daemon.Web;
 using PostFleet.Init;
 using PostFleet.Init.Console;
-using PostFleet.Spacemesh.Node;
 using PostFleet.Simulator.Fleet;
+using PostFleet.Spacemesh.Node;
 using Spectre.Console;
 
 namespace PostFleet.Cli.Demo;
