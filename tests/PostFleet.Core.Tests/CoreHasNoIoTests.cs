@@ -15,8 +15,9 @@ namespace PostFleet.Core.Tests;
 public sealed class CoreHasNoIoTests
 {
     // Values in those namespaces that never touch the world: Path is string arithmetic on paths, IPAddress and
-    // IPEndPoint parse and compare addresses (the config's listener and operator addresses); no socket is opened.
-    private static readonly string[] PureInForbiddenNamespaces = ["System.IO.Path", "System.Net.IPAddress", "System.Net.IPEndPoint"];
+    // IPEndPoint parse and compare addresses (the config's listener and operator addresses), IPNetwork a range of
+    // them (k2pow.allow-from); no socket is opened.
+    private static readonly string[] PureInForbiddenNamespaces = ["System.IO.Path", "System.Net.IPAddress", "System.Net.IPEndPoint", "System.Net.IPNetwork"];
     private static readonly string[] AllowedCallers = [typeof(FleetConfigLoader).FullName!];
 
     [Fact]
@@ -35,6 +36,7 @@ public sealed class CoreHasNoIoTests
     [InlineData("System.IO.FileStream", true)]
     [InlineData("System.IO.Path", false)]
     [InlineData("System.Net.IPAddress", false)]
+    [InlineData("System.Net.IPNetwork", false)]
     [InlineData("System.Net.Dns", true)]
     [InlineData("System.Net.Http.HttpClient", true)]
     [InlineData("System.Net.Sockets.Socket", true)]

@@ -70,8 +70,9 @@ public class InitRunTests
     [Fact]
     public async Task An_interrupted_init_resumes_on_rerun_and_finishes_with_correct_sizes()
     {
-        // 8 units x 2 KiB in 1 KiB files, written 256 bytes at a time: long enough to interrupt mid-way.
-        using var world = new InitWorld([("d1", [("slow", 8)])], maxFileSize: 1024, chunkBytes: 256, delaySeconds: 0.03);
+        // 8 units x 2 KiB in 1 KiB files, written 256 bytes at a time (about 10 s): long enough to interrupt mid-way
+        // even on a test host starved for seconds.
+        using var world = new InitWorld([("d1", [("slow", 8)])], maxFileSize: 1024, chunkBytes: 256, delaySeconds: 0.15);
         var dataDir = world.DataDir("slow");
         using var cancel = new CancellationTokenSource();
 

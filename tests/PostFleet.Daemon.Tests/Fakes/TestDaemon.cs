@@ -44,7 +44,7 @@ public sealed class TestDaemon : IAsyncDisposable
         var fleet = new FakeFleetControl(view ?? (withView ? DemoFleet.Build(DateTimeOffset.UtcNow, log) : null));
         fleet.Forecast = view is null && fleet.Current is { } demo ? DemoForecast.Build(demo) : null;
         fleet.Entries.AddRange(SampleHistory(DateTimeOffset.UtcNow));
-        foreach (var (name, runs) in fleet.Current is { } current ? DemoRuns.Build(current) : [])
+        foreach (var (name, runs) in view is null && fleet.Current is { } current ? DemoRuns.Build(current) : [])
         {
             fleet.Journal[name] = runs;
         }

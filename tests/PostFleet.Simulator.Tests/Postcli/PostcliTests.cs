@@ -82,7 +82,8 @@ public sealed class PostcliTests
     public async Task Sigint_interrupts_with_exit_1_and_reset_removes_data_but_keeps_the_key()
     {
         using var temp = new TempDirectory("pf-simpostcli");
-        var dir = DataDir(temp, writeBytesPerSecond: 16 * 1024);
+        // 64 KiB at 2 KiB/s: half a minute, so a test host starved for seconds still signals it mid-way.
+        var dir = DataDir(temp, writeBytesPerSecond: 2 * 1024);
         string[] args = ["-provider=0", "-labelsPerUnit=1024", "-scryptN=16", "-numUnits=4", $"-datadir={dir}", "-yes", $"-commitmentAtxId={Commitment}"];
         await using (var init = Start(temp, args))
         {

@@ -99,8 +99,15 @@ export function acceptView(view) {
   }
 }
 
+// name -> the newest key seen while its journal was being fetched: asked for once that fetch is back, since the
+// view that changed it may be the last one for a while.
+const pending = {};
+
 async function loadRuns(name, key) {
-  if (loading.has(name)) return;
+  if (loading.has(name)) {
+    pending[name] = key;
+    return;
+  }
   loading.add(name);
   try {
     const r = await fetch(`/api/v1/services/${encodeURIComponent(name)}/runs?limit=${RUNS_PER_SERVICE}`);
@@ -111,5 +118,8 @@ async function loadRuns(name, key) {
     }
   } catch { /* the next change asks again */ } finally {
     loading.delete(name);
+    const next = pending[name];
+    delete pending[name];
+    if (next !== undefined && next !== journalFor[name]) loadRuns(name, next);
   }
 }
