@@ -14,7 +14,7 @@ public sealed class Chromium : IAsyncDisposable
 {
     private readonly ChildProcess _process;
     private readonly TempDirectory _profile;
-    private readonly ClientWebSocket _socket = new();
+    private ClientWebSocket _socket = new();
     private readonly ConcurrentDictionary<int, TaskCompletionSource<JsonNode?>> _pending = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _send = new(1, 1);
@@ -46,21 +46,48 @@ public sealed class Chromium : IAsyncDisposable
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-            var target = await Eventually.UntilAsync(async () =>
+            for (var attempt = 1; ; attempt++)
             {
-                var list = JsonNode.Parse(await http.GetStringAsync($"http://127.0.0.1:{port}/json/list"))!.AsArray();
-                return list.FirstOrDefault(t => (string?)t!["type"] == "page" && ((string?)t["url"])!.StartsWith(url.GetLeftPart(UriPartial.Authority), StringComparison.Ordinal))
-                    ?["webSocketDebuggerUrl"]?.GetValue<string>();
-            }, $"chromium page target on port {port}; stderr: {process.StandardError}", TimeSpan.FromSeconds(30));
-            await browser._socket.ConnectAsync(new Uri(target), CancellationToken.None);
-            browser._receiver = Task.Run(browser.ReceiveAsync);
-            return browser;
+                var target = await Eventually.UntilAsync(async () =>
+                {
+                    var list = JsonNode.Parse(await http.GetStringAsync($"http://127.0.0.1:{port}/json/list"))!.AsArray();
+                    return list.FirstOrDefault(t => (string?)t!["type"] == "page" && ((string?)t["url"])!.StartsWith(url.GetLeftPart(UriPartial.Authority), StringComparison.Ordinal))
+                        ?["webSocketDebuggerUrl"]?.GetValue<string>();
+                }, $"chromium page target on port {port}; stderr: {process.StandardError}", TimeSpan.FromSeconds(30));
+                await browser.AttachAsync(new Uri(target));
+                try
+                {
+                    // A page still settling its first navigation can answer "Not attached to an active page" to a
+                    // session opened too early; a new session on the settled page is attached.
+                    await browser.SendAsync("Page.enable");
+                    return browser;
+                }
+                catch (InvalidOperationException e) when (attempt < 5 && e.Message.Contains("Not attached", StringComparison.Ordinal))
+                {
+                    await browser.DetachAsync();
+                }
+            }
         }
         catch
         {
             await browser.DisposeAsync();
             throw;
         }
+    }
+
+    private async Task AttachAsync(Uri target)
+    {
+        _socket = new ClientWebSocket();
+        await _socket.ConnectAsync(target, CancellationToken.None);
+        var socket = _socket;
+        _receiver = Task.Run(() => ReceiveAsync(socket));
+    }
+
+    private async Task DetachAsync()
+    {
+        _socket.Abort();
+        await _receiver;
+        _socket.Dispose();
     }
 
     public async Task<JsonNode?> SendAsync(string method, JsonObject? parameters = null)
@@ -126,15 +153,15 @@ public sealed class Chromium : IAsyncDisposable
         await File.WriteAllBytesAsync(path, Convert.FromBase64String((string)shot!["data"]!));
     }
 
-    private async Task ReceiveAsync()
+    private async Task ReceiveAsync(ClientWebSocket socket)
     {
         var buffer = new byte[1 << 16];
         using var message = new MemoryStream();
         try
         {
-            while (_socket.State == WebSocketState.Open)
+            while (socket.State == WebSocketState.Open)
             {
-                var part = await _socket.ReceiveAsync(buffer, _stop.Token);
+                var part = await socket.ReceiveAsync(buffer, _stop.Token);
                 if (part.MessageType == WebSocketMessageType.Close)
                 {
                     break;
