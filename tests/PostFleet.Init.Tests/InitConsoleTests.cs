@@ -10,7 +10,9 @@ public partial class InitConsoleTests
     [Fact]
     public async Task Plain_output_has_the_plan_progress_lines_and_the_restart_advice()
     {
-        using var world = new InitWorld([("diskA", [("diskA_post1", 4)])], maxFileSize: 1024, chunkBytes: 512, delaySeconds: 0.02);
+        // 16 chunks 0.1 s apart: the run lasts several 500 ms progress ticks even on a quiet machine, so a progress
+        // line is always printed while the identity runs.
+        using var world = new InitWorld([("diskA", [("diskA_post1", 4)])], maxFileSize: 1024, chunkBytes: 512, delaySeconds: 0.1);
         var output = new StringWriter();
         var errors = new StringWriter();
 
