@@ -1,4 +1,5 @@
 using System.Globalization;
+using PostFleet.Simulator.PostService;
 
 namespace PostFleet.Simulator.K2PowService;
 
@@ -22,53 +23,28 @@ public static class K2PowServiceCommandLine
     public static (Outcome Outcome, K2PowServiceOptions? Options) Parse(IReadOnlyList<string> args)
     {
         var options = new K2PowServiceOptions();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < args.Count; i++)
+        var (request, _) = ClapArguments.Walk(args, UsageLine, Find, (flag, value) => options = Apply(options, flag, value));
+        return request switch
         {
-            var arg = args[i];
-            if (arg is "-h" or "--help")
-            {
-                return (Outcome.Help, null);
-            }
+            ClapArguments.Request.Help => (Outcome.Help, null),
+            ClapArguments.Request.Version => (Outcome.Version, null),
+            _ => (Outcome.Run, options),
+        };
+    }
 
-            if (arg is "-V" or "--version")
-            {
-                return (Outcome.Version, null);
-            }
-
-            var equals = arg.IndexOf('=', StringComparison.Ordinal);
-            var name = equals > 0 ? arg[..equals] : arg;
-            var flag = name switch
-            {
-                "-b" or "--bind-address" => "bind-address",
-                "--cores" => "cores",
-                "--randomx-mode" => "randomx-mode",
-                "--randomx-large-pages" => "randomx-large-pages",
-                _ => throw new PostService.ClapUsageException($"error: unexpected argument '{arg}' found\n\n{UsageLine}\n\nFor more information, try '--help'."),
-            };
-            if (!seen.Add(flag))
-            {
-                throw new PostService.ClapUsageException($"error: the argument '--{flag} <{flag.ToUpperInvariant().Replace('-', '_')}>' cannot be used multiple times\n\n{UsageLine}\n\nFor more information, try '--help'.");
-            }
-
-            string value;
-            if (equals > 0)
-            {
-                value = arg[(equals + 1)..];
-            }
-            else if (i + 1 < args.Count && !(args[i + 1].StartsWith('-') && args[i + 1].Length > 1))
-            {
-                value = args[++i];
-            }
-            else
-            {
-                throw new PostService.ClapUsageException($"error: a value is required for '--{flag} <{flag.ToUpperInvariant().Replace('-', '_')}>' but none was supplied\n\nFor more information, try '--help'.");
-            }
-
-            options = Apply(options, flag, value);
-        }
-
-        return (Outcome.Run, options);
+    private static ClapFlag Find(string arg)
+    {
+        var equals = arg.IndexOf('=', StringComparison.Ordinal);
+        var name = equals > 0 ? arg[..equals] : arg;
+        var flag = name switch
+        {
+            "-b" or "--bind-address" => "bind-address",
+            "--cores" => "cores",
+            "--randomx-mode" => "randomx-mode",
+            "--randomx-large-pages" => "randomx-large-pages",
+            _ => throw ClapArguments.Usage(UsageLine, $"unexpected argument '{arg}' found", withUsage: true),
+        };
+        return new(flag, $"--{flag} <{flag.ToUpperInvariant().Replace('-', '_')}>", equals > 0 ? arg[(equals + 1)..] : null);
     }
 
     public static string Help() =>
@@ -84,28 +60,17 @@ public static class K2PowServiceCommandLine
           -V, --version                                    Print version
         """;
 
-    private static K2PowServiceOptions Apply(K2PowServiceOptions options, string flag, string value)
+    private static K2PowServiceOptions Apply(K2PowServiceOptions options, string flag, string value) => flag switch
     {
-        var display = $"--{flag} <{flag.ToUpperInvariant().Replace('-', '_')}>";
-        switch (flag)
-        {
-            case "bind-address":
-                return options with { BindAddress = value };
-            case "cores":
-                return byte.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var cores)
-                    ? options with { Cores = cores }
-                    : throw Invalid(value, display, value.Length > 0 && value.All(char.IsAsciiDigit) ? "number too large to fit in target type" : "invalid digit found in string");
-            case "randomx-mode":
-                return value is "fast" or "light"
-                    ? options with { RandomxMode = value }
-                    : throw Invalid(value, display, "\n  [possible values: fast, light]");
-            default:
-                return value is "true" or "false"
-                    ? options with { LargePages = value == "true" }
-                    : throw Invalid(value, display, "provided string was not `true` or `false`");
-        }
-    }
-
-    private static PostService.ClapUsageException Invalid(string value, string display, string why) =>
-        new($"error: invalid value '{value}' for '{display}': {why}\n\nFor more information, try '--help'.");
+        "bind-address" => options with { BindAddress = value },
+        "cores" => byte.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var cores)
+            ? options with { Cores = cores }
+            : value.Length > 0 && value.All(char.IsAsciiDigit) ? throw new OverflowException() : throw new FormatException("invalid digit found in string"),
+        "randomx-mode" => value is "fast" or "light"
+            ? options with { RandomxMode = value }
+            : throw new FormatException("\n  [possible values: fast, light]"),
+        _ => value is "true" or "false"
+            ? options with { LargePages = value == "true" }
+            : throw new FormatException("provided string was not `true` or `false`"),
+    };
 }

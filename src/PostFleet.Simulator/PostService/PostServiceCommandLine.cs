@@ -58,52 +58,10 @@ public static class PostServiceCommandLine
     public static (Outcome Outcome, PostServiceOptions? Options) Parse(IReadOnlyList<string> args)
     {
         var options = new PostServiceOptions { Dir = "", Address = "" };
-        var seen = new HashSet<string>();
-        for (var i = 0; i < args.Count; i++)
+        var (request, seen) = ClapArguments.Walk(args, UsageLine, Find, (flag, value) => options = Flags.First(f => f.Long == flag).Apply(options, value));
+        if (request != ClapArguments.Request.Run)
         {
-            var arg = args[i];
-            if (arg is "-h" or "--help")
-            {
-                return (Outcome.Help, null);
-            }
-
-            if (arg is "-V" or "--version")
-            {
-                return (Outcome.Version, null);
-            }
-
-            var (flag, inlineValue) = Find(arg);
-            if (!seen.Add(flag.Long))
-            {
-                throw Usage($"the argument '{flag.Display}' cannot be used multiple times", withUsage: true);
-            }
-
-            string value;
-            if (inlineValue is not null)
-            {
-                value = inlineValue;
-            }
-            else if (i + 1 < args.Count && !(args[i + 1].StartsWith('-') && args[i + 1].Length > 1))
-            {
-                value = args[++i];
-            }
-            else
-            {
-                throw Usage($"a value is required for '{flag.Display}' but none was supplied", withUsage: false);
-            }
-
-            try
-            {
-                options = flag.Apply(options, value);
-            }
-            catch (FormatException ex)
-            {
-                throw Usage($"invalid value '{value}' for '{flag.Display}': {ex.Message}", withUsage: false);
-            }
-            catch (OverflowException)
-            {
-                throw Usage($"invalid value '{value}' for '{flag.Display}': number too large to fit in target type", withUsage: false);
-            }
+            return (request == ClapArguments.Request.Help ? Outcome.Help : Outcome.Version, null);
         }
 
         CheckRelations(seen);
@@ -146,7 +104,7 @@ public static class PostServiceCommandLine
           -V, --version                      Print version
         """;
 
-    private static (Flag Flag, string? InlineValue) Find(string arg)
+    private static ClapFlag Find(string arg)
     {
         if (arg.StartsWith("--", StringComparison.Ordinal) && arg.Length > 2)
         {
@@ -157,7 +115,7 @@ public static class PostServiceCommandLine
             var flag = Flags.FirstOrDefault(f => f.Long == name && f.Long is not ("n" or "r" or "p"));
             if (flag is not null)
             {
-                return (flag, eq < 0 ? null : body[(eq + 1)..]);
+                return new(flag.Long, flag.Display, eq < 0 ? null : body[(eq + 1)..]);
             }
         }
         else if (arg.Length >= 2 && arg[0] == '-' && arg[1] != '-')
@@ -166,7 +124,7 @@ public static class PostServiceCommandLine
             if (flag is not null)
             {
                 var rest = arg[2..];
-                return (flag, rest.Length == 0 ? null : rest.TrimStart('='));
+                return new(flag.Long, flag.Display, rest.Length == 0 ? null : rest.TrimStart('='));
             }
         }
 
@@ -195,8 +153,7 @@ public static class PostServiceCommandLine
         }
     }
 
-    private static ClapUsageException Usage(string message, bool withUsage) =>
-        new($"error: {message}\n\n{(withUsage ? UsageLine + "\n\n" : "")}For more information, try '--help'.");
+    private static ClapUsageException Usage(string message, bool withUsage) => ClapArguments.Usage(UsageLine, message, withUsage);
 
     private static T Number<T>(string value)
         where T : IBinaryInteger<T>
