@@ -3,7 +3,8 @@ namespace PostFleet.Core.Planning;
 /// <summary>Which readers hold a k2pow slot against a candidate: those with a predicted pass end before the threshold.</summary>
 /// <param name="Before">How many of the predictable ends fall before the threshold (all of them with no threshold).</param>
 /// <param name="ExcludedDisk">The candidate's disk when it is a timed pipelined successor (its readers do not hold).</param>
-internal readonly record struct HeldKey(int Before, string? ExcludedDisk);
+/// <param name="Resource">Where the k2pow runs (<see cref="K2PowResource"/> key): each resource has its own readers.</param>
+internal readonly record struct HeldKey(int Before, string? ExcludedDisk, string Resource = "");
 
 /// <summary>
 /// The pass's readers indexed for <see cref="K2PowReservation"/>: every candidate of a pass asks how many readers
@@ -58,13 +59,11 @@ internal sealed class HeldReaders
             return (count, new HeldKey(before, null));
         }
 
+        foreach (var reader in onDisk)
         {
-            foreach (var reader in onDisk)
+            if (threshold is not { } limit || reader.EndsIn is not { } endsIn || endsIn < limit)
             {
-                if (threshold is not { } limit || reader.EndsIn is not { } endsIn || endsIn < limit)
-                {
-                    count--;
-                }
+                count--;
             }
         }
 

@@ -50,20 +50,16 @@ internal static class K2PowReservation
 
     /// <summary>
     /// How many readers <see cref="Against"/> would hold, without listing them (<see cref="HeldReaders"/>), and
-    /// what names that set: starts in one pass with the same key meet the same holders. With a k2pow pool the
-    /// readers split by where their k2pow runs, which the sorted count does not see: then they are listed, and no
-    /// key is given.
+    /// what names that set: starts in one pass with the same key meet the same holders. Only readers whose k2pow
+    /// runs on the candidate's resource count (local CPU, the pool, a direct worker).
     /// </summary>
-    public static (int Count, HeldKey? Key) CountAgainst(ServiceSpec candidate, StartContext c)
+    public static (int Count, HeldKey Key) CountAgainst(ServiceSpec candidate, StartContext c)
     {
-        if (c.Spec.K2Pow is not null)
-        {
-            return (Against(candidate, c).Count, null);
-        }
-
+        var resource = K2PowResource.Of(candidate, c.Spec).Key;
         var excluded = IsTimedSuccessor(candidate, c) ? candidate.Disk : null;
         var threshold = CandidateK2Pow(candidate, c) is { } k ? k + c.Spec.Schedule.PipelineMargin : (TimeSpan?)null;
-        return c.HeldReaders.Count(threshold, excluded);
+        var (count, key) = c.HeldReadersOn(resource).Count(threshold, excluded);
+        return (count, key with { Resource = resource });
     }
 
     /// <summary>

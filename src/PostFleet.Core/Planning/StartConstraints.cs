@@ -17,7 +17,7 @@ internal sealed record StartContext(
 {
     private ProvingEstimates? _estimates;
     private IReadOnlyList<PassInProgress>? _readers;
-    private HeldReaders? _held;
+    private Dictionary<string, HeldReaders>? _held;
     private (TimeSpan? Value, bool Known) _k2powPerUnit;
     private double? _passFailure;
     private WindowOutlook? _outlook;
@@ -33,8 +33,18 @@ internal sealed record StartContext(
     /// <summary>Services reading in this pass (starts only add k2pow), for the k2pow reservation.</summary>
     public IReadOnlyList<PassInProgress> Readers => _readers ??= K2PowReservation.ReadersOf(Spec, Snapshot, Memory, Occupancy, Estimates, Now);
 
-    /// <summary>The readers indexed to count those holding a slot against a candidate's k2pow.</summary>
-    public HeldReaders HeldReaders => _held ??= new HeldReaders(Readers);
+    /// <summary>
+    /// The readers whose k2pow runs on <paramref name="resource"/> (a <see cref="K2PowResource"/> key), indexed to
+    /// count those holding a slot against a candidate's k2pow there; without a k2pow pool every reader is local.
+    /// </summary>
+    public HeldReaders HeldReadersOn(string resource)
+    {
+        _held ??= Spec.K2Pow is null
+            ? new(StringComparer.Ordinal) { [resource] = new HeldReaders(Readers) }
+            : Readers.GroupBy(r => K2PowResource.Of(ByName[r.Service], Spec).Key, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => new HeldReaders([.. g]), StringComparer.Ordinal);
+        return _held.TryGetValue(resource, out var held) ? held : _held[resource] = new HeldReaders([]);
+    }
 
     /// <summary>
     /// A k2pow-reserve blocker already said in this pass, by the holders and the services in k2pow (which only grow
@@ -293,7 +303,7 @@ internal static class StartConstraints
             return null;
         }
 
-        if (key is { } heldKey && c.ReserveBlockers.TryGetValue((heldKey, inK2Pow.Count), out var said))
+        if (c.ReserveBlockers.TryGetValue((key, inK2Pow.Count), out var said))
         {
             return said; // its wakes are already in
         }
@@ -313,10 +323,7 @@ internal static class StartConstraints
         var busy = inK2Pow.Count > 0 ? $", in k2pow: {string.Join(", ", inK2Pow)}" : "";
         var blocker = new Blocker(DecisionCode.WaitingForPowReserve,
             $"waiting: k2pow slot{(reserved.Count > 1 ? "s" : "")} reserved for {holders}; {resource.CapName} {cap}{busy}; starting now would go over it with {overCap.ToString("0.#%", CultureInfo.InvariantCulture)} chance (max-pow-risk {c.Spec.Schedule.MaxPowRiskPercent}%)");
-        if (key is { } k)
-        {
-            c.ReserveBlockers[(k, inK2Pow.Count)] = blocker;
-        }
+        c.ReserveBlockers[(key, inK2Pow.Count)] = blocker;
 
         return blocker;
     }
