@@ -91,4 +91,11 @@ public enum DecisionCode
 
     /// <summary>Predicted to miss the cycle gap but not the deadline: waits until every identity that can make the gap has started.</summary>
     WaitingForGapProofs = 31,
+
+    /// <summary>
+    /// The identity was already PROVING when the daemon first heard from the node, and the node's event replay after
+    /// (re)subscribing is not read yet: it tells which round this is. Until then a start could serve a round whose
+    /// deadline has passed and hold the disk from one that can still make it.
+    /// </summary>
+    AwaitingEventReplay = 55,
 }

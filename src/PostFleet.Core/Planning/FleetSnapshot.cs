@@ -38,6 +38,13 @@ public sealed record FleetSnapshot(
     /// </summary>
     public CycleGapWindow? Window { get; init; }
 
+    /// <summary>
+    /// The node's event stream has sent its replay since the daemon last (re)subscribed (or there is no stream to wait
+    /// for): what was replayed is in <see cref="NewEvents"/> by now. While false, a round the planner did not see begin
+    /// is not started (<see cref="DecisionCode.AwaitingEventReplay"/>).
+    /// </summary>
+    public bool EventReplayRead { get; init; } = true;
+
     public NodePostState? NodeStateOf(string service) =>
         NodeReachable && Identities.TryGetValue(service, out var identity) ? identity.State : null;
 

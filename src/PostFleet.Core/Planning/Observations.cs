@@ -66,7 +66,7 @@ internal static class Observations
             // A restarted node asks again for the round it had not been given (same challenge): the same round.
             return ResumesRound(m, snapshot, now)
                 ? m with { LastNodeState = NodePostState.Proving, IdleSince = null }
-                : m.NewRound(now) with { LastNodeState = NodePostState.Proving };
+                : m.NewRound(now) with { LastNodeState = NodePostState.Proving, RoundInherited = m.LastNodeState is null };
         }
 
         if (m.LastNodeState == NodePostState.Idle && m.IdleSince is not null)
@@ -94,6 +94,12 @@ internal static class Observations
         if (m.Id is not { } id || m.ProvingSince is not { } since)
         {
             return m;
+        }
+
+        if (ProofRound.Unknown(m))
+        {
+            m = InheritedRound(m, [.. snapshot.NewEvents.Where(e => e.Time < since && SmesherOf(e) == id)]);
+            since = m.ProvingSince ?? since;
         }
 
         var mine = snapshot.NewEvents.Where(e => e.Time >= since && SmesherOf(e) == id).ToList();
@@ -125,6 +131,22 @@ internal static class Observations
             : m;
     }
 
+    /// <summary>
+    /// A round already PROVING when the planner first heard from the node, named by the node's replay (its events
+    /// from before the planner's first look; go-spacemesh's order per round: poetWaitRound, poetWaitProof, PROVING,
+    /// postStart, postComplete, atxPublished). The last of them decides: a postStart not yet completed is this
+    /// round (it began then); a poetWaitRound/poetWaitProof names its publish epoch, whose service never connected.
+    /// A completed proof or a published ATX says nothing of the round asked for now, which stays unknown.
+    /// </summary>
+    private static ServiceMemory InheritedRound(ServiceMemory m, IReadOnlyList<NodeEvent> replayed) =>
+        replayed.Where(e => e is not NodeEvent.PostFailed).OrderBy(e => e.Time).LastOrDefault() switch
+        {
+            NodeEvent.PostStarted started => m with { ProvingSince = started.Time, RoundChallengeHex = started.ChallengeHex },
+            NodeEvent.PoetWaitProof wait => m with { RoundPublishEpoch = wait.Publish },
+            NodeEvent.PoetWaitRound wait => m with { RoundPublishEpoch = wait.Publish },
+            _ => m,
+        };
+
     /// <summary>Services reading each disk at this look (live, /status Proving past position 0), for <see cref="ReadSharing"/>.</summary>
     public static Dictionary<string, int> ReadersByDisk(FleetSpec spec, FleetSnapshot snapshot)
     {
@@ -145,6 +167,9 @@ internal static class Observations
         NodeEvent.PostStarted x => x.Smesher,
         NodeEvent.PostCompleted x => x.Smesher,
         NodeEvent.PostFailed x => x.Smesher,
+        NodeEvent.PoetWaitRound x => x.Smesher,
+        NodeEvent.PoetWaitProof x => x.Smesher,
+        NodeEvent.AtxPublished x => x.Smesher,
         _ => null,
     };
 

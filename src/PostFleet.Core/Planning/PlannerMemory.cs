@@ -56,6 +56,18 @@ public sealed record ServiceMemory
     /// <summary>This round's challenge (hex) from the node's postStart; all zeros for the initial PoST, which has no deadline.</summary>
     public string? RoundChallengeHex { get; init; }
 
+    /// <summary>
+    /// This round was already PROVING when the planner first heard from the node (a daemon that just started): its
+    /// start was not seen, so which round it is comes only from the node's replayed events.
+    /// </summary>
+    public bool RoundInherited { get; init; }
+
+    /// <summary>
+    /// The publish epoch of an inherited round, from the node's replayed poetWaitRound/poetWaitProof when no postStart
+    /// of it was replayed (its service never connected): the NiPoST of that epoch, whose deadline is then known.
+    /// </summary>
+    public uint? RoundPublishEpoch { get; init; }
+
     /// <summary>The current run was last seen with work in hand: /status Proving or DoneProving.</summary>
     public bool RunHoldsWork { get; init; }
 
@@ -141,6 +153,8 @@ public sealed record ServiceMemory
             PassK2Pow = null,
             FailedThisRound = false,
             RoundChallengeHex = null,
+            RoundInherited = false,
+            RoundPublishEpoch = null,
             HandedOver = false,
         };
 }

@@ -85,7 +85,7 @@ internal static class StartConstraints
 {
     private static readonly Func<ServiceSpec, StartContext, Blocker?>[] InOrder =
     [
-        NodeAnswers, IdentityKnown, RoundNotMissed, IdentityProving, NotForcedStopped, NotPaused, NotSkipped, NotDeliveredYet,
+        NodeAnswers, IdentityKnown, RoundNotMissed, IdentityProving, RoundKnown, NotForcedStopped, NotPaused, NotSkipped, NotDeliveredYet,
         BackoffOver, DependenciesDelivered, MakesTheDeadline, MakesTheGap, DiskHasRoom, PowSlotFree, RunningSlotFree,
     ];
 
@@ -122,6 +122,17 @@ internal static class StartConstraints
             : c.Memory[s.Name].Delivered
                 ? new(DecisionCode.Done, "done: the node has this round's proof and the identity is IDLE")
                 : new(DecisionCode.Idle, "idle: the node does not need this identity now");
+
+    /// <summary>
+    /// A round already PROVING when the planner first heard from the node may be one whose deadline has passed (the
+    /// node turns it IDLE only on its next ATX step); a start then holds the disk from a round that can still make
+    /// it. The node's replay after subscribing names the round (postStart, or poetWaitProof's publish epoch), so
+    /// such a start waits until the replay is read; a round still unnamed after it starts as before.
+    /// </summary>
+    private static Blocker? RoundKnown(ServiceSpec s, StartContext c) =>
+        !c.Snapshot.EventReplayRead && ProofRound.Unknown(c.Memory[s.Name])
+            ? new(DecisionCode.AwaitingEventReplay, $"holding: identity {s.Name} was already PROVING when the daemon first heard from the node; waiting for the node's replayed events to tell which round it is (a round past its deadline must not hold disk {s.Disk})")
+            : null;
 
     private static Blocker? NotForcedStopped(ServiceSpec s, StartContext c) =>
         c.Snapshot.Intents.ForcedStops.Contains(s.Name) ? new(DecisionCode.ForcedStop, "stopped by the user; remove the forced stop to let it prove") : null;

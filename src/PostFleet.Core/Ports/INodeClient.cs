@@ -21,7 +21,14 @@ public interface INodeClient
     Task<bool> IsSyncedAsync(CancellationToken cancellationToken);
 
     /// <summary>AdminService.EventsStream: the node's replay of recent events, then live ones.</summary>
-    IAsyncEnumerable<NodeEvent> StreamEventsAsync(CancellationToken cancellationToken);
+    IAsyncEnumerable<NodeEvent> StreamEventsAsync(CancellationToken cancellationToken) => StreamEventsAsync(static () => { }, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="StreamEventsAsync(CancellationToken)"/>; <paramref name="subscribed"/> is called once the node has
+    /// subscribed the stream (its response header), before the replay: go-spacemesh sends the header, then every
+    /// buffered event, then live ones (api/grpcserver/admin_service.go, AdminService.EventsStream).
+    /// </summary>
+    IAsyncEnumerable<NodeEvent> StreamEventsAsync(Action subscribed, CancellationToken cancellationToken);
 }
 
 public sealed record NodeHealth(bool IsSynced, uint TopLayer, ulong ConnectedPeers, string? Version);

@@ -22,4 +22,7 @@ public sealed record FleetObservation(
 
     /// <summary>The node's event stream ended since the previous pass (and is being subscribed again).</summary>
     public bool EventStreamDropped { get; init; }
+
+    /// <summary>The event stream's replay since the last (re)subscribe is in <see cref="Events"/> (or in an earlier pass's).</summary>
+    public bool EventReplayRead { get; init; } = true;
 }

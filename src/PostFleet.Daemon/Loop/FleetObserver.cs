@@ -36,6 +36,8 @@ public sealed class FleetObserver(
         var (identities, nodeError) = await statesTask;
         var clock = await clockTask;
 
+        // Read before the drain: the pump marks the replay read only after queueing all of it.
+        var replayRead = events.ReplayRead;
         return new FleetObservation(
             time.GetUtcNow(),
             NodeReachable: nodeError is null,
@@ -49,6 +51,7 @@ public sealed class FleetObserver(
             Problems = problems,
             NodeSynced = await syncedTask,
             EventStreamDropped = events.TakeDropped(),
+            EventReplayRead = replayRead,
         };
     }
 

@@ -15,13 +15,32 @@ public sealed class NodeEventPump(INodeClient node, TimeProvider time, ILogger l
     private static readonly TimeSpan InitialBackoff = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// go-spacemesh sends the whole replay right after its header, in one loop, before any live event; a stream quiet
+    /// this long after the header (or its last replayed event) has sent it all.
+    /// </summary>
+    internal static readonly TimeSpan ReplayQuiet = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>A node that has not subscribed the stream by then has no replay to wait for (the stream is down or slow).</summary>
+    internal static readonly TimeSpan SubscribeWait = TimeSpan.FromSeconds(5);
+
     private readonly ConcurrentQueue<NodeEvent> _pending = new();
     private readonly HashSet<NodeEvent> _seen = [];
     private readonly Queue<NodeEvent> _seenOrder = new();
 
     private int _drops;
 
+    // From the start: the first pass must not run ahead of the first replay.
+    private volatile bool _replayPending = true;
+
     public bool Connected { get; private set; }
+
+    /// <summary>
+    /// The replay since the last (re)subscribe has been handed over (or there is none to wait for: the subscribe
+    /// failed or took longer than <see cref="SubscribeWait"/>). Set before the events' trigger, so a pass that sees it
+    /// also drains them.
+    /// </summary>
+    public bool ReplayRead => !_replayPending;
 
     /// <summary>
     /// True when a stream that had delivered events ended since the last call (the pump subscribes again at once,
@@ -48,16 +67,7 @@ public sealed class NodeEventPump(INodeClient node, TimeProvider time, ILogger l
         {
             try
             {
-                await foreach (var e in node.StreamEventsAsync(cancellationToken))
-                {
-                    Connected = true;
-                    backoff = InitialBackoff;
-                    if (Remember(e))
-                    {
-                        _pending.Enqueue(e);
-                        onEvent();
-                    }
-                }
+                await ReadStreamAsync(() => backoff = InitialBackoff, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -74,6 +84,7 @@ public sealed class NodeEventPump(INodeClient node, TimeProvider time, ILogger l
             }
 
             Connected = false;
+            ReplayDone();
             try
             {
                 await Task.Delay(backoff, time, cancellationToken);
@@ -84,6 +95,65 @@ public sealed class NodeEventPump(INodeClient node, TimeProvider time, ILogger l
             }
 
             backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+        }
+    }
+
+    /// <summary>
+    /// One subscription: each event is handed over as it comes; while the replay is pending, every wait for the next
+    /// event is bounded by the quiet time (after the header) or the subscribe wait (before it), whichever applies.
+    /// </summary>
+    private async Task ReadStreamAsync(Action onConnected, CancellationToken cancellationToken)
+    {
+        _replayPending = true;
+        var subscribedSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var attempt = time.GetUtcNow();
+        await using var events = node.StreamEventsAsync(() => subscribedSignal.TrySetResult(), cancellationToken).GetAsyncEnumerator(cancellationToken);
+        while (true)
+        {
+            var next = events.MoveNextAsync().AsTask();
+            var quietFrom = time.GetUtcNow();
+            while (_replayPending && !next.IsCompleted)
+            {
+                var subscribed = subscribedSignal.Task.IsCompleted;
+                var until = subscribed ? quietFrom + ReplayQuiet : attempt + SubscribeWait;
+                if (time.GetUtcNow() >= until)
+                {
+                    ReplayDone();
+                    break;
+                }
+
+                using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var timer = Task.Delay(until - time.GetUtcNow(), time, wake.Token);
+                await Task.WhenAny(next, timer, subscribed ? Task.Delay(Timeout.Infinite, wake.Token) : subscribedSignal.Task);
+                await wake.CancelAsync();
+                if (!subscribed && subscribedSignal.Task.IsCompleted)
+                {
+                    quietFrom = time.GetUtcNow();
+                }
+            }
+
+            if (!await next)
+            {
+                return;
+            }
+
+            var e = events.Current;
+            Connected = true;
+            onConnected();
+            if (Remember(e))
+            {
+                _pending.Enqueue(e);
+                onEvent();
+            }
+        }
+    }
+
+    private void ReplayDone()
+    {
+        if (_replayPending)
+        {
+            _replayPending = false;
+            onEvent();
         }
     }
 

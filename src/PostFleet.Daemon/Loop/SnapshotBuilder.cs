@@ -26,6 +26,7 @@ internal static class SnapshotBuilder
             CycleGapOpenedAt = current is { } gap && gap.IsOpen(observation.At) ? gap.Opens : null,
             Timeline = timeline,
             Node = new NodeCondition(observation.NodeSynced, observation.EventStreamDropped),
+            EventReplayRead = observation.EventReplayRead,
 
             // The gap whose proofs are due: the planner orders and admits against its close and its proof deadline.
             Window = timeline?.ProvingCycleGap(observation.At),

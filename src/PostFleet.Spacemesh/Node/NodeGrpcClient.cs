@@ -122,15 +122,24 @@ public sealed class NodeGrpcClient : INodeClient, IDisposable
     /// pings (<see cref="NodeClientOptions.KeepAlivePingDelay"/>), and ends the enumeration with an exception.
     /// The enumeration ends normally when the node closes the stream (it does so on shutdown).
     /// </remarks>
-    public async IAsyncEnumerable<NodeEvent> StreamEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<NodeEvent> StreamEventsAsync(Action subscribed, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         const string Method = "AdminService.EventsStream";
         using var call = _admin.EventsStream(new EventStreamRequest(), cancellationToken: cancellationToken);
+        var headers = true;
         while (true)
         {
             Event next;
             try
             {
+                if (headers)
+                {
+                    // The node sends its (empty) header once it has subscribed us; the replay follows it.
+                    await call.ResponseHeadersAsync.ConfigureAwait(false);
+                    headers = false;
+                    subscribed();
+                }
+
                 if (!await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
                 {
                     yield break;

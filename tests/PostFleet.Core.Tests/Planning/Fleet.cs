@@ -97,6 +97,9 @@ internal sealed class WorldView
 
     public NodeCondition Node { get; set; } = NodeCondition.Unknown;
 
+    /// <summary>The node's replay since the daemon subscribed has been read (see <see cref="FleetSnapshot.EventReplayRead"/>).</summary>
+    public bool EventReplayRead { get; set; } = true;
+
     public WorldView Proving(params string[] names) => Set(NodePostState.Proving, names);
 
     public WorldView Idle(params string[] names) => Set(NodePostState.Idle, names);
@@ -127,6 +130,7 @@ internal sealed class WorldView
 
             Timeline = Timeline,
             Node = Node,
+            EventReplayRead = EventReplayRead,
         };
         Events.Clear();
         return snapshot;

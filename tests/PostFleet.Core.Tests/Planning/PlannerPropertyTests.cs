@@ -76,6 +76,12 @@ internal static class SafetyRules
             yield return "started or stopped while the node is unreachable";
         }
 
+        // A round already PROVING at the planner's first look is not started before the node's replay could name it.
+        foreach (var start in starts.Where(s => !snapshot.EventReplayRead && Inherited(input, s.ServiceName) && RoundMarks(input, s.ServiceName).Count == 0))
+        {
+            yield return $"{start.ServiceName}: started a round it did not see begin before the node's replay was read";
+        }
+
         foreach (var stop in stops)
         {
             var proving = snapshot.NodeStateOf(stop.ServiceName) == NodePostState.Proving;
@@ -213,10 +219,34 @@ internal static class SafetyRules
         };
     }
 
+    /// <summary>The identity's replayed events that can name its round: postStart and the PoET waits.</summary>
+    private static List<NodeEvent> RoundMarks(RandomCase input, string name) =>
+        [.. input.Snapshot.NewEvents.Where(e => e switch
+        {
+            NodeEvent.PostStarted p => p.Smesher == Fleet.IdOf(name),
+            NodeEvent.PoetWaitProof w => w.Smesher == Fleet.IdOf(name),
+            _ => false,
+        })];
+
+    /// <summary>PROVING at the planner's first look at the identity (no node state remembered): a round it did not see begin.</summary>
+    private static bool Inherited(RandomCase input, string name) =>
+        input.Memory.For(name).LastNodeState is null && input.Snapshot.NodeStateOf(name) == NodePostState.Proving;
+
     /// <summary>This round's NiPoST deadline (end of its publish epoch) has passed; unknown counts as not passed.</summary>
     private static bool DeadlinePassed(RandomCase input, string name)
     {
         var before = input.Memory.For(name);
+        if (Inherited(input, name) && input.Snapshot.Timeline is { } t && RoundMarks(input, name).Where(e => e.Time < input.Now).MaxBy(e => e.Time) is { } named)
+        {
+            // Named by the replay: the publish epoch of a PoET wait, or a postStart (the initial PoST has no deadline).
+            return named switch
+            {
+                NodeEvent.PoetWaitProof wait => input.Now >= t.CycleGap(wait.Publish).ProofDeadline,
+                NodeEvent.PostStarted started => started.ChallengeHex.Any(c => c != '0') && input.Now >= t.ProvingCycleGap(started.Time).ProofDeadline,
+                _ => false,
+            };
+        }
+
         var challenge = input.Snapshot.NewEvents.OfType<NodeEvent.PostStarted>().Where(e => e.Smesher == Fleet.IdOf(name) && e.Time >= before.ProvingSince).Select(e => e.ChallengeHex).LastOrDefault()
             ?? before.RoundChallengeHex;
         var since = before.LastNodeState == NodePostState.Proving || input.Snapshot.NodeStateOf(name) != NodePostState.Proving ? before.ProvingSince : null;

@@ -108,6 +108,14 @@ internal sealed record RandomCase(FleetSpec Spec, FleetSnapshot Snapshot, Planne
             NodeRestart = random.NextDouble() < 0.1 ? new NodeRestart(now.AddSeconds(-random.Next(0, 600)), "drawn", random.Next(1, 4)) : null,
             Prior = DrawPrior(random, names, disks.Select(d => d.Item1)),
         };
+
+        // Drawn last, so the cases above stay what they were: a daemon that has not read the node's replay yet, and
+        // replayed PoET waits that name an inherited round's publish epoch (some past their deadline).
+        snapshot = snapshot with
+        {
+            EventReplayRead = random.NextDouble() < 0.6,
+            NewEvents = [.. events, .. names.Where(_ => random.NextDouble() < 0.2).Select(n => new NodeEvent.PoetWaitProof(now.AddMinutes(-random.Next(1, 50)), IdOf(n), (uint)random.Next(1, 5), 0, now))],
+        };
         return new RandomCase(spec, snapshot, planner, now);
     }
 

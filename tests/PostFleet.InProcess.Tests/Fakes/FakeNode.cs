@@ -224,7 +224,7 @@ public sealed class FakeNode(NetworkClock clock, PoetTimings poet, IEnumerable<s
         }
     }
 
-    public async IAsyncEnumerable<NodeEvent> StreamEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<NodeEvent> StreamEventsAsync(Action subscribed, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Subscriber subscriber;
         lock (_gate)
@@ -238,6 +238,8 @@ public sealed class FakeNode(NetworkClock clock, PoetTimings poet, IEnumerable<s
 
             _subscribers.Add(subscriber);
         }
+
+        subscribed();
 
         try
         {

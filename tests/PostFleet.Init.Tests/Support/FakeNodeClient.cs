@@ -29,8 +29,9 @@ public sealed class FakeNodeClient(byte[] highestAtx) : INodeClient
 
     public Task<bool> IsSyncedAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
 
-    public async IAsyncEnumerable<NodeEvent> StreamEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<NodeEvent> StreamEventsAsync(Action subscribed, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        subscribed();
         await Task.CompletedTask;
         yield break;
     }
