@@ -26,6 +26,8 @@ public sealed partial class FleetHistory : IDisposable
     private readonly Queue<PendingRow> _pending = new();
     private readonly Dictionary<string, string> _lastDecision = [];
     private readonly Dictionary<string, uint> _lastDelivered;
+    private readonly HashSet<(string Service, string Challenge)> _deliveredRounds;
+    private readonly RecentKeys _nodeEvents;
     private volatile HistoryHealth _health = HistoryHealth.Ok;
 
     private FleetHistory(string path, SqliteConnection connection, TimeProvider time)
@@ -33,7 +35,10 @@ public sealed partial class FleetHistory : IDisposable
         _connection = connection;
         _time = time;
         Reader = new HistoryReader(path);
-        _lastDelivered = new Dictionary<string, uint>(Snapshot().LastDeliveredEpochs());
+        var snapshot = Snapshot();
+        _lastDelivered = new Dictionary<string, uint>(snapshot.LastDeliveredEpochs());
+        _deliveredRounds = [.. snapshot.DeliveredRounds()];
+        _nodeEvents = new RecentKeys(RecentKeys.NodeEventsKept, snapshot.RecentNodeEventKeys(RecentKeys.NodeEventsKept));
     }
 
     public static FleetHistory Open(string path, TimeProvider? time = null)
@@ -71,18 +76,39 @@ public sealed partial class FleetHistory : IDisposable
     public void RecordAction(DateTimeOffset at, string service, string action, string reason, string outcome) =>
         Queue("INSERT INTO actions (at, service, action, reason, outcome, pass) VALUES ($a, $s, $k, $r, $o, $p)", ("$a", Text(at)), ("$s", service), ("$k", action), ("$r", reason), ("$o", outcome), ("$p", CurrentPass));
 
-    public void RecordNodeEvent(DateTimeOffset at, string kind, string? smesher, string detail) =>
-        Queue("INSERT INTO node_events (at, kind, smesher, detail, pass) VALUES ($a, $k, $s, $d, $p)", ("$a", Text(at)), ("$k", kind), ("$s", smesher), ("$d", detail), ("$p", CurrentPass));
-
-    /// <summary>A proof the node confirmed (postComplete without failure) for a service's identity.</summary>
-    public void RecordDelivery(DateTimeOffset at, string service, uint publishEpoch, string challengeHex)
+    /// <summary>
+    /// Stores a node event once: the node replays its last events on every subscribe, so a restarted daemon is sent
+    /// again what an earlier one recorded. False when this event (time, kind, smesher, detail) is already stored.
+    /// </summary>
+    public bool RecordNodeEvent(DateTimeOffset at, string kind, string? smesher, string detail)
     {
+        if (!_nodeEvents.Add(RecentKeys.NodeEvent(Text(at), kind, smesher, detail)))
+        {
+            return false;
+        }
+
+        Queue("INSERT INTO node_events (at, kind, smesher, detail, pass) VALUES ($a, $k, $s, $d, $p)", ("$a", Text(at)), ("$k", kind), ("$s", smesher), ("$d", detail), ("$p", CurrentPass));
+        return true;
+    }
+
+    /// <summary>
+    /// A proof the node confirmed (postComplete without failure) for a service's identity, stored once per round
+    /// (service and challenge), across daemon restarts too; false when already stored.
+    /// </summary>
+    public bool RecordDelivery(DateTimeOffset at, string service, uint publishEpoch, string challengeHex)
+    {
+        if (!_deliveredRounds.Add((service, challengeHex)))
+        {
+            return false;
+        }
+
         if (!_lastDelivered.TryGetValue(service, out var last) || publishEpoch > last)
         {
             _lastDelivered[service] = publishEpoch;
         }
 
         Queue("INSERT INTO deliveries (at, service, publish_epoch, challenge, pass) VALUES ($a, $s, $e, $c, $p)", ("$a", Text(at)), ("$s", service), ("$e", publishEpoch), ("$c", challengeHex), ("$p", CurrentPass));
+        return true;
     }
 
     /// <summary>

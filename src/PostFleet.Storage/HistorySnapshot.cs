@@ -40,6 +40,37 @@ public sealed class HistorySnapshot
     public IReadOnlyList<HistoryRow> DaemonEvents(int limit = 200) =>
         Query("SELECT at, '', kind, detail FROM daemon_events", null, limit);
 
+    /// <summary>Every round (service, challenge) a delivery is stored for.</summary>
+    public IReadOnlyList<(string Service, string Challenge)> DeliveredRounds()
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT DISTINCT service, challenge FROM deliveries";
+        using var reader = command.ExecuteReader();
+        var rounds = new List<(string, string)>();
+        while (reader.Read())
+        {
+            rounds.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        return rounds;
+    }
+
+    /// <summary>The keys of the newest <paramref name="limit"/> node events, oldest first (see <see cref="RecentKeys.NodeEvent"/>).</summary>
+    internal IReadOnlyList<string> RecentNodeEventKeys(int limit)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT at, kind, smesher, detail FROM (SELECT id, at, kind, smesher, detail FROM node_events ORDER BY id DESC LIMIT $n) ORDER BY id";
+        command.Parameters.AddWithValue("$n", limit);
+        using var reader = command.ExecuteReader();
+        var keys = new List<string>();
+        while (reader.Read())
+        {
+            keys.Add(RecentKeys.NodeEvent(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3)));
+        }
+
+        return keys;
+    }
+
     /// <summary>The highest publish epoch each service delivered a proof for.</summary>
     public IReadOnlyDictionary<string, uint> LastDeliveredEpochs()
     {

@@ -58,7 +58,7 @@ public sealed class InProcessFleet : IAsyncDisposable
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(30);
 
     private readonly string _root = Directory.CreateTempSubdirectory("pf-fast-").FullName;
-    private readonly CancellationTokenSource _stop = new();
+    private CancellationTokenSource _stop = new();
     private readonly PassRecorder _passes = new();
     private readonly Lock _world = new();
     private readonly ILoggerFactory _loggers;
@@ -93,7 +93,7 @@ public sealed class InProcessFleet : IAsyncDisposable
 
     public FakeRuntime Runtime { get; }
 
-    public FleetDaemon Daemon { get; }
+    public FleetDaemon Daemon { get; private set; }
 
     /// <summary>What the daemon logged, with the scopes of each line.</summary>
     public CapturedLogs Logs { get; } = new();
@@ -114,6 +114,22 @@ public sealed class InProcessFleet : IAsyncDisposable
         fleet._running = Task.Run(() => fleet.Daemon.RunAsync(fleet._stop.Token));
         await fleet.SettleAsync();
         return fleet;
+    }
+
+    /// <summary>
+    /// The daemon killed and started again (as SIGKILL and a service manager would): the same node, runs and history
+    /// file, a new daemon with no memory and a new event subscription (so the node's replay again).
+    /// </summary>
+    public async Task RestartDaemonAsync()
+    {
+        await _stop.CancelAsync();
+        await _running!;
+        await Daemon.DisposeAsync();
+        _stop.Dispose();
+        _stop = new CancellationTokenSource();
+        Daemon = new FleetDaemon(Spec, new DaemonAdapters(Node, Runtime, Runtime, FleetHistory.Open(Spec.HistoryPath), Time), [_passes], _loggers);
+        _running = Task.Run(() => Daemon.RunAsync(_stop.Token));
+        await SettleAsync();
     }
 
     /// <summary>Steps until <paramref name="done"/> holds, failing after <paramref name="within"/> of network time.</summary>

@@ -82,6 +82,8 @@ internal sealed class FakeAdmin : AdminService.AdminServiceBase
 
     public override async Task EventsStream(EventStreamRequest request, IServerStreamWriter<Event> responseStream, ServerCallContext context)
     {
+        // As go-spacemesh: the (empty) header once subscribed, then the buffered events.
+        await context.WriteResponseHeadersAsync([]);
         foreach (var e in Events)
         {
             await responseStream.WriteAsync(e);

@@ -170,6 +170,36 @@ public sealed class NodeGrpcClientTests
     }
 
     [Fact]
+    public async Task Events_stream_says_when_the_node_has_subscribed_before_its_replay_and_with_no_replay_at_all()
+    {
+        var admin = new FakeAdmin();
+        admin.Events.Add(new Event { Timestamp = Timestamp.FromDateTimeOffset(Genesis), PostStart = new EventPostStart { Smesher = Key(1), Challenge = Key(0xab) } });
+        await using var node = await FakeNode.StartAsync(app => app.MapGrpcService<FakeAdmin>(), [admin]);
+        using var client = new NodeGrpcClient(node.Spec());
+
+        var subscribed = 0;
+        await foreach (var _ in client.StreamEventsAsync(() => subscribed++, CancellationToken.None))
+        {
+            Assert.Equal(1, subscribed); // before the first replayed event
+            break;
+        }
+
+        // Nothing to replay: the header alone says the stream is there.
+        admin.Events.Clear();
+        using var stop = new CancellationTokenSource();
+        var empty = new TaskCompletionSource();
+        var reading = Task.Run(async () =>
+        {
+            await foreach (var _ in client.StreamEventsAsync(() => empty.TrySetResult(), stop.Token))
+            {
+            }
+        });
+        await empty.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reading);
+    }
+
+    [Fact]
     public async Task Events_stream_maps_post_completion_and_its_failure_form()
     {
         var admin = new FakeAdmin();

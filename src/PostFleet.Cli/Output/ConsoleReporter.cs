@@ -88,7 +88,7 @@ internal sealed class ConsoleReporter(IAnsiConsole console) : IPassListener
     private void AnnounceEvents(PassReport pass, string at)
     {
         var names = pass.Observation.Identities.Values.ToDictionary(i => i.Id, i => i.Name);
-        foreach (var e in pass.Observation.Events)
+        foreach (var e in pass.FirstSeenEvents)
         {
             switch (e)
             {

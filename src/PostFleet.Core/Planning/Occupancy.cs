@@ -30,7 +30,7 @@ internal sealed class Occupancy
             var run = snapshot.LiveRun(service.Name);
             var m = memory[service.Name];
             var inK2Pow = ServiceLoad.InK2Pow(run, snapshot.StatusOf(service.Name), m, spec.Schedule, now);
-            if (ServiceLoad.OccupiesDisk(run, m))
+            if (ServiceLoad.OccupiesDisk(run, snapshot.StatusOf(service.Name), snapshot.NodeStateOf(service.Name), m))
             {
                 occupancy.AddOnDisk(service, inK2Pow);
             }

@@ -9,8 +9,13 @@ namespace PostFleet.Core.Planning;
 /// </summary>
 public static class ServiceLoad
 {
-    /// <summary>Counts against per-disk until the node has the proof (the disk read is over by then).</summary>
-    public static bool OccupiesDisk(RuntimeInstance? liveRun, ServiceMemory memory) => liveRun is not null && !memory.Delivered;
+    /// <summary>
+    /// Counts against per-disk until the node has the proof (the disk read is over by then). A run with nothing in hand
+    /// (/status Idle) whose identity the node does not ask for a proof (IDLE) reads nothing and only waits for its
+    /// stop: it must not keep an asked disk-mate waiting (a restarted daemon does not know which runs delivered).
+    /// </summary>
+    public static bool OccupiesDisk(RuntimeInstance? liveRun, ServiceStatus? status, NodePostState? nodeState, ServiceMemory memory) =>
+        liveRun is not null && !memory.Delivered && !(status is ServiceStatus.Idle && nodeState == NodePostState.Idle);
 
     /// <summary>
     /// Counts against max-pow: /status says Proving at position 0 (k2pow runs before each pass's disk read), or it

@@ -101,7 +101,7 @@ public sealed class ReconcileLoop
         _estimates.Observe(fleet, before, plan.Next, observation.At);
 
         _history.CurrentPass = passId;
-        Record(observation, plan);
+        var firstSeen = Record(observation, plan);
         RecordNodeRestart(observation, before.NodeRestart, plan.Next.NodeRestart);
         var outcomes = await _executor.ExecuteAsync(fleet, plan.Actions, observation.Runs, linked.Token);
         foreach (var outcome in outcomes)
@@ -114,7 +114,7 @@ public sealed class ReconcileLoop
         FlushHistory();
         Passes++;
         _runs = _runs.Fold(RunPassBuilder.Of(fleet, observation, before, plan, outcomes));
-        var pass = new PassReport(passId, fleet, observation, plan, outcomes, clock.Elapsed) { Runs = _runs };
+        var pass = new PassReport(passId, fleet, observation, plan, outcomes, clock.Elapsed) { Runs = _runs, FirstSeenEvents = firstSeen };
         foreach (var listener in _listeners)
         {
             listener.OnPass(pass);
@@ -124,7 +124,8 @@ public sealed class ReconcileLoop
         return plan.RequeueAfter;
     }
 
-    private void Record(FleetObservation observation, Plan plan)
+    /// <summary>Queues the pass's decisions, node events and deliveries; returns the node events not recorded before.</summary>
+    private List<NodeEvent> Record(FleetObservation observation, Plan plan)
     {
         foreach (var decision in plan.Decisions)
         {
@@ -132,15 +133,25 @@ public sealed class ReconcileLoop
         }
 
         var byId = observation.Identities.Values.ToDictionary(i => i.Id, i => i.Name);
+        var firstSeen = new List<NodeEvent>();
         foreach (var e in observation.Events)
         {
             var smesher = Smesher(e);
-            _history.RecordNodeEvent(e.Time, e.GetType().Name, smesher?.Hex, e.ToString());
+
+            // A restarted daemon is replayed what an earlier one recorded: the planner needs it, the history has it.
+            if (!_history.RecordNodeEvent(e.Time, e.GetType().Name, smesher?.Hex, e.ToString()))
+            {
+                continue;
+            }
+
+            firstSeen.Add(e);
             if (e is NodeEvent.PostCompleted completed && byId.TryGetValue(completed.Smesher, out var name) && observation.Clock is { } clock && !IsInitialPost(completed.ChallengeHex))
             {
                 _history.RecordDelivery(e.Time, name, clock.EpochAt(e.Time), completed.ChallengeHex);
             }
         }
+
+        return firstSeen;
     }
 
     /// <summary>Writes the queued history rows; a file that takes no writes is logged once, not a failed pass.</summary>
@@ -204,6 +215,12 @@ public sealed record PassReport(long Number, FleetSpec Fleet, FleetObservation O
 {
     /// <summary>The runs and their phases after this pass (drawn from the planner's memory in <see cref="Plan.Next"/>).</summary>
     public RunLedger Runs { get; init; } = RunLedger.Empty;
+
+    /// <summary>
+    /// The pass's node events the history had not recorded before (what a console says happened): a restarted
+    /// daemon's first passes get the node's replay of events an earlier daemon already reported.
+    /// </summary>
+    public IReadOnlyList<NodeEvent> FirstSeenEvents { get; init; } = [];
 
     public NetworkTimeline? Timeline => Observation.Clock is { } clock ? new NetworkTimeline(clock, Fleet.Node.Poet) : null;
 }

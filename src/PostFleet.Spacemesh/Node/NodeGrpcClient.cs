@@ -122,6 +122,9 @@ public sealed class NodeGrpcClient : INodeClient, IDisposable
     /// pings (<see cref="NodeClientOptions.KeepAlivePingDelay"/>), and ends the enumeration with an exception.
     /// The enumeration ends normally when the node closes the stream (it does so on shutdown).
     /// </remarks>
+    public IAsyncEnumerable<NodeEvent> StreamEventsAsync(CancellationToken cancellationToken) => StreamEventsAsync(static () => { }, cancellationToken);
+
+    /// <inheritdoc cref="INodeClient.StreamEventsAsync(Action, CancellationToken)"/>
     public async IAsyncEnumerable<NodeEvent> StreamEventsAsync(Action subscribed, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         const string Method = "AdminService.EventsStream";

@@ -85,6 +85,26 @@ public class EventReplayRuleTests
         Assert.Equal(["a1"], loop.Pass(Epochs.CycleGap(2).Opens.AddSeconds(1)).Started());
     }
 
+    [Fact]
+    public void A_disk_mate_run_with_nothing_in_hand_for_an_IDLE_identity_does_not_hold_the_disk_after_a_restart()
+    {
+        // Seed 7's soak: the restarted daemon found a2's run (its proof handed over before the restart: /status Idle,
+        // identity IDLE, a delivery it never saw) and a1 PROVING in time; a1 waited for that run's stop and missed.
+        var loop = NewLoop();
+        var at = Epochs.CycleGap(2).Opens.AddMinutes(2);
+        loop.World.Proving("a1").Idle("a2").Running("a2", at.AddMinutes(-3), new ServiceStatus.Idle());
+        loop.World.Events.Add(new NodeEvent.PoetWaitProof(Epochs.CycleGap(2).Opens.AddMinutes(-15), IdOf("a1"), 2, 3, Epochs.CycleGap(2).Opens));
+
+        var plan = loop.Pass(at);
+        Assert.Equal(["a1"], plan.Started());
+        Assert.Equal(DecisionCode.IdleGrace, plan.Code("a2"));
+
+        // A run that holds work still counts.
+        var holding = NewLoop();
+        holding.World.Proving("a1").Idle("a2").Running("a2", at.AddMinutes(-3), Proving(1 << 20));
+        Assert.Equal(DecisionCode.WaitingForDisk, holding.Pass(at).Code("a1"));
+    }
+
     private static Loop NewLoop()
     {
         var loop = new Loop(Spec(Limits(), OneDisk));

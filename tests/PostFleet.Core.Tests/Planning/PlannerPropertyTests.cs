@@ -293,7 +293,9 @@ internal static class SafetyRules
 
         foreach (var disk in started.Select(s => s.Disk).Distinct())
         {
-            var reading = spec.Services.Count(s => s.Disk == disk && snapshot.LiveRun(s.Name) is not null && !plan.Next.For(s.Name).Delivered);
+            // A run with nothing in hand (/status Idle) for an identity the node does not ask (IDLE) reads nothing.
+            var reading = spec.Services.Count(s => s.Disk == disk && snapshot.LiveRun(s.Name) is not null && !plan.Next.For(s.Name).Delivered
+                && !(snapshot.StatusOf(s.Name) is ServiceStatus.Idle && snapshot.NodeStateOf(s.Name) == NodePostState.Idle));
             var total = reading + started.Count(s => s.Disk == disk);
             if (total > limits.PerDisk)
             {
