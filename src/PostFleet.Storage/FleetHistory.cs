@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using PostFleet.Core.Model;
 
 namespace PostFleet.Storage;
 
@@ -21,13 +22,16 @@ public sealed partial class FleetHistory : IDisposable
     /// <summary>Rows kept while the file takes no writes: some hours of a large fleet's passes, a few MiB.</summary>
     internal const int MaxPendingRows = 20_000;
 
+    /// <summary>Node events whose rows are known (loaded at open, then each recorded): ten times the node's replay of 100.</summary>
+    private const int NodeEventsKept = 1000;
+
     private readonly SqliteConnection _connection;
     private readonly TimeProvider _time;
     private readonly Queue<PendingRow> _pending = new();
     private readonly Dictionary<string, string> _lastDecision = [];
     private readonly Dictionary<string, uint> _lastDelivered;
     private readonly HashSet<(string Service, string Challenge)> _deliveredRounds;
-    private readonly RecentKeys _nodeEvents;
+    private readonly RecentSet<string> _nodeEvents;
     private volatile HistoryHealth _health = HistoryHealth.Ok;
 
     private FleetHistory(string path, SqliteConnection connection, TimeProvider time)
@@ -38,7 +42,11 @@ public sealed partial class FleetHistory : IDisposable
         var snapshot = Snapshot();
         _lastDelivered = new Dictionary<string, uint>(snapshot.LastDeliveredEpochs());
         _deliveredRounds = [.. snapshot.DeliveredRounds()];
-        _nodeEvents = new RecentKeys(RecentKeys.NodeEventsKept, snapshot.RecentNodeEventKeys(RecentKeys.NodeEventsKept));
+        _nodeEvents = new RecentSet<string>(NodeEventsKept, StringComparer.Ordinal);
+        foreach (var key in snapshot.RecentNodeEventKeys(NodeEventsKept))
+        {
+            _nodeEvents.Add(key);
+        }
     }
 
     public static FleetHistory Open(string path, TimeProvider? time = null)
@@ -82,7 +90,7 @@ public sealed partial class FleetHistory : IDisposable
     /// </summary>
     public bool RecordNodeEvent(DateTimeOffset at, string kind, string? smesher, string detail)
     {
-        if (!_nodeEvents.Add(RecentKeys.NodeEvent(Text(at), kind, smesher, detail)))
+        if (!_nodeEvents.Add(NodeEventKey(Text(at), kind, smesher, detail)))
         {
             return false;
         }
@@ -204,6 +212,9 @@ public sealed partial class FleetHistory : IDisposable
 
     /// <summary>What is wrong with one row, not with the file: retrying it would block every row after it.</summary>
     private static bool IsRowError(SqliteException ex) => (ex.SqliteErrorCode & 0xff) is 18 or 19 or 20 or 25; // TOOBIG, CONSTRAINT, MISMATCH, RANGE
+
+    /// <summary>A node event's identity: its time, kind, smesher and detail, as stored.</summary>
+    internal static string NodeEventKey(string at, string kind, string? smesher, string detail) => string.Join('\n', at, kind, smesher ?? "", detail);
 
     private static string Text(DateTimeOffset at) => at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 

@@ -55,7 +55,7 @@ public sealed class HistorySnapshot
         return rounds;
     }
 
-    /// <summary>The keys of the newest <paramref name="limit"/> node events, oldest first (see <see cref="RecentKeys.NodeEvent"/>).</summary>
+    /// <summary>The keys of the newest <paramref name="limit"/> node events, oldest first (see <see cref="FleetHistory.NodeEventKey"/>).</summary>
     internal IReadOnlyList<string> RecentNodeEventKeys(int limit)
     {
         using var command = _connection.CreateCommand();
@@ -65,7 +65,7 @@ public sealed class HistorySnapshot
         var keys = new List<string>();
         while (reader.Read())
         {
-            keys.Add(RecentKeys.NodeEvent(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3)));
+            keys.Add(FleetHistory.NodeEventKey(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3)));
         }
 
         return keys;

@@ -25,8 +25,7 @@ public sealed class NodeEventPump(INodeClient node, TimeProvider time, ILogger l
     internal static readonly TimeSpan SubscribeWait = TimeSpan.FromSeconds(5);
 
     private readonly ConcurrentQueue<NodeEvent> _pending = new();
-    private readonly HashSet<NodeEvent> _seen = [];
-    private readonly Queue<NodeEvent> _seenOrder = new();
+    private readonly RecentSet<NodeEvent> _seen = new(RememberedEvents);
 
     private int _drops;
 
@@ -140,7 +139,7 @@ public sealed class NodeEventPump(INodeClient node, TimeProvider time, ILogger l
             var e = events.Current;
             Connected = true;
             onConnected();
-            if (Remember(e))
+            if (_seen.Add(e))
             {
                 _pending.Enqueue(e);
                 onEvent();
@@ -155,21 +154,5 @@ public sealed class NodeEventPump(INodeClient node, TimeProvider time, ILogger l
             _replayPending = false;
             onEvent();
         }
-    }
-
-    private bool Remember(NodeEvent e)
-    {
-        if (!_seen.Add(e))
-        {
-            return false;
-        }
-
-        _seenOrder.Enqueue(e);
-        if (_seenOrder.Count > RememberedEvents)
-        {
-            _seen.Remove(_seenOrder.Dequeue());
-        }
-
-        return true;
     }
 }

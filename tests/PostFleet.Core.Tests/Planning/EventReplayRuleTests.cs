@@ -47,12 +47,7 @@ public class EventReplayRuleTests
     [Fact]
     public void A_replayed_postStart_names_the_round_and_a_round_still_in_time_starts()
     {
-        var loop = NewLoop();
-        loop.World.Proving("a1").Idle("a2");
-        loop.World.EventReplayRead = false;
-        var at = Epochs.CycleGap(2).Opens.AddMinutes(2);
-        Assert.Equal(DecisionCode.AwaitingEventReplay, loop.Pass(at).Code("a1"));
-
+        var (loop, at) = HeldForTheReplay();
         loop.World.EventReplayRead = true;
         loop.World.Events.Add(new NodeEvent.PostStarted(at.AddMinutes(-1), IdOf("a1"), NipostChallenge));
         Assert.Equal(["a1"], loop.Pass(at.AddSeconds(1)).Started());
@@ -62,12 +57,7 @@ public class EventReplayRuleTests
     [Fact]
     public void A_replay_that_names_nothing_lets_the_round_start_as_before()
     {
-        var loop = NewLoop();
-        loop.World.Proving("a1").Idle("a2");
-        loop.World.EventReplayRead = false;
-        var at = Epochs.CycleGap(2).Opens.AddMinutes(2);
-        Assert.Empty(loop.Pass(at).Started());
-
+        var (loop, at) = HeldForTheReplay();
         loop.World.EventReplayRead = true;
         Assert.Equal(["a1"], loop.Pass(at.AddSeconds(1)).Started());
     }
@@ -103,6 +93,19 @@ public class EventReplayRuleTests
         var holding = NewLoop();
         holding.World.Proving("a1").Idle("a2").Running("a2", at.AddMinutes(-3), Proving(1 << 20));
         Assert.Equal(DecisionCode.WaitingForDisk, holding.Pass(at).Code("a1"));
+    }
+
+    /// <summary>a1 PROVING at the planner's first look, 2 minutes into gap 2, before the replay is read: held.</summary>
+    private static (Loop Loop, DateTimeOffset At) HeldForTheReplay()
+    {
+        var loop = NewLoop();
+        loop.World.Proving("a1").Idle("a2");
+        loop.World.EventReplayRead = false;
+        var at = Epochs.CycleGap(2).Opens.AddMinutes(2);
+        var plan = loop.Pass(at);
+        Assert.Empty(plan.Started());
+        Assert.Equal(DecisionCode.AwaitingEventReplay, plan.Code("a1"));
+        return (loop, at);
     }
 
     private static Loop NewLoop()
