@@ -60,6 +60,43 @@ public sealed class MissJudgeTests
     }
 
     [Fact]
+    public void A_disk_mate_crash_is_judged_by_what_the_disks_runs_took_after_it_when_that_was_more_than_their_turns()
+    {
+        // Seed 99, epoch 11: b1 killed in its read at 4 s; its second run took 5.2 s (failed passes re-entered k2pow),
+        // so b2, started at once after it, could not make the 12 s deadline; their typical turns (3 s each) would have.
+        List<SoakLine> node = [Request("b1", 3), Request("b2", 3), Delivered("b1", 3, 10.7)];
+        List<SoakLine> services =
+        [
+            Service("b1", "started", 3, 1.0, 10), Service("b1", "started", 3, 5.4, 12), Service("b1", "proof-handed-over", 3, 10.6, 12),
+            Service("b2", "started", 3, 10.8, 13),
+        ];
+        var kill = new SoakFault("kill-service-read", "b1", Proving(3).AddSeconds(4), Proving(3).AddSeconds(4), "pid 10");
+
+        var miss = Assert.Single(new MissJudge(Network, node, services, [kill]).Judge(3, 3));
+
+        Assert.Equal(("b2", true, "disk-mate-crashed-in-window"), (miss.Service, miss.Unavoidable, miss.Rule));
+    }
+
+    [Fact]
+    public void A_challenge_built_and_then_given_up_while_the_node_restarted_is_no_defect()
+    {
+        // Seed 7, epoch 31: b2's challenge was built in time; the node restarted before its gap and synced past it.
+        var epochStart = (long e) => Epoch3.AddSeconds(15 * (e - 3));
+        List<SoakLine> node =
+        [
+            Request("b1", 5), Delivered("b1", 5, 2.0),
+            new("challenge-built", epochStart(4).AddSeconds(9.1), 0, "b2", null, null, 5, null, null),
+            new("challenge-stale", epochStart(5).AddSeconds(15.5), 0, "b2", null, null, 5, null, null),
+        ];
+        var restart = new SoakFault("node-restart-sync", "node", epochStart(5).AddSeconds(2), epochStart(5).AddSeconds(15), "sync 503s of network time");
+
+        var miss = Assert.Single(new MissJudge(Network, node, [], [restart]).Judge(5, 5));
+
+        Assert.Equal(("b2", true, "node-syncing-when-asked"), (miss.Service, miss.Unavoidable, miss.Rule));
+        Assert.Single(new MissJudge(Network, node, [], []).Judge(5, 5), m => !m.Unavoidable); // without the restart: a defect
+    }
+
+    [Fact]
     public void A_node_clock_ahead_when_the_proof_came_skips_the_epoch_by_the_nodes_clock()
     {
         var (node, services) = LateSecondProof();

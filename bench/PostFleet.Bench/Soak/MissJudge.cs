@@ -144,6 +144,16 @@ public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node,
             return new SoakMiss(epoch, service, false, "defect", $"no proof request for epoch {epoch} nor {epoch - 1}, and none at all");
         }
 
+        // The node built this epoch's challenge but was restarting or syncing when it would have asked for the proof,
+        // and gave the challenge up afterwards: it never asked, so no orchestrator had anything to deliver.
+        if (node.FirstOrDefault(l => l.Event == "challenge-built" && l.Identity == service && l.PublishEpoch == epoch) is { } built
+            && node.FirstOrDefault(l => l.Event == "challenge-stale" && l.Identity == service && l.PublishEpoch == epoch) is { } stale
+            && faults.FirstOrDefault(f => f.Kind == "node-restart-sync" && f.Start >= built.Time && f.Start <= stale.Time) is { } restart)
+        {
+            return new SoakMiss(epoch, service, true, "node-syncing-when-asked",
+                $"no proof request for epoch {epoch}: the node built its challenge at {built.Time:HH:mm:ss.f}, then restarted ({restart}) and gave the challenge up at {stale.Time:HH:mm:ss.f} without asking for the proof");
+        }
+
         var epochStart = anchor.Deadline!.Value + (network.EpochDuration * (epoch - 1 - (anchor.PublishEpoch!.Value + 1)));
         var (opens, closes) = (epochStart + network.PhaseShift - network.GracePeriod, epochStart + network.PhaseShift);
         var away = faults.FirstOrDefault(f => f.Kind == "node-restart-sync" && f.Start <= closes && f.End >= opens);
@@ -172,7 +182,11 @@ public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node,
         foreach (var fault in holding.OrderByDescending(f => f.End))
         {
             var free = fault.End + Allowance(fault);
-            var work = DueOnDisk(mates, epoch, fault.End);
+
+            // The typical turns still due, or what the disk's runs launched after the fault took by themselves when
+            // that was more (a restarted service whose passes failed and re-entered k2pow): machine time either way.
+            var after = ServiceWork(mates, epoch, fault.End, until);
+            var work = Max(DueOnDisk(mates, epoch, fault.End), after.Total + (ReactionAllowance * after.Starts));
             if (until - free < work)
             {
                 var rule = fault.Kind switch
@@ -199,6 +213,8 @@ public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node,
 
         return (false, "defect", $"{(holding.Count == 0 ? "no fault held it back" : "held back by " + string.Join(", ", holding) + ", with time left")}; {(until - from).TotalSeconds:0.0}s to the {what}, and the services of disk {network.DiskOf[service]} took {measured.Text} from their launch to handing over the proof");
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private TimeSpan Allowance(SoakFault fault) => fault.Kind switch
     {
