@@ -73,10 +73,17 @@ public abstract class ProbeSession
             }
 
             var lines = await WaitReadyAsync(linked.Token);
+            cancellationToken.ThrowIfCancellationRequested();
             var reads = new Dictionary<string, string?>(StringComparer.Ordinal);
             if (lines is null)
             {
                 return new ProbeOutcome(null, ProbeLine.ParseLog(await SafeLogAsync()), reads, $"it did not report its checks within {Timeout.TotalSeconds:0} s");
+            }
+
+            if (!lines.Any(l => l.Kind == ProbeLine.Ready))
+            {
+                var log = await SafeLogAsync();
+                return new ProbeOutcome(null, ProbeLine.ParseLog(log), reads, $"it ended without reporting its checks (is the probe image's ENTRYPOINT postfleet?); its output: {Shorten(log)}");
             }
 
             var bound = lines.Where(l => l is { Kind: ProbeLine.Serve, Ok: true }).Select(l => l.Address).ToHashSet(StringComparer.Ordinal);
@@ -107,24 +114,36 @@ public abstract class ProbeSession
         }
     }
 
-    private async Task<IReadOnlyList<ProbeLine>?> WaitReadyAsync(CancellationToken cancellationToken)
+    /// <summary>The probe's lines once it is serving (or has ended); null when the deadline came first.</summary>
+    private async Task<IReadOnlyList<ProbeLine>?> WaitReadyAsync(CancellationToken deadline)
     {
         IReadOnlyList<ProbeLine>? ready = null;
+        try
+        {
+            await WaitReadyOrEndedAsync(lines => ready = lines, deadline);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        return ready ?? [];
+    }
+
+    private async Task WaitReadyOrEndedAsync(Action<IReadOnlyList<ProbeLine>> ready, CancellationToken cancellationToken) =>
         await WaitAsync(
             async token =>
             {
                 var lines = ProbeLine.ParseLog(await LogAsync(token));
                 if (lines.Any(l => l.Kind == ProbeLine.Ready))
                 {
-                    ready = lines;
+                    ready(lines);
                     return true;
                 }
 
                 return await EndedAsync(token);
             },
             cancellationToken);
-        return ready;
-    }
 
     /// <summary>The probe answers with its token; anything else (an error, another program's answer) is retried until the deadline.</summary>
     private async Task<string?> ReadUntilAsync(ProbeBind bind, CancellationToken cancellationToken)
