@@ -84,7 +84,8 @@ public sealed class DockerProbeTests(SimFleet fleet, ProbeImageFixture engine) :
         await using var run = ChildProcess.StartPostfleet(["doctor", "-c", config, "--json"]);
         await Eventually.UntilAsync(async () => (await ProbesAsync()).FirstOrDefault(), "the probe container exists");
         Assert.Equal(0, Posix.Kill(run.Id, Posix.SigInt)); // as Ctrl-C
-        await run.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(130, await run.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("doctor: cancelled", run.StandardError, StringComparison.Ordinal);
 
         await AssertNoProbeLeftAsync();
     }

@@ -38,7 +38,18 @@ internal static class DoctorCommand
                 return 2;
             }
 
-            var report = await FleetDoctor.RunAsync(spec, probes: new RemoteProbeOptions(TimeSpan.FromSeconds(seconds)), cancellationToken: cancellationToken);
+            DoctorReport report;
+            try
+            {
+                report = await FleetDoctor.RunAsync(spec, probes: new RemoteProbeOptions(TimeSpan.FromSeconds(seconds)), cancellationToken: cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl-C: any probe container or pod was removed on the way out.
+                await parse.InvocationConfiguration.Error.WriteLineAsync("doctor: cancelled");
+                return 130;
+            }
+
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
             {

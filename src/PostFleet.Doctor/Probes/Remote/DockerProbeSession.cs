@@ -15,6 +15,8 @@ public sealed class DockerProbeSession(ProbeSite site, IDockerClient client, str
 {
     private string? _id;
 
+    private string Name => $"postfleet-probe-{Token}";
+
     /// <summary>When a probe outlives this, it is a leftover of a doctor that died; the next doctor removes it.</summary>
     public const string ExpiresLabel = "io.postfleet.probe-expires";
 
@@ -27,7 +29,7 @@ public sealed class DockerProbeSession(ProbeSite site, IDockerClient client, str
             created = await client.Containers.CreateContainerAsync(
                 new CreateContainerParameters
                 {
-                    Name = $"postfleet-probe-{Token}",
+                    Name = Name,
                     Image = image,
                     Cmd = [.. Arguments],
                     Labels = new Dictionary<string, string>
@@ -69,11 +71,16 @@ public sealed class DockerProbeSession(ProbeSite site, IDockerClient client, str
     protected override async Task<string> ReadStatusAsync(ProbeBind bind, CancellationToken cancellationToken) =>
         await http.GetStringAsync(new Uri($"http://{bind.ReadAt}/status"), cancellationToken);
 
+    /// <summary>By name: a cancelled create may have made the container before its id came back.</summary>
     protected override async Task RemoveAsync(CancellationToken cancellationToken)
     {
-        if (_id is not null)
+        try
         {
-            await client.Containers.RemoveContainerAsync(_id, new ContainerRemoveParameters { Force = true }, cancellationToken);
+            await client.Containers.RemoveContainerAsync(_id ?? Name, new ContainerRemoveParameters { Force = true }, cancellationToken);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            // Never created, or already gone.
         }
     }
 
