@@ -52,6 +52,24 @@ public sealed class SimImageFixture : IAsyncLifetime
 
     public void EnsureAvailable() => Assert.True(_unavailable is null, _unavailable);
 
+    /// <summary>The image of doctor's probe: this build's postfleet as ENTRYPOINT (build-sim-image.sh --postfleet), made on first use.</summary>
+    public const string ProbeImage = "postfleet/postfleet-probe:test";
+
+    public async Task BuildProbeImageAsync()
+    {
+        EnsureAvailable();
+        var script = Path.Combine(RepoPaths.Root, "docker", "post-service-sim", "build-sim-image.sh");
+        var build = Process.Start(new ProcessStartInfo("bash", [script, ProbeImage, "--postfleet", "--from-build", Path.GetDirectoryName(RepoPaths.PostfleetExecutable)!])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        })!;
+        var error = build.StandardError.ReadToEndAsync();
+        await build.StandardOutput.ReadToEndAsync();
+        await build.WaitForExitAsync();
+        Assert.True(build.ExitCode == 0, $"building {ProbeImage} failed (exit {build.ExitCode}): {await error}");
+    }
+
     /// <summary>This fleet's containers, running and exited.</summary>
     public async Task<IList<ContainerListResponse>> ContainersAsync(string fleetId) =>
         await Client.Containers.ListContainersAsync(new ContainersListParameters
