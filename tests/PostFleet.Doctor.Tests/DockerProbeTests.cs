@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -151,19 +150,7 @@ public sealed class ProbeImageFixture : IAsyncLifetime
             return;
         }
 
-        var script = Path.Combine(RepoPaths.Root, "docker", "post-service-sim", "build-sim-image.sh");
-        var build = Process.Start(new ProcessStartInfo("bash", [script, Image, "--postfleet", "--from-build", Path.GetDirectoryName(RepoPaths.PostfleetExecutable)!])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        })!;
-        var error = build.StandardError.ReadToEndAsync();
-        await build.StandardOutput.ReadToEndAsync();
-        await build.WaitForExitAsync();
-        if (build.ExitCode != 0)
-        {
-            _unavailable = $"building {Image} failed (exit {build.ExitCode}): {await error}";
-        }
+        _unavailable = await SimImages.BuildAsync(Image, "--postfleet");
     }
 
     public string EnsureAvailable()
