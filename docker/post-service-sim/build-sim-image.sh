@@ -9,12 +9,16 @@
 #                      (offline: the linux-x64 runtime packs must be in the NuGet cache; ~2 min)
 #   --from-build DIR   copy a framework-dependent build of PostFleet.Cli (e.g. artifacts/bin/PostFleet.Cli/debug)
 #                      and this host's .NET shared runtime instead (~5 s; what the tests use)
+#   --postfleet        ENTRYPOINT is postfleet itself, as in packaging/Dockerfile (no shell, no tools): the image
+#                      doctor's address probe runs as docker.probe-image / kubernetes.probe-image
 set -euo pipefail
 image="postfleet/post-service-sim:test"
 from_build=""
+entrypoint='["/opt/postfleet/postfleet", "sim", "post-service"]'
 while [ $# -gt 0 ]; do
   case "$1" in
     --from-build) from_build="$2"; shift 2 ;;
+    --postfleet) entrypoint='["/opt/postfleet/postfleet"]'; shift ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) image="$1"; shift ;;
   esac
@@ -69,7 +73,7 @@ mkdir -p "$rootfs/tmp" "$rootfs/proc" "$rootfs/sys" "$rootfs/dev" "$rootfs/etc" 
 chmod 1777 "$rootfs/tmp"
 
 tar -C "$rootfs" -c . | docker import \
-  --change 'ENTRYPOINT ["/opt/postfleet/postfleet", "sim", "post-service"]' \
+  --change "ENTRYPOINT $entrypoint" \
   --change 'WORKDIR /service' \
   --change 'ENV DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1' \
   --change 'ENV DOTNET_EnableDiagnostics=0' \

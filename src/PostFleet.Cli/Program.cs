@@ -42,6 +42,7 @@ public static class Program
         yield return CertsCommand.Create();
         yield return DoctorCommand.Create();
         yield return DiscoverCommand.Create();
+        yield return ProbeCommand.Create();
         yield return CompletionCommand.Create();
         yield return BenchCommand.Create();
         yield return PlanCommand.Create();

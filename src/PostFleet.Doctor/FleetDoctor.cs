@@ -2,6 +2,7 @@ using PostFleet.Core.Configuration;
 using PostFleet.Core.Init;
 using PostFleet.Doctor.Checks;
 using PostFleet.Doctor.Probes;
+using PostFleet.Doctor.Probes.Remote;
 using PostFleet.Init.Inspection;
 using PostFleet.Spacemesh.Node;
 using PostFleet.Spacemesh.Operator;
@@ -11,7 +12,7 @@ namespace PostFleet.Doctor;
 /// <summary>Runs every probe for a fleet and turns what it saw into findings, in a fixed order.</summary>
 public static class FleetDoctor
 {
-    public static async Task<DoctorReport> RunAsync(FleetSpec spec, TimeProvider? time = null, IFreeSpaceProbe? freeSpace = null, CancellationToken cancellationToken = default)
+    public static async Task<DoctorReport> RunAsync(FleetSpec spec, TimeProvider? time = null, IFreeSpaceProbe? freeSpace = null, RemoteProbeOptions? probes = null, CancellationToken cancellationToken = default)
     {
         time ??= TimeProvider.System;
         freeSpace ??= new DriveFreeSpaceProbe();
@@ -39,7 +40,12 @@ public static class FleetDoctor
 
         // An operator port is this machine's only for services in its network namespace; the others bind on their host.
         var placements = services.ToDictionary(s => s.Name, s => ServicePlacement.Of(spec, s), StringComparer.Ordinal);
-        findings.AddRange(AddressCheck.Evaluate(spec, placements));
+
+        // The services' side of each address, checked from there by a short-lived probe container or pod.
+        var probed = await RemoteAddressProbes.RunAsync(spec, probes ?? RemoteProbeOptions.Default, time, cancellationToken).ConfigureAwait(false);
+        var unprobed = probed.Where(p => p.Outcome.NotRun is not null).SelectMany(p => p.Site.Disks.Select(d => (d, p.Outcome.NotRun!))).ToDictionary(p => p.d, p => p.Item2, StringComparer.Ordinal);
+        findings.AddRange(AddressCheck.Evaluate(spec, placements, unprobed));
+        findings.AddRange(probed.SelectMany(p => RemoteAddressCheck.Evaluate(p, spec.Node.PostListener)));
         using (var status = new OperatorStatusClient())
         {
             var ports = await Task.WhenAll(services.Where(s => placements[s.Name].SameNetwork).Select(s => LocalProbes.OperatorPortAsync(s.Name, s.OperatorAddress, status, cancellationToken))).ConfigureAwait(false);

@@ -29,6 +29,8 @@ public sealed class MultiHostEpochTests(SimImageFixture docker)
         using var hosts = new TwoHostNetwork();
         await using var engine = await SecondDockerEngine.StartAsync(hosts.B, hosts.AddressB);
         engine.LoadImage(SimImageFixture.Image);
+        await docker.BuildProbeImageAsync();
+        engine.LoadImage(SimImageFixture.ProbeImage);
         await using var fleet = new TwoHostFleet(hosts, engine, docker.FleetPrefix + "-hosts");
         using var decoys = Decoys.Listen(hosts.A, fleet.OperatorPorts.Values);
 
@@ -36,6 +38,19 @@ public sealed class MultiHostEpochTests(SimImageFixture docker)
         Assert.True(validate.Exit == 0, $"postfleet validate refused the two-host config:\n{validate.Output}");
         await fleet.InitAsync();
         await fleet.StartNodeAsync();
+
+        // doctor on A checks B's side through a probe container on B's engine: A's node address dialled from B, every
+        // operator address bound on B and read from A where the daemon will read it (a read on A would hit a decoy).
+        var probe = await fleet.DoctorProbeFindingsAsync();
+        Assert.All(probe, f => Assert.True((string)f["severity"]! == "ok", f.ToJsonString()));
+        Assert.Contains(probe, f => ((string)f["message"]!).StartsWith($"the services' node address {hosts.AddressA}:{fleet.PostPort} (docker.endpoints[0].node-address) is reached from there", StringComparison.Ordinal));
+        Assert.Contains(probe, f => ((string)f["message"]!).StartsWith($"4 operator address(es) bound there and read from here as the daemon reads them: 0.0.0.0:{fleet.OperatorPorts["a1"]} at {hosts.AddressB}:{fleet.OperatorPorts["a1"]}", StringComparison.Ordinal));
+        using (var probeEngine = engine.LocalClient())
+        {
+            var left = await probeEngine.Containers.ListContainersAsync(new Docker.DotNet.Models.ContainersListParameters { All = true });
+            Assert.DoesNotContain(left, c => c.Labels.ContainsKey("io.postfleet.probe"));
+        }
+
         var run = fleet.StartRun();
 
         // What the daemon read: a service's nonces only ever come from its /status answering Proving.
@@ -240,6 +255,16 @@ public sealed class MultiHostEpochTests(SimImageFixture docker)
             await node.WaitForOutputAsync("\tnode\tstarted", TimeSpan.FromSeconds(30));
         }
 
+        /// <summary>`postfleet doctor --json` on host A; its probe findings.</summary>
+        public async Task<IReadOnlyList<JsonObject>> DoctorProbeFindingsAsync()
+        {
+            var doctor = StartOnA(["doctor", "-c", Config, "--json"], "doctor.log");
+            await doctor.WaitForExitAsync(TimeSpan.FromSeconds(120));
+            var findings = JsonNode.Parse(doctor.StandardOutput)!["findings"]!.AsArray().OfType<JsonObject>().Where(f => (string?)f["check"] == "probe").ToList();
+            Assert.True(findings.Count > 0, $"doctor printed no probe finding:\n{doctor.StandardOutput}\n{doctor.StandardError}");
+            return findings;
+        }
+
         public ChildProcess StartRun() => StartOnA(["run", "-c", Config, "--listen", $"127.0.0.1:{ApiPort}"], "run.log");
 
         public async Task WaitForEpochProofsAsync(TimeSpan timeout, ChildProcess run)
@@ -304,6 +329,7 @@ public sealed class MultiHostEpochTests(SimImageFixture docker)
             yaml.AppendLine("docker:");
             yaml.AppendLine($"  image: {SimImageFixture.Image}");
             yaml.AppendLine("  network: host");
+            yaml.AppendLine($"  probe-image: {SimImageFixture.ProbeImage}");
             yaml.AppendLine("  endpoints:");
             yaml.AppendLine("    - name: host-b");
             yaml.AppendLine($"      address: '{engine.TcpAddress}'");

@@ -78,6 +78,7 @@ public sealed class RuntimeSelectionTests
               service-account: post
               image: spacemeshos/post-service:v0.8.5
               host-network: true
+              status-via: pod-ip
               disks:
                 diskA: { node: worker-1 }
                 diskB: { node-selector: { disk: b }, claim: disk-b, mount-root: /srv/fleet/post }
@@ -87,6 +88,8 @@ public sealed class RuntimeSelectionTests
         Assert.Equal("smeshing", options.Namespace);
         Assert.Equal("post", options.ServiceAccount);
         Assert.True(options.HostNetwork);
+        Assert.Equal(PostFleet.Core.Configuration.PodStatusRoute.PodIp, options.StatusVia);
+        Assert.Equal(PostFleet.Core.Configuration.PodStatusRoute.Proxy, RuntimeFactory.KubernetesOptions(Load("runtime: kubernetes\nkubernetes: { host-network: true }")).StatusVia);
         Assert.Equal("worker-1", options.Disks["diskA"].NodeSelector[KubernetesDiskPlacement.HostnameLabel]);
         Assert.IsType<KubernetesVolume.HostPath>(options.Disks["diskA"].Volume);
         Assert.Equal(new KubernetesVolume.PersistentVolumeClaim("disk-b", "/srv/fleet/post"), options.Disks["diskB"].Volume);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using PostFleet.Runtime.Docker;
@@ -35,22 +34,20 @@ public sealed class SimImageFixture : IAsyncLifetime
             return;
         }
 
-        var script = Path.Combine(RepoPaths.Root, "docker", "post-service-sim", "build-sim-image.sh");
-        var build = Process.Start(new ProcessStartInfo("bash", [script, Image, "--from-build", Path.GetDirectoryName(RepoPaths.PostfleetExecutable)!])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        })!;
-        var error = build.StandardError.ReadToEndAsync();
-        await build.StandardOutput.ReadToEndAsync();
-        await build.WaitForExitAsync();
-        if (build.ExitCode != 0)
-        {
-            _unavailable = $"building {Image} failed (exit {build.ExitCode}): {await error}";
-        }
+        _unavailable = await SimImages.BuildAsync(Image);
     }
 
     public void EnsureAvailable() => Assert.True(_unavailable is null, _unavailable);
+
+    /// <summary>The image of doctor's probe: this build's postfleet as ENTRYPOINT (build-sim-image.sh --postfleet), made on first use.</summary>
+    public const string ProbeImage = "postfleet/postfleet-probe:test";
+
+    public async Task BuildProbeImageAsync()
+    {
+        EnsureAvailable();
+        var failed = await SimImages.BuildAsync(ProbeImage, "--postfleet");
+        Assert.True(failed is null, failed);
+    }
 
     /// <summary>This fleet's containers, running and exited.</summary>
     public async Task<IList<ContainerListResponse>> ContainersAsync(string fleetId) =>

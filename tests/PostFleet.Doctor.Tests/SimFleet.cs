@@ -109,7 +109,7 @@ public sealed class SimFleet : IAsyncLifetime
     ];
 
     /// <summary>A config (written to a fresh folder) for this fleet, with any part replaced.</summary>
-    public string WriteConfig(string folder, IEnumerable<ServiceLine>? services = null, int? postPort = null, string? nodeDataDir = null, string? serviceBinary = null)
+    public string WriteConfig(string folder, IEnumerable<ServiceLine>? services = null, int? postPort = null, string? nodeDataDir = null, string? serviceBinary = null, string? extraYaml = null)
     {
         var y = new StringBuilder();
         y.AppendLine("node:");
@@ -134,6 +134,7 @@ public sealed class SimFleet : IAsyncLifetime
             }
         }
 
+        y.Append(extraYaml);
         Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, "postfleet.yaml");
         File.WriteAllText(path, y.ToString());
@@ -141,9 +142,9 @@ public sealed class SimFleet : IAsyncLifetime
     }
 
     /// <summary>Runs `postfleet doctor -c CONFIG --json`: the exit code and the parsed findings.</summary>
-    public static async Task<(int ExitCode, List<JsonElement> Findings, string Output)> DoctorAsync(string config)
+    public static async Task<(int ExitCode, List<JsonElement> Findings, string Output)> DoctorAsync(string config, params string[] extra)
     {
-        await using var run = ChildProcess.StartPostfleet(["doctor", "-c", config, "--json"]);
+        await using var run = ChildProcess.StartPostfleet(["doctor", "-c", config, "--json", .. extra]);
         var exit = await run.WaitForExitAsync(TimeSpan.FromSeconds(60));
         using var json = JsonDocument.Parse(run.StandardOutput);
         return (exit, [.. json.RootElement.GetProperty("findings").EnumerateArray().Select(e => e.Clone())], run.StandardOutput + run.StandardError);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using PostFleet.Doctor;
+using PostFleet.Doctor.Probes.Remote;
 using Spectre.Console;
 
 namespace PostFleet.Cli.Commands;
@@ -17,7 +18,12 @@ internal static class DoctorCommand
     {
         var config = ConfigOption.Create();
         var json = new Option<bool>("--json") { Description = "Print the findings as JSON" };
-        var command = new Command("doctor", "Check the node, keys, binaries, ports, data folders, free space and clock; say what to fix") { config, json };
+        var probeTimeout = new Option<int>("--probe-timeout")
+        {
+            Description = "Seconds a probe container or pod (docker.probe-image, kubernetes.probe-image) may take to check the addresses from where the services run",
+            DefaultValueFactory = _ => (int)RemoteProbeOptions.DefaultTimeout.TotalSeconds,
+        };
+        var command = new Command("doctor", "Check the node, keys, binaries, ports, addresses, data folders, free space and clock; say what to fix") { config, json, probeTimeout };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var spec = ConfigOption.Load(parse.GetValue(config)!);
@@ -26,7 +32,24 @@ internal static class DoctorCommand
                 return 2;
             }
 
-            var report = await FleetDoctor.RunAsync(spec, cancellationToken: cancellationToken);
+            if (parse.GetValue(probeTimeout) is var seconds && seconds <= 0)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"--probe-timeout {seconds}: give a positive number of seconds, e.g. 60");
+                return 2;
+            }
+
+            DoctorReport report;
+            try
+            {
+                report = await FleetDoctor.RunAsync(spec, probes: new RemoteProbeOptions(TimeSpan.FromSeconds(seconds)), cancellationToken: cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl-C: any probe container or pod was removed on the way out.
+                await parse.InvocationConfiguration.Error.WriteLineAsync("doctor: cancelled");
+                return 130;
+            }
+
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
             {

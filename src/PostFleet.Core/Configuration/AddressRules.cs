@@ -47,13 +47,13 @@ internal static class AddressRules
     }
 
     /// <summary>
-    /// Checks every disk's placement and returns the node address its services dial (only where it differs from
-    /// node.post-listener).
+    /// Checks every disk's placement and returns, per disk, the node address its services dial and the config key it
+    /// comes from (node.post-listener where nothing else is given).
     /// </summary>
-    public static ImmutableDictionary<string, Uri> Check(
+    public static ImmutableDictionary<string, (Uri Address, string Key)> Check(
         RuntimeKind runtime, NodeSpec node, IReadOnlyList<DiskEntry> disks, DockerSettings? docker, KubernetesSettings? kubernetes, ErrorSink errors)
     {
-        var addresses = ImmutableDictionary.CreateBuilder<string, Uri>(StringComparer.Ordinal);
+        var addresses = ImmutableDictionary.CreateBuilder<string, (Uri, string)>(StringComparer.Ordinal);
         var reported = new HashSet<string>(StringComparer.Ordinal);
 
         // A node-address that did not parse would fall back to the listener here: its own error says enough.
@@ -72,10 +72,7 @@ internal static class AddressRules
         {
             var placement = Placement.Of(runtime, disk, docker ?? DockerSettings.Default, kubernetes ?? KubernetesSettings.Default);
             var (address, path) = disk.NodeAddress is { } own ? (own, $"{disk.Path}.node-address") : placement.NodeAddress is { } placed ? (placed, placement.NodeAddressPath) : (node.PostListener, "node.post-listener");
-            if (!address.Equals(node.PostListener))
-            {
-                addresses[disk.Name!] = address;
-            }
+            addresses[disk.Name!] = (address, path);
 
             if (placement.OwnNetwork is { } where && !badNodeAddress && Endpoints.IsLoopbackHost(address.Host))
             {
@@ -98,6 +95,8 @@ internal static class AddressRules
 
         return addresses.ToImmutable();
     }
+
+    private static bool IsWildcard(IPEndPoint bind) => bind.Address.Equals(IPAddress.Any) || bind.Address.Equals(IPAddress.IPv6Any);
 
     /// <summary>Where one disk's services run, as far as addresses are concerned.</summary>
     private sealed record Placement(string? OwnNetwork, Uri? NodeAddress, string NodeAddressPath, Func<IPEndPoint, string?> OperatorProblem, Func<(string Path, string Message)?> StatusHostProblem, Func<DiskEntry, string> Suggest)
@@ -142,9 +141,11 @@ internal static class AddressRules
                 path,
                 bind => IPAddress.IsLoopback(bind.Address)
                     ? $"post-service would bind {bind} inside its pod, where only the pod itself sees it; the daemon reads /status through the API server's pod proxy, which connects to the pod's IP; bind 0.0.0.0:{bind.Port}"
-                    : !kubernetes.HostNetwork && !bind.Address.Equals(IPAddress.Any) && !bind.Address.Equals(IPAddress.IPv6Any)
+                    : !kubernetes.HostNetwork && !IsWildcard(bind)
                         ? $"a pod's IP is given by the cluster when it starts, so post-service cannot bind {bind.Address}; bind 0.0.0.0:{bind.Port}"
-                        : null,
+                        : kubernetes.StatusVia == PodStatusRoute.PodIp && !IsWildcard(bind)
+                            ? $"with kubernetes.status-via: pod-ip the daemon reads /status at the pod's IP (status.podIP:{bind.Port}), the address the cluster reports, which a bind to {bind.Address} need not answer on; bind 0.0.0.0:{bind.Port}"
+                            : null,
                 () => null,
                 d => $"kubernetes.node-address (or kubernetes.disks.{d.Name}.node-address, or {d.Path}.node-address)");
         }

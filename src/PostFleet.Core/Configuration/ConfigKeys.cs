@@ -21,11 +21,11 @@ internal static class ConfigKeys
         "max-pow-risk",
     ];
 
-    public static readonly string[] Docker = ["endpoints", "image", "network", "data-mount-path", "disk-endpoints", "labels", "request-timeout"];
+    public static readonly string[] Docker = ["endpoints", "image", "network", "data-mount-path", "disk-endpoints", "labels", "request-timeout", "probe-image"];
     public static readonly string[] DockerEndpoint = ["name", "address", "tls", "node-address", "status-host"];
 
     public static readonly string[] Kubernetes =
-        ["namespace", "service-account", "image", "data-mount-path", "host-network", "labels", "disks", "request-timeout", "tls-secret", "node-address"];
+        ["namespace", "service-account", "image", "data-mount-path", "host-network", "labels", "disks", "request-timeout", "tls-secret", "node-address", "status-via", "probe-image"];
 
     public static readonly string[] KubernetesDisk = ["node", "node-selector", "claim", "mount-root", "node-address"];
 
@@ -42,6 +42,7 @@ internal static class ConfigKeys
     public static readonly string[] Severities = ["warning", "critical"];
     public static readonly string[] Booleans = ["true", "false"];
 
+    public static readonly string[] PodStatusRoutes = ["proxy", "pod-ip"];
     public static readonly string[] RuntimeKinds = ["process", "docker", "kubernetes"];
     public static readonly string[] ScheduleModes = ["exclusive", "pipelined"];
     public static readonly string[] ShutdownPolicies = ["leave-running", "stop-all"];

@@ -132,7 +132,7 @@ public static class FleetConfigLoader
             return new ConfigLoadResult(null, [.. errors.Errors]);
         }
 
-        var spec = new FleetSpec(node, post, runtime, schedule, [.. disks.Select(d => ToSpec(d, node.Tls, nodeAddresses.GetValueOrDefault(d.Name!)))], stateDir)
+        var spec = new FleetSpec(node, post, runtime, schedule, [.. disks.Select(d => ToSpec(d, node.Tls, node.PostListener, nodeAddresses[d.Name!]))], stateDir)
         {
             Source = sourceName,
             FleetId = fleetId,
@@ -147,7 +147,7 @@ public static class FleetConfigLoader
     }
 
     // Only called when no error was reported, so every required value is present.
-    private static DiskSpec ToSpec(DiskEntry disk, TlsSpec? nodeTls, Uri? nodeAddress) =>
+    private static DiskSpec ToSpec(DiskEntry disk, TlsSpec? nodeTls, Uri listener, (Uri Address, string Key) nodeAddress) =>
         new(disk.Name!, [.. disk.Services.Select(s => new ServiceSpec(
             s.Name!,
             disk.Name!,
@@ -158,7 +158,8 @@ public static class FleetConfigLoader
             s.OrderOnDisk))])
         {
             Tls = disk.Tls is { } own && nodeTls is not null ? own.Over(nodeTls) : null,
-            NodeAddress = nodeAddress,
+            NodeAddress = nodeAddress.Address.Equals(listener) ? null : nodeAddress.Address,
+            NodeAddressKey = nodeAddress.Key,
             Host = disk.Host,
         };
 }

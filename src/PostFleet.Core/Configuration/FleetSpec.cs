@@ -180,6 +180,9 @@ public sealed record DiskSpec(string Name, ImmutableArray<ServiceSpec> Services)
     /// <summary>The node's post listener as this disk's services dial it from where they run; null: node.post-listener.</summary>
     public Uri? NodeAddress { get; init; }
 
+    /// <summary>The config key this disk's node address comes from (e.g. docker.endpoints[1].node-address), for messages.</summary>
+    public string NodeAddressKey { get; init; } = "node.post-listener";
+
     /// <summary>The machine the disk is in (<c>disks[].host</c>), for grouping only; null when not given.</summary>
     public string? Host { get; init; }
 }

@@ -66,7 +66,10 @@ internal static class RuntimeSectionReaders
             MountPath(docker),
             diskEndpoints,
             StringMap(docker, "labels"),
-            docker.Duration("request-timeout", allowZero: false));
+            docker.Duration("request-timeout", allowZero: false))
+        {
+            ProbeImage = Image(docker, "probe-image", "postfleet:latest (a PostFleet image, packaging/Dockerfile)"),
+        };
     }
 
     public static KubernetesSettings? ReadKubernetes(YamlMap root, IReadOnlySet<string> disks)
@@ -130,6 +133,8 @@ internal static class RuntimeSectionReaders
             TlsSecret(k8s))
         {
             NodeAddress = AddressRules.ReadNodeAddress(k8s),
+            StatusVia = k8s.OneOf("status-via", ConfigKeys.PodStatusRoutes) == "pod-ip" ? PodStatusRoute.PodIp : PodStatusRoute.Proxy,
+            ProbeImage = Image(k8s, "probe-image", "postfleet:latest (a PostFleet image, packaging/Dockerfile)"),
         };
     }
 
@@ -202,12 +207,12 @@ internal static class RuntimeSectionReaders
         return result.ToImmutable();
     }
 
-    private static string? Image(YamlMap section)
+    private static string? Image(YamlMap section, string key = "image", string example = "spacemeshos/post-service:v0.8.5")
     {
-        var image = section.String("image");
+        var image = section.String(key);
         if (image is not null && (image.Length == 0 || image.Any(char.IsWhiteSpace)))
         {
-            section.Error("image", $"'{image}' is not an image reference, e.g. spacemeshos/post-service:v0.8.5");
+            section.Error(key, $"'{image}' is not an image reference, e.g. {example}");
         }
 
         return image;

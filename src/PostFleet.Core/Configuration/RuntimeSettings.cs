@@ -21,6 +21,12 @@ public sealed record DockerSettings(
     /// <summary>The engine a disk's services run on: its disk-endpoints entry, else the first endpoint; null: the local socket.</summary>
     public DockerEndpointSettings? EndpointFor(string disk) =>
         DiskEndpoints.TryGetValue(disk, out var name) ? Endpoints.FirstOrDefault(e => e.Name == name) : Endpoints.FirstOrDefault();
+
+    /// <summary>
+    /// The image doctor's address probe runs on each engine (<c>probe-image</c>): a PostFleet image whose ENTRYPOINT is
+    /// postfleet (packaging/Dockerfile), given <c>probe ...</c> as its command; null: doctor cannot check from there.
+    /// </summary>
+    public string? ProbeImage { get; init; }
 }
 
 /// <summary>One engine: <c>unix:///var/run/docker.sock</c>, or <c>tcp://host:2376</c> with <see cref="Tls"/> (an engine started with --tlsverify).</summary>
@@ -63,6 +69,22 @@ public sealed record KubernetesSettings(
 
     /// <summary>The node's post listener as every pod dials it (<c>node-address</c>, e.g. a Service name); null: node.post-listener.</summary>
     public Uri? NodeAddress { get; init; }
+
+    /// <summary>How the daemon reaches a pod's /status (<c>status-via</c>): the API server's pod proxy, or the pod's IP.</summary>
+    public PodStatusRoute StatusVia { get; init; } = PodStatusRoute.Proxy;
+
+    /// <summary>The image of doctor's probe pod (<c>probe-image</c>), as <see cref="DockerSettings.ProbeImage"/>; null: no probe pod.</summary>
+    public string? ProbeImage { get; init; }
+}
+
+/// <summary>Where the daemon reads a pod's operator /status.</summary>
+public enum PodStatusRoute
+{
+    /// <summary><c>proxy</c>: GET pods/{name}:{port}/proxy/status on the API server (needs pods/proxy get, no route into the pod network).</summary>
+    Proxy,
+
+    /// <summary><c>pod-ip</c>: GET http://{status.podIP}:{port}/status directly, where the daemon can reach the pod network.</summary>
+    PodIp,
 }
 
 /// <summary>

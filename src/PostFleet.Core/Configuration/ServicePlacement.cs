@@ -31,7 +31,11 @@ public sealed record ServicePlacement(string Where, bool SameNetwork, Uri NodeAd
                     : new($"{engine}, network '{docker.Network}'", false, node, service.OperatorAddress);
             case RuntimeKind.Kubernetes:
                 var port = Endpoints.TryParseOperator(service.OperatorAddress, out var bind, out _) ? bind.Port.ToString(CultureInfo.InvariantCulture) : "?";
-                return new($"pods in namespace {fleet.Kubernetes.Namespace}", false, node, $"the API server's pod proxy (pods/POD:{port}/proxy/status)");
+                return new(
+                    $"pods in namespace {fleet.Kubernetes.Namespace}",
+                    false,
+                    node,
+                    fleet.Kubernetes.StatusVia == PodStatusRoute.PodIp ? $"the pod's IP (status.podIP:{port})" : $"the API server's pod proxy (pods/POD:{port}/proxy/status)");
             default:
                 return new("this machine", true, node, service.OperatorAddress);
         }

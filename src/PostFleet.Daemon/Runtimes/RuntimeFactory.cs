@@ -78,6 +78,7 @@ public static class RuntimeFactory
                     d.Value.NodeSelector,
                     d.Value.Claim is { } claim ? new KubernetesVolume.PersistentVolumeClaim(claim, d.Value.MountRoot!) : new KubernetesVolume.HostPath())),
             DefaultStopGrace = fleet.Schedule.StopGrace,
+            StatusVia = k8s.StatusVia,
         };
         if (k8s.Image is { } image)
         {

@@ -10,7 +10,8 @@ namespace PostFleet.Doctor.Checks;
 /// </summary>
 public static class AddressCheck
 {
-    public static IEnumerable<Finding> Evaluate(FleetSpec spec, IReadOnlyDictionary<string, ServicePlacement> placements)
+    /// <param name="unprobed">Disk → why no probe checked it from where its services run; a disk not listed was probed there (or needs no probe).</param>
+    public static IEnumerable<Finding> Evaluate(FleetSpec spec, IReadOnlyDictionary<string, ServicePlacement> placements, IReadOnlyDictionary<string, string>? unprobed = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(placements);
@@ -24,7 +25,10 @@ public static class AddressCheck
             yield return Finding.Ok(
                 CheckNames.Addresses,
                 subject,
-                first.SameNetwork ? message : message + $" (the node address is dialled from there, not from here: check on that host that {node} reaches the node)");
+                first.SameNetwork || (unprobed is not null && !unprobed.ContainsKey(disk.Name))
+                    ? message
+                    : message + $" (the node address is dialled from there, not from here: check on that host that {node} reaches the node" +
+                        (unprobed?.GetValueOrDefault(disk.Name) is { } why ? $"; doctor did not check it from there: {why})" : ")"));
         }
     }
 }

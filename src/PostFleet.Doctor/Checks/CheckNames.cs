@@ -9,6 +9,7 @@ public static class CheckNames
     public const string Binaries = "binaries";
     public const string OperatorPorts = "operator-port";
     public const string Addresses = "addresses";
+    public const string Probe = "probe";
     public const string DataDirs = "data";
     public const string FreeSpace = "free-space";
     public const string Clock = "clock";

@@ -30,9 +30,14 @@ public sealed class KubernetesRuntime : IServiceRuntime, IRunStatusReader
         // Short and lower-case: it ends the pod name, which must be a DNS label.
         _newRunId = newRunId ?? (() => Guid.NewGuid().ToString("N")[..10]);
         _status = new PodStatusReader(client, time);
+        _podIp = new PodIpStatusReader(client, s_operators, time, options.RequestTimeout);
     }
 
+    /// <summary>One HTTP client for the direct reads of every runtime instance (it is safe for concurrent use).</summary>
+    private static readonly PostFleet.Spacemesh.Operator.OperatorStatusClient s_operators = new();
+
     private readonly PodStatusReader _status;
+    private readonly PodIpStatusReader _podIp;
 
     /// <summary>Uses the in-cluster service account when running in a pod, else the kubeconfig ($KUBECONFIG or ~/.kube/config).</summary>
     public static KubernetesRuntime FromDefaultConfig(KubernetesRuntimeOptions options, TimeProvider time) =>
@@ -105,13 +110,18 @@ public sealed class KubernetesRuntime : IServiceRuntime, IRunStatusReader
         }
     }
 
-    /// <summary>Through the API server's pod proxy (<see cref="PodStatusReader"/>): the pod's IP is the cluster's, not ours.</summary>
+    /// <summary>
+    /// Through the API server's pod proxy (<see cref="PodStatusReader"/>): the pod's IP is the cluster's, not ours; or,
+    /// with <see cref="KubernetesRuntimeOptions.StatusVia"/> pod-ip, at the pod's IP (<see cref="PodIpStatusReader"/>).
+    /// </summary>
     public Task<ServiceStatus> ReadStatusAsync(ServiceSpec service, RuntimeInstance run, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(run);
         var (ns, name) = ParseInstanceId(run.InstanceId);
-        return _status.ReadAsync(ns, name, service.OperatorAddress, cancellationToken);
+        return _options.StatusVia == PodStatusRoute.PodIp
+            ? _podIp.ReadAsync(ns, name, service.OperatorAddress, cancellationToken)
+            : _status.ReadAsync(ns, name, service.OperatorAddress, cancellationToken);
     }
 
     public async Task ForgetAsync(RuntimeInstance instance, CancellationToken cancellationToken)

@@ -51,6 +51,9 @@ public sealed record KubernetesRuntimeOptions
     /// <summary>The pod's own terminationGracePeriodSeconds (used when something other than PostFleet deletes it).</summary>
     public TimeSpan DefaultStopGrace { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How the daemon reads a pod's /status: the API server's pod proxy (default) or the pod's IP.</summary>
+    public PostFleet.Core.Configuration.PodStatusRoute StatusVia { get; init; } = PostFleet.Core.Configuration.PodStatusRoute.Proxy;
+
     /// <summary>Upper bound for one API call.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

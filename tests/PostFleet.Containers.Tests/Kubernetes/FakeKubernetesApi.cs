@@ -27,6 +27,7 @@ internal sealed class FakeKubernetesApi : IAsyncDisposable
     private int _podIps;
     private readonly DateTime _now = new(2026, 3, 1, 12, 0, 0, DateTimeKind.Utc);
     private long _resourceVersion = 1000;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private FakeKubernetesApi(WebApplication app) => _app = app;
 
@@ -53,7 +54,7 @@ internal sealed class FakeKubernetesApi : IAsyncDisposable
         var app = builder.Build();
         var api = new FakeKubernetesApi(app);
         app.MapPost("/api/v1/namespaces/{ns}/pods", api.CreateAsync);
-        app.MapGet("/api/v1/namespaces/{ns}/pods", api.List);
+        app.MapGet("/api/v1/namespaces/{ns}/pods", api.ListAsync);
         app.MapGet("/api/v1/namespaces/{ns}/pods/{name}", (string ns, string name) => api.Get(ns, name));
         app.MapDelete("/api/v1/namespaces/{ns}/pods/{name}", api.Delete);
         app.MapGet("/api/v1/namespaces/{ns}/pods/{name}/log", api.Log);
@@ -66,11 +67,20 @@ internal sealed class FakeKubernetesApi : IAsyncDisposable
 
     public IReadOnlyCollection<V1Pod> Pods => [.. _pods.Values];
 
-    /// <summary>The kubelet started the container; the pod gets an IP of the pod network (10.244.0.0/16).</summary>
-    public void SetRunning(string ns, string name) => Update(ns, name, pod =>
+    /// <summary>
+    /// Called with every pod once it is created, as a kubelet would pick it up (e.g. <see cref="FakeKubelet"/>, which
+    /// runs the pod's command); null: the test drives the phases itself.
+    /// </summary>
+    public Func<V1Pod, Task>? Kubelet { get; set; }
+
+    /// <summary>
+    /// The kubelet started the container; the pod gets an IP of the pod network (10.244.0.0/16), or <paramref name="ip"/>
+    /// (a 127.x address where the daemon is to reach the pod's IP itself: this machine stands in for the pod network).
+    /// </summary>
+    public void SetRunning(string ns, string name, string? ip = null) => Update(ns, name, pod =>
     {
         pod.Status.Phase = "Running";
-        var ip = $"10.244.0.{(Interlocked.Increment(ref _podIps) % 250) + 2}";
+        ip ??= $"10.244.0.{(Interlocked.Increment(ref _podIps) % 250) + 2}";
         pod.Status.PodIP = ip;
         pod.Status.PodIPs = [new V1PodIP { Ip = ip }];
         pod.Status.StartTime = _now.AddSeconds(5);
@@ -81,13 +91,33 @@ internal sealed class FakeKubernetesApi : IAsyncDisposable
     public void SetExited(string ns, string name, int exitCode) => Update(ns, name, pod =>
     {
         pod.Status.Phase = exitCode == 0 ? "Succeeded" : "Failed";
-        pod.Status.ContainerStatuses = [new V1ContainerStatus { Name = "post-service", Ready = false, Image = pod.Spec.Containers[0].Image, ImageID = "", RestartCount = 0, State = new V1ContainerState { Terminated = new V1ContainerStateTerminated { ExitCode = exitCode, Reason = exitCode == 0 ? "Completed" : "Error" } } }];
+        pod.Status.ContainerStatuses = [new V1ContainerStatus { Name = pod.Spec.Containers[0].Name, Ready = false, Image = pod.Spec.Containers[0].Image, ImageID = "", RestartCount = 0, State = new V1ContainerState { Terminated = new V1ContainerStateTerminated { ExitCode = exitCode, Reason = exitCode == 0 ? "Completed" : "Error" } } }];
     });
 
     public void SetLog(string ns, string name, string text) => _logs[(ns, name)] = text;
 
+    /// <summary>The container wrote more output (as the kubelet's log file grows).</summary>
+    public void AppendLog(string ns, string name, string text) => _logs.AddOrUpdate((ns, name), text, (_, old) => old + text);
+
     /// <summary>The kubelet finished a graceful deletion: the pod object goes away.</summary>
-    public void FinishTermination(string ns, string name) => _pods.TryRemove((ns, name), out _);
+    public void FinishTermination(string ns, string name) => Remove(ns, name);
+
+    public bool Exists(string ns, string name) => _pods.ContainsKey((ns, name));
+
+    /// <summary>Completes once the pod object is gone (deleted, or its termination finished).</summary>
+    public async Task WaitGoneAsync(string ns, string name, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var changed = _changed.Task;
+            if (!Exists(ns, name))
+            {
+                return;
+            }
+
+            await changed.WaitAsync(cancellationToken);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -116,9 +146,76 @@ internal sealed class FakeKubernetesApi : IAsyncDisposable
         pod.Metadata.CreationTimestamp = _now;
         pod.Metadata.ResourceVersion = NextVersion();
         pod.Status = new V1PodStatus { Phase = "Pending", QosClass = "BestEffort" };
-        return _pods.TryAdd((ns, name), pod)
-            ? Json(pod, HttpStatusCode.Created)
-            : Status(HttpStatusCode.Conflict, "AlreadyExists", $"pods \"{name}\" already exists");
+        if (!_pods.TryAdd((ns, name), pod))
+        {
+            return Status(HttpStatusCode.Conflict, "AlreadyExists", $"pods \"{name}\" already exists");
+        }
+
+        Changed();
+        if (Kubelet is { } kubelet)
+        {
+            _ = Task.Run(() => kubelet(pod));
+        }
+
+        return Json(pod, HttpStatusCode.Created);
+    }
+
+    private async Task<IResult> ListAsync(string ns, string? labelSelector, string? fieldSelector, bool? watch, HttpContext context)
+    {
+        if (watch == true)
+        {
+            await WatchAsync(ns, fieldSelector, context);
+            return Results.Empty;
+        }
+
+        return List(ns, labelSelector);
+    }
+
+    /// <summary>
+    /// A watch (<c>?watch=true</c>) as the real API server streams it: one JSON event per line, <c>ADDED</c> for what
+    /// exists when it starts, <c>MODIFIED</c> on every change and <c>DELETED</c> when the pod is gone. Only the
+    /// <c>metadata.name=NAME</c> field selector is understood (what a client watching one pod sends).
+    /// </summary>
+    private async Task WatchAsync(string ns, string? fieldSelector, HttpContext context)
+    {
+        var name = fieldSelector is { } selector && selector.StartsWith("metadata.name=", StringComparison.Ordinal) ? selector["metadata.name=".Length..] : null;
+        context.Response.ContentType = "application/json";
+        var sent = new Dictionary<string, string>(StringComparer.Ordinal);
+        var aborted = context.RequestAborted;
+        try
+        {
+            while (!aborted.IsCancellationRequested)
+            {
+                var changed = _changed.Task;
+                var current = _pods.Where(p => p.Key.Ns == ns && (name is null || p.Key.Name == name)).ToDictionary(p => p.Key.Name, p => p.Value, StringComparer.Ordinal);
+                foreach (var (podName, pod) in current)
+                {
+                    if (!sent.TryGetValue(podName, out var version) || version != pod.Metadata.ResourceVersion)
+                    {
+                        await WriteEventAsync(context, sent.ContainsKey(podName) ? "MODIFIED" : "ADDED", pod, aborted);
+                        sent[podName] = pod.Metadata.ResourceVersion;
+                    }
+                }
+
+                foreach (var gone in sent.Keys.Where(k => !current.ContainsKey(k)).ToList())
+                {
+                    await WriteEventAsync(context, "DELETED", new V1Pod { ApiVersion = "v1", Kind = "Pod", Metadata = new V1ObjectMeta { Name = gone, NamespaceProperty = ns } }, aborted);
+                    sent.Remove(gone);
+                }
+
+                await changed.WaitAsync(aborted);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The client closed the watch.
+        }
+    }
+
+    private static async Task WriteEventAsync(HttpContext context, string type, V1Pod pod, CancellationToken cancellationToken)
+    {
+        await context.Response.WriteAsync($"{{\"type\":\"{type}\",\"object\":{KubernetesJson.Serialize(pod)}}}\n", cancellationToken);
+        await context.Response.Body.FlushAsync(cancellationToken);
     }
 
     private IResult List(string ns, string? labelSelector)
@@ -166,7 +263,7 @@ internal sealed class FakeKubernetesApi : IAsyncDisposable
             return Json(_pods[(ns, name)]);
         }
 
-        _pods.TryRemove((ns, name), out _);
+        Remove(ns, name);
         return Json(pod);
     }
 
@@ -248,10 +345,24 @@ internal sealed class FakeKubernetesApi : IAsyncDisposable
 
     private void Update(string ns, string name, Action<V1Pod> change)
     {
-        var pod = _pods[(ns, name)];
+        if (!_pods.TryGetValue((ns, name), out var pod))
+        {
+            return; // deleted meanwhile: a kubelet's late report has nothing to change
+        }
+
         change(pod);
         pod.Metadata.ResourceVersion = NextVersion();
+        Changed();
     }
+
+    private void Remove(string ns, string name)
+    {
+        _pods.TryRemove((ns, name), out _);
+        Changed();
+    }
+
+    /// <summary>Wakes every watch: something changed, each sends what differs from what it sent.</summary>
+    private void Changed() => Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     private string NextVersion() => Interlocked.Increment(ref _resourceVersion).ToString(System.Globalization.CultureInfo.InvariantCulture);
 

@@ -170,6 +170,52 @@ public sealed class AddressRulesTests
         Assert.All(refused, e => Assert.EndsWith(".operator", e.Path, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void With_status_via_pod_ip_even_host_network_pods_must_bind_a_wildcard_operator()
+    {
+        var accepted = ConfigText.Load(Pods("  host-network: true\n  status-via: pod-ip"));
+        Assert.True(accepted.IsValid, string.Join("\n", accepted.Errors));
+        Assert.Equal(PodStatusRoute.PodIp, accepted.Spec!.Kubernetes.StatusVia);
+
+        var refused = ConfigText.Load(Pods("  host-network: true\n  status-via: pod-ip", operators: "10.1.2.3")).Errors;
+
+        Assert.Equal(["disks[0].services[0].operator", "disks[0].services[1].operator", "disks[1].services[0].operator"], refused.Select(e => e.Path));
+        Assert.All(refused, e => Assert.Contains("with kubernetes.status-via: pod-ip the daemon reads /status at the pod's IP (status.podIP:", e.Message, StringComparison.Ordinal));
+        Assert.True(ConfigText.Load(Pods("  host-network: true", operators: "10.1.2.3")).IsValid, "through the pod proxy a host-network pod may bind one of its node's IPs");
+    }
+
+    [Fact]
+    public void An_unknown_status_route_is_refused_with_the_choices()
+    {
+        var error = Assert.Single(ConfigText.Load(Pods("  node-address: http://node.spacemesh:9094\n  status-via: direct")).Errors);
+
+        Assert.Equal("kubernetes.status-via", error.Path);
+        Assert.Equal("'direct' is not allowed; use one of: proxy, pod-ip", error.Message);
+    }
+
+    [Theory]
+    [InlineData("docker", "runtime: docker\ndocker:\n  probe-image: 'postfleet latest'")]
+    [InlineData("kubernetes", "runtime: kubernetes\nkubernetes:\n  node-address: http://node.spacemesh:9094\n  probe-image: 'post fleet'")]
+    public void A_probe_image_that_is_not_an_image_reference_is_refused(string section, string yaml)
+    {
+        var text = section == "kubernetes" ? ConfigText.Minimal.Replace("operator: 127.0.0.1:", "operator: 0.0.0.0:", StringComparison.Ordinal) : ConfigText.Minimal;
+
+        var error = Assert.Single(ConfigText.Load(text + "\n" + yaml).Errors);
+
+        Assert.Equal($"{section}.probe-image", error.Path);
+        Assert.EndsWith("is not an image reference, e.g. postfleet:latest (a PostFleet image, packaging/Dockerfile)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_probe_images_are_read_and_each_disk_knows_the_key_its_node_address_comes_from()
+    {
+        var result = ConfigText.Load(RemoteEngine(", node-address: 'http://10.0.0.11:9094'") + "\n  probe-image: postfleet:1.4");
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        Assert.Equal("postfleet:1.4", result.Spec!.Docker.ProbeImage);
+        Assert.Equal(["node.post-listener", "docker.endpoints[1].node-address"], result.Spec.Disks.Select(d => d.NodeAddressKey));
+    }
+
     private static string Argument(FleetSpec spec, string service, string flag)
     {
         var arguments = PostServiceCommandLine.Build(spec.FindService(service)!, spec);
@@ -220,5 +266,13 @@ public sealed class ServicePlacementTests
         Assert.False(placement.SameNetwork);
         Assert.Equal("the API server's pod proxy (pods/POD:10052/proxy/status)", placement.StatusAddress);
         Assert.Equal(new Uri("http://node.spacemesh:9094"), placement.NodeAddress);
+    }
+
+    [Fact]
+    public void With_status_via_pod_ip_pods_are_read_at_their_ip()
+    {
+        var spec = ConfigText.Load(ConfigText.Minimal.Replace("operator: 127.0.0.1:", "operator: 0.0.0.0:", StringComparison.Ordinal) + "\nruntime: kubernetes\nkubernetes: { namespace: smeshing, node-address: 'http://node.spacemesh:9094', status-via: pod-ip }").Spec!;
+
+        Assert.Equal("the pod's IP (status.podIP:10052)", ServicePlacement.Of(spec, spec.FindService("diskA_post2")!).StatusAddress);
     }
 }
