@@ -3,8 +3,10 @@
 # of a root filesystem holding postfleet plus exactly the host libraries it needs. Like spacemeshos/post-service the
 # ENTRYPOINT runs the service and there is no CMD, so a runtime passes the real post-service flags as the command.
 #
-# Usage: build-sim-image.sh [IMAGE] [--from-build DIR]
+# Usage: build-sim-image.sh [IMAGE] [--from-build DIR] [--program post-service|k2pow-service]
 #   IMAGE              default postfleet/post-service-sim:test
+#   --program NAME     the simulated program the ENTRYPOINT runs: post-service (default) or k2pow-service (a k2pow
+#                      worker, like post-rs' k2pow-service; its flags -b/--cores/--randomx-mode become the CMD)
 #   (default)          `dotnet publish src/PostFleet.Cli -r linux-x64 --self-contained -p:PublishSingleFile=true`
 #                      (offline: the linux-x64 runtime packs must be in the NuGet cache; ~2 min)
 #   --from-build DIR   copy a framework-dependent build of PostFleet.Cli (e.g. artifacts/bin/PostFleet.Cli/debug)
@@ -12,13 +14,16 @@
 set -euo pipefail
 image="postfleet/post-service-sim:test"
 from_build=""
+program="post-service"
 while [ $# -gt 0 ]; do
   case "$1" in
     --from-build) from_build="$2"; shift 2 ;;
+    --program) program="$2"; shift 2 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) image="$1"; shift ;;
   esac
 done
+case "$program" in post-service|k2pow-service) ;; *) echo "--program $program: expected post-service or k2pow-service" >&2; exit 2 ;; esac
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 
@@ -69,11 +74,11 @@ mkdir -p "$rootfs/tmp" "$rootfs/proc" "$rootfs/sys" "$rootfs/dev" "$rootfs/etc" 
 chmod 1777 "$rootfs/tmp"
 
 tar -C "$rootfs" -c . | docker import \
-  --change 'ENTRYPOINT ["/opt/postfleet/postfleet", "sim", "post-service"]' \
+  --change "ENTRYPOINT [\"/opt/postfleet/postfleet\", \"sim\", \"$program\"]" \
   --change 'WORKDIR /service' \
   --change 'ENV DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1' \
   --change 'ENV DOTNET_EnableDiagnostics=0' \
   "${env_changes[@]}" \
-  --message 'postfleet simulated post-service (tests and demos only)' \
+  --message "postfleet simulated $program (tests and demos only)" \
   - "$image" >/dev/null
 echo "$image"
