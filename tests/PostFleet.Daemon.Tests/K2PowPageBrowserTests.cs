@@ -3,6 +3,7 @@ using PostFleet.Core.Configuration;
 using PostFleet.Daemon.K2Pow;
 using PostFleet.Daemon.Tests.Fakes;
 using PostFleet.Testing;
+using static PostFleet.Daemon.Tests.K2PowRouterTests;
 
 namespace PostFleet.Daemon.Tests;
 
@@ -13,13 +14,6 @@ namespace PostFleet.Daemon.Tests;
 /// </summary>
 public sealed class K2PowPageBrowserTests
 {
-    private static readonly string MinerA = new('a', 64);
-    private static readonly string MinerB = new('b', 64);
-    private const string Challenge = "0102030405060708";
-    private static readonly string Difficulty = "00" + new string('f', 62);
-
-    private static K2PowJobKey Job(string miner, int group) => new(miner, group, Challenge, Difficulty);
-
     [Fact]
     public async Task Pool_page_shows_each_workers_health_service_and_learned_hash_rate_live()
     {
