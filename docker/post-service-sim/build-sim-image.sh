@@ -3,8 +3,10 @@
 # of a root filesystem holding postfleet plus exactly the host libraries it needs. Like spacemeshos/post-service the
 # ENTRYPOINT runs the service and there is no CMD, so a runtime passes the real post-service flags as the command.
 #
-# Usage: build-sim-image.sh [IMAGE] [--from-build DIR]
+# Usage: build-sim-image.sh [IMAGE] [--from-build DIR] [--program post-service|k2pow-service] [--postfleet]
 #   IMAGE              default postfleet/post-service-sim:test
+#   --program NAME     the simulated program the ENTRYPOINT runs: post-service (default) or k2pow-service (a k2pow
+#                      worker, like post-rs' k2pow-service; its flags -b/--cores/--randomx-mode become the CMD)
 #   (default)          `dotnet publish src/PostFleet.Cli -r linux-x64 --self-contained -p:PublishSingleFile=true`
 #                      (offline: the linux-x64 runtime packs must be in the NuGet cache; ~2 min)
 #   --from-build DIR   copy a framework-dependent build of PostFleet.Cli (e.g. artifacts/bin/PostFleet.Cli/debug)
@@ -14,15 +16,18 @@
 set -euo pipefail
 image="postfleet/post-service-sim:test"
 from_build=""
-entrypoint='["/opt/postfleet/postfleet", "sim", "post-service"]'
+program="post-service"
+bare_postfleet=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --from-build) from_build="$2"; shift 2 ;;
-    --postfleet) entrypoint='["/opt/postfleet/postfleet"]'; shift ;;
+    --program) program="$2"; shift 2 ;;
+    --postfleet) bare_postfleet=1; shift ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) image="$1"; shift ;;
   esac
 done
+case "$program" in post-service|k2pow-service) ;; *) echo "--program $program: expected post-service or k2pow-service" >&2; exit 2 ;; esac
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 
@@ -72,12 +77,17 @@ done < <(find "$rootfs/opt" "$rootfs/usr/share" -type f \( -name '*.so' -o -name
 mkdir -p "$rootfs/tmp" "$rootfs/proc" "$rootfs/sys" "$rootfs/dev" "$rootfs/etc" "$rootfs/service"
 chmod 1777 "$rootfs/tmp"
 
+if [ -n "$bare_postfleet" ]; then
+  entrypoint='["/opt/postfleet/postfleet"]'
+else
+  entrypoint="[\"/opt/postfleet/postfleet\", \"sim\", \"$program\"]"
+fi
 tar -C "$rootfs" -c . | docker import \
   --change "ENTRYPOINT $entrypoint" \
   --change 'WORKDIR /service' \
   --change 'ENV DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1' \
   --change 'ENV DOTNET_EnableDiagnostics=0' \
   "${env_changes[@]}" \
-  --message 'postfleet simulated post-service (tests and demos only)' \
+  --message "postfleet simulated $program (tests and demos only)" \
   - "$image" >/dev/null
 echo "$image"

@@ -13,12 +13,13 @@ namespace PostFleet.Daemon.Tests;
 /// </summary>
 public sealed class K2PowRouterTests
 {
-    private static readonly string MinerA = new('a', 64);
-    private static readonly string MinerB = new('b', 64);
+    internal static readonly string MinerA = new('a', 64);
+    internal static readonly string MinerB = new('b', 64);
     private const string Challenge = "0102030405060708";
     private static readonly string Difficulty = "00" + new string('f', 62);
 
-    private static K2PowJobKey Job(string miner, int group) => new(miner, group, Challenge, Difficulty);
+    /// <summary>Group <paramref name="group"/> of a pass of <paramref name="miner"/> (also the pool page's browser test).</summary>
+    internal static K2PowJobKey Job(string miner, int group) => new(miner, group, Challenge, Difficulty);
 
     private static K2PowRouter Router(HttpClient http, params FakeK2PowWorker[] workers) =>
         new(workers.Select((w, i) => new K2PowWorkerSpec($"w{i + 1}", w.Url, 1, null, false)), new WorkerClient(http), TimeProvider.System, NullLogger.Instance);

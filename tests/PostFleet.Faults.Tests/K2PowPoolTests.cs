@@ -135,6 +135,67 @@ public sealed class K2PowPoolTests
         await Eventually.UntilAsync(restarted, "the killed worker restarted and healthy", Eventually.DefaultTimeout);
     }
 
+    [Fact]
+    public async Task Daemon_killed_with_jobs_on_the_router_restarts_and_every_pass_completes()
+    {
+        string[] names = ["a1", "b1"];
+        await using var fleet = await SimFleet.CreateAsync(PoolFleet([("a1", "diskA"), ("b1", "diskB")], 2));
+        await fleet.StartNodeAsync();
+        var daemon = fleet.StartDaemon("--listen", DaemonApi.ListenArgument);
+        using (var api = await DaemonApi.ConnectAsync(daemon))
+        {
+            // Both workers took jobs the router dispatched (2 services × 4 groups), and the router still holds some.
+            await Eventually.UntilAsync(
+                () => fleet.K2PowRecord().Where(e => e.Event == "k2pow-job-start").Select(e => e.Pid).Distinct().Count() == 2,
+                "both workers to take a job; " + fleet.Describe(), TimeSpan.FromSeconds(120));
+            var router = (await PoolAsync(api))["router"]!;
+            var held = router["queue"]!.AsArray().Count + router["workers"]!.AsArray().Count(w => w!["job"] is not null);
+            Assert.True(held >= 1, router.ToJsonString());
+        }
+
+        var workers = fleet.K2PowRecord().Where(e => e.Event == "k2pow-job-start").Select(e => e.Pid).ToHashSet();
+        var posts = names.ToDictionary(n => n, n => fleet.ServiceEvents(n).Where(e => e.Event == "started").Select(e => e.Pid).ToList());
+        daemon.Signal(Posix.SigKill);
+        await daemon.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        var killedAt = DateTimeOffset.UtcNow;
+
+        // Router away: the workers finish what they hold and keep the results; the post-services retry forever.
+        var finishedAway = await Eventually.UntilAsync(() => Task.FromResult(fleet.K2PowRecord().FirstOrDefault(e => e.Event == "k2pow-job-end" && e.Time > killedAt)),
+            "a worker to finish a job while the router is away", TimeSpan.FromSeconds(60));
+        var restarted = fleet.StartDaemon("--listen", DaemonApi.ListenArgument);
+        using var again = await DaemonApi.ConnectAsync(restarted);
+        await fleet.WaitForDeliveriesAsync(names, 1, TimeSpan.FromMinutes(3));
+
+        // Every pass asked for finished its k2pow in the run that asked: no proof failed, no post-service restarted,
+        // no worker replaced (the same two processes, adopted), and every group of every pass was computed.
+        foreach (var name in names)
+        {
+            Assert.DoesNotContain(fleet.ServiceEvents(name), e => e.Event == "proof-failed");
+            Assert.Equal(posts[name], fleet.ServiceEvents(name).Where(e => e.Event == "started").Select(e => e.Pid).ToList());
+            var passes = fleet.ServiceEvents(name).Where(e => e.Event == "k2pow-start").Select(e => e.Raw.GetProperty("pass").GetInt32()).ToList();
+            Assert.All(passes, pass => Assert.Contains(fleet.ServiceEvents(name), e => e.Event == "k2pow-end" && e.Raw.GetProperty("pass").GetInt32() == pass));
+        }
+
+        var record = fleet.K2PowRecord();
+        Assert.Subset(workers, record.Where(e => e.Event == "k2pow-job-start").Select(e => e.Pid).ToHashSet());
+        foreach (var service in fleet.ServiceRecord().Where(e => e.Event == "k2pow-end"))
+        {
+            var pass = service.Raw.GetProperty("pass").GetInt32();
+            for (var group = pass * Groups; group < (pass + 1) * Groups; group++)
+            {
+                Assert.Contains(record, e => e.Event == "k2pow-job-end" && e.NodeId == service.NodeId && e.Challenge == service.Challenge![..16] && Group(e) == group);
+            }
+        }
+
+        var pool = await PoolAsync(again);
+        Assert.All(pool["router"]!["workers"]!.AsArray(), w => Assert.Equal(0, w!["process"]?["restarts"]?.GetValue<int>() ?? 0));
+
+        // The job a worker finished while the router was away reached its service through the new router: answered
+        // from that worker's memory when dispatched to it again, or computed again by the other.
+        Assert.Contains(pool["router"]!["done"]!.AsArray(), j => j!["miner"]!.GetValue<string>() == finishedAway.NodeId
+            && j["group"]!.GetValue<int>() == Group(finishedAway) && j["status"]!.GetValue<int>() == 200);
+    }
+
     private static async Task<JsonNode> PoolAsync(HttpClient api)
     {
         var response = await api.GetAsync("/api/v1/k2pow");

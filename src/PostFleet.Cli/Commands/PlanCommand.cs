@@ -51,6 +51,14 @@ internal static class PlanCommand
             var output = parse.InvocationConfiguration.Output;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"next cycle gap ({ProvingForecast.Format(forecast.Window.TotalSeconds)}), schedule.mode {spec.Schedule.Mode.ToString().ToLowerInvariant()}, max-pow {forecast.PowSlots}; assumed: disks {hardware.DefaultDiskMibPerSecond:0} MiB/s{(perDisk.Count > 0 ? " (" + string.Join(", ", perDisk.Select(kv => $"{kv.Key} {kv.Value:0}")) + ")" : "")}, k2pow {hardware.K2PowHashRate:0} H/s per job"));
+            if (spec.K2Pow is { } pool)
+            {
+                var workers = pool.AllWorkers.ToList();
+                var routed = spec.Services.Count(pool.Routes);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"k2pow pool: {routed} service(s) through the router on {workers.Count} worker(s) (k2pow.max-pow {pool.MaxPow}, one nonce group per worker; rates {string.Join(", ", workers.Select(w => w.HashRate is { } h ? $"{w.Name} {h:0} H/s" : $"{w.Name} assumed {hardware.K2PowHashRate:0} H/s"))}); {pool.Direct.Count} on a direct worker; max-pow counts local k2pow only"));
+            }
+
             if (known.K2Pow.Count + known.DiskReadRate.Count > 0)
             {
                 output.WriteLine($"learned ({historyPath}): k2pow of {known.K2Pow.Count} service(s), read rate of {known.DiskReadRate.Count} disk(s)");

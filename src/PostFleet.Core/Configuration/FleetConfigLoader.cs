@@ -123,6 +123,7 @@ public static class FleetConfigLoader
         var nodeAddresses = AddressRules.Check(runtime, node, disks, docker, kubernetes, errors);
         var serviceNames = disks.SelectMany(d => d.Services).Where(s => s.Name is not null).Select(s => s.Name!).ToHashSet(StringComparer.Ordinal);
         var k2pow = K2PowSectionReader.Read(map, paths, diskNames, serviceNames);
+        K2PowSectionReader.CheckManagedRuntime(k2pow, runtime, errors);
         var alerts = OperationsSectionReaders.ReadAlerts(map);
         var api = OperationsSectionReaders.ReadApi(map, paths);
         var history = OperationsSectionReaders.ReadHistory(map, paths, stateDir);

@@ -46,10 +46,19 @@ public sealed record K2PowPoolSpec(
 /// </summary>
 public sealed record K2PowWorkerSpec(string Name, Uri Url, int? Cores, double? HashRate, bool Managed);
 
-/// <summary>Workers PostFleet starts itself as local processes: <c>k2pow-service -b IP:PORT --cores N --randomx-mode M</c>.</summary>
+/// <summary>
+/// Workers PostFleet starts itself, on the fleet's runtime (local processes, or Docker containers on the host
+/// network): <c>k2pow-service -b IP:PORT --cores N --randomx-mode M</c>.
+/// </summary>
 /// <param name="Listen">The first worker's address; worker i listens on the port after worker i-1's.</param>
 public sealed record ManagedWorkersSpec(string Binary, int Count, int Cores, string RandomXMode, IPEndPoint Listen)
 {
+    /// <summary>
+    /// The k2pow-service image when the fleet's runtime is Docker (<c>k2pow.managed.image</c>): its ENTRYPOINT is
+    /// the k2pow-service binary and <see cref="Arguments"/> become its CMD. Unused on the process runtime.
+    /// </summary>
+    public string? Image { get; init; }
+
     public IEnumerable<K2PowWorkerSpec> Expand() =>
         Enumerable.Range(0, Count).Select(i => new K2PowWorkerSpec(
             $"k2pow-{i + 1}", new Uri($"http://{AddressOf(i)}"), Cores, null, Managed: true));

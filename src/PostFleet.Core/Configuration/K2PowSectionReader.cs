@@ -13,7 +13,7 @@ internal static class K2PowSectionReader
 {
     public static readonly string[] Keys = ["listen", "url", "parallelism", "backoff", "max-pow", "poll", "disks", "workers", "managed", "direct", "allow-from"];
     private static readonly string[] WorkerKeys = ["url", "cores", "hash-rate"];
-    private static readonly string[] ManagedKeys = ["binary", "count", "cores", "randomx-mode", "listen"];
+    private static readonly string[] ManagedKeys = ["binary", "image", "count", "cores", "randomx-mode", "listen"];
     private static readonly string[] DirectKeys = ["service", "url"];
 
     public static K2PowPoolSpec? Read(YamlMap root, PathResolver paths, IReadOnlySet<string> disks, IReadOnlySet<string> services)
@@ -142,6 +142,27 @@ internal static class K2PowSectionReader
         return null;
     }
 
+    /// <summary>
+    /// Managed workers run on the fleet's runtime: Docker needs their image; Kubernetes is not supported yet (a
+    /// worker needs a Deployment-like pod spec of its own), so there the workers are listed under workers instead.
+    /// </summary>
+    internal static void CheckManagedRuntime(K2PowPoolSpec? pool, RuntimeKind runtime, ErrorSink errors)
+    {
+        if (pool?.Managed is not { } managed)
+        {
+            return;
+        }
+
+        if (runtime == RuntimeKind.Docker && managed.Image is null)
+        {
+            errors.Add("k2pow.managed.image", "is required with runtime: docker; give a k2pow-service image whose ENTRYPOINT is the k2pow-service binary (its flags become the CMD)");
+        }
+        else if (runtime == RuntimeKind.Kubernetes)
+        {
+            errors.Add("k2pow.managed", "is not supported with runtime: kubernetes yet; run the k2pow-service workers as your own Deployment and list their URLs under k2pow.workers");
+        }
+    }
+
     private static ManagedWorkersSpec? ReadManaged(YamlMap map, PathResolver paths)
     {
         var managed = map.Map("managed", ManagedKeys);
@@ -171,8 +192,14 @@ internal static class K2PowSectionReader
             return null;
         }
 
+        var image = managed.String("image");
+        if (image is { Length: 0 })
+        {
+            managed.Error("image", "is empty; give the k2pow-service image (its ENTRYPOINT the k2pow-service binary), or remove image on the process runtime");
+        }
+
         var program = binary.Contains('/', StringComparison.Ordinal) ? paths.Resolve(binary) : binary;
-        return new ManagedWorkersSpec(program, count.Value, cores, mode, listen);
+        return new ManagedWorkersSpec(program, count.Value, cores, mode, listen) { Image = image is { Length: > 0 } ? image : null };
     }
 
     private static ImmutableDictionary<string, Uri> ReadDirect(YamlMap map, IReadOnlySet<string> services)

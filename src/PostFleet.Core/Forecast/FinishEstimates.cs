@@ -41,7 +41,7 @@ public static class FinishEstimates
         var diskFree = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         foreach (var service in spec.Services)
         {
-            var (k2pow, read) = Durations(service, spec.Post, known, hardware);
+            var (k2pow, read) = Durations(service, spec, known, hardware);
             DateTimeOffset? end = stages.GetValueOrDefault(service.Name) switch
             {
                 ProofStage.Reading r => Reading(ServicePhases.DataBytes(service, spec.Post), r.Position, r.ReadStartedAt, ReadRate(service, known, hardware), now),
@@ -68,7 +68,7 @@ public static class FinishEstimates
                 continue;
             }
 
-            var (k2pow, read) = Durations(row.Service, spec.Post, known, hardware);
+            var (k2pow, read) = Durations(row.Service, spec, known, hardware);
             // A dependency still to finish holds its dependent's start (the planner waits for its delivery); its
             // finish is known here, as the forecast puts every dependency before its dependents.
             var forecastStart = row.Service.After.Select(d => finish.GetValueOrDefault(d, DateTimeOffset.MinValue)).Append(opens.AddSeconds(row.K2PowStart)).Max();
@@ -80,10 +80,10 @@ public static class FinishEstimates
         return finish;
     }
 
-    /// <summary>Seconds of one k2pow pass and of one full read, learned where known, else assumed.</summary>
-    public static (double K2Pow, double Read) Durations(ServiceSpec service, PostSettings post, ProvingEstimates known, HardwareAssumptions hardware) =>
-        (known.K2PowOf(service.Name)?.TotalSeconds ?? ProvingForecast.K2PowHashes(service, post) / hardware.K2PowHashRate,
-         ServicePhases.DataBytes(service, post) / ReadRate(service, known, hardware));
+    /// <summary>Seconds of one k2pow pass (on the resource it runs on) and of one full read, learned where known, else assumed.</summary>
+    public static (double K2Pow, double Read) Durations(ServiceSpec service, FleetSpec spec, ProvingEstimates known, HardwareAssumptions hardware) =>
+        (known.K2PowOf(service.Name)?.TotalSeconds ?? ProvingForecast.K2PowHashes(service, spec.Post) / K2PowSlots.HashRateOf(service, spec, hardware),
+         ServicePhases.DataBytes(service, spec.Post) / ReadRate(service, known, hardware));
 
     /// <summary>
     /// The bytes left at the rate of this read so far. The rate counts from when the read was first seen, so the

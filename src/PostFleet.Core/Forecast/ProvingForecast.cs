@@ -44,8 +44,9 @@ public sealed record ProvingForecast(
     }
 
     /// <summary>
-    /// The pipelined schedule, as the planner runs it: one reader per disk, at most max-pow k2pow at once (all
-    /// services when 0), each disk's next k2pow timed to end as its disk frees up (unless a failed pass before it
+    /// The pipelined schedule, as the planner runs it: one reader per disk, at most max-pow local k2pow at once (all
+    /// services when 0) and k2pow on a pool or direct worker counted against that resource's own cap, at its workers'
+    /// hash rate (<see cref="K2PowSlots"/>, the planner's <see cref="Planning.K2PowResource"/>), each disk's next k2pow timed to end as its disk frees up (unless a failed pass before it
     /// would likely cost more than that saves, <see cref="Planning.ReentryOverlap"/>); the disk whose start comes
     /// first goes first (ties: the one with most work left). A service with <c>after</c> dependencies starts its
     /// k2pow no earlier than their predicted ends, as the planner holds it until they delivered. Known durations
@@ -63,7 +64,7 @@ public sealed record ProvingForecast(
         {
             var k = known.K2PowOf(s.Name)?.TotalSeconds;
             var r = known.ReadSeconds(s, spec.Post);
-            k2pow[s.Name] = k ?? K2PowHashes(s, spec.Post) / hardware.K2PowHashRate;
+            k2pow[s.Name] = k ?? K2PowHashes(s, spec.Post) / K2PowSlots.HashRateOf(s, spec, hardware);
             read[s.Name] = r ?? ServicePhases.DataBytes(s, spec.Post) / hardware.DiskBytesPerSecond(s.Disk);
             if (k is not null && r is not null)
             {
@@ -71,8 +72,7 @@ public sealed record ProvingForecast(
             }
         }
 
-        var slots = spec.Schedule.MaxPow > 0 ? spec.Schedule.MaxPow : Math.Max(1, spec.Services.Count());
-        var slotFree = new double[slots];
+        var slots = K2PowSlots.Of(spec);
         var outlook = Planning.ProvingOrder.Admit(
             [.. spec.Services.Select(s => new Planning.ProofWork(s, k2pow[s.Name], read[s.Name]))],
             spec.Schedule.MaxPow,
@@ -93,8 +93,7 @@ public sealed record ProvingForecast(
         var latestStart = new double[3];
         while (queues.Values.Any(q => q.Count > 0))
         {
-            var slot = Array.IndexOf(slotFree, slotFree.Min());
-            double Free(string disk, ServiceSpec s) => Math.Max(slotFree[slot], diskFree[disk] - Lead(disk, s));
+            double Free(string disk, ServiceSpec s) => Math.Max(slots.FreeAt(s), diskFree[disk] - Lead(disk, s));
             double StartOf(string disk, ServiceSpec s) => Math.Max(Free(disk, s), DependenciesEnd(s, ends));
 
             // On each disk the first service in its order that `after` does not hold back; if all are held, the one
@@ -133,7 +132,7 @@ public sealed record ProvingForecast(
             latestStart[rank] = Math.Max(latestStart[rank], start);
             var readStart = start + k2pow[pick.Service.Name];
             var end = readStart + read[pick.Service.Name];
-            slotFree[slot] = readStart;
+            slots.Take(pick.Service, readStart);
             diskFree[pick.Disk] = end;
             ends[pick.Service.Name] = end;
             lastRead[pick.Disk] = read[pick.Service.Name];
@@ -141,9 +140,10 @@ public sealed record ProvingForecast(
         }
 
         var window = spec.Node.Poet.CycleGap;
-        var cpu = k2pow.Values.Sum();
-        return new ProvingForecast([.. rows.OrderBy(r => r.Service.Disk, StringComparer.Ordinal).ThenBy(r => r.K2PowStart)], window, cpu, slots,
-            Warn(spec, rows, window.TotalSeconds, cpu, slots, k2pow, read));
+        // The CPU warning is about this host: k2pow on the pool or a direct worker does not load it.
+        var cpu = spec.Services.Where(slots.IsLocal).Sum(s => k2pow[s.Name]);
+        return new ProvingForecast([.. rows.OrderBy(r => r.Service.Disk, StringComparer.Ordinal).ThenBy(r => r.K2PowStart)], window, cpu, slots.LocalSlots,
+            Warn(spec, rows, window.TotalSeconds, cpu, slots.LocalSlots, k2pow, read));
     }
 
     private static double DependenciesEnd(ServiceSpec service, Dictionary<string, double> ends) =>

@@ -73,7 +73,10 @@ internal sealed class WindowOutlook
                 continue;
             }
 
-            var k2pow = estimates.K2PowOf(service.Name)?.TotalSeconds ?? service.NumUnits * assumedK2PowPerUnit;
+            // k2pow on a pool runs at its workers' rate (K2PowSlots), as the forecast assumes.
+            var k2pow = estimates.K2PowOf(service.Name)?.TotalSeconds ?? (spec.K2Pow is null
+                ? service.NumUnits * assumedK2PowPerUnit
+                : ProvingForecast.K2PowHashes(service, spec.Post) / K2PowSlots.HashRateOf(service, spec, HardwareAssumptions.Default));
             var read = ServicePhases.DataBytes(service, spec.Post) / (estimates.ReadRateOf(service.Disk) ?? HardwareAssumptions.Default.DiskBytesPerSecond(service.Disk));
             durations[service.Name] = (k2pow, read);
             if (snapshot.LiveRun(service.Name) is not { } run)

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using PostFleet.Core.Configuration;
-using PostFleet.Runtime.Process;
 
 namespace PostFleet.Daemon.K2Pow;
 
@@ -37,8 +36,7 @@ public sealed class K2PowPool : IAsyncDisposable
         if (_spec.Managed is { } managed)
         {
             var folder = Path.Combine(fleet.StateDirectory, "k2pow");
-            var runtime = new ProcessRuntime(folder, time, loggers.CreateLogger<ProcessRuntime>());
-            _managed = new ManagedWorkers(managed, fleet.Schedule, runtime, Path.Combine(folder, "logs"), time, _logger);
+            _managed = new ManagedWorkers(managed, fleet.Schedule, ManagedWorkers.RuntimeFor(fleet, managed, folder, time, loggers), Path.Combine(folder, "logs"), time, _logger);
         }
     }
 
@@ -53,7 +51,16 @@ public sealed class K2PowPool : IAsyncDisposable
     {
         if (_managed is not null)
         {
-            await _managed.ReconcileAsync(cancellationToken).ConfigureAwait(false);
+            // Before the listener, so the first jobs find workers; but a runtime that does not answer (a Docker
+            // engine down) must not keep the router from answering: the loop tries again.
+            try
+            {
+                await _managed.ReconcileAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ManagedWorkers.IsRuntimeFault(ex))
+            {
+                _logger.LogError(ex, "k2pow: starting the managed workers failed; trying again every {Poll}", _spec.Poll);
+            }
         }
 
         _listener = await RouterListener.StartAsync(_spec, Router, _loggers, cancellationToken).ConfigureAwait(false);
@@ -75,7 +82,7 @@ public sealed class K2PowPool : IAsyncDisposable
             {
                 break;
             }
-            catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException)
+            catch (Exception ex) when (ManagedWorkers.IsRuntimeFault(ex))
             {
                 _logger.LogError(ex, "k2pow: managing workers failed; trying again");
                 await Task.Delay(_spec.Poll, _time, CancellationToken.None).ConfigureAwait(false);

@@ -2,6 +2,8 @@ using Microsoft.Extensions.Logging;
 using PostFleet.Core.Configuration;
 using PostFleet.Core.Model;
 using PostFleet.Core.Ports;
+using PostFleet.Runtime.Docker;
+using PostFleet.Runtime.Process;
 
 namespace PostFleet.Daemon.K2Pow;
 
@@ -29,6 +31,27 @@ public sealed class ManagedWorkers(ManagedWorkersSpec spec, ScheduleLimits sched
 
         public string? LastExit { get; set; }
     }
+
+    /// <summary>What a managed worker's container is labelled with after the fleet id, so post-service adoption never lists it.</summary>
+    public const string FleetIdSuffix = ".k2pow";
+
+    /// <summary>
+    /// The runtime the workers run on: the fleet's own. Processes keep their run records under
+    /// <paramref name="folder"/>/runs; Docker containers carry the labels of a fleet of their own (the fleet id +
+    /// <see cref="FleetIdSuffix"/>), on the host network so <c>-b IP:PORT</c> is the address the router dials.
+    /// </summary>
+    public static IServiceRuntime RuntimeFor(FleetSpec fleet, ManagedWorkersSpec spec, string folder, TimeProvider time, ILoggerFactory loggers) =>
+        fleet.Runtime == RuntimeKind.Docker
+            ? new DockerRuntime(Runtimes.RuntimeFactory.DockerOptions(fleet) with
+            {
+                FleetId = fleet.FleetId + FleetIdSuffix,
+                Image = spec.Image ?? throw new InvalidOperationException("k2pow.managed.image is required with runtime: docker (validate checks it)"),
+                K2PowWorkers = true,
+                Network = "host",
+                ServiceDisks = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty,
+                Logger = loggers.CreateLogger<DockerRuntime>(),
+            }, time)
+            : new ProcessRuntime(folder, time, loggers.CreateLogger<ProcessRuntime>());
 
     public ManagedWorkerState? StateOf(string name)
     {
@@ -90,15 +113,20 @@ public sealed class ManagedWorkers(ManagedWorkersSpec spec, ScheduleLimits sched
                     slot.Restarts++;
                 }
             }
-            catch (Exception ex) when (ex is InvalidOperationException or IOException or System.ComponentModel.Win32Exception or UnauthorizedAccessException)
+            catch (Exception ex) when (IsRuntimeFault(ex))
             {
                 slot.Attempt++;
                 slot.NextStartAt = now + schedule.RestartBackoff(slot.Attempt);
-                slot.LastExit = $"could not start {spec.Binary}: {ex.Message}";
+                slot.LastExit = $"could not start {spec.Image ?? spec.Binary}: {ex.Message}";
                 logger.LogError("k2pow worker {Worker}: {Problem}; trying again at {At}", name, slot.LastExit, slot.NextStartAt);
             }
         }
     }
+
+    /// <summary>What a runtime throws when it cannot start or list a run (a missing binary or image, an engine down).</summary>
+    public static bool IsRuntimeFault(Exception ex) =>
+        ex is InvalidOperationException or IOException or System.ComponentModel.Win32Exception or UnauthorizedAccessException
+            or Docker.DotNet.DockerApiException or HttpRequestException or TimeoutException;
 
     /// <summary>Stops every managed worker (on-shutdown: stop-all).</summary>
     public async Task StopAllAsync(TimeSpan grace)

@@ -21,22 +21,23 @@ internal static class ContainerSpec
         {
             Name = ContainerName(options.FleetId, launch.ServiceName, runId),
             Image = options.Image,
-            // The image's ENTRYPOINT is the post-service binary (no CMD), so the arguments alone are the CMD.
-            Cmd = [.. PostServiceArguments.WithDir(launch.Arguments, options.DataMountPath)],
+            // The image's ENTRYPOINT is the post-service (or k2pow-service) binary (no CMD), so the arguments alone are the CMD.
+            Cmd = options.K2PowWorkers ? [.. launch.Arguments] : [.. PostServiceArguments.WithDir(launch.Arguments, options.DataMountPath)],
             Labels = labels,
             AttachStdout = false,
             AttachStderr = false,
             Tty = false,
             HostConfig = new HostConfig
             {
-                // post-service has no signal handler; as PID 1 it would ignore SIGTERM and every stop would wait
+                // post-service (and k2pow-service) has no signal handler; as PID 1 it would ignore SIGTERM and every stop would wait
                 // out the grace period and end in SIGKILL. The engine's init (tini) forwards the signal instead.
                 Init = true,
                 // The orchestrator decides every restart (with its own backoff), never the engine.
                 RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },
                 NetworkMode = options.Network,
-                // Read-only: the service only reads its PoST data, and a bug must not be able to damage it.
-                Mounts =
+                // Read-only: the service only reads its PoST data, and a bug must not be able to damage it. A k2pow
+                // worker reads nothing.
+                Mounts = options.K2PowWorkers ? [] :
                 [
                     new Mount { Type = "bind", Source = launch.DataDir, Target = options.DataMountPath, ReadOnly = true },
                     .. launch.Files.Distinct(StringComparer.Ordinal).Select(f => new Mount { Type = "bind", Source = f, Target = f, ReadOnly = true }),

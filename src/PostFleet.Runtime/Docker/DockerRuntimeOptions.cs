@@ -37,6 +37,12 @@ public sealed record DockerRuntimeOptions
     /// <summary>Where the PoST folder is mounted (read-only) inside the container; <c>--dir</c> is rewritten to it.</summary>
     public string DataMountPath { get; init; } = "/post";
 
+    /// <summary>
+    /// True for k2pow-service workers (k2pow.managed): the launch's arguments are the CMD as they are, and nothing
+    /// is mounted (a worker reads no PoST data). False for post-services.
+    /// </summary>
+    public bool K2PowWorkers { get; init; }
+
     /// <summary>Upper bound for one engine call that is not a stop (a stop gets its grace period on top).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }

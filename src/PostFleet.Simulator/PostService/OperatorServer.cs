@@ -35,7 +35,12 @@ public static class OperatorServer
                     await Task.Delay(TimeSpan.FromMilliseconds(100), proving.Time, context.RequestAborted);
                 }
 
-                var body = proving.StatusJson();
+                if (proving.StatusJson() is not { } body)
+                {
+                    context.Abort();
+                    return;
+                }
+
                 context.Response.ContentType = "application/json";
                 await context.Response.WriteAsync(body);
             });

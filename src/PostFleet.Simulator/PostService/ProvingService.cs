@@ -21,6 +21,13 @@ public sealed class ProvingService(ServiceContext context)
 
     private sealed record Done(byte[] Challenge, Proof? Proof, string? Error) : State;
 
+    /// <summary>
+    /// The proving thread panicked (<see cref="ProvingPanicException"/>). post-rs service/src/service.rs
+    /// <c>ProofGenProcess::check_finished</c> re-raises that panic in whichever request looks next, holding the
+    /// proof-generation mutex, so the mutex is poisoned and every later request panics on its <c>lock().unwrap()</c>.
+    /// </summary>
+    private sealed record Panicked : State;
+
     public SimPlaces Places => context.Places;
 
     public TimeProvider Time => context.Time;
@@ -50,6 +57,14 @@ public sealed class ProvingService(ServiceContext context)
         lock (_gate)
         {
             Settle();
+            if (_state is Panicked)
+            {
+                // The client task panics; service/src/main.rs unwraps its JoinHandle's result, so the process ends
+                // as a Rust panic in main does: the message on stderr and exit code 101.
+                Panic("main", "service/src/main.rs", "called `Result::unwrap()` on an `Err` value: JoinError::Panic(Id(9), ...)");
+                Environment.Exit(RustPanicExitCode);
+            }
+
             switch (_state)
             {
                 case Idle:
@@ -70,12 +85,24 @@ public sealed class ProvingService(ServiceContext context)
         }
     }
 
-    /// <summary>The operator API body, compact JSON as serde writes the externally tagged enum.</summary>
-    public string StatusJson()
+    /// <summary>What a Rust process exits with when its main thread panics.</summary>
+    public const int RustPanicExitCode = 101;
+
+    /// <summary>
+    /// The operator API body, compact JSON as serde writes the externally tagged enum; null once the service is
+    /// poisoned: the real handler panics and axum drops the connection without an answer.
+    /// </summary>
+    public string? StatusJson()
     {
         lock (_gate)
         {
             Settle();
+            if (_state is Panicked)
+            {
+                Panic("tokio-runtime-worker", "service/src/service.rs", "called `Result::unwrap()` on an `Err` value: PoisonError { .. }");
+                return null;
+            }
+
             return _state switch
             {
                 Running { Progress.Current: var p } => $"{{\"Proving\":{{\"nonces\":{{\"start\":{p.NoncesStart},\"end\":{p.NoncesEnd}}},\"position\":{p.Position}}}}}",
@@ -104,6 +131,11 @@ public sealed class ProvingService(ServiceContext context)
             }
             catch (Exception ex)
             {
+                if (ex is ProvingPanicException)
+                {
+                    Panic("<unnamed>", "src/prove.rs", ex.Message);
+                }
+
                 context.Record("proof-failed", new Dictionary<string, object?> { ["challenge"] = Convert.ToHexStringLower(challenge), ["reason"] = ex.Message });
                 throw;
             }
@@ -153,9 +185,19 @@ public sealed class ProvingService(ServiceContext context)
             return;
         }
 
+        if (running.Proving.Exception?.InnerException is ProvingPanicException)
+        {
+            _state = new Panicked();
+            return;
+        }
+
         var error = running.Proving.Exception?.InnerException?.Message ?? "proving was cancelled";
         _state = new Done(running.Challenge, null, error);
     }
+
+    /// <summary>Rust's default panic hook: the thread, where, and the message, on stderr.</summary>
+    private static void Panic(string thread, string file, string message) =>
+        Console.Error.WriteLine($"\nthread '{thread}' panicked at {file}:\n{message}\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace");
 
     private static GenProofResponse InProgress() => new() { Status = GenProofStatus.Ok };
 

@@ -9,7 +9,8 @@ namespace PostFleet.Simulator.PostService;
 /// <c>K2powService::prove_many</c> (src/pow/service.rs) does: <c>GET {URL}/job/{miner}/{group}/{challenge[0..8]}/{difficulty}</c>
 /// in lower-case hex, at most <c>--remote-k2pow-parallelism</c> at once; 201 and 429 sleep <c>--remote-k2pow-backoff</c>
 /// and ask again, a connection error backs off and retries forever, 200 carries the nonce in decimal, 500 or any
-/// other status fails the pass, and the proof with it (<c>Prover8_56::new</c> unwraps the result).
+/// other status fails the pass, and the proof with it: <c>Prover8_56::new</c> unwraps the result, so the proving
+/// thread panics (<see cref="ProvingPanicException"/>).
 /// </summary>
 public sealed class RemoteK2Pow(ServiceContext context, string baseUrl)
 {
@@ -36,7 +37,7 @@ public sealed class RemoteK2Pow(ServiceContext context, string baseUrl)
         var errors = await Task.WhenAll(tasks).ConfigureAwait(false);
         if (errors.FirstOrDefault(e => e is not null) is { } error)
         {
-            throw new ProvingFailedException($"called `Result::unwrap()` on an `Err` value: Internal({error})");
+            throw new ProvingPanicException($"called `Result::unwrap()` on an `Err` value: Internal({error})");
         }
     }
 

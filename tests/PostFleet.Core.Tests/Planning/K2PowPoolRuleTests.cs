@@ -13,7 +13,8 @@ namespace PostFleet.Core.Tests.Planning;
 /// </summary>
 public class K2PowPoolRuleTests
 {
-    private static FleetSpec WithPool(FleetSpec spec, int poolMaxPow, string[]? disks = null, string? directService = null) => spec with
+    /// <summary>The spec with a pool of <paramref name="workers"/> external workers (hash rate unknown unless given).</summary>
+    internal static FleetSpec WithPool(FleetSpec spec, int poolMaxPow, string[]? disks = null, string? directService = null, int workers = 1, double? hashRate = null) => spec with
     {
         K2Pow = new K2PowPoolSpec(
             new IPEndPoint(IPAddress.Loopback, 9130),
@@ -23,7 +24,7 @@ public class K2PowPoolRuleTests
             poolMaxPow,
             TimeSpan.FromSeconds(1),
             [.. disks ?? []],
-            [new K2PowWorkerSpec("worker-1", new Uri("http://127.0.0.1:3000"), 4, null, false)],
+            [.. Enumerable.Range(1, workers).Select(i => new K2PowWorkerSpec($"worker-{i}", new Uri($"http://127.0.0.1:{2999 + i}"), 4, hashRate, false))],
             null,
             directService is null ? ImmutableDictionary<string, Uri>.Empty : ImmutableDictionary<string, Uri>.Empty.Add(directService, new Uri("http://127.0.0.1:3900")),
             []),
