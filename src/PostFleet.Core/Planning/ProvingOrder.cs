@@ -31,7 +31,8 @@ public readonly record struct ProofWork(ServiceSpec Service, double K2Pow, doubl
 /// room for them: the disk's reads after its first k2pow, the k2pow slots' work followed by at least one read, and
 /// the identity's own k2pow and read. What is left is admitted against the proof deadline the same way, and what
 /// does not fit there either will miss. The checks are the capacities the upper bound uses (docs/scheduling.md),
-/// so admission never refuses a proof that some schedule could fit on those grounds alone.
+/// with k2pow taken at the length it stays under with chance <see cref="FinishChance.Level"/> (it is random), so a
+/// proof is deferred, never dropped, when only short draws would let it fit.
 /// </summary>
 public static class ProvingOrder
 {
