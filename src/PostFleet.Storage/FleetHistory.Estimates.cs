@@ -3,7 +3,10 @@ using PostFleet.Core.Planning;
 
 namespace PostFleet.Storage;
 
-/// <summary>Schema step 3: the learned proving estimates, one row per service (k2pow) and per disk (read rate).</summary>
+/// <summary>
+/// Schema step 3: the learned proving estimates, one row per service (k2pow) and per disk (read rate and, once seen
+/// with one and with two readers, two-reader penalty).
+/// </summary>
 public sealed partial class FleetHistory
 {
     private const int EstimatesSchema = 3;
@@ -27,6 +30,14 @@ public sealed partial class FleetHistory
             if (rate > 0 && (stored.ReadRateOf(disk) is not { } was || Math.Abs(was - rate) > rate * 1e-9))
             {
                 changed += Upsert(HistorySnapshot.EstimateKind(k2pow: false), disk, rate, at);
+            }
+        }
+
+        foreach (var (disk, penalty) in estimates.TwoReaderPenalty)
+        {
+            if (!stored.TwoReaderPenalty.TryGetValue(disk, out var was) || Math.Abs(was - penalty) > 1e-9)
+            {
+                changed += Upsert(HistorySnapshot.PenaltyEstimateKind, disk, penalty, at);
             }
         }
 

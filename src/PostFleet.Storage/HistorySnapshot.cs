@@ -14,6 +14,10 @@ public sealed class HistorySnapshot
     private const string K2PowKind = "k2pow-seconds";
     private const string ReadRateKind = "read-bytes-per-second";
 
+    // The learned two-reader penalty per disk: a kind of its own in the same table (step 3's key is (kind, name)),
+    // so it needs no schema step, and a daemon from before it skips the rows it does not know.
+    private const string PenaltyKind = "two-reader-penalty";
+
     private readonly SqliteConnection _connection;
 
     internal HistorySnapshot(SqliteConnection connection)
@@ -22,6 +26,8 @@ public sealed class HistorySnapshot
     }
 
     internal static string EstimateKind(bool k2pow) => k2pow ? K2PowKind : ReadRateKind;
+
+    internal static string PenaltyEstimateKind => PenaltyKind;
 
     public int SchemaVersion => Convert.ToInt32(Scalar("PRAGMA user_version"), CultureInfo.InvariantCulture);
 
@@ -163,6 +169,7 @@ public sealed class HistorySnapshot
     {
         var k2pow = ProvingEstimates.None.K2Pow.ToBuilder();
         var rates = ProvingEstimates.None.DiskReadRate.ToBuilder();
+        var penalties = ProvingEstimates.None.TwoReaderPenalty.ToBuilder();
         using var command = _connection.CreateCommand();
         command.CommandText = "SELECT kind, name, value FROM estimates";
         using var reader = command.ExecuteReader();
@@ -177,9 +184,13 @@ public sealed class HistorySnapshot
             {
                 rates[name] = value;
             }
+            else if (kind == PenaltyKind && value >= 0)
+            {
+                penalties[name] = value;
+            }
         }
 
-        return new ProvingEstimates(k2pow.ToImmutable(), rates.ToImmutable());
+        return new ProvingEstimates(k2pow.ToImmutable(), rates.ToImmutable()) { TwoReaderPenalty = penalties.ToImmutable() };
     }
 
     private IReadOnlyList<HistoryRow> Query(string select, string? service, int limit)

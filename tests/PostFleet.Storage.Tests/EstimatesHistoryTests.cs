@@ -35,6 +35,26 @@ public class EstimatesHistoryTests
     }
 
     [Fact]
+    public void The_learned_two_reader_penalty_survives_reopening_and_is_written_only_when_it_changes()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.Combine("history.db");
+        var learned = Estimates(("diskA", 150e6, true)) with { TwoReaderPenalty = ImmutableDictionary<string, double>.Empty.Add("diskA", 0.93).Add("diskB", 0) };
+        using (var history = FleetHistory.Open(path))
+        {
+            Assert.Equal(3, history.RecordEstimates(T0, learned));
+            Assert.Equal(0, history.RecordEstimates(T0.AddMinutes(1), learned));
+            Assert.Equal(1, history.RecordEstimates(T0.AddMinutes(2), learned with { TwoReaderPenalty = learned.TwoReaderPenalty.SetItem("diskA", 1.05) }));
+        }
+
+        var stored = FleetHistory.ReadEstimates(path);
+        Assert.Equal(1.05, stored.TwoReaderPenaltyOf("diskA"));
+        Assert.Equal(0, stored.TwoReaderPenaltyOf("diskB"));
+        Assert.Equal(ProvingEstimates.AssumedTwoReaderPenalty, stored.TwoReaderPenaltyOf("diskC"));
+        Assert.Equal(150e6, stored.ReadRateOf("diskA"));
+    }
+
+    [Fact]
     public void Reading_estimates_read_only_sees_a_running_daemons_file_and_nothing_where_there_is_no_file()
     {
         using var dir = new TempDirectory();

@@ -77,7 +77,8 @@ public sealed record ProvingForecast(
             [.. spec.Services.Select(s => new Planning.ProofWork(s, k2pow[s.Name], read[s.Name]))],
             spec.Schedule.MaxPow,
             new Planning.ProvingWindow(spec.Node.Poet.CycleGap.TotalSeconds, deadline?.TotalSeconds),
-            spec.Schedule.Mode == ScheduleMode.Pipelined);
+            spec.Schedule.Mode == ScheduleMode.Pipelined,
+            Planning.FinishChance.Draws(spec.Post.Nonces));
         var queues = spec.Disks.ToDictionary(
             d => d.Name,
             d => d.Services.OrderBy(s => outlook[s.Name]).ThenBy(s => k2pow[s.Name]).ThenBy(s => s.OrderOnDisk).ToList(),

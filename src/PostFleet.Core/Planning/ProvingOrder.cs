@@ -31,7 +31,8 @@ public readonly record struct ProofWork(ServiceSpec Service, double K2Pow, doubl
 /// room for them: the disk's reads after its first k2pow, the k2pow slots' work followed by at least one read, and
 /// the identity's own k2pow and read. What is left is admitted against the proof deadline the same way, and what
 /// does not fit there either will miss. The checks are the capacities the upper bound uses (docs/scheduling.md),
-/// so admission never refuses a proof that some schedule could fit on those grounds alone.
+/// with k2pow taken at the length it stays under with chance <see cref="FinishChance.Level"/> (it is random), so a
+/// proof is deferred, never dropped, when only short draws would let it fit.
 /// </summary>
 public static class ProvingOrder
 {
@@ -39,20 +40,29 @@ public static class ProvingOrder
     /// The outlook of every proof in <paramref name="work"/>; <paramref name="powSlots"/> 0 = no k2pow cap (the CPU
     /// is not checked). <paramref name="k2powHidden"/>: pipelined mode, where a disk's next k2pow runs behind the
     /// read before it; in exclusive mode the disk waits through every k2pow, so each one counts on the disk too.
+    /// <paramref name="k2powDraws"/>: exponential draws per k2pow (<see cref="FinishChance.Draws"/>); a proof is
+    /// admitted only if it finishes with chance <see cref="FinishChance.Level"/> (0: k2pow taken as exact).
     /// </summary>
-    public static Dictionary<string, ProofOutlook> Admit(IReadOnlyList<ProofWork> work, int powSlots, ProvingWindow window, bool k2powHidden = true)
+    public static Dictionary<string, ProofOutlook> Admit(IReadOnlyList<ProofWork> work, int powSlots, ProvingWindow window, bool k2powHidden = true, int k2powDraws = 0)
     {
+        double Variance(double k2pow) => k2powDraws > 0 ? FinishChance.K2PowVariance(k2pow, k2powDraws) : 0;
+
         var outlook = new Dictionary<string, ProofOutlook>(work.Count, StringComparer.Ordinal);
         var diskEnd = new Dictionary<string, double>(StringComparer.Ordinal);
         var firstK2Pow = new Dictionary<string, double>(StringComparer.Ordinal);
-        double cpu = 0;
+        double cpu = 0, cpuVariance = 0;
         var shortestRead = double.PositiveInfinity;
         var pending = new List<ProofWork>(work.Count);
         foreach (var w in work.Where(w => w.Started).OrderBy(w => w.K2PowLeft + w.ReadLeft))
         {
             var end = Math.Max(diskEnd.GetValueOrDefault(w.Service.Disk), w.K2PowLeft) + w.ReadLeft;
             diskEnd[w.Service.Disk] = end;
-            cpu += powSlots > 0 ? w.K2PowLeft / powSlots : 0;
+            if (powSlots > 0)
+            {
+                cpu += w.K2PowLeft / powSlots;
+                cpuVariance += Variance(w.K2PowLeft) / powSlots / powSlots;
+            }
+
             outlook[w.Service.Name] = Classify(end, window);
         }
 
@@ -76,8 +86,12 @@ public static class ProvingOrder
             {
                 var disk = Math.Max(diskEnd.GetValueOrDefault(w.Service.Disk), firstK2Pow[w.Service.Disk]) + w.Read + (k2powHidden || !diskEnd.ContainsKey(w.Service.Disk) ? 0 : w.K2Pow);
                 var cpuAfter = cpu + (powSlots > 0 ? w.K2Pow / powSlots : 0);
+                var cpuVarianceAfter = cpuVariance + (powSlots > 0 ? Variance(w.K2Pow) / powSlots / powSlots : 0);
+
+                // Its own k2pow and read, and the slots' queue with it followed by a read, each sure enough to end in time.
                 var fits = limit.Item2 is not { } left
-                    || (w.K2Pow + w.Read <= left && disk <= left && (powSlots == 0 || cpuAfter + shortestRead <= left));
+                    || (FinishChance.Sure(w.K2Pow, Variance(w.K2Pow)) + w.Read <= left && disk <= left
+                        && (powSlots == 0 || FinishChance.Sure(cpuAfter, cpuVarianceAfter) + shortestRead <= left));
                 if (!fits)
                 {
                     rest.Add(w);
@@ -87,6 +101,7 @@ public static class ProvingOrder
                 outlook[w.Service.Name] = limit.Item1;
                 diskEnd[w.Service.Disk] = disk;
                 cpu = cpuAfter;
+                cpuVariance = cpuVarianceAfter;
             }
 
             byUnits = [.. rest];

@@ -96,7 +96,7 @@ internal sealed class WindowOutlook
         }
 
         // Without a window nothing is judged: every proof counts as in the gap and the order is the schedule's own.
-        var outlook = window is { } w ? ProvingOrder.Admit(work, spec.Schedule.MaxPow, w, spec.Schedule.Mode == ScheduleMode.Pipelined) : new Dictionary<string, ProofOutlook>(StringComparer.Ordinal);
+        var outlook = window is { } w ? ProvingOrder.Admit(work, spec.Schedule.MaxPow, w, spec.Schedule.Mode == ScheduleMode.Pipelined, FinishChance.Draws(spec.Post.Nonces)) : new Dictionary<string, ProofOutlook>(StringComparer.Ordinal);
         return new WindowOutlook(window, outlook, waiting, durations);
     }
 }

@@ -45,41 +45,94 @@ public class WindowOrderTests
     public void A_large_identity_is_never_left_out_for_a_smaller_one()
     {
         var random = new Random(13);
-        for (var i = 0; i < 2000; i++)
+        var leftOutBySpread = 0;
+        for (var i = 0; i < 4000; i++)
         {
             var work = Enumerable.Range(0, random.Next(2, 9))
-                .Select(n => new ProofWork(Service($"s{n}", $"d{random.Next(2)}", (uint)random.Next(1, 30), n), random.Next(10, 3000), random.Next(1, 20) * Hour))
+                .Select(n => new ProofWork(Service($"s{n}", $"d{random.Next(2)}", (uint)random.Next(1, 30), n), random.Next(10, 5 * (int)Hour), random.Next(1, 20) * Hour))
                 .ToList();
             var slots = random.Next(0, 3);
             var gap = random.Next(1, 30) * Hour;
-            var outlook = ProvingOrder.Admit(work, slots, new ProvingWindow(gap, null));
+            var draws = new[] { 0, 1, 8, 18 }[random.Next(4)];
+            var outlook = ProvingOrder.Admit(work, slots, new ProvingWindow(gap, null), k2powDraws: draws);
             var minRead = work.Min(w => w.Read);
+            double Variance(double k2pow) => draws == 0 ? 0 : FinishChance.K2PowVariance(k2pow, draws);
             foreach (var left in work.Where(w => outlook[w.Service.Name] != ProofOutlook.InGap))
             {
-                // Left out only if it would not fit even with every smaller identity out of the gap too.
+                // Left out only if it would not finish surely enough even with every smaller identity out of the gap too.
                 var larger = work.Where(w => outlook[w.Service.Name] == ProofOutlook.InGap && w.Service.NumUnits >= left.Service.NumUnits).ToList();
                 var firstK2Pow = work.Where(w => w.Service.Disk == left.Service.Disk).Min(w => w.K2Pow);
                 var disk = larger.Where(w => w.Service.Disk == left.Service.Disk).Sum(w => w.Read) + firstK2Pow + left.Read;
-                var cpu = slots == 0 ? 0 : (larger.Sum(w => w.K2Pow) + left.K2Pow) / slots + minRead;
-                Assert.True(left.K2Pow + left.Read > gap || disk > gap || cpu > gap,
-                    $"case {i}: {left.Service.Name} ({left.Service.NumUnits} SU) left out of the gap though it fits beside the larger ones");
+                var queue = larger.Append(left).ToList();
+                var cpu = slots == 0 ? 0 : FinishChance.Sure(queue.Sum(w => w.K2Pow) / slots, queue.Sum(w => Variance(w.K2Pow)) / slots / slots) + minRead;
+                var own = FinishChance.Sure(left.K2Pow, Variance(left.K2Pow)) + left.Read;
+                Assert.True(own > gap || disk > gap || cpu > gap,
+                    $"case {i}: {left.Service.Name} ({left.Service.NumUnits} SU) left out of the gap though it finishes surely enough beside the larger ones");
+                var meanCpu = slots == 0 ? 0 : (queue.Sum(w => w.K2Pow) / slots) + minRead;
+                if (left.K2Pow + left.Read <= gap && disk <= gap && meanCpu <= gap)
+                {
+                    leftOutBySpread++; // it fits on the means: only the chance of finishing kept it out
+                }
             }
         }
+
+        Assert.True(leftOutBySpread > 0, "no case where only the k2pow's spread kept an identity out of the gap");
     }
 
+    /// <summary>
+    /// One k2pow slot, 2 h of gap left, 128 nonces (8 draws): big's k2pow and read take 1h50m on the means, so it
+    /// finishes in the gap only about two times in three, and on the means it leaves no room for small; small (1h15m)
+    /// finishes surely. By the means big is admitted to the gap; by the chance of finishing small is, and big waits.
+    /// </summary>
     [Fact]
-    public void The_planner_starts_the_identities_that_can_finish_first()
+    public void At_the_gaps_end_a_proof_that_finishes_about_half_the_time_goes_after_one_that_surely_does()
     {
-        var spec = OverSubscribed();
-        var world = new WorldView().Proving("a1", "a2", "a3", "b1", "b2", "c1");
-        var plan = Planner.Decide(spec, world.Snapshot(T0) with { Window = Gap() }, PlannerMemory.Empty with { Prior = Known }, T0);
+        List<ProofWork> work =
+        [
+            new(Service("big", "d0", 20, 0), 50 * 60, 60 * 60),
+            new(Service("small", "d1", 10, 1), 30 * 60, 45 * 60),
+        ];
+        var window = new ProvingWindow(2 * Hour, 24 * Hour);
 
-        // b1 is first on diskB in the config, but it cannot make the gap: b2 goes first; a1 is diskA's largest that fits.
-        Assert.Equal(["a1", "b2", "c1"], plan.Started().Order());
-        Assert.Equal(DecisionCode.WillMissDeadline, plan.Code("b1"));
-        Assert.Contains("will miss the proof deadline", plan.DecisionFor("b1").Reason, StringComparison.Ordinal);
-        Assert.Equal(DecisionCode.WaitingForGapProofs, plan.Code("a2"));
-        Assert.Equal(DecisionCode.WaitingForDisk, plan.Code("a3"));
+        var byMean = ProvingOrder.Admit(work, powSlots: 1, window);
+        var byChance = ProvingOrder.Admit(work, powSlots: 1, window, k2powDraws: 8);
+
+        Assert.Equal(ProofOutlook.InGap, byMean["big"]);
+        Assert.Equal(ProofOutlook.BeforeDeadline, byMean["small"]);
+        Assert.Equal(ProofOutlook.BeforeDeadline, byChance["big"]);
+        Assert.Equal(ProofOutlook.InGap, byChance["small"]);
+        Assert.InRange(FinishChance.Within(50 * 60, FinishChance.K2PowVariance(50 * 60, 8), 60 * 60), 0.6, FinishChance.Level);
+    }
+
+    /// <summary>
+    /// The same through the planner: one k2pow slot, 128 nonces, the gap's last 2 h, both 4 SU. Config order puts slow
+    /// first, but its k2pow (50 min) and read (1 h) finish in the gap only about two times in three; the planner starts
+    /// quick (30 min and 45 min), which surely does. From the gap's opening both fit surely (the forecast agrees).
+    /// </summary>
+    [Fact]
+    public void On_an_oversubscribed_slot_the_planner_starts_the_identity_that_can_finish()
+    {
+        var spec = Spec(Limits(maxPow: 1), [("d0", ["slow"]), ("d1", ["quick"])]);
+        spec = spec with
+        {
+            Post = spec.Post with { Nonces = 128 },
+            Node = spec.Node with { Poet = spec.Node.Poet with { CycleGap = TimeSpan.FromHours(12) } },
+        };
+        var known = new ProvingEstimates(
+            ImmutableDictionary<string, TimeSpan>.Empty.Add("slow", TimeSpan.FromMinutes(50)).Add("quick", TimeSpan.FromMinutes(30)),
+            ImmutableDictionary<string, double>.Empty.Add("d0", 4 * 16384 / Hour).Add("d1", 4 * 16384 / (0.75 * Hour)));
+        var world = new WorldView().Proving("slow", "quick");
+        var now = T0.AddHours(10);
+
+        var plan = Planner.Decide(spec, world.Snapshot(now) with { Window = Gap() }, PlannerMemory.Empty with { Prior = known }, now);
+        Assert.Equal(["quick"], plan.Started());
+        Assert.NotEqual(DecisionCode.Start, plan.Code("slow"));
+
+        // With the gap's whole 12 h left, both surely finish: config order again.
+        var atOpening = Planner.Decide(spec, world.Snapshot(T0) with { Window = Gap() }, PlannerMemory.Empty with { Prior = known }, T0);
+        Assert.Equal(["slow"], atOpening.Started());
+        var forecast = ProvingForecast.Of(spec, HardwareAssumptions.Default, known, TimeSpan.FromHours(24));
+        Assert.All(forecast.Rows, r => Assert.Equal(ProofOutlook.InGap, r.Outlook));
     }
 
     [Fact]
