@@ -136,7 +136,7 @@ public sealed class ReconcileLoop
         {
             var smesher = Smesher(e);
             _history.RecordNodeEvent(e.Time, e.GetType().Name, smesher?.Hex, e.ToString());
-            if (e is NodeEvent.PostCompleted completed && byId.TryGetValue(completed.Smesher, out var name) && observation.Clock is { } clock && !IsInitialPost(completed.ChallengeHex))
+            if (e is NodeEvent.PostCompleted completed && byId.TryGetValue(completed.Smesher, out var name) && observation.ClockOf(name) is { } clock && !IsInitialPost(completed.ChallengeHex))
             {
                 _history.RecordDelivery(e.Time, name, clock.EpochAt(e.Time), completed.ChallengeHex);
             }
@@ -206,6 +206,12 @@ public sealed record PassReport(long Number, FleetSpec Fleet, FleetObservation O
     public RunLedger Runs { get; init; } = RunLedger.Empty;
 
     public NetworkTimeline? Timeline => Observation.Clock is { } clock ? new NetworkTimeline(clock, Fleet.Node.Poet) : null;
+
+    /// <summary>The timeline of the node named <paramref name="node"/> (its clock and PoET timings); several nodes have their own.</summary>
+    public NetworkTimeline? TimelineOf(string node) =>
+        Observation.Nodes.FirstOrDefault(n => n.Name == node) is { } seen
+            ? seen.Clock is { } clock ? new NetworkTimeline(clock, Fleet.NodeNamed(node).Poet) : null
+            : Timeline;
 }
 
 /// <summary>The logging scope of one pass: every line logged during it says "pass N".</summary>
