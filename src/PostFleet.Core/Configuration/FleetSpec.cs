@@ -51,6 +51,18 @@ public sealed record FleetSpec(
     public NodeSpec NodeNamed(string? name) =>
         name is null ? Node : Nodes.FirstOrDefault(n => n.Name == name) ?? Node;
 
+    /// <summary>
+    /// The fleet as one node sees it: that node alone, and only the disks and services of its identities. What works
+    /// on one node (init's key folder and commitment ATX, the doctor's node checks) runs per node on this.
+    /// </summary>
+    public FleetSpec ForNode(NodeSpec node)
+    {
+        var disks = Disks
+            .Select(d => d with { Services = [.. d.Services.Where(s => NodeOf(s).Name == node.Name)] })
+            .Where(d => d.Services.Length > 0);
+        return this with { Node = node, Nodes = [node], Disks = [.. disks] };
+    }
+
     /// <summary>The services whose identities belong to <paramref name="node"/>.</summary>
     public IEnumerable<ServiceSpec> ServicesOf(NodeSpec node) => Services.Where(s => NodeOf(s).Name == node.Name);
 
