@@ -70,8 +70,11 @@ public static class ProvingOrder
             }
         }
 
-        // Largest first; ties keep the caller's order (config order), so plans are stable.
-        var byUnits = pending.Select((w, i) => (w, i)).OrderByDescending(x => x.w.Service.NumUnits).ThenBy(x => x.i).Select(x => x.w).ToList();
+        // Largest first; ties keep the caller's order (config order), so plans are stable. Several nodes: the proofs
+        // of the node whose gap closes sooner first (each work carries its node's window; one node: all equal).
+        var byUnits = pending.Select((w, i) => (w, i))
+            .OrderBy(x => x.w.Window?.GapSecondsLeft ?? 0).ThenBy(x => x.w.Window?.DeadlineSecondsLeft ?? 0)
+            .ThenByDescending(x => x.w.Service.NumUnits).ThenBy(x => x.i).Select(x => x.w).ToList();
         var rest = new List<ProofWork>();
         foreach (var limitOf in new Func<ProvingWindow, (ProofOutlook, double?)>[] { v => (ProofOutlook.InGap, v.GapSecondsLeft), v => (ProofOutlook.BeforeDeadline, v.DeadlineSecondsLeft) })
         {
