@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using PostFleet.Core.Configuration;
 using PostFleet.Core.Ports;
@@ -24,9 +25,13 @@ public sealed record DaemonAdapters(INodeClient Node, IPostStatusClient Operator
         try
         {
             var node = Keep(built, new NodeGrpcClient(fleet.Node, timeProvider: time, logger: loggers.CreateLogger<NodeGrpcClient>()));
+            var others = fleet.Nodes.Skip(1).ToImmutableDictionary(
+                n => n.Name,
+                n => (INodeClient)Keep(built, new NodeGrpcClient(n, timeProvider: time, logger: loggers.CreateLogger<NodeGrpcClient>())),
+                StringComparer.Ordinal);
             var operators = Keep(built, new OperatorStatusClient(time));
             var runtime = Keep(built, RuntimeFactory.Create(fleet, time, loggers));
-            return new DaemonAdapters(node, operators, runtime, FleetHistory.Open(fleet.HistoryPath), time);
+            return new DaemonAdapters(node, operators, runtime, FleetHistory.Open(fleet.HistoryPath), time) { OtherNodes = others };
         }
         catch
         {
@@ -40,9 +45,16 @@ public sealed record DaemonAdapters(INodeClient Node, IPostStatusClient Operator
         }
     }
 
+    /// <summary>The clients of the fleet's other nodes by name (<c>nodes:</c> after the first, which is <see cref="Node"/>).</summary>
+    public ImmutableDictionary<string, INodeClient> OtherNodes { get; init; } = ImmutableDictionary<string, INodeClient>.Empty;
+
+    /// <summary>The client of the node named <paramref name="name"/>; <paramref name="first"/> is the first node's name (<see cref="Node"/>).</summary>
+    public INodeClient NodeClient(string name, string first) =>
+        name == first ? Node : OtherNodes.TryGetValue(name, out var client) ? client : throw new InvalidOperationException($"no client for node {name}");
+
     public async ValueTask DisposeAsync()
     {
-        foreach (var part in new object[] { Node, Operators, Runtime, History })
+        foreach (var part in new object[] { Node, Operators, Runtime, History }.Concat(OtherNodes.Values))
         {
             if (part is IAsyncDisposable asyncDisposable)
             {

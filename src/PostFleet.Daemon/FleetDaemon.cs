@@ -17,7 +17,7 @@ namespace PostFleet.Daemon;
 public sealed class FleetDaemon : IAsyncDisposable
 {
     private readonly DaemonAdapters _adapters;
-    private readonly NodeEventPump _events;
+    private readonly IReadOnlyList<NodeSource> _nodes;
     private readonly ActionExecutor _executor;
     private readonly ILogger _logger;
     private readonly ILoggerFactory _loggers;
@@ -63,9 +63,14 @@ public sealed class FleetDaemon : IAsyncDisposable
             listeners = [.. listeners, _pool.Priorities];
         }
 
-        _events = new NodeEventPump(adapters.Node, time, _logger, Trigger.Set);
+        // One client, event stream and clock per node; each identity is observed through its own node.
+        _nodes = [.. fleet.Nodes.Select(n =>
+        {
+            var client = adapters.NodeClient(n.Name, fleet.Node.Name);
+            return new NodeSource(n.Name, client, new NodeEventPump(client, time, _logger, Trigger.Set));
+        })];
         _executor = new ActionExecutor(adapters.Runtime, _logger);
-        var observer = new FleetObserver(adapters.Node, StatusReaders.For(adapters.Runtime, adapters.Operators), adapters.Runtime, _events, time);
+        var observer = new FleetObserver(_nodes, StatusReaders.For(adapters.Runtime, adapters.Operators), adapters.Runtime, time);
         Loop = new ReconcileLoop(() => _config?.Poll() ?? _fleet, observer, _executor, History, Intents, listeners, Trigger, time, _logger);
     }
 
@@ -123,9 +128,9 @@ public sealed class FleetDaemon : IAsyncDisposable
         }
 
         await StartWebAsync(cancellationToken);
-        var pump = _events.RunAsync(cancellationToken);
+        var pumps = _nodes.Select(n => n.Events.RunAsync(cancellationToken)).ToList();
         await Loop.RunAsync(cancellationToken);
-        await pump;
+        await Task.WhenAll(pumps);
         await _executor.DrainAsync();
         await ShutDownServicesAsync();
     }

@@ -1,5 +1,6 @@
 using PostFleet.Core.Configuration;
 using PostFleet.Core.Init;
+using PostFleet.Core.Model;
 using PostFleet.Doctor.Checks;
 using PostFleet.Doctor.Probes;
 using PostFleet.Doctor.Probes.Remote;
@@ -18,22 +19,11 @@ public static class FleetDoctor
         freeSpace ??= new DriveFreeSpaceProbe();
         var findings = new List<Finding>();
 
-        using var node = new NodeProbe(spec.Node);
-        var listeners = await Task.WhenAll(
-            node.ListenerAsync(NodeListener.Post, cancellationToken),
-            node.ListenerAsync(NodeListener.Public, cancellationToken),
-            node.ListenerAsync(NodeListener.Private, cancellationToken)).ConfigureAwait(false);
-        findings.AddRange(listeners.Select(ListenerCheck.Evaluate));
-
-        var smeshing = node.SmeshingAsync(cancellationToken);
-        var states = node.PostStatesAsync(cancellationToken);
-        var clock = node.ClockAsync(time, cancellationToken);
-        findings.AddRange(SmeshingCheck.Evaluate(await smeshing.ConfigureAwait(false)));
-
-        var (carried, _) = await states.ConfigureAwait(false);
+        // The node checks run per node (its listeners, smeshing, key folder and identities, clock); the rest once.
         var services = spec.Services.ToList();
-        var keys = NodeIdentitiesInspector.Observe(NodeIdentitiesInspector.IdentitiesDirectory(spec.Node.DataDir));
-        findings.AddRange(IdentitiesCheck.Evaluate(keys, carried, [.. services.Select(s => s.Name)]));
+        var perNode = await Task.WhenAll(spec.Nodes.Select(n => NodeFindingsAsync(spec, n, time, cancellationToken))).ConfigureAwait(false);
+        findings.AddRange(perNode.SelectMany(n => n.Findings));
+        var carried = perNode.Any(n => n.Carried is not null) ? perNode.SelectMany(n => n.Carried ?? []).ToList() : null;
 
         findings.Add(BinaryCheck.Evaluate(await LocalProbes.BinaryAsync("post-service", "post.service-binary", spec.Post.ServiceBinary, askVersion: true, cancellationToken).ConfigureAwait(false)));
         findings.Add(BinaryCheck.Evaluate(await LocalProbes.BinaryAsync("postcli", "post.postcli-binary", spec.Post.PostcliBinary, askVersion: false, cancellationToken).ConfigureAwait(false)));
@@ -76,7 +66,36 @@ public static class FleetDoctor
         Count(spec.StateDirectory, "state-dir", 0);
         findings.AddRange(volumes.Select(v => FreeSpaceCheck.Evaluate(new VolumeObservation(v.Key, v.Value.Free, v.Value.Needed, v.Value.Users))));
 
-        findings.Add(ClockCheck.Evaluate(await clock.ConfigureAwait(false)));
+        findings.AddRange(perNode.Select(n => n.Clock));
         return new DoctorReport(findings);
+    }
+
+    /// <summary>One node's findings; with several nodes each subject says which node it is about.</summary>
+    private static async Task<(List<Finding> Findings, IReadOnlyList<IdentityState>? Carried, Finding Clock)> NodeFindingsAsync(FleetSpec spec, NodeSpec nodeSpec, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var findings = new List<Finding>();
+        using var node = new NodeProbe(nodeSpec);
+        var listeners = await Task.WhenAll(
+            node.ListenerAsync(NodeListener.Post, cancellationToken),
+            node.ListenerAsync(NodeListener.Public, cancellationToken),
+            node.ListenerAsync(NodeListener.Private, cancellationToken)).ConfigureAwait(false);
+        findings.AddRange(listeners.Select(ListenerCheck.Evaluate));
+
+        var smeshing = node.SmeshingAsync(cancellationToken);
+        var states = node.PostStatesAsync(cancellationToken);
+        var clock = node.ClockAsync(time, cancellationToken);
+        findings.AddRange(SmeshingCheck.Evaluate(await smeshing.ConfigureAwait(false)));
+
+        var (carried, _) = await states.ConfigureAwait(false);
+        var keys = NodeIdentitiesInspector.Observe(NodeIdentitiesInspector.IdentitiesDirectory(nodeSpec.DataDir));
+        findings.AddRange(IdentitiesCheck.Evaluate(keys, carried, [.. spec.ServicesOf(nodeSpec).Select(s => s.Name)]));
+        var clockFinding = ClockCheck.Evaluate(await clock.ConfigureAwait(false));
+        if (!spec.HasSeveralNodes)
+        {
+            return (findings, carried, clockFinding);
+        }
+
+        Finding Named(Finding f) => f with { Subject = $"node {nodeSpec.Name}: {f.Subject}" };
+        return ([.. findings.Select(Named)], carried, Named(clockFinding));
     }
 }

@@ -15,7 +15,7 @@ public sealed class K2PowPoolTests
     private const int Groups = 4;
     private static readonly TimeSpan RouterPoll = TimeSpan.FromMilliseconds(200);
 
-    private static SimFleetOptions PoolFleet(IReadOnlyList<(string, string)> services, double workerSecondsPerUnit) => new()
+    internal static SimFleetOptions PoolFleet(IReadOnlyList<(string, string)> services, double workerSecondsPerUnit) => new()
     {
         Services = services,
         Nonces = Groups * 16,
@@ -213,7 +213,7 @@ public sealed class K2PowPoolTests
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     /// <summary>(start, end) of each span opened by <paramref name="start"/> and closed by the matching end, by key.</summary>
-    private static List<(DateTimeOffset From, DateTimeOffset To)> Intervals(IReadOnlyList<SimEvent> events, string start, Func<SimEvent, bool> isEnd, Func<SimEvent, string> key)
+    internal static List<(DateTimeOffset From, DateTimeOffset To)> Intervals(IReadOnlyList<SimEvent> events, string start, Func<SimEvent, bool> isEnd, Func<SimEvent, string> key)
     {
         var open = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         var spans = new List<(DateTimeOffset, DateTimeOffset)>();
@@ -233,7 +233,7 @@ public sealed class K2PowPoolTests
     }
 
     /// <summary>Moments where more than <paramref name="cap"/> spans are open at once.</summary>
-    private static int Overlaps(List<(DateTimeOffset From, DateTimeOffset To)> spans, int cap)
+    internal static int Overlaps(List<(DateTimeOffset From, DateTimeOffset To)> spans, int cap)
     {
         var points = spans.SelectMany(s => new[] { (At: s.From, Delta: 1), (At: s.To, Delta: -1) }).OrderBy(p => p.At).ThenBy(p => p.Delta);
         var open = 0;

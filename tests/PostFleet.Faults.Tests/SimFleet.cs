@@ -58,6 +58,15 @@ public sealed record SimFleetOptions
 
     /// <summary>Top-level postfleet.yaml lines, e.g. a k2pow: section.</summary>
     public IReadOnlyList<string> ExtraYaml { get; init; } = [];
+
+    /// <summary>
+    /// Several simulated nodes (postfleet.yaml's nodes:), each with the offset of its genesis from
+    /// <see cref="SimFleet.Genesis"/> (another PoET phase); empty: the one node of node:.
+    /// </summary>
+    public IReadOnlyList<(string Name, TimeSpan GenesisOffset)> Nodes { get; init; } = [];
+
+    /// <summary>The node of each service when there are several (absent: the first).</summary>
+    public IReadOnlyDictionary<string, string> ServiceNodes { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>
@@ -80,7 +89,7 @@ public sealed class SimFleet : IAsyncDisposable
         _layout = SimulatedFleet.Create(new SimulatedFleetOptions(
             _temp.Path,
             RepoPaths.PostfleetExecutable,
-            [.. options.Services.GroupBy(s => s.Disk).Select(d => new SimulatedDisk(d.Key, [.. d.Select(s => new SimulatedService(s.Name) { Operator = options.Operators.GetValueOrDefault(s.Name) })])
+            [.. options.Services.GroupBy(s => s.Disk).Select(d => new SimulatedDisk(d.Key, [.. d.Select(s => new SimulatedService(s.Name) { Operator = options.Operators.GetValueOrDefault(s.Name), Node = options.ServiceNodes.GetValueOrDefault(s.Name) })])
             {
                 ReadBytesPerSecond = options.ReadBytesPerSecond,
             })])
@@ -93,6 +102,7 @@ public sealed class SimFleet : IAsyncDisposable
             Nonces = options.Nonces,
             K2PowHost = new HostProfile(4, options.K2PowWorkerSecondsPerUnit, null, null),
             ExtraYaml = options.ExtraYaml,
+            Nodes = [.. options.Nodes.Select(n => n.Name)],
             Schedule =
             [
                 "per-disk: 1", "max-pow: 2", "max-running: 0", "stop-grace: 2s", "idle-stop-grace: 1s", "startup-grace: 2s", "resync: 1s",
@@ -174,6 +184,22 @@ public sealed class SimFleet : IAsyncDisposable
         await Eventually.UntilAsync(() => NodeRecord().Count(e => e.Event == "listening") >= _nodes.Count || node.HasExited, "the node to listen", TimeSpan.FromSeconds(30));
         Assert.False(node.HasExited, "the simulated node exited:\n" + node.StandardError);
     }
+
+    /// <summary>Starts the node named <paramref name="name"/> of <see cref="SimFleetOptions.Nodes"/> with its genesis offset; waits until it listens.</summary>
+    public async Task StartNodeAsync(string name)
+    {
+        var offset = Options.Nodes.Single(n => n.Name == name).GenesisOffset;
+        var node = ChildProcess.StartPostfleet(_layout.NodeArguments(Genesis + offset, name), Root, _temp.Combine($"node-{name}.log"));
+        _nodes.Add(node);
+        await Eventually.UntilAsync(() => NodeRecordOf(name).Any(e => e.Event == "listening") || node.HasExited, $"node {name} to listen", TimeSpan.FromSeconds(30));
+        Assert.False(node.HasExited, $"the simulated node {name} exited:\n" + node.StandardError);
+    }
+
+    /// <summary>The record of the node named <paramref name="name"/> (what that simulated node saw).</summary>
+    public IReadOnlyList<SimEvent> NodeRecordOf(string name) => ReadRecord(_layout.NodeRecordOf(name));
+
+    /// <summary>The post port of the node named <paramref name="name"/>.</summary>
+    public int PostPortOf(string name) => _layout.PortsOf(name).Post;
 
     /// <param name="extraArguments">More `postfleet run` arguments, e.g. `--listen` for a test that reads the API.</param>
     public ChildProcess StartDaemon(params string[] extraArguments)

@@ -53,7 +53,12 @@ internal static class ValidateCommand
         output.WriteLine($"{file.FullName}: valid");
         output.WriteLine($"  {spec.Disks.Length} disks, {services.Count} services, {services.Sum(x => (long)x.NumUnits)} units");
         output.WriteLine($"  caps: per-disk {s.PerDisk}, max-pow {Cap(s.MaxPow)}, max-running {Cap(s.MaxRunning)}");
-        output.WriteLine($"  poet: phase-shift {Durations.Format(spec.Node.Poet.PhaseShift)}, cycle-gap {Durations.Format(spec.Node.Poet.CycleGap)}, grace-period {Durations.Format(spec.Node.Poet.GracePeriod)}");
+        foreach (var node in spec.Nodes)
+        {
+            var who = spec.HasSeveralNodes ? $"node {node.Name} ({spec.ServicesOf(node).Count()} services, post listener {node.PostListener}) " : "";
+            output.WriteLine($"  {who}poet: phase-shift {Durations.Format(node.Poet.PhaseShift)}, cycle-gap {Durations.Format(node.Poet.CycleGap)}, grace-period {Durations.Format(node.Poet.GracePeriod)}");
+        }
+
         foreach (var disk in spec.Disks)
         {
             output.WriteLine($"  {disk.Name}: {string.Join(", ", disk.Services.Select(x => x.After.IsEmpty ? x.Name : $"{x.Name} (after {string.Join(", ", x.After)})"))}");

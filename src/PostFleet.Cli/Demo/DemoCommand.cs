@@ -32,10 +32,11 @@ internal static class DemoCommand
         var disks = new Option<int?>("--disks") { Description = "Disks of the generated fleet (default: one per five identities)" };
         var hosts = new Option<int?>("--hosts") { Description = "Simulated machines the generated fleet's disks are spread over (default: 1)" };
         var maxRunning = new Option<int>("--max-running") { Description = "The generated fleet's schedule.max-running: post-services running at once", DefaultValueFactory = _ => 100 };
+        var nodes = new Option<int>("--nodes") { Description = "Simulated nodes (2: two nodes on PoET phases half an epoch apart, the demo's identities dealt out to them, sharing the disks)", DefaultValueFactory = _ => 1 };
         var web = new WebOptionsParser();
         var command = new Command("demo", "Run the 1:N demo on a simulated standalone network: node, init of 10 identities on 5 disks, and the orchestrator.")
         {
-            dir, scale, epochs, keep, identities, disks, hosts, maxRunning,
+            dir, scale, epochs, keep, identities, disks, hosts, maxRunning, nodes,
         };
         web.AddTo(command);
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -60,12 +61,21 @@ internal static class DemoCommand
                 return 2;
             }
 
+            var nodeCount = parseResult.GetValue(nodes);
+            if (nodeCount is < 1 or > MaxNodes || (nodeCount > 1 && shape is not null))
+            {
+                Console.Error.WriteLine(nodeCount is < 1 or > MaxNodes
+                    ? $"--nodes {nodeCount}: must be 1 to {MaxNodes}"
+                    : $"--nodes {nodeCount}: runs the official demo's identities on several nodes; leave out --identities, --disks and --hosts");
+                return 2;
+            }
+
             var given = parseResult.GetValue(dir);
             var root = given?.FullName ?? Directory.CreateTempSubdirectory("postfleet-demo-").FullName;
             try
             {
                 var layout = shape is null ? null : new GeneratedLayout(shape, parseResult.GetValue(maxRunning));
-                return await RunAsync(root, timeScale, parseResult.GetValue(epochs), layout, web.Read(parseResult), cancellationToken);
+                return await RunAsync(root, timeScale, parseResult.GetValue(epochs), layout, nodeCount, web.Read(parseResult), cancellationToken);
             }
             finally
             {
@@ -81,6 +91,8 @@ internal static class DemoCommand
         });
         return command;
     }
+
+    private const int MaxNodes = 4;
 
     /// <summary>A generated fleet's size and cap; null for the official demo's ten identities.</summary>
     private sealed record GeneratedLayout(FleetShape Shape, int MaxRunning);
@@ -98,12 +110,12 @@ internal static class DemoCommand
         return new FleetShape(count, diskCount, hosts ?? 1);
     }
 
-    private static async Task<int> RunAsync(string root, double timeScale, int epochs, GeneratedLayout? generated, WebOptions? web, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string root, double timeScale, int epochs, GeneratedLayout? generated, int nodeCount, WebOptions? web, CancellationToken cancellationToken)
     {
         var time = TimeProvider.System;
         var executable = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell where the postfleet executable is");
         var workspace = generated is null
-            ? DemoWorkspace.Create(root, timeScale, executable)
+            ? DemoWorkspace.Create(root, timeScale, executable, nodeCount)
             : DemoWorkspace.CreateGenerated(root, timeScale, executable, generated.Shape, generated.MaxRunning);
         var fleet = ConfigOption.Load(new FileInfo(workspace.FleetConfig));
         if (fleet is null)
@@ -113,44 +125,83 @@ internal static class DemoCommand
 
         var console = AnsiConsole.Console;
         var size = $"{fleet.Services.Count()} identities on {fleet.Disks.Length} disks";
-        console.MarkupLine($"[bold]PostFleet demo[/] in [blue]{Markup.Escape(root)}[/]: {size}, time x{timeScale} (an epoch takes {TimeSpan.FromMinutes(15) / timeScale:m\\:ss})");
+        var epoch = TimeSpan.FromMinutes(15) / timeScale;
+        console.MarkupLine($"[bold]PostFleet demo[/] in [blue]{Markup.Escape(root)}[/]: {size}, time x{timeScale} (an epoch takes {epoch:m\\:ss})");
         var genesis = time.GetUtcNow();
-        var nodeLog = Path.Combine(root, "node", "node.log");
+
+        // Several nodes: node i's genesis is i/N of an epoch earlier, so their PoET phases (and cycle gaps) are apart.
+        var demoNodes = fleet.Nodes.Select((n, i) => new DemoNode(
+            n,
+            fleet.HasSeveralNodes ? n.Name : null,
+            genesis - (epoch * i / fleet.Nodes.Length),
+            Path.Combine(root, "node", fleet.HasSeveralNodes ? n.Name + ".log" : "node.log"))).ToList();
 
         // Guide step 1: start the node. With no identity yet it creates local.key (supervised mode).
-        var node = SimNodeProcess.Start(executable, workspace.NodeArguments(genesis), nodeLog);
+        var running = demoNodes.Select(n => SimNodeProcess.Start(executable, workspace.NodeArguments(n.Genesis, n.SimName), n.Log)).ToList();
+        var clients = demoNodes.Select(n => new NodeGrpcClient(n.Spec, timeProvider: time)).ToList();
         try
         {
-            using var client = new NodeGrpcClient(fleet.Node, timeProvider: time);
-            await WaitForNodeAsync(client, node, nodeLog, names: [], time, cancellationToken);
-            console.MarkupLine("node started (post listener [blue]" + Markup.Escape(fleet.Node.PostListener.ToString()) + "[/])");
-
-            // Guide steps 2-5: init every identity, copy its key, move local.key aside.
-            var init = new InitRunner(new InitDependencies(client, time));
-            // A generated fleet inits several identities at once (each on its own disk, one writer per disk as always).
-            var request = new InitRequest(fleet) { RemoveLocalKey = true, MaxParallel = generated is null ? InitCaps.Default.Global : 16 };
-            var initExit = await InitConsole.RunAsync(init, request, Console.Out, Console.Error, interactive: false, cancellationToken);
-            if (initExit != 0)
+            for (var i = 0; i < demoNodes.Count; i++)
             {
-                console.MarkupLine("[red]init failed[/]; see above");
-                return initExit;
+                await WaitForNodeAsync(clients[i], running[i], demoNodes[i].Log, names: [], time, cancellationToken);
+                console.MarkupLine(Named(fleet, demoNodes[i].Spec) + "started (post listener [blue]" + Markup.Escape(demoNodes[i].Spec.PostListener.ToString()) + "[/])");
+            }
+
+            // Guide steps 2-5, per node (its key folder, its highest ATX): init every identity, copy its key, move local.key aside.
+            for (var i = 0; i < demoNodes.Count; i++)
+            {
+                var part = fleet.HasSeveralNodes ? fleet.ForNode(demoNodes[i].Spec) : fleet;
+                var init = new InitRunner(new InitDependencies(clients[i], time));
+
+                // A generated fleet inits several identities at once (each on its own disk, one writer per disk as always).
+                var request = new InitRequest(part) { RemoveLocalKey = true, MaxParallel = generated is null ? InitCaps.Default.Global : 16 };
+                var initExit = await InitConsole.RunAsync(init, request, Console.Out, Console.Error, interactive: false, cancellationToken);
+                if (initExit != 0)
+                {
+                    console.MarkupLine("[red]init failed[/]; see above");
+                    return initExit;
+                }
             }
 
             // Guide step 6: restart the node, which loads keys only at start.
-            console.MarkupLine("restarting the node so it loads the new identities (it reads keys only at start)");
-            await node.StopAsync(TimeSpan.FromSeconds(10), time);
-            await node.DisposeAsync();
-            node = SimNodeProcess.Start(executable, workspace.NodeArguments(genesis), nodeLog);
-            await WaitForNodeAsync(client, node, nodeLog, names: fleet.Services.Select(s => s.Name).ToList(), time, cancellationToken);
-            console.MarkupLine($"node carries all {fleet.Services.Count()} identities; the orchestrator takes over (Ctrl-C to stop)");
+            console.MarkupLine(fleet.HasSeveralNodes ? "restarting the nodes so they load the new identities (a node reads keys only at start)" : "restarting the node so it loads the new identities (it reads keys only at start)");
+            for (var i = 0; i < demoNodes.Count; i++)
+            {
+                await running[i].StopAsync(TimeSpan.FromSeconds(10), time);
+                await running[i].DisposeAsync();
+                running[i] = SimNodeProcess.Start(executable, workspace.NodeArguments(demoNodes[i].Genesis, demoNodes[i].SimName), demoNodes[i].Log);
+                var names = fleet.ServicesOf(demoNodes[i].Spec).Select(s => s.Name).ToList();
+                await WaitForNodeAsync(clients[i], running[i], demoNodes[i].Log, names, time, cancellationToken);
+                console.MarkupLine(fleet.HasSeveralNodes
+                    ? $"{Named(fleet, demoNodes[i].Spec)}carries all {names.Count} identities"
+                    : $"node carries all {names.Count} identities; the orchestrator takes over (Ctrl-C to stop)");
+            }
+
+            if (fleet.HasSeveralNodes)
+            {
+                console.MarkupLine("the orchestrator takes over (Ctrl-C to stop)");
+            }
 
             return await OrchestrateAsync(fleet, epochs, web, console, time, cancellationToken);
         }
         finally
         {
-            await node.DisposeAsync();
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
+
+            foreach (var node in running)
+            {
+                await node.DisposeAsync();
+            }
         }
     }
+
+    /// <summary>One simulated node of the demo: its spec, its name for the simulated layout (null: the only one), genesis and log.</summary>
+    private sealed record DemoNode(NodeSpec Spec, string? SimName, DateTimeOffset Genesis, string Log);
+
+    private static string Named(FleetSpec fleet, NodeSpec node) => fleet.HasSeveralNodes ? $"node [blue]{Markup.Escape(node.Name)}[/] " : "node ";
 
     private static async Task<int> OrchestrateAsync(FleetSpec fleet, int epochs, WebOptions? web, IAnsiConsole console, TimeProvider time, CancellationToken cancellationToken)
     {

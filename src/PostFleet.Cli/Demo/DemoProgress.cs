@@ -21,13 +21,14 @@ internal sealed class DemoProgress(IAnsiConsole console, int identities, int epo
 
     public void OnPass(PassReport pass)
     {
-        if (pass.Timeline is not { } timeline)
-        {
-            return;
-        }
-
         foreach (var completed in pass.Observation.Events.OfType<NodeEvent.PostCompleted>().Where(e => !e.ChallengeHex.All(c => c == '0')))
         {
+            // Each identity's epoch by its own node's clock (several nodes run on phases apart).
+            if (TimelineOf(pass, completed.Smesher) is not { } timeline)
+            {
+                continue;
+            }
+
             var epoch = timeline.Clock.EpochAt(completed.Time);
             if (!_delivered.TryGetValue(epoch, out var set))
             {
@@ -48,4 +49,7 @@ internal sealed class DemoProgress(IAnsiConsole console, int identities, int epo
             _done.TrySetResult();
         }
     }
+
+    private static Core.Timeline.NetworkTimeline? TimelineOf(PassReport pass, NodeId smesher) =>
+        pass.Observation.Nodes.FirstOrDefault(n => n.Identities.Values.Any(i => i.Id == smesher)) is { } node ? pass.TimelineOf(node.Name) : pass.Timeline;
 }

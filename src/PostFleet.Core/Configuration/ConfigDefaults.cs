@@ -91,6 +91,9 @@ public static class ConfigDefaults
 
     public const string StateDirectory = ".postfleet";
 
+    /// <summary>The name of the single <c>node:</c> (its label in the API and metrics).</summary>
+    public const string NodeName = "node";
+
     /// <summary>The history database's file name inside the state folder (history.path overrides the whole path).</summary>
     public const string HistoryFile = "history.db";
 

@@ -3,8 +3,9 @@ namespace PostFleet.Core.Configuration;
 /// <summary>Every key the config accepts, per section (kebab-case, as in design.md). Unknown keys are errors.</summary>
 internal static class ConfigKeys
 {
-    public static readonly string[] Root = ["node", "post", "runtime", "schedule", "state-dir", "disks", "fleet-id", "docker", "kubernetes", "alerts", "api", "history", "k2pow"];
+    public static readonly string[] Root = ["node", "nodes", "post", "runtime", "schedule", "state-dir", "disks", "fleet-id", "docker", "kubernetes", "alerts", "api", "history", "k2pow"];
     public static readonly string[] Node = ["post-listener", "public-listener", "private-listener", "data-dir", "poet", "tls"];
+    public static readonly string[] NodeEntry = ["name", .. Node];
     public static readonly string[] Poet = ["phase-shift", "cycle-gap", "grace-period"];
     public static readonly string[] Tls = ["ca-cert", "cert", "key", "domain"];
 
@@ -30,8 +31,8 @@ internal static class ConfigKeys
     public static readonly string[] KubernetesDisk = ["node", "node-selector", "claim", "mount-root", "node-address"];
 
     public static readonly string[] RestartBackoff = ["initial", "max"];
-    public static readonly string[] Disk = ["name", "host", "services", "tls", "node-address"];
-    public static readonly string[] Service = ["name", "dir", "num-units", "operator", "after"];
+    public static readonly string[] Disk = ["name", "host", "node", "services", "tls", "node-address"];
+    public static readonly string[] Service = ["name", "dir", "num-units", "operator", "after", "node"];
 
     public static readonly string[] Alerts = ["webhooks", "crash-loop-restarts", "predicted-miss"];
     public static readonly string[] Webhook = ["url", "kind", "chat-id", "min-severity"];

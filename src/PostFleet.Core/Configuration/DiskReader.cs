@@ -12,7 +12,11 @@ internal sealed record ServiceEntry(
     string? DataDir,
     uint? NumUnits,
     IPEndPoint? Operator,
-    ImmutableArray<(string Name, string Path)> After);
+    ImmutableArray<(string Name, string Path)> After)
+{
+    /// <summary><c>services[].node</c>: the node this identity belongs to, when it differs from its disk's.</summary>
+    public string? Node { get; init; }
+}
 
 internal sealed record DiskEntry(string Path, string? Name, ImmutableArray<ServiceEntry> Services, DiskTls? Tls)
 {
@@ -20,6 +24,9 @@ internal sealed record DiskEntry(string Path, string? Name, ImmutableArray<Servi
     public Uri? NodeAddress { get; init; }
     /// <summary><c>disks[].host</c>: the machine the disk is in (a label the dashboard groups by); null when not given.</summary>
     public string? Host { get; init; }
+
+    /// <summary><c>disks[].node</c>: the node its services belong to unless one names its own; null: the first node.</summary>
+    public string? Node { get; init; }
 }
 
 /// <summary><c>disks[].tls</c>: what differs from node.tls for the services of this disk (paths as seen where they run).</summary>
@@ -70,6 +77,7 @@ internal static class DiskReader
         {
             NodeAddress = AddressRules.ReadNodeAddress(disk),
             Host = ReadHost(disk),
+            Node = disk.String("node"),
         };
     }
 
@@ -145,6 +153,6 @@ internal static class DiskReader
             }
         }
 
-        return new ServiceEntry(service.Path, disk, order, name, dir is null ? null : paths.Resolve(dir), units, endpoint, [.. after]);
+        return new ServiceEntry(service.Path, disk, order, name, dir is null ? null : paths.Resolve(dir), units, endpoint, [.. after]) { Node = service.String("node") };
     }
 }

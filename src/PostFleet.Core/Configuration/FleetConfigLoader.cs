@@ -98,14 +98,17 @@ public static class FleetConfigLoader
         var map = YamlMap.Open(root, "", errors, ConfigKeys.Root);
         var paths = new PathResolver(Path.GetFullPath(configDirectory));
 
-        var node = SectionReaders.ReadNode(map, paths);
+        var nodes = NodesSectionReader.Read(map, paths);
+        var node = nodes[0];
         var post = SectionReaders.ReadPost(map, paths);
         var runtime = SectionReaders.ReadRuntime(map);
         var schedule = SectionReaders.ReadSchedule(map);
         var stateDir = paths.Resolve(map.String("state-dir") ?? ConfigDefaults.StateDirectory);
         var disks = DiskReader.Read(map, paths, post, errors);
         TopologyRules.Check(disks, errors);
-        foreach (var disk in disks.Where(d => d.Tls is not null && node.Tls is null))
+        NodesSectionReader.Check(nodes, disks, errors);
+        NodeSpec DiskNode(DiskEntry d) => nodes.FirstOrDefault(n => n.Name == d.Node) ?? node;
+        foreach (var disk in disks.Where(d => d.Tls is not null && DiskNode(d).Tls is null))
         {
             errors.Add(disk.Tls!.Path, "node.tls is not set, so services connect in plaintext; set node.tls (the node's grpc-tls-listener) before overriding it per disk, or remove this tls");
         }
@@ -114,13 +117,16 @@ public static class FleetConfigLoader
         var fleetId = RuntimeSectionReaders.ReadFleetId(map, sourceName);
         var docker = RuntimeSectionReaders.ReadDocker(map, paths, diskNames);
         var kubernetes = RuntimeSectionReaders.ReadKubernetes(map, diskNames);
-        if (kubernetes is { TlsSecret: not null } && node.Tls is null)
+        if (kubernetes is { TlsSecret: not null } && nodes.All(n => n.Tls is null))
         {
             // Without mTLS no pod would mount it: a Secret named here would be ignored without a word.
             errors.Add("kubernetes.tls-secret", "services connect in plaintext, so no pod mounts this Secret; set node.tls (the node's grpc-tls-listener) or remove tls-secret");
         }
 
-        var nodeAddresses = AddressRules.Check(runtime, node, disks, docker, kubernetes, errors);
+        // Each disk's placement is checked against its own node's listener (the one its services dial).
+        var nodeAddresses = nodes
+            .SelectMany(n => AddressRules.Check(runtime, n, [.. disks.Where(d => DiskNode(d) == n)], docker, kubernetes, errors))
+            .ToImmutableDictionary(StringComparer.Ordinal);
         var serviceNames = disks.SelectMany(d => d.Services).Where(s => s.Name is not null).Select(s => s.Name!).ToHashSet(StringComparer.Ordinal);
         var k2pow = K2PowSectionReader.Read(map, paths, diskNames, serviceNames);
         K2PowSectionReader.CheckManagedRuntime(k2pow, runtime, errors);
@@ -133,8 +139,9 @@ public static class FleetConfigLoader
             return new ConfigLoadResult(null, [.. errors.Errors]);
         }
 
-        var spec = new FleetSpec(node, post, runtime, schedule, [.. disks.Select(d => ToSpec(d, node.Tls, node.PostListener, nodeAddresses[d.Name!]))], stateDir)
+        var spec = new FleetSpec(node, post, runtime, schedule, [.. disks.Select(d => ToSpec(d, nodes, DiskNode(d).Tls, DiskNode(d).PostListener, nodeAddresses[d.Name!]))], stateDir)
         {
+            Nodes = nodes,
             Source = sourceName,
             FleetId = fleetId,
             Docker = docker ?? DockerSettings.Default,
@@ -148,7 +155,7 @@ public static class FleetConfigLoader
     }
 
     // Only called when no error was reported, so every required value is present.
-    private static DiskSpec ToSpec(DiskEntry disk, TlsSpec? nodeTls, Uri listener, (Uri Address, string Key) nodeAddress) =>
+    private static DiskSpec ToSpec(DiskEntry disk, ImmutableArray<NodeSpec> nodes, TlsSpec? nodeTls, Uri listener, (Uri Address, string Key) nodeAddress) =>
         new(disk.Name!, [.. disk.Services.Select(s => new ServiceSpec(
             s.Name!,
             disk.Name!,
@@ -156,8 +163,9 @@ public static class FleetConfigLoader
             s.NumUnits!.Value,
             s.Operator!.ToString(),
             [.. s.After.Select(a => a.Name)],
-            s.OrderOnDisk))])
+            s.OrderOnDisk) { Node = NodesSectionReader.NodeOf(nodes, disk, s) })])
         {
+            Node = nodes.Length == 1 ? null : disk.Node ?? nodes[0].Name,
             Tls = disk.Tls is { } own && nodeTls is not null ? own.Over(nodeTls) : null,
             NodeAddress = nodeAddress.Address.Equals(listener) ? null : nodeAddress.Address,
             NodeAddressKey = nodeAddress.Key,

@@ -19,14 +19,56 @@ public sealed record FleetSpec(
 
     public ServiceSpec? FindService(string name) => Services.FirstOrDefault(s => s.Name == name);
 
-    /// <summary>The mTLS files a service is launched with: its disk's own, else node.tls, else none (plaintext).</summary>
-    public TlsSpec? TlsFor(ServiceSpec service) => Disks.FirstOrDefault(d => d.Name == service.Disk)?.Tls ?? Node.Tls;
+    /// <summary>The mTLS files a service is launched with: its disk's own (when it dials its disk's node), else its node's tls, else none (plaintext).</summary>
+    public TlsSpec? TlsFor(ServiceSpec service) => OwnDisk(service)?.Tls ?? NodeOf(service).Tls;
 
     /// <summary>
-    /// The node's post listener as a service dials it from where it runs: its disk's placement's address
-    /// (disks[].node-address, the Docker endpoint's or the Kubernetes placement's), else node.post-listener.
+    /// The post listener of the service's node as the service dials it from where it runs: its disk's placement's
+    /// address (disks[].node-address, the Docker endpoint's or the Kubernetes placement's), else its node's
+    /// post-listener. A post-service dials exactly one node (--address), the one its identity belongs to.
     /// </summary>
-    public Uri NodeAddressFor(ServiceSpec service) => Disks.FirstOrDefault(d => d.Name == service.Disk)?.NodeAddress ?? Node.PostListener;
+    public Uri NodeAddressFor(ServiceSpec service) => OwnDisk(service)?.NodeAddress ?? NodeOf(service).PostListener;
+
+    /// <summary>
+    /// Every node of the fleet (<c>nodes:</c>), in config order; a config with the single <c>node:</c> has just
+    /// <see cref="Node"/>. Identities, timelines, events and deadlines are per node; disks, CPU and caps are shared.
+    /// </summary>
+    public ImmutableArray<NodeSpec> Nodes
+    {
+        get => _nodes.IsDefaultOrEmpty ? [Node] : _nodes;
+        init => _nodes = value;
+    }
+
+    private readonly ImmutableArray<NodeSpec> _nodes;
+
+    /// <summary>True when the fleet serves more than one node.</summary>
+    public bool HasSeveralNodes => Nodes.Length > 1;
+
+    /// <summary>The node a service's identity belongs to (the only node when it names none).</summary>
+    public NodeSpec NodeOf(ServiceSpec service) => NodeNamed(service.Node);
+
+    /// <summary>The node of that name; null or an unknown name is the first node (what a one-node fleet has).</summary>
+    public NodeSpec NodeNamed(string? name) =>
+        name is null ? Node : Nodes.FirstOrDefault(n => n.Name == name) ?? Node;
+
+    /// <summary>
+    /// The fleet as one node sees it: that node alone, and only the disks and services of its identities. What works
+    /// on one node (init's key folder and commitment ATX, the doctor's node checks) runs per node on this.
+    /// </summary>
+    public FleetSpec ForNode(NodeSpec node)
+    {
+        var disks = Disks
+            .Select(d => d with { Services = [.. d.Services.Where(s => NodeOf(s).Name == node.Name)] })
+            .Where(d => d.Services.Length > 0);
+        return this with { Node = node, Nodes = [node], Disks = [.. disks] };
+    }
+
+    /// <summary>The services whose identities belong to <paramref name="node"/>.</summary>
+    public IEnumerable<ServiceSpec> ServicesOf(NodeSpec node) => Services.Where(s => NodeOf(s).Name == node.Name);
+
+    // A disk's placement settings are its own node's: a service of another node on the same disk dials that node.
+    private DiskSpec? OwnDisk(ServiceSpec service) =>
+        Disks.FirstOrDefault(d => d.Name == service.Disk) is { } disk && (disk.Node ?? Node.Name) == (service.Node ?? Node.Name) ? disk : null;
 
     /// <summary>Where the config came from (a file path, or a name given to <see cref="FleetConfigLoader.Parse"/>).</summary>
     public string Source { get; init; } = "";
@@ -65,7 +107,11 @@ public sealed record NodeSpec(
     Uri PrivateListener,
     string DataDir,
     PoetTimings Poet,
-    TlsSpec? Tls);
+    TlsSpec? Tls)
+{
+    /// <summary>Its name in <c>nodes[].name</c> (the API's and metrics' node label); "node" for the single <c>node:</c>.</summary>
+    public string Name { get; init; } = ConfigDefaults.NodeName;
+}
 
 /// <summary>mTLS material for the node's grpc-tls-listener and for post-services.</summary>
 public sealed record TlsSpec(string CaCert, string Cert, string Key, string? Domain);
@@ -185,6 +231,9 @@ public sealed record DiskSpec(string Name, ImmutableArray<ServiceSpec> Services)
 
     /// <summary>The machine the disk is in (<c>disks[].host</c>), for grouping only; null when not given.</summary>
     public string? Host { get; init; }
+
+    /// <summary>The node this disk's services belong to unless one names its own (<c>disks[].node</c>); null: the first node.</summary>
+    public string? Node { get; init; }
 }
 
 /// <summary>
@@ -199,4 +248,11 @@ public sealed record ServiceSpec(
     uint NumUnits,
     string OperatorAddress,
     ImmutableArray<string> After,
-    int OrderOnDisk);
+    int OrderOnDisk)
+{
+    /// <summary>
+    /// The node this identity belongs to (<c>services[].node</c>, else its disk's <c>node</c>); null: the first
+    /// node. Its key folder, PostStates row, events, clock and proof deadline are that node's.
+    /// </summary>
+    public string? Node { get; init; }
+}

@@ -15,9 +15,15 @@ internal static partial class SectionReaders
         var node = root.Map("node", ConfigKeys.Node);
         if (!node.IsPresent)
         {
-            root.Error("node", "missing; add a node section with at least data-dir (the node's data folder, which holds identities/)");
+            root.Error("node", "missing; add a node section with at least data-dir (the node's data folder, which holds identities/), or nodes: for several");
         }
 
+        return ReadNodeFields(node, paths);
+    }
+
+    /// <summary>One node's listeners, data folder, PoET timings and TLS (the single <c>node:</c> or an entry of <c>nodes:</c>).</summary>
+    public static NodeSpec ReadNodeFields(YamlMap node, PathResolver paths)
+    {
         var poet = node.Map("poet", ConfigKeys.Poet);
         var timings = new PoetTimings(
             poet.Duration("phase-shift", allowZero: false) ?? ConfigDefaults.PhaseShift,

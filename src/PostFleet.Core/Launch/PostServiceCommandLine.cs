@@ -31,7 +31,7 @@ public static class PostServiceCommandLine
         var arguments = new List<string>
         {
             "--dir", service.DataDir,
-            "--address", NodeAddress(fleet.Node, fleet.NodeAddressFor(service)),
+            "--address", NodeAddress(fleet.NodeOf(service), fleet.NodeAddressFor(service)),
         };
         if (fleet.TlsFor(service) is { } tls)
         {

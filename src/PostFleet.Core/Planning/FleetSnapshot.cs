@@ -46,7 +46,26 @@ public sealed record FleetSnapshot(
     public bool EventReplayRead { get; init; } = true;
 
     public NodePostState? NodeStateOf(string service) =>
-        NodeReachable && Identities.TryGetValue(service, out var identity) ? identity.State : null;
+        For(service).NodeReachable && Identities.TryGetValue(service, out var identity) ? identity.State : null;
+
+    /// <summary>
+    /// Several nodes: each node's side of this snapshot by node name (its reachability, timeline, cycle gap and
+    /// condition; the identities, runs and statuses are the fleet's). Empty for one node: this snapshot is its side.
+    /// </summary>
+    public ImmutableDictionary<string, FleetSnapshot> NodeSides { get; init; } = ImmutableDictionary<string, FleetSnapshot>.Empty;
+
+    /// <summary>Several nodes: the node of each identity by service name (empty for one node).</summary>
+    public ImmutableDictionary<string, string> NodeOfService { get; init; } = ImmutableDictionary<string, string>.Empty;
+
+    /// <summary>
+    /// The snapshot as this service's node sees it: that node's reachability, clock, cycle gap, proof deadline and
+    /// condition. A proof is due by its own node's deadline, whatever another node's clock says.
+    /// </summary>
+    public FleetSnapshot For(string service) =>
+        NodeOfService.TryGetValue(service, out var node) && NodeSides.TryGetValue(node, out var side) ? side : this;
+
+    /// <summary>Every node's side (this snapshot alone for one node).</summary>
+    public IEnumerable<FleetSnapshot> Sides => NodeSides.IsEmpty ? [this] : NodeSides.Values;
 
     public RuntimeInstance? LiveRun(string service) =>
         Runs.TryGetValue(service, out var run) && run.Running ? run : null;

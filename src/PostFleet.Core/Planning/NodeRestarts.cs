@@ -55,5 +55,5 @@ internal static class NodeRestarts
         && snapshot.NodeStateOf(name) == NodePostState.Idle
         && !m.Delivered
         && ProofRound.HoldsWork(snapshot.StatusOf(name), m)
-        && !ProofRound.DeadlinePassed(m, snapshot.Timeline, now);
+        && !ProofRound.DeadlinePassed(m, snapshot.For(name).Timeline, now);
 }

@@ -24,7 +24,7 @@ public static class Planner
         var readersByDisk = Observations.ReadersByDisk(desired, observed);
         foreach (var service in desired.Services)
         {
-            var (m, exited) = Observations.Fold(service, observed, memory.For(service.Name), desired.Schedule, desired.Post, now, readersByDisk.GetValueOrDefault(service.Disk));
+            var (m, exited) = Observations.Fold(service, observed.For(service.Name), memory.For(service.Name), desired.Schedule, desired.Post, now, readersByDisk.GetValueOrDefault(service.Disk));
             next[service.Name] = m;
             if (exited is not null)
             {
@@ -40,7 +40,7 @@ public static class Planner
         {
             if (observed.LiveRun(service.Name) is { } run)
             {
-                var (action, decision, m) = StopRules.ForLiveRun(new LiveRunContext(service, run, observed, next[service.Name], desired.Schedule, now) { Restart = restart });
+                var (action, decision, m) = StopRules.ForLiveRun(new LiveRunContext(service, run, observed.For(service.Name), next[service.Name], desired.Schedule, now) { Restart = restart });
                 next[service.Name] = m;
                 decisions[service.Name] = decision;
                 if (action is not null)
@@ -69,8 +69,8 @@ public static class Planner
             }
 
             context.Occupancy.AddStart(service);
-            var outlook = observed.Window is null ? ProofOutlook.InGap : context.Outlook.Of(service.Name);
-            if (observed.Window is not null)
+            var outlook = observed.For(service.Name).Window is null ? ProofOutlook.InGap : context.Outlook.Of(service.Name);
+            if (observed.For(service.Name).Window is not null)
             {
                 context.Outlook.Started(service.Name);
             }
@@ -95,7 +95,8 @@ public static class Planner
     internal static IEnumerable<ServiceSpec> ByOutlook(IEnumerable<ServiceSpec> order, FleetSnapshot observed, StartContext context) =>
         context.Snapshot.Window is null
             ? order
-            : order.OrderBy(s => observed.Intents.ProveNow.Contains(s.Name) ? -1 : (int)context.Outlook.Of(s.Name));
+            : order.OrderBy(s => observed.Intents.ProveNow.Contains(s.Name) ? -1 : (int)context.Outlook.Of(s.Name))
+                .ThenBy(s => observed.NodeSides.IsEmpty ? 0 : context.Outlook.DueInSeconds(s.Name));
 
     /// <summary>
     /// "Prove now" first; then the order on each disk (earlier first), taking the first of every disk before the

@@ -19,9 +19,13 @@ public readonly record struct ProvingWindow(double GapSecondsLeft, double? Deadl
 
 /// <summary>
 /// One proof to place: its service, the seconds of one k2pow and of one full read, and for a service already
-/// started the part of each still to do (then it is committed, not admitted).
+/// started the part of each still to do (then it is committed, not admitted). <see cref="Window"/> is its own
+/// node's window when the fleet serves several nodes (null: the window given to <see cref="ProvingOrder.Admit"/>).
 /// </summary>
-public readonly record struct ProofWork(ServiceSpec Service, double K2Pow, double Read, bool Started = false, double K2PowLeft = 0, double ReadLeft = 0);
+public readonly record struct ProofWork(ServiceSpec Service, double K2Pow, double Read, bool Started = false, double K2PowLeft = 0, double ReadLeft = 0)
+{
+    public ProvingWindow? Window { get; init; }
+}
 
 /// <summary>
 /// The one ordering of the window's proofs that the planner, <c>postfleet plan</c> and <c>/api/v1/forecast</c> all use.
@@ -63,7 +67,7 @@ public static class ProvingOrder
                 cpuVariance += Variance(w.K2PowLeft) / powSlots / powSlots;
             }
 
-            outlook[w.Service.Name] = Classify(end, window);
+            outlook[w.Service.Name] = Classify(end, w.Window ?? window);
         }
 
         foreach (var w in work)
@@ -76,14 +80,19 @@ public static class ProvingOrder
             }
         }
 
-        // Largest first; ties keep the caller's order (config order), so plans are stable.
-        var byUnits = pending.Select((w, i) => (w, i)).OrderByDescending(x => x.w.Service.NumUnits).ThenBy(x => x.i).Select(x => x.w).ToList();
+        // Largest first; ties keep the caller's order (config order), so plans are stable. Several nodes: the proofs
+        // of the node whose gap closes sooner first (each work carries its node's window; one node: all equal).
+        var byUnits = pending.Select((w, i) => (w, i))
+            .OrderBy(x => x.w.Window?.GapSecondsLeft ?? 0).ThenBy(x => x.w.Window?.DeadlineSecondsLeft ?? 0)
+            .ThenByDescending(x => x.w.Service.NumUnits).ThenBy(x => x.i).Select(x => x.w).ToList();
         var rest = new List<ProofWork>();
-        foreach (var limit in new[] { (ProofOutlook.InGap, (double?)window.GapSecondsLeft), (ProofOutlook.BeforeDeadline, window.DeadlineSecondsLeft) })
+        foreach (var limitOf in new Func<ProvingWindow, (ProofOutlook, double?)>[] { v => (ProofOutlook.InGap, v.GapSecondsLeft), v => (ProofOutlook.BeforeDeadline, v.DeadlineSecondsLeft) })
         {
             rest.Clear();
             foreach (var w in byUnits)
             {
+                // Each proof against its own node's gap and deadline: the disks and k2pow slots are shared.
+                var limit = limitOf(w.Window ?? window);
                 var disk = Math.Max(diskEnd.GetValueOrDefault(w.Service.Disk), firstK2Pow[w.Service.Disk]) + w.Read + (k2powHidden || !diskEnd.ContainsKey(w.Service.Disk) ? 0 : w.K2Pow);
                 var cpuAfter = cpu + (powSlots > 0 ? w.K2Pow / powSlots : 0);
                 var cpuVarianceAfter = cpuVariance + (powSlots > 0 ? Variance(w.K2Pow) / powSlots / powSlots : 0);

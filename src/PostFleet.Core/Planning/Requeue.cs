@@ -44,7 +44,7 @@ internal static class Requeue
         {
             after = Min(after, GapPoll);
         }
-        else if (snapshot.Timeline?.CurrentOrNextCycleGap(now) is { } next && next.Opens > now)
+        else if (snapshot.Sides.Select(side => side.Timeline?.CurrentOrNextCycleGap(now)).Where(g => g is not null && g.Opens > now).MinBy(g => g!.Opens) is { } next)
         {
             // Looking again only a resync after the gap opened would start every first proof up to resync late, and
             // the next one on each disk with it: where a disk's proofs fill the gap, the last then misses the next
@@ -61,7 +61,7 @@ internal static class Requeue
                 after = Min(after, Soon);
             }
 
-            if (run is not null && ProofRound.Window(m, snapshot.Timeline) is { } round && !m.Delivered)
+            if (run is not null && ProofRound.Window(m, snapshot.For(service.Name).Timeline) is { } round && !m.Delivered)
             {
                 // A kept run is stopped when its round's deadline passes.
                 after = round.ProofDeadline > now ? Min(after, round.ProofDeadline - now) : after;
@@ -84,9 +84,9 @@ internal static class Requeue
     /// gap opened: its proof request can come any moment.
     /// </summary>
     internal static bool AwaitingTheNodesAsk(FleetSpec spec, FleetSnapshot snapshot, IReadOnlyDictionary<string, ServiceMemory> memory) =>
-        snapshot.CycleGapOpenedAt is { } opened
-        && spec.Services.Any(s =>
-            snapshot.NodeStateOf(s.Name) == Model.NodePostState.Idle
+        spec.Services.Any(s =>
+            snapshot.For(s.Name).CycleGapOpenedAt is { } opened
+            && snapshot.NodeStateOf(s.Name) == Model.NodePostState.Idle
             && snapshot.LiveRun(s.Name) is null
             && !snapshot.Intents.WillNotProve(s.Name)
             && (memory[s.Name].ProvingSince is not { } since || since < opened));

@@ -103,16 +103,16 @@ internal static class StartConstraints
     }
 
     private static Blocker? NodeAnswers(ServiceSpec s, StartContext c) =>
-        c.Snapshot.NodeReachable ? null : new(DecisionCode.NodeUnreachable, "holding: the node does not answer PostStates; nothing is started or stopped until it does");
+        c.Snapshot.For(s.Name).NodeReachable ? null : new(DecisionCode.NodeUnreachable, "holding: the node does not answer PostStates; nothing is started or stopped until it does");
 
     private static Blocker? IdentityKnown(ServiceSpec s, StartContext c) =>
         c.Snapshot.Identities.ContainsKey(s.Name)
             ? null
-            : new(DecisionCode.UnknownIdentity, $"the node does not list identity {s.Name}: copy its key to {c.Spec.Node.DataDir}/identities/{s.Name}.key and restart the node");
+            : new(DecisionCode.UnknownIdentity, $"the node does not list identity {s.Name}: copy its key to {c.Spec.NodeOf(s).DataDir}/identities/{s.Name}.key and restart the node");
 
     /// <summary>After this round's deadline the node no longer takes its proof, PROVING or not: say so, start nothing.</summary>
     private static Blocker? RoundNotMissed(ServiceSpec s, StartContext c) =>
-        ProofRound.DeadlinePassed(c.Memory[s.Name], c.Snapshot.Timeline, c.Now) && ProofRound.Window(c.Memory[s.Name], c.Snapshot.Timeline) is { } round
+        ProofRound.DeadlinePassed(c.Memory[s.Name], c.Snapshot.For(s.Name).Timeline, c.Now) && ProofRound.Window(c.Memory[s.Name], c.Snapshot.For(s.Name).Timeline) is { } round
             ? new(DecisionCode.Missed, $"missed: publish epoch {round.PublishEpoch}'s proof was not delivered before its deadline {round.ProofDeadline.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}; nothing to start until the next round")
             : null;
 
@@ -182,19 +182,19 @@ internal static class StartConstraints
     private static Blocker? MakesTheDeadline(ServiceSpec s, StartContext c) =>
         WaitsFor(s, c, ProofOutlook.WillMiss) is { } ahead
             ? new(DecisionCode.WillMissDeadline,
-                $"will miss the proof deadline: one k2pow and read need about {Hours(c.Outlook.ProvingSeconds(s.Name))} and {Hours(c.Outlook.Window!.Value.DeadlineSecondsLeft ?? 0)} are left with the identities ahead of it; starts last, after the {ahead} that can still make it")
+                $"will miss the proof deadline: one k2pow and read need about {Hours(c.Outlook.ProvingSeconds(s.Name))} and {Hours(c.Outlook.WindowOf(s.Name)!.Value.DeadlineSecondsLeft ?? 0)} are left with the identities ahead of it; starts last, after the {ahead} that can still make it")
             : null;
 
     /// <summary>A proof that cannot make the gap (but can make the deadline) waits until every one that can make the gap has started.</summary>
     private static Blocker? MakesTheGap(ServiceSpec s, StartContext c) =>
         WaitsFor(s, c, ProofOutlook.BeforeDeadline) is { } ahead
             ? new(DecisionCode.WaitingForGapProofs,
-                $"waiting: will not make the cycle gap (one k2pow and read need about {Hours(c.Outlook.ProvingSeconds(s.Name))}, {Hours(c.Outlook.Window!.Value.GapSecondsLeft)} of the gap left after the larger identities); proves before the deadline once the {ahead} that can make the gap have started")
+                $"waiting: will not make the cycle gap (one k2pow and read need about {Hours(c.Outlook.ProvingSeconds(s.Name))}, {Hours(c.Outlook.WindowOf(s.Name)!.Value.GapSecondsLeft)} of the gap left after the larger identities); proves before the deadline once the {ahead} that can make the gap have started")
             : null;
 
     private static int? WaitsFor(ServiceSpec s, StartContext c, ProofOutlook outlook)
     {
-        if (c.Snapshot.Window is null || c.Snapshot.Intents.ProveNow.Contains(s.Name) || c.Outlook.Of(s.Name) != outlook)
+        if (c.Snapshot.For(s.Name).Window is null || c.Snapshot.Intents.ProveNow.Contains(s.Name) || c.Outlook.Of(s.Name) != outlook)
         {
             return null;
         }

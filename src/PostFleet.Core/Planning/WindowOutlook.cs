@@ -16,9 +16,12 @@ internal sealed class WindowOutlook
     private readonly Dictionary<string, (double K2Pow, double Read)> _durations;
     private readonly int[] _waitingByOutlook = new int[3];
 
-    private WindowOutlook(ProvingWindow? window, Dictionary<string, ProofOutlook> outlook, HashSet<string> waiting, Dictionary<string, (double, double)> durations)
+    private readonly Dictionary<string, ProvingWindow> _windows;
+
+    private WindowOutlook(ProvingWindow? window, Dictionary<string, ProofOutlook> outlook, HashSet<string> waiting, Dictionary<string, (double, double)> durations, Dictionary<string, ProvingWindow> windows)
     {
         Window = window;
+        _windows = windows;
         _outlook = outlook;
         _waiting = waiting;
         _durations = durations;
@@ -31,6 +34,16 @@ internal sealed class WindowOutlook
     public ProvingWindow? Window { get; }
 
     public ProofOutlook Of(string service) => _outlook.GetValueOrDefault(service, ProofOutlook.InGap);
+
+    /// <summary>The window of this service's own node (several nodes: each has its own gap and deadline).</summary>
+    public ProvingWindow? WindowOf(string service) => _windows.TryGetValue(service, out var own) ? own : Window;
+
+    /// <summary>
+    /// Seconds until the limit this service's outlook is judged against (its gap's close while it can make the gap,
+    /// else its deadline): across nodes, the proof due sooner goes first. Equal for every service of one node.
+    /// </summary>
+    public double DueInSeconds(string service) => WindowOf(service) is not { } w ? 0
+        : Of(service) == ProofOutlook.InGap ? w.GapSecondsLeft : w.DeadlineSecondsLeft ?? w.GapSecondsLeft;
 
     /// <summary>Seconds of one k2pow plus one full read (learned, else assumed), for the reasons shown.</summary>
     public double ProvingSeconds(string service) => _durations.TryGetValue(service, out var d) ? d.K2Pow + d.Read : 0;
@@ -58,6 +71,7 @@ internal sealed class WindowOutlook
     public static WindowOutlook Of(FleetSpec spec, FleetSnapshot snapshot, IReadOnlyDictionary<string, ServiceMemory> memory, ProvingEstimates estimates, DateTimeOffset now)
     {
         var window = ProvingOrder.WindowAt(snapshot.Window, now);
+        var windows = new Dictionary<string, ProvingWindow>(StringComparer.Ordinal);
         var waiting = new HashSet<string>(StringComparer.Ordinal);
         var durations = new Dictionary<string, (double, double)>(StringComparer.Ordinal);
         var work = new List<ProofWork>();
@@ -79,10 +93,16 @@ internal sealed class WindowOutlook
                 : ProvingForecast.K2PowHashes(service, spec.Post) / K2PowSlots.HashRateOf(service, spec, HardwareAssumptions.Default));
             var read = ServicePhases.DataBytes(service, spec.Post) / (estimates.ReadRateOf(service.Disk) ?? HardwareAssumptions.Default.DiskBytesPerSecond(service.Disk));
             durations[service.Name] = (k2pow, read);
+            var own = snapshot.NodeSides.IsEmpty ? null : ProvingOrder.WindowAt(snapshot.For(service.Name).Window, now);
+            if (own is { } ownWindow)
+            {
+                windows[service.Name] = ownWindow;
+            }
+
             if (snapshot.LiveRun(service.Name) is not { } run)
             {
                 waiting.Add(service.Name);
-                work.Add(new ProofWork(service, k2pow, read));
+                work.Add(new ProofWork(service, k2pow, read) { Window = own });
                 continue;
             }
 
@@ -92,11 +112,11 @@ internal sealed class WindowOutlook
                 ServiceStatus.Proving => (Math.Max(0, k2pow - (now - run.StartedAt).TotalSeconds), read),
                 _ => (k2pow, read),
             };
-            work.Add(new ProofWork(service, k2pow, read, true, left.Item1, left.Item2));
+            work.Add(new ProofWork(service, k2pow, read, true, left.Item1, left.Item2) { Window = own });
         }
 
         // Without a window nothing is judged: every proof counts as in the gap and the order is the schedule's own.
         var outlook = window is { } w ? ProvingOrder.Admit(work, spec.Schedule.MaxPow, w, spec.Schedule.Mode == ScheduleMode.Pipelined, FinishChance.Draws(spec.Post.Nonces)) : new Dictionary<string, ProofOutlook>(StringComparer.Ordinal);
-        return new WindowOutlook(window, outlook, waiting, durations);
+        return new WindowOutlook(window, outlook, waiting, durations, windows);
     }
 }

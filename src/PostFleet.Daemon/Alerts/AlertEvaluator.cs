@@ -43,7 +43,17 @@ public sealed class AlertEvaluator(AlertRules rules)
 
     private IEnumerable<Alert> Conditions(FleetView view, DateTimeOffset now)
     {
-        if (!view.Node.Reachable)
+        var several = view.Nodes.Count > 1;
+        if (several)
+        {
+            // Each node on its own: one away says which, and its identities' alerts say whose they are.
+            foreach (var node in view.Nodes.Where(n => !n.Reachable))
+            {
+                yield return new Alert($"{AlertKinds.NodeUnreachable}:{node.Name}", AlertKinds.NodeUnreachable, null, "critical",
+                    $"node {node.Name} unreachable at {node.PostListener}: {node.Error ?? "no answer"}", now);
+            }
+        }
+        else if (!view.Node.Reachable)
         {
             yield return new Alert(AlertKinds.NodeUnreachable, AlertKinds.NodeUnreachable, null, "critical",
                 $"node unreachable at {view.Node.PostListener}: {view.Node.Error ?? "no answer"}", now);
@@ -56,27 +66,30 @@ public sealed class AlertEvaluator(AlertRules rules)
                 $"history {history.Path} takes no writes since {history.FaultSince:u} ({history.Fault}); proving goes on, {history.RowsPending} rows wait in memory", now);
         }
 
-        var due = view.Network is { } network ? DueGap(network, view.At) : null;
+        var fleetDue = view.Network is { } network ? DueGap(network, view.At) : null;
         foreach (var s in view.Services)
         {
+            // Several nodes: the identity's own node's deadline, and its name said with the node's.
+            var who = several ? $"{s.Name} (node {s.Node})" : s.Name;
+            var due = several ? view.Nodes.FirstOrDefault(n => n.Name == s.Node)?.Network is { } own ? DueGap(own, view.At) : null : fleetDue;
             if (s.DagState == "failed")
             {
                 var why = s.DecisionMessage ?? s.DecisionCode ?? "the node reported a failed proof";
                 yield return new Alert($"{AlertKinds.ProofFailed}:{s.Name}", AlertKinds.ProofFailed, s.Name, "critical",
-                    $"{s.Name}: proof failed ({why})", now);
+                    $"{who}: proof failed ({why})", now);
             }
 
             if (s.Restarts >= rules.CrashLoopRestarts)
             {
                 yield return new Alert($"{AlertKinds.CrashLoop}:{s.Name}", AlertKinds.CrashLoop, s.Name, "critical",
-                    $"{s.Name}: post-service restarted {s.Restarts} times this cycle gap (crash loop)", now);
+                    $"{who}: post-service restarted {s.Restarts} times this cycle gap (crash loop)", now);
             }
 
             if (rules.PredictedMiss && due is var (publishEpoch, deadline) && s.EstimatedFinish is { } finish && finish > deadline && StillToProve(s))
             {
                 var late = finish - deadline;
                 yield return new Alert($"{AlertKinds.PredictedMiss}:{s.Name}:{publishEpoch}", AlertKinds.PredictedMiss, s.Name, "warning",
-                    $"{s.Name}: predicted to finish {Describe(late)} after the proof deadline ({deadline:u}) for publish epoch {publishEpoch}", now);
+                    $"{who}: predicted to finish {Describe(late)} after the proof deadline ({deadline:u}) for publish epoch {publishEpoch}", now);
             }
 
             if (s.Problem is { } problem && (problem.Kind == "exited" || problem.Repeats >= rules.ServiceProblemRepeats))
@@ -84,13 +97,13 @@ public sealed class AlertEvaluator(AlertRules rules)
                 // Critical only while the node waits for this identity's proof: then every minute counts.
                 yield return new Alert($"{AlertKinds.ServiceProblem}:{s.Name}:{problem.Kind}", AlertKinds.ServiceProblem, s.Name,
                     s.NodeState == "PROVING" ? "critical" : "warning",
-                    $"{s.Name}: {problem.Summary}. {Capitalised(problem.Hint)}", now);
+                    $"{who}: {problem.Summary}. {Capitalised(problem.Hint)}", now);
             }
 
             if (s.LastDeliveryLate && s.LastDeliveredEpoch is { } epoch)
             {
                 yield return new Alert($"{AlertKinds.DeliveredLate}:{s.Name}:{epoch}", AlertKinds.DeliveredLate, s.Name, "warning",
-                    $"{s.Name}: proof for publish epoch {epoch} delivered after the deadline", now);
+                    $"{who}: proof for publish epoch {epoch} delivered after the deadline", now);
             }
         }
     }
@@ -120,7 +133,7 @@ public sealed class AlertEvaluator(AlertRules rules)
         var service = alert.Service is null ? null : view.Services.FirstOrDefault(s => s.Name == alert.Service);
         return alert.Kind switch
         {
-            AlertKinds.NodeUnreachable => "node reachable again",
+            AlertKinds.NodeUnreachable => alert.Key.Length > AlertKinds.NodeUnreachable.Length ? $"node {alert.Key[(AlertKinds.NodeUnreachable.Length + 1)..]} reachable again" : "node reachable again",
             AlertKinds.HistoryFault => $"history takes writes again ({view.History?.RowsLost ?? 0} rows lost in all)",
             AlertKinds.ProofFailed when service is not null => $"{service.Name}: no longer failed (now {service.DagState})",
             AlertKinds.CrashLoop when service is not null => $"{service.Name}: restarts back to {service.Restarts}",

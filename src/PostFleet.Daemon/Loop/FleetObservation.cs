@@ -3,7 +3,11 @@ using PostFleet.Core.Timeline;
 
 namespace PostFleet.Daemon.Loop;
 
-/// <summary>Everything one reconcile pass saw, gathered from all sources before anything is decided.</summary>
+/// <summary>
+/// Everything one reconcile pass saw, gathered from all sources before anything is decided. With several nodes the
+/// node fields are the fleet's (reachable only when every node answered, the first node's clock, every node's
+/// identities and events) and <see cref="Nodes"/> holds each node's own.
+/// </summary>
 public sealed record FleetObservation(
     DateTimeOffset At,
     bool NodeReachable,
@@ -25,4 +29,26 @@ public sealed record FleetObservation(
 
     /// <summary>The event stream's replay since the last (re)subscribe is in <see cref="Events"/> (or in an earlier pass's).</summary>
     public bool EventReplayRead { get; init; } = true;
+
+    /// <summary>Each node's own observation, in config order (one entry for a one-node fleet; empty when built by hand).</summary>
+    public IReadOnlyList<NodeObservation> Nodes { get; init; } = [];
+
+    /// <summary>The clock of the node that lists <paramref name="identity"/> (its epochs), else the first node's.</summary>
+    public NetworkClock? ClockOf(string identity) =>
+        Nodes.FirstOrDefault(n => n.Identities.ContainsKey(identity))?.Clock ?? Clock;
+}
+
+/// <summary>One node's part of an observation: its PostStates, clock, events and condition.</summary>
+public sealed record NodeObservation(
+    string Name,
+    bool Reachable,
+    string? Error,
+    NetworkClock? Clock,
+    IReadOnlyDictionary<string, IdentityState> Identities,
+    IReadOnlyList<NodeEvent> Events,
+    bool? Synced,
+    bool StreamDropped)
+{
+    /// <summary>This node's event replay since its last (re)subscribe is in <see cref="Events"/> (or an earlier pass's).</summary>
+    public bool ReplayRead { get; init; } = true;
 }

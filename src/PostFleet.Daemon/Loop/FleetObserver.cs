@@ -6,52 +6,67 @@ using PostFleet.Core.Timeline;
 namespace PostFleet.Daemon.Loop;
 
 /// <summary>
-/// Gathers one observation: the node's PostStates, the runtime's own list of runs, each live run's operator
+/// Gathers one observation: each node's PostStates, clock and events, the runtime's own list of runs, each live run's operator
 /// /status (read where that run's placement makes it reachable), the log tail of runs that are not proving (why a service cannot connect), and the node events that
 /// arrived since the last pass. Sources are asked concurrently and each has
 /// its own timeout inside its client, so one hung endpoint never stalls the loop.
 /// </summary>
 public sealed class FleetObserver(
-    INodeClient node,
+    IReadOnlyList<NodeSource> nodes,
     IRunStatusReader operators,
     IServiceRuntime runtime,
-    NodeEventPump events,
     TimeProvider time)
 {
     private static readonly TimeSpan ClockRefresh = TimeSpan.FromMinutes(10);
 
     private readonly ServiceLogReader _logs = new(runtime, time);
-    private NetworkClock? _clock;
-    private DateTimeOffset _clockFetchedAt;
 
     public async Task<FleetObservation> ObserveAsync(FleetSpec fleet, CancellationToken cancellationToken)
     {
-        var statesTask = ReadPostStatesAsync(cancellationToken);
-        var runsTask = runtime.ListAsync(cancellationToken);
-        var clockTask = ReadClockAsync(cancellationToken);
-        var runs = await runsTask;
-        var syncedTask = ReadSyncedAsync(runs, cancellationToken);
+        // Every node's PostStates and clock are asked at once with the runtime's list; is_synced needs the runs.
+        var asked = nodes.Select(n => (Node: n, States: ReadPostStatesAsync(n, cancellationToken), Clock: ReadClockAsync(n, cancellationToken))).ToList();
+        var runs = await runtime.ListAsync(cancellationToken);
+        var nodesTask = Task.WhenAll(asked.Select(a => ObserveNodeAsync(a.Node, a.States, a.Clock, runs, cancellationToken)));
         var statuses = await ReadStatusesAsync(fleet, runs, cancellationToken);
         var problems = await _logs.DiagnoseAsync(runs, statuses, cancellationToken);
-        var (identities, nodeError) = await statesTask;
+        var seen = await nodesTask;
+        var first = seen[0];
+
+        // One node: its own fields, as they always were. Several: reachable only when all answer, each error named.
+        var identities = seen.Length == 1 ? first.Identities : seen.SelectMany(n => n.Identities).ToDictionary(p => p.Key, p => p.Value);
+        var errors = seen.Where(n => n.Error is not null).Select(n => seen.Length == 1 ? n.Error! : $"node {n.Name}: {n.Error}").ToList();
+        return new FleetObservation(
+            time.GetUtcNow(),
+            NodeReachable: errors.Count == 0,
+            errors.Count == 0 ? null : string.Join("; ", errors),
+            first.Clock,
+            identities,
+            runs,
+            statuses,
+            seen.Length == 1 ? first.Events : [.. seen.SelectMany(n => n.Events)])
+        {
+            Problems = problems,
+            NodeSynced = seen.Any(n => n.Synced == false) ? false : seen.Any(n => n.Synced == true) ? true : null,
+            EventStreamDropped = seen.Any(n => n.StreamDropped),
+            Nodes = seen,
+
+            // Fleet-wide and conservative: a start whose round is unknown waits until every node's replay was read.
+            EventReplayRead = seen.All(n => n.ReplayRead),
+        };
+    }
+
+    private static async Task<NodeObservation> ObserveNodeAsync(
+        NodeSource node, Task<(IReadOnlyDictionary<string, IdentityState>? States, string? Error)> statesTask, Task<NetworkClock?> clockTask, IReadOnlyList<RuntimeInstance> runs, CancellationToken cancellationToken)
+    {
+        var synced = await ReadSyncedAsync(node, runs, cancellationToken);
+        var (identities, error) = await statesTask;
         var clock = await clockTask;
 
         // Read before the drain: the pump marks the replay read only after queueing all of it.
-        var replayRead = events.ReplayRead;
-        return new FleetObservation(
-            time.GetUtcNow(),
-            NodeReachable: nodeError is null,
-            nodeError,
-            clock,
-            identities ?? new Dictionary<string, IdentityState>(),
-            runs,
-            statuses,
-            events.Drain())
+        var replayRead = node.Events.ReplayRead;
+        return new NodeObservation(node.Name, error is null, error, clock, identities ?? new Dictionary<string, IdentityState>(), node.Events.Drain(), synced, node.Events.TakeDropped())
         {
-            Problems = problems,
-            NodeSynced = await syncedTask,
-            EventStreamDropped = events.TakeDropped(),
-            EventReplayRead = replayRead,
+            ReplayRead = replayRead,
         };
     }
 
@@ -59,7 +74,7 @@ public sealed class FleetObserver(
     /// Only while a run is live: that is when it matters (a restarted node lists every identity IDLE until it has
     /// synced, and the runs must be kept), so an idle fleet costs the node nothing extra.
     /// </summary>
-    private async Task<bool?> ReadSyncedAsync(IReadOnlyList<RuntimeInstance> runs, CancellationToken cancellationToken)
+    private static async Task<bool?> ReadSyncedAsync(NodeSource node, IReadOnlyList<RuntimeInstance> runs, CancellationToken cancellationToken)
     {
         if (!runs.Any(r => r.Running))
         {
@@ -68,7 +83,7 @@ public sealed class FleetObserver(
 
         try
         {
-            return await node.IsSyncedAsync(cancellationToken);
+            return await node.Client.IsSyncedAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -76,11 +91,11 @@ public sealed class FleetObserver(
         }
     }
 
-    private async Task<(IReadOnlyDictionary<string, IdentityState>? States, string? Error)> ReadPostStatesAsync(CancellationToken cancellationToken)
+    private static async Task<(IReadOnlyDictionary<string, IdentityState>? States, string? Error)> ReadPostStatesAsync(NodeSource node, CancellationToken cancellationToken)
     {
         try
         {
-            var states = await node.GetPostStatesAsync(cancellationToken);
+            var states = await node.Client.GetPostStatesAsync(cancellationToken);
             return (states.ToDictionary(s => s.Name), null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -89,25 +104,25 @@ public sealed class FleetObserver(
         }
     }
 
-    private async Task<NetworkClock?> ReadClockAsync(CancellationToken cancellationToken)
+    private async Task<NetworkClock?> ReadClockAsync(NodeSource node, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        if (_clock is not null && now - _clockFetchedAt < ClockRefresh)
+        if (node.Clock is not null && now - node.ClockFetchedAt < ClockRefresh)
         {
-            return _clock;
+            return node.Clock;
         }
 
         try
         {
-            _clock = await node.GetNetworkClockAsync(cancellationToken);
-            _clockFetchedAt = now;
+            node.Clock = await node.Client.GetNetworkClockAsync(cancellationToken);
+            node.ClockFetchedAt = now;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // Keep the last known clock: genesis and layer length do not change while a node is down.
         }
 
-        return _clock;
+        return node.Clock;
     }
 
     private async Task<IReadOnlyDictionary<string, ServiceStatus>> ReadStatusesAsync(FleetSpec fleet, IReadOnlyList<RuntimeInstance> runs, CancellationToken cancellationToken)

@@ -145,7 +145,7 @@ public sealed class ReconcileLoop
             }
 
             firstSeen.Add(e);
-            if (e is NodeEvent.PostCompleted completed && byId.TryGetValue(completed.Smesher, out var name) && observation.Clock is { } clock && !IsInitialPost(completed.ChallengeHex))
+            if (e is NodeEvent.PostCompleted completed && byId.TryGetValue(completed.Smesher, out var name) && observation.ClockOf(name) is { } clock && !IsInitialPost(completed.ChallengeHex))
             {
                 _history.RecordDelivery(e.Time, name, clock.EpochAt(e.Time), completed.ChallengeHex);
             }
@@ -223,6 +223,12 @@ public sealed record PassReport(long Number, FleetSpec Fleet, FleetObservation O
     public IReadOnlyList<NodeEvent> FirstSeenEvents { get; init; } = [];
 
     public NetworkTimeline? Timeline => Observation.Clock is { } clock ? new NetworkTimeline(clock, Fleet.Node.Poet) : null;
+
+    /// <summary>The timeline of the node named <paramref name="node"/> (its clock and PoET timings); several nodes have their own.</summary>
+    public NetworkTimeline? TimelineOf(string node) =>
+        Observation.Nodes.FirstOrDefault(n => n.Name == node) is { } seen
+            ? seen.Clock is { } clock ? new NetworkTimeline(clock, Fleet.NodeNamed(node).Poet) : null
+            : Timeline;
 }
 
 /// <summary>The logging scope of one pass: every line logged during it says "pass N".</summary>

@@ -100,7 +100,7 @@ public sealed class ConfigReloader
     internal static string? NeedsRestart(FleetSpec running, FleetSpec edited)
     {
         var changed = new List<string>();
-        if (running.Node != edited.Node)
+        if (running.Node != edited.Node || !running.Nodes.SequenceEqual(edited.Nodes))
         {
             changed.Add("node");
         }

@@ -1,3 +1,4 @@
+using PostFleet.Core.Configuration;
 namespace PostFleet.Daemon.View;
 
 // The API model (third model, beside the YAML DTOs and the core's records): what the dashboard, the REST API,
@@ -16,12 +17,24 @@ public sealed record FleetView(
     ScheduleView Schedule,
     FleetSummaryView Summary)
 {
+    /// <summary>
+    /// Every node the fleet serves, each with its clock and cycle gap, in config order. <see cref="Node"/> and
+    /// <see cref="Network"/> are the fleet-wide summary (reachable only when all are; the first node's clock).
+    /// </summary>
+    public IReadOnlyList<NodeView> Nodes { get; init; } = [];
+
     /// <summary>Whether the history file takes writes (null from a daemon that predates it).</summary>
     public HistoryView? History { get; init; }
 }
 
 public sealed record NodeView(bool Reachable, string? Error, string PostListener, int Identities)
 {
+    /// <summary>Its name (<c>nodes[].name</c>); "node" for the single <c>node:</c>.</summary>
+    public string Name { get; init; } = ConfigDefaults.NodeName;
+
+    /// <summary>This node's own clock and cycle gap (each node of a fleet has its own genesis and PoET phase).</summary>
+    public NetworkView? Network { get; init; }
+
     /// <summary>NodeService.Status is_synced when it was asked (while a run is live); null otherwise.</summary>
     public bool? Synced { get; init; }
 
@@ -120,6 +133,9 @@ public sealed record ServiceView(
 
     /// <summary>What the service's own log says is wrong (cannot connect, refused, exited), with what to change.</summary>
     public ServiceProblemView? Problem { get; init; }
+
+    /// <summary>The node this identity belongs to (<c>nodes[].name</c>; "node" for the single <c>node:</c>).</summary>
+    public string Node { get; init; } = ConfigDefaults.NodeName;
 }
 
 /// <summary><see cref="Kind"/>: cannot-connect, register-refused or exited; <see cref="Repeats"/>: the same failure in a row.</summary>

@@ -43,7 +43,33 @@ internal static class FleetViewBuilder
                 K2Pow: services.Count(s => s.DagState == "k2pow"),
                 Reading: services.Count(s => s.DagState == "reading"),
                 Delivered: services.Count(s => s.DagState == "delivered"),
-                Failed: services.Count(s => s.DagState == "failed")));
+                Failed: services.Count(s => s.DagState == "failed")))
+        {
+            Nodes = Nodes(pass),
+        };
+    }
+
+    /// <summary>Each node with its own reachability, identities, clock and cycle gap.</summary>
+    private static List<NodeView> Nodes(PassReport pass)
+    {
+        var observation = pass.Observation;
+        if (observation.Nodes.Count == 0)
+        {
+            var timeline = pass.Timeline;
+            return [new NodeView(observation.NodeReachable, observation.NodeError, pass.Fleet.Node.PostListener.ToString(), observation.Identities.Count)
+            {
+                Name = pass.Fleet.Node.Name,
+                Synced = observation.NodeSynced,
+                Network = timeline is null ? null : Network(timeline, observation.At),
+            }];
+        }
+
+        return [.. observation.Nodes.Select(n => new NodeView(n.Reachable, n.Error, pass.Fleet.NodeNamed(n.Name).PostListener.ToString(), n.Identities.Count)
+        {
+            Name = n.Name,
+            Synced = n.Synced,
+            Network = pass.TimelineOf(n.Name) is { } timeline ? Network(timeline, observation.At) : null,
+        })];
     }
 
     internal static NetworkView Network(NetworkTimeline timeline, DateTimeOffset now)
@@ -101,6 +127,7 @@ internal static class FleetViewBuilder
             LastProofSeconds = facts.LastProofSeconds,
             LastDeliveredAt = facts.LastDeliveredAt,
             Problem = observation.Problems.TryGetValue(spec.Name, out var problem) ? Problem(problem) : null,
+            Node = pass.Fleet.NodeOf(spec).Name,
         };
     }
 

@@ -11,6 +11,9 @@ public sealed record SimulatedService(string Name, uint NumUnits = 2)
 
     /// <summary>Its operator address; null: a free loopback port picked when the fleet is laid out.</summary>
     public string? Operator { get; init; }
+
+    /// <summary>The node its identity belongs to (one of <see cref="SimulatedFleetOptions.Nodes"/>); null: the first.</summary>
+    public string? Node { get; init; }
 }
 
 /// <summary>A pretend disk (a folder with a simulated bandwidth, bytes per second of wall time) and its identities.</summary>
@@ -87,6 +90,12 @@ public sealed record SimulatedFleetOptions(string Root, string PostfleetExecutab
     /// <summary>Top-level postfleet.yaml lines appended as they are (e.g. a <c>k2pow:</c> section).</summary>
     public IReadOnlyList<string> ExtraYaml { get; init; } = [];
 
+    /// <summary>
+    /// Several simulated nodes by name (postfleet.yaml then has <c>nodes:</c>, each node its own ports, data folder
+    /// and record); empty: the one node of <c>node:</c>. The first is the node of <see cref="SimulatedFleet.PostPort"/>.
+    /// </summary>
+    public IReadOnlyList<string> Nodes { get; init; } = [];
+
     /// <summary>Picks a free loopback port (the node's listeners and the operators that name none).</summary>
     public required Func<int> FreePort { get; init; }
 }
@@ -101,6 +110,7 @@ public sealed record SimulatedFleetOptions(string Root, string PostfleetExecutab
 public sealed class SimulatedFleet
 {
     private readonly Dictionary<string, string> _operators;
+    private readonly Dictionary<string, (int Public, int Private, int Post)> _otherNodePorts;
 
     private SimulatedFleet(SimulatedFleetOptions options)
     {
@@ -108,6 +118,7 @@ public sealed class SimulatedFleet
         PublicPort = options.FreePort();
         PrivatePort = options.FreePort();
         PostPort = options.FreePort();
+        _otherNodePorts = options.Nodes.Skip(1).ToDictionary(n => n, _ => (options.FreePort(), options.FreePort(), options.FreePort()), StringComparer.Ordinal);
         _operators = options.Disks.SelectMany(d => d.Services).ToDictionary(s => s.Name, s => s.Operator ?? $"127.0.0.1:{options.FreePort()}");
     }
 
@@ -168,19 +179,41 @@ public sealed class SimulatedFleet
     }
 
     /// <summary>`postfleet sim node` for this fleet, its genesis given (a restart passes the same one).</summary>
-    public IReadOnlyList<string> NodeArguments(DateTimeOffset genesis) =>
-    [
-        "sim", "node",
-        "-c", NodeConfig,
-        "--preset", "standalone",
-        "--genesis-time", genesis.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-        "-d", NodeDataDir,
-        "--grpc-public-listener", $"127.0.0.1:{PublicPort}",
-        "--grpc-private-listener", $"127.0.0.1:{PrivatePort}",
-        "--grpc-post-listener", $"127.0.0.1:{PostPort}",
-        "--time-scale", Options.TimeScale.ToString(CultureInfo.InvariantCulture),
-        "--sim-record", NodeRecord,
-    ];
+    public IReadOnlyList<string> NodeArguments(DateTimeOffset genesis) => NodeArguments(genesis, null);
+
+    /// <summary>
+    /// `postfleet sim node` for the node named <paramref name="node"/> (null: the first): its own ports, data folder
+    /// and record; a node on another PoET phase gets another genesis.
+    /// </summary>
+    public IReadOnlyList<string> NodeArguments(DateTimeOffset genesis, string? node)
+    {
+        var (publicPort, privatePort, postPort) = PortsOf(node);
+        return
+        [
+            "sim", "node",
+            "-c", NodeConfig,
+            "--preset", "standalone",
+            "--genesis-time", genesis.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            "-d", NodeDataDirOf(node),
+            "--grpc-public-listener", $"127.0.0.1:{publicPort}",
+            "--grpc-private-listener", $"127.0.0.1:{privatePort}",
+            "--grpc-post-listener", $"127.0.0.1:{postPort}",
+            "--time-scale", Options.TimeScale.ToString(CultureInfo.InvariantCulture),
+            "--sim-record", NodeRecordOf(node),
+        ];
+    }
+
+    /// <summary>The node's public, private and post ports (null or the first node: <see cref="PublicPort"/>, ...).</summary>
+    public (int Public, int Private, int Post) PortsOf(string? node) =>
+        node is not null && _otherNodePorts.TryGetValue(node, out var ports) ? ports : (PublicPort, PrivatePort, PostPort);
+
+    /// <summary>The node's data folder: <see cref="NodeDataDir"/> for the first, node_data_NAME for the others.</summary>
+    public string NodeDataDirOf(string? node) => IsOtherNode(node) ? Path.Combine(Root, "node_data_" + node) : NodeDataDir;
+
+    /// <summary>The node's record: <see cref="NodeRecord"/> for the first, node/NAME/sim-record.jsonl for the others.</summary>
+    public string NodeRecordOf(string? node) => IsOtherNode(node) ? Path.Combine(Root, "node", node!, "sim-record.jsonl") : NodeRecord;
+
+    private bool IsOtherNode(string? node) => node is not null && _otherNodePorts.ContainsKey(node);
 
     /// <summary>The fleet's postfleet.yaml: with more schedule lines, or only some services (a config edit).</summary>
     public string FleetYaml(IReadOnlyList<string>? extraSchedule = null, IReadOnlyCollection<string>? only = null)
@@ -191,7 +224,10 @@ public sealed class SimulatedFleet
             yaml.AppendLine("# " + header);
         }
 
-        yaml.Append((Options.Network with { Nonces = Options.Nonces }).NodeAndPostYaml(Options.PostListener ?? $"http://127.0.0.1:{PostPort}", Options.PublicListenerPort ?? PublicPort, Options.PrivateListenerPort ?? PrivatePort, Options.TimeScale, Options.NodeLines));
+        var network = Options.Network with { Nonces = Options.Nonces };
+        yaml.Append(Options.Nodes.Count > 1
+            ? network.NodesAndPostYaml(Options.Nodes.Select(n => new SimulatedNodeEntry(n, $"http://127.0.0.1:{PortsOf(n).Post}", PortsOf(n).Public, PortsOf(n).Private, Path.GetRelativePath(Root, NodeDataDirOf(n)))), Options.TimeScale)
+            : network.NodeAndPostYaml(Options.PostListener ?? $"http://127.0.0.1:{PostPort}", Options.PublicListenerPort ?? PublicPort, Options.PrivateListenerPort ?? PrivatePort, Options.TimeScale, Options.NodeLines));
         yaml.AppendLine("runtime: " + Options.Runtime);
         foreach (var line in Options.RuntimeLines)
         {
@@ -229,7 +265,8 @@ public sealed class SimulatedFleet
             foreach (var service in services)
             {
                 var after = service.After.Count == 0 ? "" : $", after: [{string.Join(", ", service.After)}]";
-                yaml.AppendLine($"      - {{ name: {service.Name}, dir: disks/{DiskFolder(disk)}/{service.Name}, num-units: {service.NumUnits}, operator: {_operators[service.Name]}{after} }}");
+                var node = Options.Nodes.Count > 1 ? $", node: {service.Node ?? Options.Nodes[0]}" : "";
+                yaml.AppendLine($"      - {{ name: {service.Name}, dir: disks/{DiskFolder(disk)}/{service.Name}, num-units: {service.NumUnits}, operator: {_operators[service.Name]}{after}{node} }}");
             }
         }
 
@@ -244,6 +281,11 @@ public sealed class SimulatedFleet
     private void Write()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(NodeConfig)!);
+        foreach (var node in _otherNodePorts.Keys)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(NodeRecordOf(node))!);
+        }
+
         Directory.CreateDirectory(StateDir);
         File.WriteAllText(NodeConfig, Options.Network.NodeConfigJson(Options.NodeConfigSections));
         foreach (var disk in Options.Disks)

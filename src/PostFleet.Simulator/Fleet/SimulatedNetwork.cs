@@ -82,16 +82,33 @@ public sealed record SimulatedNetwork
     /// (e.g. tls:), and the post settings with the wrapper binaries under bin/.
     /// </summary>
     public string NodeAndPostYaml(string postListener, int publicPort, int privatePort, double timeScale, IEnumerable<string>? nodeLines = null) =>
-        string.Join('\n',
-            [
-                "node:",
-                $"  post-listener: {postListener}",
-                .. (nodeLines ?? []).Select(l => "  " + l),
-                $"  public-listener: http://127.0.0.1:{publicPort.ToString(CultureInfo.InvariantCulture)}",
-                $"  private-listener: http://127.0.0.1:{privatePort.ToString(CultureInfo.InvariantCulture)}",
-                "  data-dir: node_data",
-            ])
+        string.Join('\n', ["node:", .. NodeLines(postListener, publicPort, privatePort, "node_data", nodeLines)])
         + "\n" + PoetYaml(timeScale)
-        + "post:\n  service-binary: bin/post-service\n  postcli-binary: bin/postcli\n"
-        + PostSettingsYaml();
+        + PostYaml();
+
+    /// <summary>
+    /// A postfleet.yaml's <c>nodes:</c> list (several nodes on this network, each with its own listeners and data
+    /// folder, the same PoET timings) and its post: section.
+    /// </summary>
+    public string NodesAndPostYaml(IEnumerable<SimulatedNodeEntry> nodes, double timeScale) =>
+        "nodes:\n"
+        + string.Concat(nodes.Select(n =>
+            $"  - name: {n.Name}\n"
+            + string.Concat(NodeLines(n.PostListener, n.PublicPort, n.PrivatePort, n.DataDir, null).Select(l => "  " + l + "\n"))
+            + "  " + PoetYaml(timeScale)))
+        + PostYaml();
+
+    private static IEnumerable<string> NodeLines(string postListener, int publicPort, int privatePort, string dataDir, IEnumerable<string>? nodeLines) =>
+    [
+        $"  post-listener: {postListener}",
+        .. (nodeLines ?? []).Select(l => "  " + l),
+        $"  public-listener: http://127.0.0.1:{publicPort.ToString(CultureInfo.InvariantCulture)}",
+        $"  private-listener: http://127.0.0.1:{privatePort.ToString(CultureInfo.InvariantCulture)}",
+        $"  data-dir: {dataDir}",
+    ];
+
+    private string PostYaml() => "post:\n  service-binary: bin/post-service\n  postcli-binary: bin/postcli\n" + PostSettingsYaml();
 }
+
+/// <summary>One node of a <c>nodes:</c> list: its name, post listener, public and private ports and data folder.</summary>
+public sealed record SimulatedNodeEntry(string Name, string PostListener, int PublicPort, int PrivatePort, string DataDir);

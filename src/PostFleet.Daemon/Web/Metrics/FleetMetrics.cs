@@ -35,6 +35,13 @@ public sealed class FleetMetrics
     private readonly Gauge _dueGapClosed;
     private readonly Gauge _paused;
     private readonly Gauge _lastPass;
+    private readonly Gauge _serviceNode;
+    private readonly Gauge _fleetNodeReachable;
+    private readonly Gauge _fleetNodeEpoch;
+    private readonly Gauge _fleetNodeGapOpen;
+    private readonly Gauge _fleetNodeDueDeadline;
+    private readonly Dictionary<string, string> _nodeOf = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _nodesSeen = new(StringComparer.Ordinal);
     private readonly Counter _passes;
     private readonly Histogram _passDuration;
 
@@ -54,6 +61,13 @@ public sealed class FleetMetrics
         _readRate = f.CreateGauge("postfleet_service_read_bytes_per_second", "The live read's rate so far, else the last pass's rate the planner learned.", service);
         _lastDeliveredEpoch = f.CreateGauge("postfleet_service_last_delivered_epoch", "Highest publish epoch the node confirmed a proof for.", service);
         _restarts = f.CreateGauge("postfleet_service_restarts", "Restarts of the post-service in the current cycle gap.", service);
+        // The node label: an info series per identity (join on service) and one series per node, so a fleet of
+        // several nodes is told apart without changing the label sets of the one-node series above.
+        _serviceNode = f.CreateGauge("postfleet_service_node_info", "1 for the node the identity belongs to (join on service to group by node).", ["service", "disk", "node"]);
+        _fleetNodeReachable = f.CreateGauge("postfleet_fleet_node_reachable", "1 when this node answered the last pass.", ["node"]);
+        _fleetNodeEpoch = f.CreateGauge("postfleet_fleet_node_current_epoch", "This node's current epoch (each node has its own genesis).", ["node"]);
+        _fleetNodeGapOpen = f.CreateGauge("postfleet_fleet_node_cycle_gap_open", "1 while this node's cycle gap is open.", ["node"]);
+        _fleetNodeDueDeadline = f.CreateGauge("postfleet_fleet_node_proofs_due_deadline_timestamp_seconds", "Unix time of the proof deadline of this node's gap whose proofs are due.", ["node"]);
         _nodeReachable = f.CreateGauge("postfleet_node_reachable", "1 when the node answered the last pass.");
         _currentEpoch = f.CreateGauge("postfleet_node_current_epoch", "The network's current epoch.");
         _currentLayer = f.CreateGauge("postfleet_node_current_layer", "The network's current layer.");
@@ -101,6 +115,7 @@ public sealed class FleetMetrics
                 }
             }
 
+            ObserveNodes(view);
             var current = new HashSet<(string, string)>();
             foreach (var s in view.Services)
             {
@@ -119,9 +134,42 @@ public sealed class FleetMetrics
         }
     }
 
+    private void ObserveNodes(FleetView view)
+    {
+        var names = view.Nodes.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var gone in _nodesSeen.Where(n => !names.Contains(n)).ToList())
+        {
+            foreach (var gauge in new[] { _fleetNodeReachable, _fleetNodeEpoch, _fleetNodeGapOpen, _fleetNodeDueDeadline })
+            {
+                gauge.RemoveLabelled(gone);
+            }
+
+            _nodesSeen.Remove(gone);
+        }
+
+        foreach (var node in view.Nodes)
+        {
+            _nodesSeen.Add(node.Name);
+            _fleetNodeReachable.WithLabels(node.Name).Set(node.Reachable ? 1 : 0);
+            if (node.Network is { } network)
+            {
+                _fleetNodeEpoch.WithLabels(node.Name).Set(network.CurrentEpoch);
+                _fleetNodeGapOpen.WithLabels(node.Name).Set(network.CycleGap.IsOpen ? 1 : 0);
+                _fleetNodeDueDeadline.WithLabels(node.Name).Set((network.ProofsDue?.ProofDeadline ?? network.CycleGap.ProofDeadline).ToUnixTimeMilliseconds() / 1000.0);
+            }
+        }
+    }
+
     private void ObserveService(FleetView view, ServiceView s)
     {
         string[] labels = [s.Name, s.Disk];
+        if (_nodeOf.TryGetValue(s.Name, out var before) && before != s.Node)
+        {
+            _serviceNode.RemoveLabelled(s.Name, s.Disk, before);
+        }
+
+        _nodeOf[s.Name] = s.Node;
+        _serviceNode.WithLabels(s.Name, s.Disk, s.Node).Set(1);
         _nodeState.WithLabels(labels).Set(NodeStateCode(view.Node.Reachable ? s.NodeState : null));
         foreach (var phase in Phases)
         {
@@ -164,6 +212,11 @@ public sealed class FleetMetrics
         foreach (var phase in Phases)
         {
             _phase.RemoveLabelled(service, disk, phase);
+        }
+
+        if (_nodeOf.Remove(service, out var node))
+        {
+            _serviceNode.RemoveLabelled(service, disk, node);
         }
     }
 

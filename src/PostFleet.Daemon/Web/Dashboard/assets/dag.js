@@ -1,5 +1,6 @@
 // The proving DAG of the current epoch, drawn like the demo's dagu graph but derived from the fleet: one lane
 // per disk, one node per service, rows by dependency depth, edges from disk order (solid) and `after` (dashed).
+// A fleet of several nodes gets one lane per node and disk, grouped by node, then disk.
 
 import { svg, el, bytes, pct, duration } from './format.js';
 
@@ -14,7 +15,7 @@ export function renderDag(view, now, onOpen) {
   const height = HEAD_H + rows * ROW_H + PAD;
   const pos = {};
   for (const s of view.services) {
-    const lane = lanes.indexOf(s.disk);
+    const lane = lanes.indexOf(laneOf(view, s));
     pos[s.name] = { x: PAD + lane * LANE_W + (LANE_W - NODE_W) / 2, y: HEAD_H + depth[s.name] * ROW_H + 10 };
   }
 
@@ -26,7 +27,7 @@ export function renderDag(view, now, onOpen) {
   lanes.forEach((disk, i) => {
     const x = PAD + i * LANE_W + 4;
     root.append(svg('rect', { class: 'lane', x, y: 4, width: LANE_W - 8, height: height - 8, rx: 10 }));
-    root.append(svg('text', { class: 'lane-title', x: x + (LANE_W - 8) / 2, y: 24, 'text-anchor': 'middle' }, disk));
+    root.append(svg('text', { class: 'lane-title', x: x + (LANE_W - 8) / 2, y: 24, 'text-anchor': 'middle', 'data-lane': disk.replace('\u0000', ' · ') }, disk.replace('\u0000', ' · ')));
   });
 
   for (const e of edges) {
@@ -85,7 +86,21 @@ export function stateText(s, now) {
   }
 }
 
+function severalNodes(view) {
+  return (view.nodes || []).length > 1;
+}
+
+function laneOf(view, s) {
+  return severalNodes(view) ? `${s.node}\u0000${s.disk}` : s.disk;
+}
+
 function laneOrder(view) {
+  if (severalNodes(view)) {
+    // By node (in config order), then disk (in config order): a shared disk shows once per node using it.
+    const disks = view.disks.map((d) => d.name);
+    const used = new Set(view.services.map((s) => laneOf(view, s)));
+    return view.nodes.flatMap((n) => disks.map((d) => `${n.name}\u0000${d}`)).filter((l) => used.has(l));
+  }
   const lanes = view.disks.map((d) => d.name);
   for (const s of view.services) if (!lanes.includes(s.disk)) lanes.push(s.disk);
   return lanes;

@@ -14,6 +14,7 @@ export function renderOverview(root, view, now, open) {
   const head = [
     ...historyBanner(view, now),
     el('section', { class: 'cards' }, epochCard(view), gapCard(view, now), deadlineCard(view, now), nodeCard(view), fleetCard(view)),
+    ...nodesCards(view, now),
     large ? alertsSummary(store.alerts) : alertsCard(),
   ];
   if (large) {
@@ -87,6 +88,23 @@ function nodeCard(view) {
     el('div', { class: 'stat-title' }, 'Node'),
     el('div', { class: 'stat-value' }, el('span', { class: `dot ${n.reachable ? 'ok' : 'down'}` }), n.reachable ? 'reachable' : 'unreachable'),
     el('div', { class: 'muted' }, n.reachable ? `${n.identities} identities · ${n.postListener}` : (n.error || n.postListener)));
+}
+
+// Several nodes: each has its own clock and PoET phase, so each gets a card with its epoch, gap and deadline.
+function nodesCards(view, now) {
+  const nodes = view.nodes || [];
+  if (nodes.length < 2) return [];
+  return [el('section', { class: 'cards nodes' }, nodes.map((n) => {
+    const g = n.network?.cycleGap;
+    const due = n.network?.proofsDue;
+    const gap = !g ? 'clock unknown' : g.isOpen ? `gap open · closes ${relative(g.closes, now)}` : `gap opens ${relative(g.opens, now)}`;
+    return el('div', { class: `card stat ${n.reachable ? '' : 'bad'}`, 'data-node-name': n.name },
+      el('div', { class: 'stat-title' }, `Node ${n.name}`),
+      el('div', { class: 'stat-value' }, el('span', { class: `dot ${n.reachable ? 'ok' : 'down'}` }), n.network ? `epoch ${n.network.currentEpoch}` : (n.reachable ? 'reachable' : 'unreachable')),
+      el('div', { class: 'muted node-gap' }, gap),
+      el('div', { class: 'muted' }, due ? `proofs for epoch ${due.publishEpoch} due by ${clock(due.proofDeadline)}` : (n.error || n.postListener)),
+      el('div', { class: 'muted' }, `${n.identities} identities · ${n.postListener}`));
+  }))];
 }
 
 function fleetCard(view) {

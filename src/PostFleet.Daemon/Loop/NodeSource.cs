@@ -1,0 +1,21 @@
+using PostFleet.Core.Ports;
+using PostFleet.Core.Timeline;
+
+namespace PostFleet.Daemon.Loop;
+
+/// <summary>
+/// One node the fleet serves, as the observer reads it: its gRPC client, its event pump, and the network clock
+/// last read from it (genesis and layer length do not change while a node is down, so the last one is kept).
+/// </summary>
+public sealed class NodeSource(string name, INodeClient client, NodeEventPump events)
+{
+    public string Name { get; } = name;
+
+    public INodeClient Client { get; } = client;
+
+    public NodeEventPump Events { get; } = events;
+
+    internal NetworkClock? Clock { get; set; }
+
+    internal DateTimeOffset ClockFetchedAt { get; set; }
+}
