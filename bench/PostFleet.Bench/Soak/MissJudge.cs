@@ -183,10 +183,9 @@ public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node,
         {
             var free = fault.End + Allowance(fault);
 
-            // The typical turns still due, or what the disk's runs launched after the fault took by themselves when
-            // that was more (a restarted service whose passes failed and re-entered k2pow): machine time either way.
-            var after = ServiceWork(mates, epoch, fault.End, until);
-            var work = Max(DueOnDisk(mates, epoch, fault.End), after.Total + (ReactionAllowance * after.Starts));
+            // The typical turns still due, or what they took after the fault when that was more (a restarted service
+            // whose passes failed and re-entered k2pow, a slow start): machine time either way.
+            var work = Max(DueOnDisk(mates, epoch, fault.End), WorkAfter(mates, epoch, fault.End, until));
             if (until - free < work)
             {
                 var rule = fault.Kind switch
@@ -239,6 +238,20 @@ public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node,
         mates.Where(m => Requests(m, epoch).Count > 0 && !(Delivery(m, epoch)?.Time <= at)).Aggregate(TimeSpan.Zero, (sum, m) => sum + Turn(m));
 
     /// <summary>
+    /// What the identities of the disk not delivered at <paramref name="at"/> needed after it: a run launched after it
+    /// that handed its proof over, its launch-to-hand-over; one that did not, at least its typical turn (it was cut
+    /// short); plus the reaction allowance per start.
+    /// </summary>
+    private TimeSpan WorkAfter(IEnumerable<string> mates, long epoch, DateTimeOffset at, DateTimeOffset until)
+    {
+        var due = mates.Where(m => Requests(m, epoch).Count > 0 && !(Delivery(m, epoch)?.Time <= at)).ToList();
+        var runs = ServiceWork(due, epoch, at, until).Parts;
+        return due.Aggregate(TimeSpan.Zero, (sum, m) => sum + ReactionAllowance + (runs.FirstOrDefault(r => r.Service == m) is { Service: not null } run
+            ? run.Handed ? run.Work : Max(run.Work, Turn(m))
+            : Turn(m)));
+    }
+
+    /// <summary>
     /// What any orchestrator needs per start to see that it may start: the node says nothing when it asks for a proof,
     /// so it polls PostStates, and PostFleet does so every half second in the gap (Requeue.GapPoll).
     /// </summary>
@@ -248,9 +261,9 @@ public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node,
     /// The post-services' own time this epoch on the disk: from each run's launch (the process's start time the daemon
     /// logged; its `started` line if unknown) to its proof's hand-over, for the runs that handed this epoch's proof over (or ran until the window's end).
     /// </summary>
-    private (TimeSpan Total, int Starts, string Text) ServiceWork(IEnumerable<string> mates, long epoch, DateTimeOffset from, DateTimeOffset until)
+    private (TimeSpan Total, int Starts, string Text, IReadOnlyList<(string Service, TimeSpan Work, bool Handed)> Parts) ServiceWork(IEnumerable<string> mates, long epoch, DateTimeOffset from, DateTimeOffset until)
     {
-        var parts = new List<(string Service, TimeSpan Work)>();
+        var parts = new List<(string Service, TimeSpan Work, bool Handed)>();
         foreach (var mate in mates.Where(m => Requests(m, epoch).Count > 0))
         {
             var lines = services.Where(l => l.Service == mate && l.Time >= from.AddSeconds(-1) && l.Time <= until.AddSeconds(5)).ToList();
@@ -260,12 +273,12 @@ public sealed class MissJudge(SoakNetwork network, IReadOnlyList<SoakLine> node,
             if (started is not null)
             {
                 var launched = Launches.TryGetValue(started.Pid, out var at) && at <= started.Time ? at : started.Time;
-                parts.Add((mate, (end < until || handed is not null ? end : until) - launched));
+                parts.Add((mate, (end < until || handed is not null ? end : until) - launched, handed is not null));
             }
         }
 
         var total = parts.Aggregate(TimeSpan.Zero, (sum, p) => sum + p.Work);
-        return (total, parts.Count, string.Join(" + ", parts.Select(p => $"{p.Service} {p.Work.TotalSeconds:0.0}s")) + (parts.Count == 0 ? "nothing (never launched)" : $" (+{ReactionAllowance.TotalSeconds:0.0}s per start to see the node's ask)"));
+        return (total, parts.Count, string.Join(" + ", parts.Select(p => $"{p.Service} {p.Work.TotalSeconds:0.0}s")) + (parts.Count == 0 ? "nothing (never launched)" : $" (+{ReactionAllowance.TotalSeconds:0.0}s per start to see the node's ask)"), parts);
     }
 
     /// <summary>The median turn of an identity over the epochs no fault touched (3 s when it has none).</summary>
