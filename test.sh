@@ -22,9 +22,10 @@ done
 
 # Test assemblies as groups, longest first, so the long ones start at once and the short ones fill the lanes
 # around them (most of a fleet test's time is spent waiting on simulated clocks and other processes, not on the
-# CPU). The two Docker assemblies share one engine, so they are one group and run one after the other. An
-# assembly not named here (a new one) runs after these.
-groups=("Faults" "EndToEnd" "Containers DockerEpoch" "Simulator" "Daemon" "Init" "Doctor")
+# CPU; Bench and Core are the CPU-bound ones, so they run beside those waits rather than last). The two Docker
+# assemblies share one engine, so they are one group and run one after the other. An assembly not named here (a
+# new one) runs after these.
+groups=("Faults" "EndToEnd" "Containers DockerEpoch" "Bench" "Daemon" "Simulator" "Core" "Doctor" "Init")
 mapfile -t projects < <(grep -o 'tests/PostFleet\.[A-Za-z0-9]*\.Tests/PostFleet\.[A-Za-z0-9]*\.Tests\.csproj' PostFleet.slnx)
 for project in "${projects[@]}"; do
   name="${project#tests/PostFleet.}"
