@@ -286,19 +286,7 @@ public sealed class MultiHostEpochTests(SimImageFixture docker)
         {
             foreach (var process in Enumerable.Reverse(_processes))
             {
-                if (!process.HasExited)
-                {
-                    process.Signal(Posix.SigTerm);
-                    try
-                    {
-                        await process.WaitForExitAsync(TimeSpan.FromSeconds(30));
-                    }
-                    catch (TimeoutException)
-                    {
-                        process.Signal(Posix.SigKill);
-                    }
-                }
-
+                await process.StopAsync(TimeSpan.FromSeconds(30));
                 await process.DisposeAsync();
             }
 

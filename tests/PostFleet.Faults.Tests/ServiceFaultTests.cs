@@ -32,7 +32,9 @@ public sealed class HungOperatorTests
         // a1's service cannot bind its operator (silent, as post-service does) and proves anyway; /status hangs.
         await fleet.WaitForDeliveriesAsync(["a1", "b1"], 1);
         await Eventually.UntilAsync(() => held.Count > 0, "the daemon to connect to the silent operator");
-        Assert.Contains(fleet.Decisions("a1"), d => d.Message.Contains("/status does not answer", StringComparison.Ordinal));
+        // The decision naming the silent /status is written once a status read has timed out, which on a loaded
+        // machine can come after the first delivery: wait for it rather than read the history at this instant.
+        await Eventually.UntilAsync(() => fleet.Decisions("a1").Any(d => d.Message.Contains("/status does not answer", StringComparison.Ordinal)), "a decision of a1 naming the silent /status; " + fleet.Describe());
 
         // The loop keeps going through a whole round: both are stopped once IDLE, and the next round proves again.
         await Eventually.UntilAsync(() => fleet.Actions("a1").Any(a => a.Action == "StopService") && fleet.Actions("b1").Any(a => a.Action == "StopService"), "both stopped after delivery; " + fleet.Describe());

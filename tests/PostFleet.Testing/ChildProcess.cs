@@ -128,6 +128,27 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Asks the process to end (SIGTERM) and waits up to <paramref name="grace"/> for it; what is still running then
+    /// is killed when this is disposed.
+    /// </summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        Signal(Posix.SigTerm);
+        try
+        {
+            await WaitForExitAsync(grace);
+        }
+        catch (TimeoutException)
+        {
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         try

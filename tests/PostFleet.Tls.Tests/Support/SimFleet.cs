@@ -190,18 +190,7 @@ public sealed class SimFleet : IAsyncDisposable
     {
         foreach (var process in Enumerable.Reverse(_processes))
         {
-            if (!process.HasExited)
-            {
-                process.Signal(Posix.SigTerm);
-                try
-                {
-                    await process.WaitForExitAsync(TimeSpan.FromSeconds(15));
-                }
-                catch (TimeoutException)
-                {
-                }
-            }
-
+            await process.StopAsync(TimeSpan.FromSeconds(15));
             await process.DisposeAsync();
         }
 
