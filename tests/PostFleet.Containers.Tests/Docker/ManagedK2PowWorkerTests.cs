@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Docker.DotNet.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using PostFleet.Core.Configuration;
@@ -151,15 +150,8 @@ public sealed class ManagedK2PowWorkerTests(DockerEngineFixture engine) : IDispo
 
     private static async Task BuildImageAsync()
     {
-        var script = Path.Combine(RepoPaths.Root, "docker", "post-service-sim", "build-sim-image.sh");
-        using var build = Process.Start(new ProcessStartInfo("bash", [script, Image, "--from-build", Path.GetDirectoryName(RepoPaths.PostfleetExecutable)!, "--program", "k2pow-service"])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        })!;
-        var error = await build.StandardError.ReadToEndAsync();
-        await build.WaitForExitAsync();
-        Assert.True(build.ExitCode == 0, $"building {Image} failed (exit {build.ExitCode}): {error}");
+        var failed = await SimImages.BuildAsync(Image, "--program", "k2pow-service");
+        Assert.True(failed is null, failed);
     }
 
     public void Dispose() => _temp.Dispose();
