@@ -78,7 +78,8 @@ public sealed class HistoryFullDiskTests
         // through the API: SQLite resolves /proc/<pid>/root to this namespace's root, so the test cannot open it).
         var delivered = JsonNode.Parse(await http.GetStringAsync("/api/v1/history?service=a1&limit=1000"))!.AsArray().Where(e => (string?)e!["kind"] == "delivery");
         Assert.Contains(delivered, d => DateTimeOffset.Parse((string)d!["at"]!, System.Globalization.CultureInfo.InvariantCulture) >= faultSince);
-        Assert.Contains("history: writes work again", FleetLog(fleet), StringComparison.Ordinal);
+        // Said by the loop's next flush after the file took a write (which may have been an API read's flush).
+        await Eventually.UntilAsync(() => FleetLog(fleet).Contains("history: writes work again", StringComparison.Ordinal), "the daemon to log that history writes work again; " + fleet.Describe(), Eventually.DefaultTimeout);
     }
 
     private static async Task<JsonNode?> HistoryView(HttpClient http) => (await DaemonApi.FleetAsync(http))?["history"];

@@ -36,6 +36,7 @@ public sealed class ReconcileLoop
     private PlannerMemory _memory;
     private RunLedger _runs = RunLedger.Empty;
     private long _lastPassId;
+    private HistoryHealth? _historyFaultLogged;
 
     public ReconcileLoop(Func<FleetSpec> spec, FleetObserver observer, ActionExecutor executor, FleetHistory history, FleetIntents intents, IReadOnlyList<IPassListener> listeners, PassTrigger trigger, TimeProvider time, ILogger logger)
     {
@@ -154,19 +155,24 @@ public sealed class ReconcileLoop
         return firstSeen;
     }
 
-    /// <summary>Writes the queued history rows; a file that takes no writes is logged once, not a failed pass.</summary>
+    /// <summary>
+    /// Writes the queued history rows; a file that takes no writes is logged once, not a failed pass. The fault is
+    /// compared with the one this loop last logged, not with the state before its own flush: a read (estimates,
+    /// the API's history) flushes too, and when that is the write that succeeds the recovery must still be said.
+    /// </summary>
     private void FlushHistory()
     {
-        var before = _history.Health;
         _history.Flush();
-        var after = _history.Health;
-        if (after.Faulted && !before.Faulted)
+        var health = _history.Health;
+        if (health.Faulted && _historyFaultLogged is null)
         {
-            _logger.LogError("history: writes fail, proving goes on and rows are kept in memory until the file takes them: {Fault}", after.Fault);
+            _logger.LogError("history: writes fail, proving goes on and rows are kept in memory until the file takes them: {Fault}", health.Fault);
+            _historyFaultLogged = health;
         }
-        else if (before.Faulted && !after.Faulted)
+        else if (!health.Faulted && _historyFaultLogged is { } fault)
         {
-            _logger.LogWarning("history: writes work again since {Since:u} ({Lost} rows lost in all)", before.FaultSince, after.RowsLost);
+            _logger.LogWarning("history: writes work again since {Since:u} ({Lost} rows lost in all)", fault.FaultSince, health.RowsLost);
+            _historyFaultLogged = null;
         }
     }
 
