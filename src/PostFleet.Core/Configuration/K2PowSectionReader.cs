@@ -153,13 +153,17 @@ internal static class K2PowSectionReader
             return;
         }
 
-        if (runtime == RuntimeKind.Docker && managed.Image is null)
+        if (runtime is RuntimeKind.Docker or RuntimeKind.Kubernetes && managed.Image is null)
         {
-            errors.Add("k2pow.managed.image", "is required with runtime: docker; give a k2pow-service image whose ENTRYPOINT is the k2pow-service binary (its flags become the CMD)");
+            var kind = runtime == RuntimeKind.Docker ? "docker" : "kubernetes";
+            var args = runtime == RuntimeKind.Docker ? "CMD" : "container's args";
+            errors.Add("k2pow.managed.image", $"is required with runtime: {kind}; give a k2pow-service image whose ENTRYPOINT is the k2pow-service binary (its flags become the {args})");
         }
-        else if (runtime == RuntimeKind.Kubernetes)
+
+        var bind = managed.Listen;
+        if (runtime == RuntimeKind.Kubernetes && !(bind.Address.Equals(IPAddress.Any) || bind.Address.Equals(IPAddress.IPv6Any)))
         {
-            errors.Add("k2pow.managed", "is not supported with runtime: kubernetes yet; run the k2pow-service workers as your own Deployment and list their URLs under k2pow.workers");
+            errors.Add("k2pow.managed.listen", $"each worker pod binds -b {bind.Address}:PORT, but the router reaches it through the API server's pod proxy (or, with kubernetes.status-via: pod-ip, at the pod's IP), which connects to the pod's IP; bind 0.0.0.0:{bind.Port}");
         }
     }
 

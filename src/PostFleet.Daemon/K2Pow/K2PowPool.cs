@@ -30,7 +30,7 @@ public sealed class K2PowPool : IAsyncDisposable
         _loggers = loggers;
         _logger = loggers.CreateLogger("PostFleet.K2Pow");
         // A job request returns at once (201) or with a stored result: a slow answer means the worker is gone.
-        _http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        _http = new HttpClient(ManagedWorkers.RouteFor(fleet, time)) { Timeout = TimeSpan.FromSeconds(10) };
         Router = new K2PowRouter(_spec.AllWorkers, new WorkerClient(_http), time, _logger);
         Priorities = new JobPriorities(Router);
         if (_spec.Managed is { } managed)

@@ -1,8 +1,10 @@
+using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using PostFleet.Core.Configuration;
 using PostFleet.Core.Model;
 using PostFleet.Core.Ports;
 using PostFleet.Runtime.Docker;
+using PostFleet.Runtime.Kubernetes;
 using PostFleet.Runtime.Process;
 
 namespace PostFleet.Daemon.K2Pow;
@@ -37,21 +39,52 @@ public sealed class ManagedWorkers(ManagedWorkersSpec spec, ScheduleLimits sched
 
     /// <summary>
     /// The runtime the workers run on: the fleet's own. Processes keep their run records under
-    /// <paramref name="folder"/>/runs; Docker containers carry the labels of a fleet of their own (the fleet id +
-    /// <see cref="FleetIdSuffix"/>), on the host network so <c>-b IP:PORT</c> is the address the router dials.
+    /// <paramref name="folder"/>/runs; Docker containers and Kubernetes pods carry the labels of a fleet of their own
+    /// (the fleet id + <see cref="FleetIdSuffix"/>). Containers are on the host network so <c>-b IP:PORT</c> is the
+    /// address the router dials; pods are reached through <see cref="RouteFor"/>.
     /// </summary>
-    public static IServiceRuntime RuntimeFor(FleetSpec fleet, ManagedWorkersSpec spec, string folder, TimeProvider time, ILoggerFactory loggers) =>
-        fleet.Runtime == RuntimeKind.Docker
-            ? new DockerRuntime(Runtimes.RuntimeFactory.DockerOptions(fleet) with
-            {
-                FleetId = fleet.FleetId + FleetIdSuffix,
-                Image = spec.Image ?? throw new InvalidOperationException("k2pow.managed.image is required with runtime: docker (validate checks it)"),
-                K2PowWorkers = true,
-                Network = "host",
-                ServiceDisks = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty,
-                Logger = loggers.CreateLogger<DockerRuntime>(),
-            }, time)
-            : new ProcessRuntime(folder, time, loggers.CreateLogger<ProcessRuntime>());
+    public static IServiceRuntime RuntimeFor(FleetSpec fleet, ManagedWorkersSpec spec, string folder, TimeProvider time, ILoggerFactory loggers) => fleet.Runtime switch
+    {
+        RuntimeKind.Docker => new DockerRuntime(Runtimes.RuntimeFactory.DockerOptions(fleet) with
+        {
+            FleetId = fleet.FleetId + FleetIdSuffix,
+            Image = ImageOf(spec, "docker"),
+            K2PowWorkers = true,
+            Network = "host",
+            ServiceDisks = ImmutableDictionary<string, string>.Empty,
+            Logger = loggers.CreateLogger<DockerRuntime>(),
+        }, time),
+        RuntimeKind.Kubernetes => KubernetesRuntime.FromDefaultConfig(KubernetesOptions(fleet, spec) with { Logger = loggers.CreateLogger<KubernetesRuntime>() }, time),
+        _ => new ProcessRuntime(folder, time, loggers.CreateLogger<ProcessRuntime>()),
+    };
+
+    /// <summary>
+    /// Worker pods are placed like the post-service pods (namespace, service account, host network, extra labels),
+    /// but on no disk: nothing mounted, no node selector.
+    /// </summary>
+    public static KubernetesRuntimeOptions KubernetesOptions(FleetSpec fleet, ManagedWorkersSpec spec) => Runtimes.RuntimeFactory.KubernetesOptions(fleet) with
+    {
+        FleetId = fleet.FleetId + FleetIdSuffix,
+        Image = ImageOf(spec, "kubernetes"),
+        K2PowWorkers = true,
+        ServiceDisks = ImmutableDictionary<string, string>.Empty,
+        Disks = ImmutableDictionary<string, KubernetesDiskPlacement>.Empty,
+    };
+
+    /// <summary>
+    /// How the router's HTTP requests reach the workers: directly, except for worker pods, which the daemon reaches
+    /// the way it reads a post-service pod's /status (<see cref="PodWorkerRoute"/>).
+    /// </summary>
+    public static HttpMessageHandler RouteFor(FleetSpec fleet, TimeProvider time) =>
+        fleet is { Runtime: RuntimeKind.Kubernetes, K2Pow.Managed: { } spec }
+            ? RouteFor(KubernetesOptions(fleet, spec), new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildDefaultConfig()), spec, time)
+            : new SocketsHttpHandler();
+
+    public static PodWorkerRoute RouteFor(KubernetesRuntimeOptions options, k8s.IKubernetes client, ManagedWorkersSpec spec, TimeProvider time) =>
+        new(options, client, spec.Expand().ToImmutableDictionary(w => $"{w.Url.Host}:{w.Url.Port}", w => w.Name, StringComparer.Ordinal), time);
+
+    private static string ImageOf(ManagedWorkersSpec spec, string runtime) =>
+        spec.Image ?? throw new InvalidOperationException($"k2pow.managed.image is required with runtime: {runtime} (validate checks it)");
 
     public ManagedWorkerState? StateOf(string name)
     {
@@ -93,9 +126,15 @@ public sealed class ManagedWorkers(ManagedWorkersSpec spec, ScheduleLimits sched
                 slot.LastExit = run.ExitCode is { } code ? $"exited with code {code}" : "ended";
                 logger.LogWarning("k2pow worker {Worker} {Exit}; see {Log}", name, slot.LastExit, run.LogPath);
                 await runtime.ForgetAsync(run, cancellationToken).ConfigureAwait(false);
-                slot.Run = null;
-                slot.Attempt++;
-                slot.NextStartAt = now + schedule.RestartBackoff(slot.Attempt);
+                Ended(slot, now);
+            }
+            else if (slot.Run is { } vanished)
+            {
+                // Removed by someone else (a pod deleted, a container removed): it ended all the same, so the backoff
+                // holds as for a crash; otherwise a worker that keeps being evicted would be recreated in a tight loop.
+                slot.LastExit = "is gone (removed outside PostFleet)";
+                logger.LogWarning("k2pow worker {Worker} {Exit}: {Run} is no longer listed", name, slot.LastExit, vanished.InstanceId);
+                Ended(slot, now);
             }
 
             if (slot.NextStartAt is { } at && now < at)
@@ -123,10 +162,17 @@ public sealed class ManagedWorkers(ManagedWorkersSpec spec, ScheduleLimits sched
         }
     }
 
+    private void Ended(Slot slot, DateTimeOffset now)
+    {
+        slot.Run = null;
+        slot.Attempt++;
+        slot.NextStartAt = now + schedule.RestartBackoff(slot.Attempt);
+    }
+
     /// <summary>What a runtime throws when it cannot start or list a run (a missing binary or image, an engine down).</summary>
     public static bool IsRuntimeFault(Exception ex) =>
         ex is InvalidOperationException or IOException or System.ComponentModel.Win32Exception or UnauthorizedAccessException
-            or Docker.DotNet.DockerApiException or HttpRequestException or TimeoutException;
+            or Docker.DotNet.DockerApiException or k8s.Autorest.HttpOperationException or HttpRequestException or TimeoutException;
 
     /// <summary>Stops every managed worker (on-shutdown: stop-all).</summary>
     public async Task StopAllAsync(TimeSpan grace)

@@ -99,7 +99,7 @@ public sealed class KubernetesRuntime : IServiceRuntime, IRunStatusReader
         using var deadline = new Deadline(_options.RequestTimeout, _time, cancellationToken);
         try
         {
-            await using var log = await _client.CoreV1.ReadNamespacedPodLogAsync(name, ns, container: PodManifest.ContainerName, tailLines: lines, cancellationToken: deadline.Token);
+            await using var log = await _client.CoreV1.ReadNamespacedPodLogAsync(name, ns, container: PodManifest.ContainerFor(_options), tailLines: lines, cancellationToken: deadline.Token);
             using var reader = new StreamReader(log);
             var text = await reader.ReadToEndAsync(deadline.Token);
             return [.. text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n').Where(l => l.Length > 0).TakeLast(lines)];
@@ -153,7 +153,7 @@ public sealed class KubernetesRuntime : IServiceRuntime, IRunStatusReader
 
         try
         {
-            await using var log = await _client.CoreV1.ReadNamespacedPodLogAsync(name, ns, container: PodManifest.ContainerName, cancellationToken: cancellationToken);
+            await using var log = await _client.CoreV1.ReadNamespacedPodLogAsync(name, ns, container: PodManifest.ContainerFor(_options), cancellationToken: cancellationToken);
             Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
             await using var file = new FileStream(logPath, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
             await log.CopyToAsync(file, cancellationToken);
@@ -164,7 +164,7 @@ public sealed class KubernetesRuntime : IServiceRuntime, IRunStatusReader
         }
     }
 
-    private static RuntimeInstance? ToInstance(V1Pod pod, out string problem)
+    private RuntimeInstance? ToInstance(V1Pod pod, out string problem)
     {
         var metadata = pod.Metadata;
         var annotations = metadata.Annotations ?? new Dictionary<string, string>();
@@ -175,7 +175,7 @@ public sealed class KubernetesRuntime : IServiceRuntime, IRunStatusReader
             return null;
         }
 
-        var terminated = pod.Status?.ContainerStatuses?.FirstOrDefault(c => c.Name == PodManifest.ContainerName)?.State?.Terminated;
+        var terminated = pod.Status?.ContainerStatuses?.FirstOrDefault(c => c.Name == PodManifest.ContainerFor(_options))?.State?.Terminated;
         // Pending and Running may still prove; Unknown means the node is unreachable, not that the run ended.
         var running = pod.Status?.Phase is not ("Succeeded" or "Failed");
         var startedAt = pod.Status?.StartTime ?? metadata.CreationTimestamp;

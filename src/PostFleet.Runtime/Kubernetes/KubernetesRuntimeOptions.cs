@@ -54,6 +54,12 @@ public sealed record KubernetesRuntimeOptions
     /// <summary>How the daemon reads a pod's /status: the API server's pod proxy (default) or the pod's IP.</summary>
     public PostFleet.Core.Configuration.PodStatusRoute StatusVia { get; init; } = PostFleet.Core.Configuration.PodStatusRoute.Proxy;
 
+    /// <summary>
+    /// The pods are k2pow-service workers (k2pow.managed), not post-services: the launch's arguments are the args as
+    /// given (no <c>--dir</c> to rewrite) and nothing is mounted, since a worker reads no PoST data.
+    /// </summary>
+    public bool K2PowWorkers { get; init; }
+
     /// <summary>Upper bound for one API call.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

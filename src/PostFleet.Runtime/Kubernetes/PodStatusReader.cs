@@ -52,7 +52,8 @@ internal sealed class PodStatusReader(IKubernetes client, TimeProvider time)
         }
     }
 
-    private static async Task<string> BodyAsync(object? body, CancellationToken cancellationToken) => body switch
+    /// <summary>The body of a pod proxy answer, which the client library gives as text or as a stream.</summary>
+    internal static async Task<string> BodyAsync(object? body, CancellationToken cancellationToken) => body switch
     {
         string text => text,
         Stream stream => await new StreamReader(stream).ReadToEndAsync(cancellationToken),

@@ -85,15 +85,12 @@ public sealed class ManagedK2PowWorkerTests(DockerEngineFixture engine) : IDispo
     }
 
     [Fact]
-    public void Docker_workers_need_an_image_and_Kubernetes_ones_are_refused_with_the_way_out()
+    public void Docker_workers_need_an_image()
     {
         var noImage = FleetConfigLoader.Parse(Yaml(3100, "docker", image: null), _temp.Path, "test.yaml");
         var error = Assert.Single(noImage.Errors);
         Assert.Equal("k2pow.managed.image", error.Path);
         Assert.Contains("required with runtime: docker", error.Message, StringComparison.Ordinal);
-
-        var kubernetes = FleetConfigLoader.Parse(Yaml(3100, "kubernetes", Image), _temp.Path, "test.yaml");
-        Assert.Contains(kubernetes.Errors, e => e.Path == "k2pow.managed" && e.Message.Contains("list their URLs under k2pow.workers", StringComparison.Ordinal));
     }
 
     private FleetSpec Config(int port)
