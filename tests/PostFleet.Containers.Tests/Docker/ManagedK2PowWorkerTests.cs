@@ -100,30 +100,8 @@ public sealed class ManagedK2PowWorkerTests(DockerEngineFixture engine) : IDispo
         return result.Spec!;
     }
 
-    private string Yaml(int port, string runtime, string? image)
-    {
-        var imageLine = image is null ? "" : $"    image: {image}\n";
-        return $"""
-            fleet-id: {_fleet}
-            runtime: {runtime}
-            node:
-              post-listener: http://127.0.0.1:9094
-              data-dir: {_temp.Combine("node")}
-            disks:
-              - name: diskA
-                services:
-                  - name: diskA_post1
-                    dir: {_temp.Combine("post1")}
-                    num-units: 4
-                    operator: 127.0.0.1:10051
-            k2pow:
-              listen: 127.0.0.1:{FreePorts.Next()}
-              managed:
-            {imageLine}    count: 2
-                cores: 1
-                listen: 127.0.0.1:{port}
-            """;
-    }
+    private string Yaml(int port, string runtime, string? image) =>
+        ManagedK2PowFleetYaml.With($"fleet-id: {_fleet}\nruntime: {runtime}", _temp, "127.0.0.1:10051", port, image, "127.0.0.1");
 
     private async Task<IList<ContainerListResponse>> WorkerContainersAsync() =>
         await engine.Client.Containers.ListContainersAsync(new ContainersListParameters

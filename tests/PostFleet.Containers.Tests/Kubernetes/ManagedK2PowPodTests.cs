@@ -99,30 +99,24 @@ public sealed class ManagedK2PowPodTests : IAsyncLifetime
         var deleted = PodOf("k2pow-1").Metadata.Name;
         await _api.NewClient().CoreV1.DeleteNamespacedPodAsync(deleted, Ns, gracePeriodSeconds: 0);
         await workers.ReconcileAsync(CancellationToken.None);
-        Assert.Contains("is gone", workers.StateOf("k2pow-1")!.LastExit, StringComparison.Ordinal);
-        Assert.NotNull(workers.StateOf("k2pow-1")!.NextStartAt);
-        Assert.DoesNotContain(_api.Pods, p => p.Metadata.Labels[FleetLabels.Service] == "k2pow-1");
-        await Eventually.UntilAsync(
+        Task RestartedAsync(int restarts, string what) => Eventually.UntilAsync(
             async () =>
             {
                 await workers.ReconcileAsync(CancellationToken.None);
-                return workers.StateOf("k2pow-1") is { Restarts: 1 } && (await client.HealthAsync(managed.Expand().First().Url, CancellationToken.None)).Healthy;
+                return workers.StateOf("k2pow-1")?.Restarts == restarts && (await client.HealthAsync(managed.Expand().First().Url, CancellationToken.None)).Healthy;
             },
-            "the deleted worker's pod created again and healthy",
+            what,
             Eventually.DefaultTimeout);
+        Assert.Contains("is gone", workers.StateOf("k2pow-1")!.LastExit, StringComparison.Ordinal);
+        Assert.NotNull(workers.StateOf("k2pow-1")!.NextStartAt);
+        Assert.DoesNotContain(_api.Pods, p => p.Metadata.Labels[FleetLabels.Service] == "k2pow-1");
+        await RestartedAsync(1, "the deleted worker's pod created again and healthy");
         Assert.NotEqual(deleted, PodOf("k2pow-1").Metadata.Name);
 
         // A pod that fails (its container exits 1) is deleted and replaced after the backoff, like a crashed process.
         _failNext = true;
         await _api.NewClient().CoreV1.DeleteNamespacedPodAsync(PodOf("k2pow-1").Metadata.Name, Ns, gracePeriodSeconds: 0);
-        await Eventually.UntilAsync(
-            async () =>
-            {
-                await workers.ReconcileAsync(CancellationToken.None);
-                return workers.StateOf("k2pow-1") is { Restarts: 3 } && (await client.HealthAsync(managed.Expand().First().Url, CancellationToken.None)).Healthy;
-            },
-            "the failed worker pod replaced and healthy",
-            Eventually.DefaultTimeout);
+        await RestartedAsync(3, "the failed worker pod replaced and healthy");
         Assert.Contains(_api.Deletes, d => d.GracePeriodSeconds == 0 && d.Name != deleted);
 
         // A new daemon adopts both running pods by their labels: none created, none restarted.
@@ -180,32 +174,12 @@ public sealed class ManagedK2PowPodTests : IAsyncLifetime
         return result.Spec!;
     }
 
-    private string Yaml(int port, string? image, string bind = "0.0.0.0")
-    {
-        var imageLine = image is null ? "" : $"    image: {image}\n";
-        return $"""
-            fleet-id: fleet-k
-            runtime: kubernetes
-            kubernetes:
-              namespace: {Ns}
-              host-network: true
-              labels: {"{"} team: smeshing {"}"}
-            node:
-              post-listener: http://127.0.0.1:9094
-              data-dir: {_temp.Combine("node")}
-            disks:
-              - name: diskA
-                services:
-                  - name: diskA_post1
-                    dir: {_temp.Combine("post1")}
-                    num-units: 4
-                    operator: 0.0.0.0:{FreePorts.Next()}
-            k2pow:
-              listen: 127.0.0.1:{FreePorts.Next()}
-              managed:
-            {imageLine}    count: 2
-                cores: 1
-                listen: {bind}:{port}
-            """;
-    }
+    private string Yaml(int port, string? image, string bind = "0.0.0.0") =>
+        ManagedK2PowFleetYaml.With(
+            $"fleet-id: fleet-k\nruntime: kubernetes\nkubernetes:\n  namespace: {Ns}\n  host-network: true\n  labels: {{ team: smeshing }}",
+            _temp,
+            $"0.0.0.0:{FreePorts.Next()}",
+            port,
+            image,
+            bind);
 }
