@@ -67,6 +67,51 @@ public sealed class DiscoverTests(SimFleet fleet) : IDisposable
         Assert.DoesNotContain(findings, f => f.GetProperty("severity").GetString() == "error");
     }
 
+    [Fact]
+    public async Task Several_nodes_list_each_nodes_identities_under_its_name_and_write_nodes()
+    {
+        var output = Path.Combine(_dir.Path, "postfleet.yaml");
+        var (post, pub, priv) = ($"http://127.0.0.1:{fleet.PostPort}", $"127.0.0.1:{fleet.PublicPort}", $"http://127.0.0.1:{fleet.PrivatePort}");
+
+        // Both names reach the one simulated node, so node-b carries the same identity names as node-a: a fleet's
+        // service names are unique, so its are reported and left out, and every service is node-a's.
+        await using var run = ChildProcess.StartPostfleet(
+        [
+            "discover", "--node", $"node-a={post}", "--node", $"node-b={post}", "--public", pub, "--public", pub, "--private", priv, "--private", priv,
+            "--node-data-dir", fleet.NodeData, "--node-data-dir", fleet.NodeData,
+            "--disk-root", Path.Combine(fleet.Disks, "diskA"), "--disk-root", Path.Combine(fleet.Disks, "diskB"), "--out", output,
+        ]);
+        var exit = await run.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        var text = run.StandardOutput + run.StandardError;
+
+        Assert.True(exit == 0, text);
+        Assert.Contains("node node-a: 2 identities", text, StringComparison.Ordinal);
+        Assert.Contains("node node-b: 2 identities", text, StringComparison.Ordinal);
+        Assert.Contains("identity 'id1' of node node-b skipped: node node-a carries an identity of that name too", text, StringComparison.Ordinal);
+        Assert.Contains("matched  id1 (", text, StringComparison.Ordinal);
+        Assert.Contains("[node node-a, diskA,", text, StringComparison.Ordinal);
+        var result = FleetConfigLoader.LoadFile(output);
+        Assert.True(result.IsValid, string.Join("\n", result.Errors) + "\n" + File.ReadAllText(output));
+        var spec = result.Spec!;
+        Assert.Equal(["node-a", "node-b"], spec.Nodes.Select(n => n.Name));
+        Assert.All(spec.Services, s => Assert.Equal("node-a", spec.NodeOf(s).Name));
+        Assert.Equal(["id1", "id2"], spec.Services.Select(s => s.Name));
+    }
+
+    [Fact]
+    public async Task Several_nodes_without_a_public_listener_each_is_refused_naming_the_flag()
+    {
+        var output = Path.Combine(_dir.Path, "postfleet.yaml");
+        await using var run = ChildProcess.StartPostfleet(
+        [
+            "discover", "--node", $"node-a=127.0.0.1:{fleet.PostPort}", "--node", $"node-b=127.0.0.1:{fleet.PostPort}", "--public", $"127.0.0.1:{fleet.PublicPort}",
+            "--disk-root", fleet.Disks, "--out", output,
+        ]);
+        Assert.Equal(2, await run.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("--public: give it once per --node, in the same order (2 --node, 1 --public)", run.StandardError, StringComparison.Ordinal);
+        Assert.False(File.Exists(output));
+    }
+
     private async Task<(int Exit, string Text)> DiscoverAsync(string output, string? extra = null, int basePort = 41000)
     {
         await using var run = ChildProcess.StartPostfleet(

@@ -11,20 +11,22 @@ namespace PostFleet.Cli.Commands;
 
 /// <summary>
 /// `postfleet discover --node URL --disk-root DIR... --out FILE`: a starting config from the node's identities
-/// (PostStates) and the PoST data folders under the disk roots, matched by node id. Exit 0 when written, 1 when the
-/// node does not answer or nothing matched, 2 when --out exists (without --force).
+/// (PostStates) and the PoST data folders under the disk roots, matched by node id. Several nodes: `--node NAME=URL`
+/// repeated, with a `--public` and `--private` (and `--node-data-dir`) per node in the same order; the config then
+/// has `nodes:` and each service names its node. Exit 0 when written, 1 when a node does not answer or nothing
+/// matched, 2 when --out exists (without --force) or the flags do not pair up.
 /// </summary>
 internal static class DiscoverCommand
 {
     public static Command Create()
     {
-        var node = new Option<string>("--node") { Description = "The node's post listener (PostInfoService), e.g. http://127.0.0.1:10094", Required = true };
-        var @public = new Option<string>("--public") { Description = "The node's public listener", DefaultValueFactory = _ => "http://127.0.0.1:9092" };
-        var @private = new Option<string>("--private") { Description = "The node's private listener (for PostConfig: labels per unit, unit range, k1, k2)", DefaultValueFactory = _ => "http://127.0.0.1:9093" };
+        var node = new Option<string[]>("--node") { Description = "The node's post listener (PostInfoService), e.g. http://127.0.0.1:10094; several nodes: NAME=URL, repeated", Required = true };
+        var @public = new Option<string[]>("--public") { Description = $"The node's public listener (default {DiscoveryNodes.DefaultPublic}); once per --node when there are several" };
+        var @private = new Option<string[]>("--private") { Description = $"The node's private listener, for PostConfig: labels per unit, unit range, k1, k2 (default {DiscoveryNodes.DefaultPrivate}); once per --node when there are several" };
         var roots = new Option<string[]>("--disk-root") { Description = "A disk (folder) holding PoST data folders a few levels down; repeat for more", Required = true, AllowMultipleArgumentsPerToken = true };
         var output = new Option<FileInfo>("--out") { Description = "The config to write", DefaultValueFactory = _ => new FileInfo("postfleet.yaml") };
         var force = new Option<bool>("--force") { Description = "Overwrite --out if it exists" };
-        var dataDir = new Option<string?>("--node-data-dir") { Description = "The node's -d folder (written as node.data-dir)" };
+        var dataDir = new Option<string[]>("--node-data-dir") { Description = "The node's -d folder (written as its data-dir); once per --node when there are several" };
         var basePort = new Option<int>("--operator-base-port") { Description = "First operator port; each service gets the next one", DefaultValueFactory = _ => 50051 };
         var groupBy = new Option<string>("--group-by") { Description = "One disk per disk root (root) or per filesystem (mount)", DefaultValueFactory = _ => "root" };
         groupBy.AcceptOnlyFromAmong("root", "mount");
@@ -50,39 +52,41 @@ internal static class DiscoverCommand
                 return 2;
             }
 
-            Uri post, pub, priv;
-            try
+            var (nodes, flagError) = DiscoveryNodes.Parse(parse.GetValue(node) ?? [], parse.GetValue(@public) ?? [], parse.GetValue(@private) ?? [], parse.GetValue(dataDir) ?? []);
+            if (flagError is not null)
             {
-                (post, pub, priv) = (Listener(parse.GetValue(node)!), Listener(parse.GetValue(@public)!), Listener(parse.GetValue(@private)!));
-            }
-            catch (UriFormatException ex)
-            {
-                stderr.WriteLine($"error: {ex.Message}");
+                stderr.WriteLine($"error: {flagError}");
                 return 2;
             }
 
-            var spec = new NodeSpec(post, pub, priv, "", new PoetTimings(TimeSpan.FromHours(240), TimeSpan.FromHours(12), TimeSpan.FromHours(1)), null);
-            IReadOnlyList<IdentityState> identities;
-            using (var client = new NodeGrpcClient(spec, NodeClientOptions.Default with { CallTimeout = TimeSpan.FromSeconds(5) }))
-            {
-                try
-                {
-                    identities = await client.GetPostStatesAsync(cancellationToken);
-                }
-                catch (NodeUnavailableException ex)
-                {
-                    stderr.WriteLine($"error: cannot read the node's identities: {ex.Message}");
-                    stderr.WriteLine("       give the node's --grpc-post-listener with --node (it serves PostInfoService)");
-                    return 1;
-                }
-            }
-
+            var several = nodes.Count > 1;
+            var asked = new List<NodeIdentities>();
             NodePostConfig? nodePost = null;
-            using (var probe = new NodeProbe(spec))
+            foreach (var n in nodes)
             {
-                if (await probe.PostConfigAsync(cancellationToken) is { } pc)
+                var spec = new NodeSpec(n.PostListener, n.PublicListener, n.PrivateListener, "", new PoetTimings(TimeSpan.FromHours(240), TimeSpan.FromHours(12), TimeSpan.FromHours(1)), null);
+                using (var client = new NodeGrpcClient(spec, NodeClientOptions.Default with { CallTimeout = TimeSpan.FromSeconds(5) }))
                 {
-                    nodePost = new NodePostConfig(pc.LabelsPerUnit, pc.MinNumUnits, pc.MaxNumUnits, pc.K1, pc.K2);
+                    try
+                    {
+                        asked.Add(new NodeIdentities(several ? n.Name : null, await client.GetPostStatesAsync(cancellationToken)));
+                    }
+                    catch (NodeUnavailableException ex)
+                    {
+                        stderr.WriteLine($"error: cannot read {(several ? $"node {n.Name}'s" : "the node's")} identities: {ex.Message}");
+                        stderr.WriteLine("       give the node's --grpc-post-listener with --node (it serves PostInfoService)");
+                        return 1;
+                    }
+                }
+
+                // The post settings are the fleet's (post:), the same on every node: the first node that tells them is enough.
+                if (nodePost is null)
+                {
+                    using var probe = new NodeProbe(spec);
+                    if (await probe.PostConfigAsync(cancellationToken) is { } pc)
+                    {
+                        nodePost = new NodePostConfig(pc.LabelsPerUnit, pc.MinNumUnits, pc.MaxNumUnits, pc.K1, pc.K2);
+                    }
                 }
             }
 
@@ -97,14 +101,19 @@ internal static class DiscoverCommand
             Func<FoundDataDir, string> groupOf = parse.GetValue(groupBy) == "mount"
                 ? d => volumes.Probe(d.Dir)?.VolumeId ?? d.Root
                 : d => d.Root;
-            var plan = DiscoveryPlanner.Plan(identities, found, groupOf, parse.GetValue(basePort));
+            var plan = DiscoveryPlanner.Plan(asked, found, groupOf, parse.GetValue(basePort));
 
-            stdout.WriteLine($"node: {identities.Count} identities; disk roots: {found.Count} data folders");
+            foreach (var n in asked)
+            {
+                stdout.WriteLine($"{(n.Name is { } name ? $"node {name}" : "node")}: {n.Identities.Count} identities");
+            }
+
+            stdout.WriteLine($"disk roots: {found.Count} data folders");
             foreach (var disk in plan.Disks)
             {
                 foreach (var s in disk.Services)
                 {
-                    stdout.WriteLine($"  matched  {s.Name} ({s.Id.Short}…) -> {s.Dir} [{disk.Name}, {s.NumUnits} units, operator {s.Operator}]");
+                    stdout.WriteLine($"  matched  {s.Name} ({s.Id.Short}…) -> {s.Dir} [{(s.Node is { } on ? $"node {on}, " : "")}{disk.Name}, {s.NumUnits} units, operator {s.Operator}]");
                 }
             }
 
@@ -129,13 +138,19 @@ internal static class DiscoverCommand
                 return 1;
             }
 
-            var inputs = new DiscoveryInputs(post, pub, priv, parse.GetValue(dataDir) is { } d ? Path.GetFullPath(d) : null, rootList, nodePost,
-                parse.GetValue(phaseShift), parse.GetValue(cycleGap), parse.GetValue(grace), parse.GetValue(serviceBinary), parse.GetValue(postcliBinary));
+            var first = nodes[0];
+            var inputs = new DiscoveryInputs(first.PostListener, first.PublicListener, first.PrivateListener, first.DataDir, rootList, nodePost,
+                parse.GetValue(phaseShift), parse.GetValue(cycleGap), parse.GetValue(grace), parse.GetValue(serviceBinary), parse.GetValue(postcliBinary))
+            {
+                Nodes = several ? nodes : [],
+            };
             await File.WriteAllTextAsync(outFile.FullName, DiscoveryYaml.Write(plan, inputs, outFile.FullName, DateTimeOffset.UtcNow), cancellationToken);
             stdout.WriteLine($"wrote {outFile.FullName}: {plan.Disks.Count} disk(s), {plan.ServiceCount} service(s)");
-            if (inputs.NodeDataDir is null)
+            if (nodes.Any(n => n.DataDir is null))
             {
-                stdout.WriteLine("  set node.data-dir (the node's -d folder) before using it, or run again with --node-data-dir");
+                stdout.WriteLine(several
+                    ? "  set each node's data-dir (its -d folder) before using it, or run again with --node-data-dir once per --node"
+                    : "  set node.data-dir (the node's -d folder) before using it, or run again with --node-data-dir");
             }
 
             var check = FleetConfigLoader.LoadFile(outFile.FullName);
@@ -148,7 +163,4 @@ internal static class DiscoverCommand
         });
         return command;
     }
-
-    private static Uri Listener(string value) =>
-        new(value.Contains("://", StringComparison.Ordinal) ? value : "http://" + value);
 }

@@ -32,7 +32,7 @@ internal static class DemoCommand
         var disks = new Option<int?>("--disks") { Description = "Disks of the generated fleet (default: one per five identities)" };
         var hosts = new Option<int?>("--hosts") { Description = "Simulated machines the generated fleet's disks are spread over (default: 1)" };
         var maxRunning = new Option<int>("--max-running") { Description = "The generated fleet's schedule.max-running: post-services running at once", DefaultValueFactory = _ => 100 };
-        var nodes = new Option<int>("--nodes") { Description = "Simulated nodes (2: two nodes on PoET phases half an epoch apart, the demo's identities dealt out to them, sharing the disks)", DefaultValueFactory = _ => 1 };
+        var nodes = new Option<int>("--nodes") { Description = "Simulated nodes (2: two nodes on PoET phases half an epoch apart, the demo's identities dealt out to them, sharing the disks and a pool of two simulated k2pow workers)", DefaultValueFactory = _ => 1 };
         var web = new WebOptionsParser();
         var command = new Command("demo", "Run the 1:N demo on a simulated standalone network: node, init of 10 identities on 5 disks, and the orchestrator.")
         {

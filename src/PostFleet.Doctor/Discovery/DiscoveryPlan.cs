@@ -4,7 +4,14 @@ using PostFleet.Core.Model;
 
 namespace PostFleet.Doctor.Discovery;
 
-public sealed record DiscoveredService(string Name, NodeId Id, string Dir, uint NumUnits, string Operator);
+public sealed record DiscoveredService(string Name, NodeId Id, string Dir, uint NumUnits, string Operator)
+{
+    /// <summary>The node that carries the identity, by name; null when discovery asked one node.</summary>
+    public string? Node { get; init; }
+}
+
+/// <summary>The identities one node carries (its PostStates); <see cref="Name"/> is null when discovery asks one node.</summary>
+public sealed record NodeIdentities(string? Name, IReadOnlyList<IdentityState> Identities);
 
 public sealed record DiscoveredDisk(string Name, IReadOnlyList<DiscoveredService> Services);
 
@@ -31,7 +38,15 @@ public sealed record DiscoveryPlan(
 public static partial class DiscoveryPlanner
 {
     /// <param name="groupOf">The disk a data folder belongs to (its root, or its mount point).</param>
-    public static DiscoveryPlan Plan(IReadOnlyList<IdentityState> identities, IReadOnlyList<FoundDataDir> dirs, Func<FoundDataDir, string> groupOf, int basePort, string operatorHost = "127.0.0.1")
+    public static DiscoveryPlan Plan(IReadOnlyList<IdentityState> identities, IReadOnlyList<FoundDataDir> dirs, Func<FoundDataDir, string> groupOf, int basePort, string operatorHost = "127.0.0.1") =>
+        Plan([new NodeIdentities(null, identities)], dirs, groupOf, basePort, operatorHost);
+
+    /// <summary>
+    /// Several nodes: each identity is matched the same way and keeps its node. A service is named after its identity
+    /// (the node knows it by that name) and service names are unique in a fleet, so a name a second node carries too
+    /// is not matched and a note says which nodes share it.
+    /// </summary>
+    public static DiscoveryPlan Plan(IReadOnlyList<NodeIdentities> nodes, IReadOnlyList<FoundDataDir> dirs, Func<FoundDataDir, string> groupOf, int basePort, string operatorHost = "127.0.0.1")
     {
         var notes = new List<string>();
         var byId = new Dictionary<string, FoundDataDir>(StringComparer.Ordinal);
@@ -51,18 +66,24 @@ public static partial class DiscoveryPlanner
             }
         }
 
-        var matched = new List<(IdentityState Identity, FoundDataDir Dir)>();
+        var matched = new List<(IdentityState Identity, string? Node, FoundDataDir Dir)>();
         var unmatchedIdentities = new List<IdentityState>();
-        foreach (var identity in identities.OrderBy(i => i.Name, StringComparer.Ordinal))
+        var nodeOfName = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var (identity, node) in nodes.SelectMany(n => n.Identities.Select(i => (Identity: i, Node: n.Name))).OrderBy(i => i.Identity.Name, StringComparer.Ordinal))
         {
             if (NameRules.ServiceNameProblem(identity.Name) is { } problem)
             {
                 notes.Add($"identity '{identity.Name}' skipped: {problem}");
                 unmatchedIdentities.Add(identity);
             }
+            else if (!nodeOfName.TryAdd(identity.Name, node))
+            {
+                notes.Add($"identity '{identity.Name}' of node {node} skipped: node {nodeOfName[identity.Name]} carries an identity of that name too, and service names are unique in a fleet (rename one key file in its node's identities/ folder)");
+                unmatchedIdentities.Add(identity);
+            }
             else if (byId.Remove(identity.Id.Hex, out var dir))
             {
-                matched.Add((identity, dir));
+                matched.Add((identity, node, dir));
             }
             else
             {
@@ -79,7 +100,7 @@ public static partial class DiscoveryPlanner
         {
             var services = group
                 .OrderBy(m => m.Dir.Dir, StringComparer.Ordinal)
-                .Select(m => new DiscoveredService(m.Identity.Name, m.Identity.Id, m.Dir.Dir, m.Dir.Metadata!.NumUnits, $"{operatorHost}:{port++}"))
+                .Select(m => new DiscoveredService(m.Identity.Name, m.Identity.Id, m.Dir.Dir, m.Dir.Metadata!.NumUnits, $"{operatorHost}:{port++}") { Node = m.Node })
                 .ToList();
             disks.Add(new DiscoveredDisk(DiskName(group.Key, diskNames), services));
         }
