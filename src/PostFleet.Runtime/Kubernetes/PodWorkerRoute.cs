@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Net;
 using k8s;
@@ -15,10 +16,15 @@ namespace PostFleet.Runtime.Kubernetes;
 /// (<c>pods/{pod}:{port}/proxy/{path}</c>), or with <c>kubernetes.status-via: pod-ip</c> to <c>status.podIP:port</c>.
 /// Any other request (an external worker) passes on unchanged. No running pod, or an API server that cannot reach
 /// it, is a connection error to the router: the worker is unreachable, its job goes to another.
+/// The router polls its workers' jobs often, so each worker's pod is looked up once and kept until a request
+/// through it fails (the pod was replaced or is gone), not listed again for every request. Safe for concurrent
+/// requests: the cache is a concurrent map, and a stale entry only costs one failed request.
 /// </summary>
 public sealed class PodWorkerRoute(KubernetesRuntimeOptions options, IKubernetes client, ImmutableDictionary<string, string> workers, TimeProvider time)
     : DelegatingHandler(new SocketsHttpHandler { UseProxy = false })
 {
+    private readonly ConcurrentDictionary<string, k8s.Models.V1Pod> _pods = new(StringComparer.Ordinal);
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -28,7 +34,26 @@ public sealed class PodWorkerRoute(KubernetesRuntimeOptions options, IKubernetes
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
-        var pod = await RunningPodAsync(worker, cancellationToken).ConfigureAwait(false);
+        if (!_pods.TryGetValue(worker, out var pod))
+        {
+            pod = await RunningPodAsync(worker, cancellationToken).ConfigureAwait(false);
+            _pods[worker] = pod;
+        }
+
+        try
+        {
+            return await SendToPodAsync(request, uri, worker, pod, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
+        {
+            // The pod this worker was known by may be gone or replaced: look it up again on the next request.
+            _pods.TryRemove(worker, out _);
+            throw;
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendToPodAsync(HttpRequestMessage request, Uri uri, string worker, k8s.Models.V1Pod pod, CancellationToken cancellationToken)
+    {
         var path = uri.PathAndQuery.TrimStart('/');
         if (options.StatusVia == PodStatusRoute.PodIp)
         {

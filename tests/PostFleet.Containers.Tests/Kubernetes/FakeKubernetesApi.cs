@@ -38,6 +38,11 @@ internal sealed class FakeKubernetesApi : IAsyncDisposable
 
     public ConcurrentQueue<(string Name, int? GracePeriodSeconds)> Deletes { get; } = new();
 
+    private int _lists;
+
+    /// <summary>Pod list (and watch) requests so far: what a client costs the API server.</summary>
+    public int Lists => Volatile.Read(ref _lists);
+
     /// <summary>Every pod proxy request: namespace, the proxy target as given (<c>name:port</c>) and the path.</summary>
     public ConcurrentQueue<(string Ns, string Target, string Path)> Proxied { get; } = new();
 
@@ -162,6 +167,7 @@ internal sealed class FakeKubernetesApi : IAsyncDisposable
 
     private async Task<IResult> ListAsync(string ns, string? labelSelector, string? fieldSelector, bool? watch, HttpContext context)
     {
+        Interlocked.Increment(ref _lists);
         if (watch == true)
         {
             await WatchAsync(ns, fieldSelector, context);

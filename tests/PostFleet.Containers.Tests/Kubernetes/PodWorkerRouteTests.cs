@@ -45,14 +45,20 @@ public sealed class PodWorkerRouteTests : IAsyncLifetime
     {
         await StartWorkerAsync(IPAddress.Parse(PodIp));
         var (client, url) = await RunningWorkerAsync(PodStatusRoute.PodIp);
+        var listsBefore = _api.Lists;
 
         Assert.True((await client.HealthAsync(url, CancellationToken.None)).Healthy);
         var job = new K2PowJobKey(new string('a', 64), 3, new string('b', 16), new string('f', 64));
         var busy = await client.AskAsync(url, job, CancellationToken.None);
+        var again = await client.AskAsync(url, job, CancellationToken.None);
 
         Assert.Equal((WorkerReplyKind.Busy, 429, "busy with another job"), (busy.Kind, busy.Status, busy.Body));
-        Assert.Equal(["/", job.Path], _workerHits);
+        Assert.Equal(WorkerReplyKind.Busy, again.Kind);
+        Assert.Equal(["/", job.Path, job.Path], _workerHits);
         Assert.Empty(_api.Proxied);
+
+        // The router polls often: the worker's pod is looked up once, not for every request.
+        Assert.Equal(1, _api.Lists - listsBefore);
     }
 
     [Fact]
