@@ -40,7 +40,7 @@ public sealed class LargeFleetDashboardTests
         // The 32 predicted misses are one line of counts and the first three, not a wall of 32.
         await Eventually.UntilAsync(async () => (await TextAsync(browser, ".alerts h2")).Contains("32 predicted-miss", StringComparison.Ordinal), "alerts counted by kind", TimeSpan.FromSeconds(15));
         Assert.Equal(3.0, await NumberAsync(browser, "document.querySelectorAll('.alerts li').length"));
-        await browser.ScreenshotAsync(Path.Combine(RepoPaths.Root, "docs", "images", "fleet-overview-1000.png"), Width);
+        await browser.ScreenshotAsync(Path.Combine(RepoPaths.Root, "artifacts", "screenshots", "fleet-overview-1000.png"), Width);
 
         // Filters: at risk only leaves the eight late disks; search narrows to one; a state chip filters by state.
         await browser.EvaluateAsync("(() => { const b = document.querySelector('.fm-filters input[type=checkbox]'); b.checked = true; b.dispatchEvent(new Event('change')); })()");
@@ -63,7 +63,7 @@ public sealed class LargeFleetDashboardTests
         await Eventually.UntilAsync(async () => (await TextAsync(browser, ".fm-detail [data-service=h3d007_2]")).Contains("k2pow", StringComparison.Ordinal),
             "h3d007_2 in k2pow in the DAG", TimeSpan.FromSeconds(15));
         Assert.True((await browser.EvaluateAsync("window.__noReload === true"))!.GetValue<bool>());
-        await browser.ScreenshotAsync(Path.Combine(RepoPaths.Root, "docs", "images", "fleet-disk-dag.png"), Width);
+        await browser.ScreenshotAsync(Path.Combine(RepoPaths.Root, "artifacts", "screenshots", "fleet-disk-dag.png"), Width);
 
         // A host: its fifty disks' lanes, of which only those in view are drawn.
         await browser.EvaluateAsync("(() => { const s = document.querySelector('.fm-filters input[type=search]'); s.value = ''; s.dispatchEvent(new Event('input')); })()");
