@@ -33,9 +33,45 @@ public sealed class DemoTests(DemoRun run)
             .Order()
             .ToList();
 
-        Assert.True(delivered.Count >= DemoRun.Epochs, $"complete epochs: {string.Join(", ", delivered)}");
+        Assert.True(delivered.Count >= DemoRun.Epochs, $"complete epochs: {string.Join(", ", delivered)}\n{WhatTheMissesSaw(delivered)}");
         var last = delivered.TakeLast(DemoRun.Epochs).ToList();
-        Assert.Equal(last[0] + DemoRun.Epochs - 1, last[^1]);
+        Assert.True(last[0] + DemoRun.Epochs - 1 == last[^1], $"complete epochs: {string.Join(", ", delivered)}\n{WhatTheMissesSaw(delivered)}");
+    }
+
+    /// <summary>
+    /// For each epoch between the first and last complete one that is not complete: who missed, what the node
+    /// recorded about them in that epoch, and what the demo said about them, so a failure on a CI machine can be
+    /// diagnosed from its message alone.
+    /// </summary>
+    private string WhatTheMissesSaw(IReadOnlyList<long> complete)
+    {
+        if (complete.Count == 0)
+        {
+            return run.Output;
+        }
+
+        var report = new System.Text.StringBuilder();
+        for (var epoch = complete[0]; epoch <= complete[^1]; epoch++)
+        {
+            var e = epoch;
+            var missed = Identities.Where(i => !run.Node.Any(l => l.Event == "proof-delivered" && l.Text("kind") == "nipost" && l.Number("publishEpoch") == e && l.Text("identity") == i)).ToList();
+            foreach (var identity in missed)
+            {
+                report.AppendLine($"publish epoch {e}: {identity} delivered no proof; the node's record of it in epochs {e - 1} to {e + 1} (a proof after its cycle gap skips the next PoET round):");
+                foreach (var line in run.Node.Where(l => l.Text("identity") == identity && (l.Number("publishEpoch") is { } p && Math.Abs(p - e) <= 1)))
+                {
+                    report.AppendLine("  " + line.Json.GetRawText());
+                }
+
+                report.AppendLine("the demo's lines about it:");
+                foreach (var line in run.Output.Split('\n').Where(l => l.Contains(identity, StringComparison.Ordinal)))
+                {
+                    report.AppendLine("  " + line.TrimEnd());
+                }
+            }
+        }
+
+        return report.ToString();
     }
 
     [Fact]
