@@ -57,9 +57,9 @@ internal static class FleetViewBuilder
                 Restart = pass.Plan.Next.NodeRestart is { } restart ? new NodeRestartView(restart.Since, restart.Kept, restart.Describe()) : null,
             },
             timeline is null ? null : Network(timeline, observation.At),
-            [.. fleet.Disks.Select(d => new DiskView(d.Name, [.. d.Services.Select(s => s.Name)]) { Host = d.Host })],
+            Layout.Of(fleet).Disks,
             services,
-            Edges(fleet),
+            Layout.Of(fleet).Edges,
             new ScheduleView(fleet.Schedule.PerDisk, fleet.Schedule.MaxPow, fleet.Schedule.MaxRunning),
             new FleetSummaryView(
                 services.Count,
@@ -217,6 +217,19 @@ internal static class FleetViewBuilder
         ServicePhase.DoneProving => "done-proving",
         _ => phase.ToString().ToLowerInvariant(),
     };
+
+    /// <summary>
+    /// The disks and the DAG's edges follow from the config alone: built once per config (not per pass), so a pass's
+    /// view shares them with the last one's and the event stream sees by reference that they did not change.
+    /// </summary>
+    private sealed record Layout(IReadOnlyList<DiskView> Disks, IReadOnlyList<DagEdgeView> Edges)
+    {
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<FleetSpec, Layout> Built = [];
+
+        public static Layout Of(FleetSpec fleet) => Built.GetValue(fleet, f => new Layout(
+            [.. f.Disks.Select(d => new DiskView(d.Name, [.. d.Services.Select(s => s.Name)]) { Host = d.Host })],
+            FleetViewBuilder.Edges(f)));
+    }
 
     /// <summary>The proving DAG's edges: the order on each disk, and the explicit `after` dependencies.</summary>
     internal static IReadOnlyList<DagEdgeView> Edges(FleetSpec fleet)

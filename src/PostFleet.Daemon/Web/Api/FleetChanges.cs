@@ -17,6 +17,11 @@ internal sealed class FleetChanges
     private Dictionary<string, (ServiceView View, string Json)> _services = new(StringComparer.Ordinal);
     private List<string> _order = [];
     private long? _pass;
+    private object? _disks;
+    private object? _edges;
+
+    private string Layout<T>(IReadOnlyList<T> list, object? before, string member) =>
+        ReferenceEquals(list, before) && _members.TryGetValue(member, out var json) ? json : JsonSerializer.Serialize(list, JsonSerializerOptions.Web);
 
     /// <summary>
     /// Remembers <paramref name="view"/> and returns the changes message data since the previous one
@@ -27,15 +32,20 @@ internal sealed class FleetChanges
     public string? Next(FleetView view)
     {
         ArgumentNullException.ThrowIfNull(view);
-        var node = JsonSerializer.SerializeToNode(view with { Services = [] }, JsonSerializerOptions.Web)!.AsObject();
+        // Disks and edges come from the config and are the same lists while it is (FleetViewBuilder): kept as JSON.
+        var node = JsonSerializer.SerializeToNode(view with { Services = [], Disks = [], Edges = [] }, JsonSerializerOptions.Web)!.AsObject();
         var members = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in node)
         {
-            if (key != "services")
+            if (key is not ("services" or "disks" or "edges"))
             {
                 members[key] = value?.ToJsonString() ?? "null";
             }
         }
+
+        members["disks"] = Layout(view.Disks, _disks, "disks");
+        members["edges"] = Layout(view.Edges, _edges, "edges");
+        (_disks, _edges) = (view.Disks, view.Edges);
 
         var byName = new Dictionary<string, (ServiceView View, string Json)>(view.Services.Count, StringComparer.Ordinal);
         var order = new List<string>(view.Services.Count);
