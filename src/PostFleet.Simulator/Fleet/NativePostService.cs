@@ -20,7 +20,7 @@ public static class NativePostService
     public static string? Find(string postfleetExecutable)
     {
         var chosen = Environment.GetEnvironmentVariable(Variable);
-        if (string.Equals(chosen, "jit", StringComparison.OrdinalIgnoreCase))
+        if (JitChosen)
         {
             return null;
         }
@@ -46,5 +46,9 @@ public static class NativePostService
     /// <summary>The one line a tool prints about which post-service its simulated fleet runs.</summary>
     public static string Describe(string? native) => native is not null
         ? $"simulated post-services: native build {native}"
-        : "simulated post-services: JIT `postfleet sim post-service` (no native build: scripts/build-sim-aot.sh makes one where clang and zlib1g-dev are installed)";
+        : JitChosen
+            ? $"simulated post-services: JIT `postfleet sim post-service` ({Variable}=jit)"
+            : "simulated post-services: JIT `postfleet sim post-service` (no native build: scripts/build-sim-aot.sh makes one where clang and zlib1g-dev are installed)";
+
+    private static bool JitChosen => string.Equals(Environment.GetEnvironmentVariable(Variable), "jit", StringComparison.OrdinalIgnoreCase);
 }
