@@ -15,6 +15,9 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
 # docker.io: the Docker runtime's tests run against a real engine (dockerd, containerd, runc, docker-init).
 command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+# clang and zlib1g-dev: the native (AOT) build of the simulated post-service (scripts/build-sim-aot.sh).
+command -v clang >/dev/null 2>&1 || need+=(clang)
+[ -e /usr/include/zlib.h ] || need+=(zlib1g-dev)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $sudo_cmd apt-get update -qq >/dev/null

@@ -11,8 +11,12 @@ n=${1:-1000}; disks=${2:-200}; hosts=${3:-4}; scale=${4:-1}; epochs=${5:-2}; dir
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/../.." && pwd)
 if [ -z "${ATTACH_PID:-}" ]; then
   [ -x "$repo/artifacts/bin/PostFleet.Cli/release/postfleet" ] || (cd "$repo" && dotnet build src/PostFleet.Cli -c Release -v q --nologo) || exit 1
-  # A copy, so that building the repository meanwhile cannot change the programs under a long run.
+  # The native post-service (or one line saying the fleet runs the JIT one); POSTFLEET_SIM_POST_SERVICE=jit compares.
+  bash "$repo/scripts/build-sim-aot.sh"
+  # A copy, so that building the repository meanwhile cannot change the programs under a long run; the native
+  # post-service beside postfleet, where the demo looks first.
   bin=$(mktemp -d /tmp/postfleet-bin-XXXXXX); cp -r "$repo/artifacts/bin/PostFleet.Cli/release/." "$bin/"
+  [ ! -x "$repo/artifacts/sim-aot/postfleet-sim" ] || cp "$repo/artifacts/sim-aot/postfleet-sim" "$bin/"
   rm -rf "$dir"
   "$bin/postfleet" demo --dir "$dir" --identities "$n" --disks "$disks" --hosts "$hosts" --time-scale "$scale" \
     --epochs "$epochs" --max-running 100 --listen http://127.0.0.1:0 > "$dir.log" 2>&1 &
@@ -23,19 +27,22 @@ fi
 samples="$dir.samples"; : > "$samples"
 start=$(date +%s)
 while kill -0 "$pid" 2>/dev/null; do
-  live=0; total=0
+  live=0; total=0; native=0; jit=0
   for p in /proc/[0-9]*; do
     cmd=$(tr '\0' ' ' 2>/dev/null < "$p/cmdline") || continue
-    case "$cmd" in */bin/sh*) continue;; *"sim post-service"*) r=$(awk '/^VmRSS/ {print $2}' "$p/status" 2>/dev/null); live=$((live + 1)); total=$((total + ${r:-0}));; esac
+    case "$cmd" in */bin/sh*) continue;; *"$dir/"*"sim post-service"*|*"sim post-service"*"$dir/"*) ;; *) continue;; esac
+    r=$(awk '/^VmRSS/ {print $2}' "$p/status" 2>/dev/null); live=$((live + 1)); total=$((total + ${r:-0}))
+    # Which build: native postfleet-sim or the JIT one (dotnet's apphost postfleet); neither when it ended meanwhile.
+    case "$(readlink "$p/exe" 2>/dev/null)" in */postfleet-sim) native=$((native + 1));; */postfleet) jit=$((jit + 1));; esac
   done
   daemon=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null)
-  echo "$(($(date +%s) - start)) live=$live sim_rss_mean_kib=$([ $live -gt 0 ] && echo $((total / live)) || echo 0) daemon_rss_kib=${daemon:-0} load=$(cut -d' ' -f1 /proc/loadavg)" >> "$samples"
+  echo "$(($(date +%s) - start)) live=$live sim_rss_mean_kib=$([ $live -gt 0 ] && echo $((total / live)) || echo 0) daemon_rss_kib=${daemon:-0} load=$(cut -d' ' -f1 /proc/loadavg) native=$native jit=$jit" >> "$samples"
   sleep 5
 done
 if [ -z "${ATTACH_PID:-}" ]; then
   wait "$pid"; echo "demo exit code: $? (0: $epochs complete epoch(s), every proof delivered)"
 fi
-grep -E "all [0-9]+ proofs delivered|demo finished" "$dir.log"
-awk '{ split($2, a, "="); if (a[2] > m) m = a[2]; split($4, d, "="); if (d[2] > dm) dm = d[2]; split($3, s, "="); if (s[2] > sm) sm = s[2]; split($5, l, "="); ls += l[2]; n++ }
-  END { printf "peak post-services alive at once: %d; peak mean RSS of the alive ones: %.1f MiB; daemon (demo process) peak RSS: %.1f MiB; mean load average: %.1f over %d samples\n", m, sm / 1024, dm / 1024, ls / n, n }' "$samples"
+grep -E "all [0-9]+ proofs delivered|demo finished|simulated post-services:" "$dir.log"
+awk '{ split($6, b, "="); nat += b[2]; split($7, j, "="); jt += j[2]; split($2, a, "="); if (a[2] > m) m = a[2]; lv += a[2]; split($4, d, "="); if (d[2] > dm) dm = d[2]; split($3, s, "="); if (s[2] > sm) sm = s[2]; split($5, l, "="); ls += l[2]; n++ }
+  END { printf "peak post-services alive at once: %d; peak mean RSS of the alive ones: %.1f MiB; daemon (demo process) peak RSS: %.1f MiB; mean load average: %.1f over %d samples; post-service build of the %d sampled processes: %d native, %d JIT (the rest ended while sampled)\n", m, sm / 1024, dm / 1024, ls / n, n, lv, nat, jt }' "$samples"
 python3 "$here/sim_caps.py" "$dir" --per-disk 1 --max-pow 16

@@ -19,6 +19,7 @@ public sealed class FleetDaemon : IAsyncDisposable
     private readonly DaemonAdapters _adapters;
     private readonly IReadOnlyList<NodeSource> _nodes;
     private readonly ActionExecutor _executor;
+    private readonly FleetObserver _observer;
     private readonly ILogger _logger;
     private readonly ILoggerFactory _loggers;
     private readonly WebOptions? _web;
@@ -70,8 +71,8 @@ public sealed class FleetDaemon : IAsyncDisposable
             return new NodeSource(n.Name, client, new NodeEventPump(client, time, _logger, Trigger.Set));
         })];
         _executor = new ActionExecutor(adapters.Runtime, _logger);
-        var observer = new FleetObserver(_nodes, StatusReaders.For(adapters.Runtime, adapters.Operators), adapters.Runtime, time);
-        Loop = new ReconcileLoop(() => _config?.Poll() ?? _fleet, observer, _executor, History, Intents, listeners, Trigger, time, _logger);
+        _observer = new FleetObserver(_nodes, StatusReaders.For(adapters.Runtime, adapters.Operators), adapters.Runtime, time);
+        Loop = new ReconcileLoop(() => _config?.Poll() ?? _fleet, _observer, _executor, History, Intents, listeners, Trigger, time, _logger);
     }
 
     /// <summary>The configuration in force: the one started with, or the last good reload of its file.</summary>
@@ -174,6 +175,7 @@ public sealed class FleetDaemon : IAsyncDisposable
             await _pool.DisposeAsync();
         }
 
+        _observer.Dispose();
         await _adapters.DisposeAsync();
     }
 }

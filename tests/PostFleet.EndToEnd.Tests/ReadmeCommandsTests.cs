@@ -23,7 +23,8 @@ public sealed partial class ReadmeCommandsTests
 
         await using (var demo = ChildProcess.Start(Path.Combine(clone, "postfleet"), ["demo", "--epochs", "1", "--time-scale", "30", "--listen", "http://127.0.0.1:0"], clone))
         {
-            var exit = await demo.WaitForExitAsync(TimeSpan.FromMinutes(12));
+            // The clean clone builds postfleet and the native simulated post-service (scripts/build-sim-aot.sh) first.
+            var exit = await demo.WaitForExitAsync(TimeSpan.FromMinutes(16));
             Assert.True(exit == 0, demo.StandardOutput + demo.StandardError);
             Assert.Contains("demo finished: 1 epoch(s) with every proof delivered", demo.StandardOutput, StringComparison.Ordinal);
         }

@@ -4,13 +4,15 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PostFleet.Bench;
+using PostFleet.Bench.Daemon;
 using PostFleet.Core.Configuration;
 
 namespace PostFleet.Cli.Commands;
 
 /// <summary>
 /// `postfleet bench schedule --topology FILE...`: every strategy on the in-process fleet model, against the lower
-/// bound. `postfleet bench planner --identities N`: the cost of one planner pass.
+/// bound. `postfleet bench planner --identities N`: the cost of one planner pass. `postfleet bench daemon
+/// --identities N`: the cost of one whole daemon pass, in process on fake time.
 /// </summary>
 internal static class BenchCommand
 {
@@ -19,6 +21,7 @@ internal static class BenchCommand
         var command = new Command("bench", "Benchmarks: schedules on a virtual-time fleet model, and the planner's own cost");
         command.Subcommands.Add(Schedule());
         command.Subcommands.Add(PlannerCost());
+        command.Subcommands.Add(DaemonCost());
         command.Subcommands.Add(SoakCommand.Create());
         command.Subcommands.Add(ApiLoadCommand.Create());
         return command;
@@ -156,6 +159,63 @@ internal static class BenchCommand
             return Task.FromResult(0);
         });
         return command;
+    }
+
+    private static Command DaemonCost()
+    {
+        var identities = new Option<int[]>("--identities", "-n") { Description = "Fleet sizes (identities, 5 per disk, up to 4 hosts)", DefaultValueFactory = _ => [10, 100, 1000], AllowMultipleArgumentsPerToken = true };
+        var passes = new Option<int>("--passes") { Description = "Timed passes per size and scenario", DefaultValueFactory = _ => 200 };
+        var scenario = new Option<string>("--scenario") { Description = "between-gaps, open-gap or both", DefaultValueFactory = _ => "both" };
+        scenario.AcceptOnlyFromAmong("between-gaps", "open-gap", "both");
+        var command = new Command("daemon", "CPU, wall time, allocations and stages of one daemon pass (loop, observer, planner, history, view, event stream) on in-memory fakes") { identities, passes, scenario };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var (sizes, p) = (parse.GetValue(identities)!, parse.GetValue(passes));
+            if (sizes.FirstOrDefault(n => n < 1) is var bad && sizes.Any(n => n < 1) || sizes.Length == 0)
+            {
+                Console.Error.WriteLine($"--identities {(sizes.Length == 0 ? "" : bad)}: expected one or more sizes of 1 or more (e.g. --identities 10 100 1000)");
+                return 2;
+            }
+
+            if (p < 1)
+            {
+                Console.Error.WriteLine($"--passes {p}: expected 1 or more (e.g. --passes 200)");
+                return 2;
+            }
+
+            var scenarios = parse.GetValue(scenario) switch
+            {
+                "between-gaps" => new[] { DaemonScenario.BetweenGaps },
+                "open-gap" => [DaemonScenario.OpenGap],
+                _ => [DaemonScenario.BetweenGaps, DaemonScenario.OpenGap],
+            };
+            try
+            {
+                foreach (var n in sizes)
+                {
+                    foreach (var s in scenarios)
+                    {
+                        Console.Error.WriteLine($"bench daemon: {n} identities, {Name(s)}…");
+                        output.WriteLine(Describe(await Bench.Daemon.DaemonBenchmark.RunAsync(n, s, p, cancellationToken)));
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                Console.Error.WriteLine("bench daemon: cancelled");
+                return 130;
+            }
+
+            return 0;
+        });
+        return command;
+
+        static string Name(DaemonScenario s) => s == DaemonScenario.OpenGap ? "open gap" : "between gaps";
+
+        static string Describe(DaemonBenchmarkResult r) => string.Create(CultureInfo.InvariantCulture, $"{r.Identities} identities ({r.Disks} disks, {r.Hosts} hosts), {Name(r.Scenario)}, {r.LiveRuns} runs live: {r.Passes} passes; CPU {r.CpuMs:0.00} ms/pass; wall p50 {r.WallP50Ms:0.00} ms, p99 {r.WallP99Ms:0.00} ms, max {r.WallMaxMs:0.00} ms; {r.AllocatedBytes:N0} bytes allocated/pass; ")
+            + string.Create(CultureInfo.InvariantCulture, $"/status reads {r.StatusReads:0.0}/pass, PostStates {r.PostStatesCalls:0.0}/pass; SSE {r.ChangesBytes:N0} bytes/pass as changes (the whole view: {r.WholeViewBytes:N0}); working set {r.WorkingSetBytes / 1048576.0:0} MiB\n")
+            + "  stages (mean ms/pass): " + string.Join(", ", r.Stages.OrderByDescending(s => s.MeanMs).Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Stage} {s.MeanMs:0.000}")));
     }
 
     private static IEnumerable<string> Expand(IEnumerable<FileInfo> files) =>

@@ -127,6 +127,7 @@ internal static class DemoCommand
         var size = $"{fleet.Services.Count()} identities on {fleet.Disks.Length} disks";
         var epoch = TimeSpan.FromMinutes(15) / timeScale;
         console.MarkupLine($"[bold]PostFleet demo[/] in [blue]{Markup.Escape(root)}[/]: {size}, time x{timeScale} (an epoch takes {epoch:m\\:ss})");
+        console.WriteLine(NativePostService.Describe(workspace.Options.NativePostService));
         var genesis = time.GetUtcNow();
 
         // Several nodes: node i's genesis is i/N of an epoch earlier, so their PoET phases (and cycle gaps) are apart.

@@ -30,6 +30,12 @@ public sealed record FleetObservation(
     /// <summary>The event stream's replay since the last (re)subscribe is in <see cref="Events"/> (or in an earlier pass's).</summary>
     public bool EventReplayRead { get; init; } = true;
 
+    /// <summary>
+    /// When each live run's status in <see cref="Statuses"/> was read (read in the background, so it may be older than
+    /// <see cref="At"/>); a run with no answer yet, or only a stale one, is not listed and its status is Unreachable.
+    /// </summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> StatusReadAt { get; init; } = new Dictionary<string, DateTimeOffset>();
+
     /// <summary>Each node's own observation, in config order (one entry for a one-node fleet; empty when built by hand).</summary>
     public IReadOnlyList<NodeObservation> Nodes { get; init; } = [];
 

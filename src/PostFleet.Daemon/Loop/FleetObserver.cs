@@ -9,17 +9,21 @@ namespace PostFleet.Daemon.Loop;
 /// Gathers one observation: each node's PostStates, clock and events, the runtime's own list of runs, each live run's operator
 /// /status (read where that run's placement makes it reachable), the log tail of runs that are not proving (why a service cannot connect), and the node events that
 /// arrived since the last pass. Sources are asked concurrently and each has
-/// its own timeout inside its client, so one hung endpoint never stalls the loop.
+/// its own timeout inside its client, so one hung endpoint never stalls the loop; /status is read in the background
+/// (<see cref="StatusPoller"/>), so the pass takes each run's last answer and never waits for the slowest.
 /// </summary>
 public sealed class FleetObserver(
     IReadOnlyList<NodeSource> nodes,
     IRunStatusReader operators,
     IServiceRuntime runtime,
-    TimeProvider time)
+    TimeProvider time) : IDisposable
 {
     private static readonly TimeSpan ClockRefresh = TimeSpan.FromMinutes(10);
 
     private readonly ServiceLogReader _logs = new(runtime, time);
+    private readonly StatusPoller _statuses = new(operators, time);
+
+    public void Dispose() => _statuses.Dispose();
 
     public async Task<FleetObservation> ObserveAsync(FleetSpec fleet, CancellationToken cancellationToken)
     {
@@ -27,9 +31,12 @@ public sealed class FleetObserver(
         var asked = nodes.Select(n => (Node: n, States: ReadPostStatesAsync(n, cancellationToken), Clock: ReadClockAsync(n, cancellationToken))).ToList();
         var runs = await runtime.ListAsync(cancellationToken);
         var nodesTask = Task.WhenAll(asked.Select(a => ObserveNodeAsync(a.Node, a.States, a.Clock, runs, cancellationToken)));
-        var statuses = await ReadStatusesAsync(fleet, runs, cancellationToken);
-        var problems = await _logs.DiagnoseAsync(runs, statuses, cancellationToken);
+
+        // Reads start now and are taken after the node answered: what came in by then is this pass's, the rest the next's.
+        _statuses.Begin(fleet, runs);
         var seen = await nodesTask;
+        var statuses = _statuses.Current(StatusPoller.StaleAfter(fleet), out var readAt);
+        var problems = await _logs.DiagnoseAsync(runs, statuses, cancellationToken);
         var first = seen[0];
 
         // One node: its own fields, as they always were. Several: reachable only when all answer, each error named.
@@ -49,6 +56,7 @@ public sealed class FleetObserver(
             NodeSynced = seen.Any(n => n.Synced == false) ? false : seen.Any(n => n.Synced == true) ? true : null,
             EventStreamDropped = seen.Any(n => n.StreamDropped),
             Nodes = seen,
+            StatusReadAt = readAt,
 
             // Fleet-wide and conservative: a start whose round is unknown waits until every node's replay was read.
             EventReplayRead = seen.All(n => n.ReplayRead),
@@ -123,17 +131,5 @@ public sealed class FleetObserver(
         }
 
         return node.Clock;
-    }
-
-    private async Task<IReadOnlyDictionary<string, ServiceStatus>> ReadStatusesAsync(FleetSpec fleet, IReadOnlyList<RuntimeInstance> runs, CancellationToken cancellationToken)
-    {
-        // Read where the run is (its placement decides the address), not blindly at the address it binds.
-        var live = runs
-            .Where(r => r.Running)
-            .Select(r => (Run: r, Service: fleet.FindService(r.ServiceName)))
-            .Where(p => p.Service is not null)
-            .ToList();
-        var statuses = await Task.WhenAll(live.Select(p => operators.ReadStatusAsync(p.Service!, p.Run, cancellationToken)));
-        return live.Zip(statuses).ToDictionary(p => p.First.Service!.Name, p => p.Second);
     }
 }

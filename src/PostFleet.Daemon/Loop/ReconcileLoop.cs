@@ -57,6 +57,9 @@ public sealed class ReconcileLoop
     /// <summary>Passes run by this loop (the pass id goes on from the history's last one).</summary>
     public long Passes { get; private set; }
 
+    /// <summary>Where the last pass's time went (`postfleet bench daemon` reads it).</summary>
+    public PassStages? LastStages { get; private set; }
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var failures = 0;
@@ -90,38 +93,49 @@ public sealed class ReconcileLoop
     private async Task<TimeSpan> PassAsync(long passId, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        var stages = new PassStages.Timer(clock);
         var fleet = _spec();
         using var passTimeout = new CancellationTokenSource(PassTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, passTimeout.Token);
 
         var observation = await _observer.ObserveAsync(fleet, linked.Token);
+        var observe = stages.Lap();
         var snapshot = SnapshotBuilder.Build(fleet, observation, _intents.Current);
         var plan = Planner.Decide(fleet, snapshot, _memory, observation.At);
         var before = _memory;
         _memory = plan.Next;
         _estimates.Observe(fleet, before, plan.Next, observation.At);
+        var decide = stages.Lap();
 
         _history.CurrentPass = passId;
         var firstSeen = Record(observation, plan);
         RecordNodeRestart(observation, before.NodeRestart, plan.Next.NodeRestart);
+        var record = stages.Lap();
         var outcomes = await _executor.ExecuteAsync(fleet, plan.Actions, observation.Runs, linked.Token);
         foreach (var outcome in outcomes)
         {
             _history.RecordAction(observation.At, outcome.Service, outcome.Action.GetType().Name, ActionReason(outcome.Action), outcome.Detail);
         }
 
+        var act = stages.Lap();
+
         // One transaction for what the pass decided and did, written before the listeners so the view they
         // publish shows whether the file took it; what the listeners record (the run journal) follows in a second.
         FlushHistory();
+        var flush = stages.Lap();
         Passes++;
         _runs = _runs.Fold(RunPassBuilder.Of(fleet, observation, before, plan, outcomes));
         var pass = new PassReport(passId, fleet, observation, plan, outcomes, clock.Elapsed) { Runs = _runs, FirstSeenEvents = firstSeen };
-        foreach (var listener in _listeners)
+        var fold = stages.Lap();
+        var listeners = new (string, TimeSpan)[_listeners.Count];
+        for (var i = 0; i < _listeners.Count; i++)
         {
-            listener.OnPass(pass);
+            _listeners[i].OnPass(pass);
+            listeners[i] = (_listeners[i].GetType().Name, stages.Lap());
         }
 
         FlushHistory();
+        LastStages = new PassStages(observe, decide, act, record + flush + stages.Lap(), fold, listeners, clock.Elapsed);
         return plan.RequeueAfter;
     }
 

@@ -19,6 +19,7 @@ public sealed class FleetControl(FleetIntents intents, FleetHistory history, ISe
     private volatile FleetView? _current;
     private volatile ForecastView? _forecast;
     private volatile PassReport? _pass;
+    private readonly PassForecast.Cache _forecasts = new();
 
     public FleetView? Current => _current;
 
@@ -44,7 +45,7 @@ public sealed class FleetControl(FleetIntents intents, FleetHistory history, ISe
 
     public void OnPass(PassReport pass)
     {
-        var forecast = PassForecast.Of(pass);
+        var forecast = _forecasts.Of(pass);
         var built = FleetViewBuilder.Build(pass, intents.Current.FleetPaused, history.LastDeliveredEpochs(), forecast);
         var view = built with { History = HistoryView.Of(history.Reader.Path, history.Health) };
         _forecast = ForecastViewBuilder.Build(forecast.Forecast, forecast.Hardware, forecast.Gap, pass.Observation.At);

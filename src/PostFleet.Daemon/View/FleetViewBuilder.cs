@@ -16,7 +16,32 @@ internal static class FleetViewBuilder
         var fleet = pass.Fleet;
         var observation = pass.Observation;
         var timeline = pass.Timeline;
-        var services = fleet.Services.Select(s => Service(s, pass, lastDelivered)).ToList();
+        // Each service's run and decision looked up, not searched for: a list scan per service is O(identities²).
+        var runs = new Dictionary<string, RuntimeInstance>(StringComparer.Ordinal);
+        foreach (var run in observation.Runs)
+        {
+            if (!runs.TryGetValue(run.ServiceName, out var other) || Newer(run, other))
+            {
+                runs[run.ServiceName] = run;
+            }
+        }
+
+        var decisions = new Dictionary<string, Decision>(StringComparer.Ordinal);
+        foreach (var decision in pass.Plan.Decisions)
+        {
+            decisions.TryAdd(decision.ServiceName, decision);
+        }
+
+        var ledger = new Dictionary<string, RunRecord>(StringComparer.Ordinal);
+        foreach (var record in pass.Runs.Live.Values)
+        {
+            if (!ledger.TryGetValue(record.Service, out var other) || record.StartedAt > other.StartedAt)
+            {
+                ledger[record.Service] = record;
+            }
+        }
+
+        var services = fleet.Services.Select(s => Service(s, pass, runs.GetValueOrDefault(s.Name), decisions.GetValueOrDefault(s.Name), ledger.GetValueOrDefault(s.Name), lastDelivered)).ToList();
         if (forecast is not null)
         {
             services = WithFinishEstimates(services, pass, forecast);
@@ -32,9 +57,9 @@ internal static class FleetViewBuilder
                 Restart = pass.Plan.Next.NodeRestart is { } restart ? new NodeRestartView(restart.Since, restart.Kept, restart.Describe()) : null,
             },
             timeline is null ? null : Network(timeline, observation.At),
-            [.. fleet.Disks.Select(d => new DiskView(d.Name, [.. d.Services.Select(s => s.Name)]) { Host = d.Host })],
+            Layout.Of(fleet).Disks,
             services,
-            Edges(fleet),
+            Layout.Of(fleet).Edges,
             new ScheduleView(fleet.Schedule.PerDisk, fleet.Schedule.MaxPow, fleet.Schedule.MaxRunning),
             new FleetSummaryView(
                 services.Count,
@@ -88,16 +113,18 @@ internal static class FleetViewBuilder
         };
     }
 
-    private static ServiceView Service(ServiceSpec spec, PassReport pass, IReadOnlyDictionary<string, uint> lastDelivered)
+    /// <summary>The run a service shows: a live one before an ended one, then the latest started.</summary>
+    private static bool Newer(RuntimeInstance run, RuntimeInstance than) =>
+        run.Running != than.Running ? run.Running : run.StartedAt > than.StartedAt;
+
+    private static ServiceView Service(ServiceSpec spec, PassReport pass, RuntimeInstance? run, Decision? decision, RunRecord? liveRun, IReadOnlyDictionary<string, uint> lastDelivered)
     {
         var observation = pass.Observation;
-        var run = observation.Runs.Where(r => r.ServiceName == spec.Name).OrderByDescending(r => r.Running).ThenByDescending(r => r.StartedAt).FirstOrDefault();
         var running = run is { Running: true };
         observation.Statuses.TryGetValue(spec.Name, out var status);
         var phase = ServicePhases.Of(status, running);
         var nodeState = observation.Identities.TryGetValue(spec.Name, out var identity) ? identity.State : (NodePostState?)null;
         var memory = pass.Plan.Next.For(spec.Name);
-        var decision = pass.Plan.Decisions.FirstOrDefault(d => d.ServiceName == spec.Name);
         var proving = status as ServiceStatus.Proving;
         var facts = pass.Runs.For(spec.Name);
         return new ServiceView(
@@ -123,7 +150,7 @@ internal static class FleetViewBuilder
         {
             Restarts = memory.Restarts,
             K2PowSeconds = memory.LastK2Pow?.TotalSeconds,
-            ReadRate = pass.Runs.LiveRun(spec.Name)?.OpenPhase is { Kind: RunPhaseKind.Read, Rate: { } rate } ? rate : memory.LastReadRate,
+            ReadRate = liveRun?.OpenPhase is { Kind: RunPhaseKind.Read, Rate: { } rate } ? rate : memory.LastReadRate,
             LastProofSeconds = facts.LastProofSeconds,
             LastDeliveredAt = facts.LastDeliveredAt,
             Problem = observation.Problems.TryGetValue(spec.Name, out var problem) ? Problem(problem) : null,
@@ -190,6 +217,19 @@ internal static class FleetViewBuilder
         ServicePhase.DoneProving => "done-proving",
         _ => phase.ToString().ToLowerInvariant(),
     };
+
+    /// <summary>
+    /// The disks and the DAG's edges follow from the config alone: built once per config (not per pass), so a pass's
+    /// view shares them with the last one's and the event stream sees by reference that they did not change.
+    /// </summary>
+    private sealed record Layout(IReadOnlyList<DiskView> Disks, IReadOnlyList<DagEdgeView> Edges)
+    {
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<FleetSpec, Layout> Built = [];
+
+        public static Layout Of(FleetSpec fleet) => Built.GetValue(fleet, f => new Layout(
+            [.. f.Disks.Select(d => new DiskView(d.Name, [.. d.Services.Select(s => s.Name)]) { Host = d.Host })],
+            FleetViewBuilder.Edges(f)));
+    }
 
     /// <summary>The proving DAG's edges: the order on each disk, and the explicit `after` dependencies.</summary>
     internal static IReadOnlyList<DagEdgeView> Edges(FleetSpec fleet)

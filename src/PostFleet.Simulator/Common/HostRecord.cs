@@ -1,6 +1,8 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace PostFleet.Simulator.Common;
 
@@ -16,7 +18,12 @@ public sealed class HostRecord(string path, TimeProvider time)
     private const int OAppend = 0x400;
     private const int OCloexec = 0x80000;
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    // Source-generated, so the natively compiled post-service (src/PostFleet.SimPost) writes the same lines.
+    private static readonly JsonTypeInfo<Dictionary<string, object?>> LineType = (JsonTypeInfo<Dictionary<string, object?>>)new JsonSerializerOptions
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        TypeInfoResolver = HostRecordJson.Default,
+    }.GetTypeInfo(typeof(Dictionary<string, object?>));
 
     private readonly Lock _gate = new();
 
@@ -39,7 +46,7 @@ public sealed class HostRecord(string path, TimeProvider time)
             line[key] = value;
         }
 
-        var bytes = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(line, JsonOptions) + "\n");
+        var bytes = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(line, LineType) + "\n");
         lock (_gate)
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
@@ -72,3 +79,14 @@ public sealed class HostRecord(string path, TimeProvider time)
     private static extern int Close(int fd);
 #pragma warning restore SYSLIB1054, CA5392, CA2101
 }
+
+/// <summary>Every type a record line's fields hold (a field of another type fails at once, in the JIT build too).</summary>
+[JsonSerializable(typeof(Dictionary<string, object?>))]
+[JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(int))]
+[JsonSerializable(typeof(uint))]
+[JsonSerializable(typeof(long))]
+[JsonSerializable(typeof(ulong))]
+[JsonSerializable(typeof(double))]
+[JsonSerializable(typeof(bool))]
+internal sealed partial class HostRecordJson : JsonSerializerContext;

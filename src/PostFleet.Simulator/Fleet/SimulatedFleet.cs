@@ -96,6 +96,12 @@ public sealed record SimulatedFleetOptions(string Root, string PostfleetExecutab
     /// </summary>
     public IReadOnlyList<string> Nodes { get; init; } = [];
 
+    /// <summary>
+    /// The natively compiled post-service that bin/post-service runs (<see cref="NativePostService"/>); null: the JIT
+    /// <c>postfleet sim post-service</c>. Found beside <see cref="PostfleetExecutable"/> unless set.
+    /// </summary>
+    public string? NativePostService { get; init; } = Fleet.NativePostService.Find(PostfleetExecutable);
+
     /// <summary>Picks a free loopback port (the node's listeners and the operators that name none).</summary>
     public required Func<int> FreePort { get; init; }
 }
@@ -320,15 +326,21 @@ public sealed class SimulatedFleet
         File.WriteAllText(FleetConfig, FleetYaml());
     }
 
-    private string Wrapper(string program, int? addressPort) => program == "k2pow-service"
-        ? $"#!/bin/sh\nPOSTFLEET_SIM_HOST_DIR='{K2PowHostDir}' exec '{Options.PostfleetExecutable}' sim {program} \"$@\"\n"
-        : addressPort is { } port
-        // The wrapper stays the process the runtime watches (its command line keeps the arguments the daemon launched
-        // it with) and runs the service as its child with --address rewritten, passing SIGTERM on as the kill it is.
-        ? $"#!/bin/sh\nfor a in \"$@\"; do shift; if [ \"$prev\" = --address ]; then a=http://127.0.0.1:{port}; fi; set -- \"$@\" \"$a\"; prev=\"$a\"; done\n"
-          + $"'{Options.PostfleetExecutable}' sim {program} \"$@\" &\nchild=$!\ntrap 'kill -KILL $child; exit 143' TERM INT\nwait $child\n"
-        // `exec` keeps the PID, so the runtime tracks the simulated program itself, as it would the real binary.
-        : $"#!/bin/sh\n{LeanRuntime}exec '{Options.PostfleetExecutable}' sim {program} \"$@\"\n";
+    private string Wrapper(string program, int? addressPort)
+    {
+        var command = program == "post-service" && Options.NativePostService is { } native
+            ? $"'{native}' {program}"
+            : $"'{Options.PostfleetExecutable}' sim {program}";
+        return program == "k2pow-service"
+            ? $"#!/bin/sh\nPOSTFLEET_SIM_HOST_DIR='{K2PowHostDir}' exec {command} \"$@\"\n"
+            : addressPort is { } port
+            // The wrapper stays the process the runtime watches (its command line keeps the arguments the daemon launched
+            // it with) and runs the service as its child with --address rewritten, passing SIGTERM on as the kill it is.
+            ? $"#!/bin/sh\nfor a in \"$@\"; do shift; if [ \"$prev\" = --address ]; then a=http://127.0.0.1:{port}; fi; set -- \"$@\" \"$a\"; prev=\"$a\"; done\n"
+              + $"{command} \"$@\" &\nchild=$!\ntrap 'kill -KILL $child; exit 143' TERM INT\nwait $child\n"
+            // `exec` keeps the PID, so the runtime tracks the simulated program itself, as it would the real binary.
+            : $"#!/bin/sh\n{LeanRuntime}exec {command} \"$@\"\n";
+    }
 
     /// <summary>
     /// .NET runtime settings that make a simulated program cheaper to run by the hundred (measured in docs/simulator.md:

@@ -14,7 +14,17 @@ public sealed class FakeRuntime(TimeProvider time, Func<string, (string Identity
     private readonly Lock _gate = world;
     private readonly List<FakePostService> _runs = [];
     private readonly List<FakePostService> _all = [];
+    private readonly HashSet<string> _hungStatus = new(StringComparer.Ordinal);
     private int _instances;
+
+    /// <summary>From now on the identity's /status never answers, not even to cancellation (a starved or hung process).</summary>
+    public void HangStatus(string identity)
+    {
+        lock (_gate)
+        {
+            _hungStatus.Add(identity);
+        }
+    }
 
     /// <summary>Every run ever started, oldest first.</summary>
     public IReadOnlyList<FakePostService> AllRuns
@@ -93,6 +103,11 @@ public sealed class FakeRuntime(TimeProvider time, Func<string, (string Identity
         lock (_gate)
         {
             var run = _runs.LastOrDefault(r => r.Running && r.OperatorAddress == operatorAddress);
+            if (run is not null && _hungStatus.Contains(run.Identity))
+            {
+                return new TaskCompletionSource<ServiceStatus>().Task;
+            }
+
             return Task.FromResult(run?.StatusAt(time.GetUtcNow()) ?? new ServiceStatus.Unreachable("connection refused"));
         }
     }

@@ -14,35 +14,47 @@ namespace PostFleet.Daemon.Web.Api;
 internal sealed class FleetChanges
 {
     private Dictionary<string, string> _members = new(StringComparer.Ordinal);
-    private Dictionary<string, string> _services = new(StringComparer.Ordinal);
+    private Dictionary<string, (ServiceView View, string Json)> _services = new(StringComparer.Ordinal);
     private List<string> _order = [];
     private long? _pass;
+    private object? _disks;
+    private object? _edges;
+
+    private string Layout<T>(IReadOnlyList<T> list, object? before, string member) =>
+        ReferenceEquals(list, before) && _members.TryGetValue(member, out var json) ? json : JsonSerializer.Serialize(list, JsonSerializerOptions.Web);
 
     /// <summary>
     /// Remembers <paramref name="view"/> and returns the changes message data since the previous one
     /// (<c>{"base":N,"pass":M,"set":{...},"services":[...]}</c>), or null when there is no previous view or the set
-    /// of services changed.
+    /// of services changed. A service whose view equals the last one's keeps its JSON: only what changed is
+    /// serialised again, so a pass costs what it changed, not the whole fleet.
     /// </summary>
     public string? Next(FleetView view)
     {
-        var node = JsonSerializer.SerializeToNode(view, JsonSerializerOptions.Web)!.AsObject();
-        var services = node["services"]!.AsArray();
+        ArgumentNullException.ThrowIfNull(view);
+        // Disks and edges come from the config and are the same lists while it is (FleetViewBuilder): kept as JSON.
+        var node = JsonSerializer.SerializeToNode(view with { Services = [], Disks = [], Edges = [] }, JsonSerializerOptions.Web)!.AsObject();
         var members = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in node)
         {
-            if (key != "services")
+            if (key is not ("services" or "disks" or "edges"))
             {
                 members[key] = value?.ToJsonString() ?? "null";
             }
         }
 
-        var byName = new Dictionary<string, string>(services.Count, StringComparer.Ordinal);
-        var order = new List<string>(services.Count);
-        foreach (var service in services)
+        members["disks"] = Layout(view.Disks, _disks, "disks");
+        members["edges"] = Layout(view.Edges, _edges, "edges");
+        (_disks, _edges) = (view.Disks, view.Edges);
+
+        var byName = new Dictionary<string, (ServiceView View, string Json)>(view.Services.Count, StringComparer.Ordinal);
+        var order = new List<string>(view.Services.Count);
+        foreach (var service in view.Services)
         {
-            var name = (string)service!["name"]!;
-            byName[name] = service.ToJsonString();
-            order.Add(name);
+            byName[service.Name] = _services.TryGetValue(service.Name, out var before) && before.View == service
+                ? before
+                : (service, JsonSerializer.Serialize(service, JsonSerializerOptions.Web));
+            order.Add(service.Name);
         }
 
         string? changes = null;
@@ -55,7 +67,7 @@ internal sealed class FleetChanges
         return changes;
     }
 
-    private string Describe(long previous, long pass, Dictionary<string, string> members, Dictionary<string, string> services)
+    private string Describe(long previous, long pass, Dictionary<string, string> members, Dictionary<string, (ServiceView View, string Json)> services)
     {
         var json = new System.Text.StringBuilder();
         json.Append("{\"base\":").Append(previous).Append(",\"pass\":").Append(pass).Append(",\"set\":{");
@@ -73,9 +85,9 @@ internal sealed class FleetChanges
 
         json.Append("},\"services\":[");
         first = true;
-        foreach (var (name, value) in services)
+        foreach (var (name, (_, value)) in services)
         {
-            if (_services.TryGetValue(name, out var before) && before == value)
+            if (_services.TryGetValue(name, out var before) && before.Json == value)
             {
                 continue;
             }

@@ -1,0 +1,282 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using PostFleet.Core.Configuration;
+using PostFleet.Core.Model;
+using PostFleet.Core.Timeline;
+using PostFleet.Daemon;
+using PostFleet.Daemon.Alerts;
+using PostFleet.Daemon.Loop;
+using PostFleet.Daemon.Web.Api;
+using PostFleet.Storage;
+
+namespace PostFleet.Bench.Daemon;
+
+/// <summary>Between gaps every identity is IDLE and nothing runs; in the open gap every identity is PROVING and about 100 run.</summary>
+public enum DaemonScenario
+{
+    BetweenGaps,
+    OpenGap,
+}
+
+/// <summary>What `bench daemon` measured for one fleet size and scenario (times in ms, per pass unless named).</summary>
+public sealed record DaemonBenchmarkResult(
+    int Identities,
+    int Disks,
+    int Hosts,
+    DaemonScenario Scenario,
+    int Passes,
+    int LiveRuns,
+    double CpuMs,
+    double WallP50Ms,
+    double WallP99Ms,
+    double WallMaxMs,
+    long AllocatedBytes,
+    IReadOnlyList<(string Stage, double MeanMs)> Stages,
+    double StatusReads,
+    double PostStatesCalls,
+    long ChangesBytes,
+    long WholeViewBytes,
+    long WorkingSetBytes);
+
+/// <summary>
+/// The real daemon (<see cref="FleetDaemon"/>: reconcile loop, observer, planner, executor, history on a real SQLite
+/// file, run journal, view, alerts and the event stream's hub) over an in-memory node and runtime on a
+/// <see cref="FakeTimeProvider"/>. Each pass is triggered by hand after one second of fake time, and measured by the
+/// loop's own stage timings (<see cref="PassStages"/>), the process's CPU time and the allocated bytes.
+/// </summary>
+public static class DaemonBenchmark
+{
+    private static readonly NetworkClock Clock = new(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero), TimeSpan.FromMinutes(1), 100);
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(60);
+
+    /// <summary>Disks of five identities, on up to four hosts: 1,000 identities are 200 disks on 4 hosts.</summary>
+    public static (int Disks, int Hosts) Layout(int identities)
+    {
+        var disks = Math.Max(1, identities / 5);
+        return (disks, Math.Min(4, disks));
+    }
+
+    public static async Task<DaemonBenchmarkResult> RunAsync(int identities, DaemonScenario scenario, int passes, CancellationToken cancellationToken)
+    {
+        var root = Directory.CreateTempSubdirectory("pf-bench-daemon-").FullName;
+        try
+        {
+            return await MeasureAsync(root, identities, scenario, passes, cancellationToken);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static async Task<DaemonBenchmarkResult> MeasureAsync(string root, int identities, DaemonScenario scenario, int passes, CancellationToken cancellationToken)
+    {
+        var (disks, hosts) = Layout(identities);
+        var spec = Fleet(root, identities, disks, hosts);
+
+        // Publish epoch 2's gap opens at epoch 2's start and closes an hour later; its proofs are due by epoch 3.
+        var epoch = Clock.EpochStart(2);
+        var time = new FakeTimeProvider(scenario == DaemonScenario.OpenGap ? epoch + TimeSpan.FromMinutes(1) : epoch + TimeSpan.FromMinutes(70));
+        var node = new BenchNode(Clock, spec.Services.Select(s => s.Name), scenario == DaemonScenario.OpenGap ? NodePostState.Proving : NodePostState.Idle, time);
+        var runtime = new BenchRuntime(time);
+        var passCount = new PassCounter();
+        await using var daemon = new FleetDaemon(spec, new DaemonAdapters(node, runtime, runtime, FleetHistory.Open(spec.HistoryPath), time), [passCount], NullLoggerFactory.Instance);
+
+        // The web side without Kestrel: alerts and the event stream's hub, each timed on the view's Updated event.
+        var sse = new EventTimer();
+        daemon.Control.Updated += _ => sse.Start();
+        await using var alerts = new AlertMonitor(daemon.Control, new AlertEvaluator(AlertRules.From(spec.Alerts)), null, time, NullLogger.Instance);
+        daemon.Control.Updated += _ => sse.Lap("alerts");
+        using var hub = new FleetEventHub(daemon.Control, alerts);
+        daemon.Control.Updated += _ => sse.Lap("event stream");
+        // A dashboard (changes after one whole view); the whole view's size is measured once, at the end.
+        using var changes = hub.Subscribe(changes: true);
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var running = Task.Run(() => daemon.RunAsync(stop.Token), CancellationToken.None);
+        try
+        {
+            await SettleAsync(daemon, passCount, 0, running, cancellationToken);
+
+            // Warm up: the JIT, and in the gap the planner's starts until the live set stops growing.
+            var live = -1;
+            for (var i = 0; i < 200 && (i < 20 || runtime.Live != live); i++)
+            {
+                live = runtime.Live;
+                await PassAsync(daemon, time, passCount, running, cancellationToken);
+            }
+
+            Drain(changes);
+            sse.Reset();
+            var walls = new List<double>(passes);
+            var stages = new Dictionary<string, double>(StringComparer.Ordinal);
+            var (statusBefore, statesBefore, passesBefore) = (runtime.StatusReads, node.PostStatesAsked, daemon.Loop.Passes);
+            var changesBytes = 0L;
+            GC.Collect();
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var allocated = GC.GetTotalAllocatedBytes(precise: true);
+            for (var i = 0; i < passes; i++)
+            {
+                await PassAsync(daemon, time, passCount, running, cancellationToken);
+                var last = daemon.Loop.LastStages!;
+                walls.Add(last.Total.TotalMilliseconds);
+                Add(stages, last);
+                changesBytes += Drain(changes);
+            }
+
+            var allocatedAfter = GC.GetTotalAllocatedBytes(precise: true);
+            var cpuAfter = Process.GetCurrentProcess().TotalProcessorTime;
+            var ran = (int)(daemon.Loop.Passes - passesBefore);
+            // The loop's stages are the last pass's of each step (a requeue timer may add a pass): per step; the
+            // Updated handlers see every pass: per pass. The view's own time is its listener's less what it raises.
+            var means = stages.ToDictionary(s => s.Key, s => s.Value / passes, StringComparer.Ordinal);
+            foreach (var (stage, ms) in sse.Totals)
+            {
+                means[stage] = ms / ran;
+            }
+
+            means["view"] = means.GetValueOrDefault("FleetControl") - sse.Totals.Sum(t => t.Value / ran);
+            means.Remove("FleetControl");
+            walls.Sort();
+            return new DaemonBenchmarkResult(
+                identities, disks, hosts, scenario, ran, runtime.Live,
+                (cpuAfter - cpu).TotalMilliseconds / ran,
+                Percentile(walls, 0.50), Percentile(walls, 0.99), walls[^1],
+                (allocatedAfter - allocated) / ran,
+                [.. means.Select(s => (s.Key, s.Value))],
+                (double)(runtime.StatusReads - statusBefore) / ran,
+                (double)(node.PostStatesAsked - statesBefore) / ran,
+                changesBytes / ran,
+                Encoding.UTF8.GetByteCount(FleetEventHub.FleetMessage(daemon.Control.Current!)),
+                Environment.WorkingSet);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await running;
+        }
+    }
+
+    private static void Add(Dictionary<string, double> stages, PassStages last)
+    {
+        void Sum(string name, TimeSpan t) => stages[name] = stages.GetValueOrDefault(name) + t.TotalMilliseconds;
+        Sum("observe", last.Observe);
+        Sum("decide", last.Decide);
+        Sum("act", last.Act);
+        Sum("history write", last.HistoryWrite);
+        Sum("run ledger", last.RunLedger);
+        foreach (var (listener, took) in last.Listeners)
+        {
+            Sum(listener, took);
+        }
+    }
+
+    /// <summary>One second of fake time, a trigger, and the pass it causes, until the loop waits again.</summary>
+    private static async Task PassAsync(FleetDaemon daemon, FakeTimeProvider time, PassCounter passes, Task running, CancellationToken cancellationToken)
+    {
+        var before = passes.Count;
+        time.Advance(TimeSpan.FromSeconds(1));
+        daemon.Trigger.Set();
+        await SettleAsync(daemon, passes, before, running, cancellationToken);
+    }
+
+    private static async Task SettleAsync(FleetDaemon daemon, PassCounter passes, long after, Task running, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        while (passes.Count <= after || daemon.Trigger is not { Pending: false, WaitingUntil: not null })
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (running.IsCompleted)
+            {
+                await running;
+                throw new InvalidOperationException("the daemon's loop ended by itself");
+            }
+
+            if (clock.Elapsed > Settle)
+            {
+                throw new TimeoutException($"the daemon did not finish a pass within {Settle.TotalSeconds} s");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(0.2), TimeProvider.System, cancellationToken);
+        }
+    }
+
+    private static long Drain(FleetEventHub.Subscription subscription)
+    {
+        var bytes = 0L;
+        while (subscription.Messages.TryRead(out var message))
+        {
+            bytes += Encoding.UTF8.GetByteCount(message);
+        }
+
+        return bytes;
+    }
+
+    private static double Percentile(List<double> sorted, double q) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)];
+
+    private static FleetSpec Fleet(string root, int identities, int disks, int hosts)
+    {
+        var yaml = new StringBuilder();
+        yaml.AppendLine("node:");
+        yaml.AppendLine("  post-listener: http://127.0.0.1:9094");
+        yaml.AppendLine("  public-listener: http://127.0.0.1:9092");
+        yaml.AppendLine("  private-listener: http://127.0.0.1:9093");
+        yaml.AppendLine("  data-dir: node_data");
+        yaml.AppendLine("  poet: { phase-shift: 1h, cycle-gap: 1h, grace-period: 10m }");
+        yaml.AppendLine("post: { labels-per-unit: 1024, nonces: 16, min-num-units: 1 }");
+        yaml.AppendLine("state-dir: state");
+        yaml.AppendLine("schedule: { per-disk: 1, max-pow: 100, max-running: 100 }");
+        yaml.AppendLine("disks:");
+        var port = 20000;
+        for (var d = 0; d < disks; d++)
+        {
+            yaml.AppendLine(CultureInfo.InvariantCulture, $"  - name: d{d}");
+            yaml.AppendLine(CultureInfo.InvariantCulture, $"    host: h{d % hosts}");
+            yaml.AppendLine("    services:");
+            for (var i = d; i < identities; i += disks)
+            {
+                // 64 units of 16 KiB: 1 MiB read at 1 KiB/s, so no run ends while the bench measures.
+                yaml.AppendLine(CultureInfo.InvariantCulture, $"      - {{ name: id{i:D4}, dir: disks/d{d}/id{i:D4}, num-units: 64, operator: 127.0.0.1:{port++} }}");
+            }
+        }
+
+        var result = FleetConfigLoader.Parse(yaml.ToString(), root, "bench daemon");
+        return result.IsValid ? result.Spec! : throw new InvalidOperationException("bench daemon: the generated fleet is invalid: " + string.Join("; ", result.Errors));
+    }
+
+    private sealed class PassCounter : IPassListener
+    {
+        private long _count;
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public void OnPass(PassReport pass) => Interlocked.Increment(ref _count);
+    }
+
+    /// <summary>Laps of the handlers of one event, summed by name over the passes.</summary>
+    private sealed class EventTimer
+    {
+        private readonly Stopwatch _clock = new();
+        private TimeSpan _last;
+
+        public Dictionary<string, double> Totals { get; } = new(StringComparer.Ordinal);
+
+        public void Start()
+        {
+            _clock.Restart();
+            _last = TimeSpan.Zero;
+        }
+
+        public void Lap(string name)
+        {
+            var now = _clock.Elapsed;
+            Totals[name] = Totals.GetValueOrDefault(name) + (now - _last).TotalMilliseconds;
+            _last = now;
+        }
+
+        public void Reset() => Totals.Clear();
+    }
+}
