@@ -19,6 +19,7 @@ internal readonly record struct OverlapRisk(double FailureChance, TimeSpan Expec
 /// </summary>
 internal static class ReentryOverlap
 {
+
     public static OverlapRisk? Outweighs(ServiceSpec successor, TimeSpan successorK2Pow, IReadOnlyList<string> readers, StartContext c)
     {
         var failure = c.PassFailureChance;
@@ -28,17 +29,48 @@ internal static class ReentryOverlap
         }
 
         var ownRead = c.Estimates.ReadSeconds(successor, c.Spec.Post);
-        double worst = 0;
+        double worst = 0, reread = 0;
         foreach (var name in readers)
         {
             if (c.ByName.TryGetValue(name, out var reader) && c.Estimates.ReadSeconds(reader, c.Spec.Post) is { } read)
             {
                 worst = Math.Max(worst, ownRead is { } own ? Math.Min(own, read) : read);
+                reread = Math.Max(reread, read);
             }
         }
 
-        var (cost, saving) = Expected(failure, successorK2Pow.TotalSeconds, worst, c.Estimates.TwoReaderPenaltyOf(successor.Disk));
+        var penalty = c.Estimates.TwoReaderPenaltyOf(successor.Disk);
+        var k2pow = successorK2Pow.TotalSeconds;
+        var (cost, saving) = Expected(failure, k2pow, worst, penalty);
+        if (EndThatCounts(successor, c) is { } counts)
+        {
+            // Only what moves the end that counts is worth anything: the busiest other disk's (the fleet's makespan),
+            // or the gap's end when that comes first. A disk with room before it absorbs a failed pass's overlap, and
+            // gains nothing by hiding a k2pow; one near it loses the whole overlap when its pass fails.
+            var end = c.DiskWork.Seconds.GetValueOrDefault(successor.Disk);
+            double Late(double x) => Math.Max(x, counts);
+            cost = failure * (Late(end + reread + (2 * penalty * worst)) - Late(end + reread));
+            saving = (1 - failure) * (Late(end + k2pow) - Late(end));
+        }
+
         return cost > saving ? new OverlapRisk(failure, TimeSpan.FromSeconds(Math.Round(cost)), TimeSpan.FromSeconds(Math.Round(saving))) : null;
+    }
+
+    /// <summary>
+    /// The time from now that the successor's disk is measured against: the most reading left on another disk of the
+    /// fleet, or the cycle gap's end if sooner. Null with one disk (its own end is the fleet's).
+    /// </summary>
+    private static double? EndThatCounts(ServiceSpec successor, StartContext c)
+    {
+        if (c.Spec.Disks.Length < 2)
+        {
+            return null;
+        }
+
+        // When some disk's reads alone outlast the gap, what counts is units in the gap, and every second on such a
+        // disk costs them: the expected disk-seconds decide, as without this rule.
+        var others = c.DiskWork.BusiestOtherThan(successor.Disk);
+        return c.Snapshot.For(successor.Name).Window is not null && c.Outlook.WindowOf(successor.Name) is { } w ? Math.Min(others, w.GapSecondsLeft) : others;
     }
 
     /// <summary>Whether the forecast should time a successor's k2pow to the end of the read before it (the same rule).</summary>
