@@ -15,11 +15,20 @@ public sealed record StrategyFigures(
     int FinishedSeeds,
     double K2PowOverCapSeconds,
     double TwoReaderDiskSeconds,
-    double FailedPasses);
+    double FailedPasses)
+{
+    /// <summary>Units in the gap (and by the deadline) as a percentage of the tighter valid bound (<see cref="TopologyFigures.TighterBoundInGap"/>).</summary>
+    public double PercentOfTighterInGap { get; init; }
+
+    public double PercentOfTighterByDeadline { get; init; }
+}
 
 /// <summary>
-/// A topology's figures: its bounds (averaged over the seeds' draws, each computed on its own draws) and every
-/// strategy's. <see cref="Exact"/>: no draws (expected work, one pass each), as the bench was before uncertainty.
+/// A topology's figures: its bounds and every strategy's. <see cref="Exact"/>: no draws (expected work, one pass
+/// each), as the bench was before uncertainty. Two upper bounds on units, both valid for the mean of a schedule that
+/// learns each draw only when it ends (as PostFleet and every peer do): <see cref="UpperBoundInGap"/>, the clairvoyant
+/// one, averaged over the seeds, each computed on its own draws (<see cref="UpperBound"/>); and
+/// <see cref="NonAnticipativeBoundInGap"/>, on the expectation over draws (<see cref="UpperBoundNonAnticipative"/>).
 /// </summary>
 public sealed record TopologyFigures(
     string Topology,
@@ -33,7 +42,25 @@ public sealed record TopologyFigures(
     double UpperBoundByDeadline,
     double LowerBoundSeconds,
     string LowerBoundBinding,
-    IReadOnlyList<StrategyFigures> Strategies);
+    IReadOnlyList<StrategyFigures> Strategies)
+{
+    /// <summary>Upper bound on the expected units of a non-anticipative schedule, inside the gap and by the deadline.</summary>
+    public double NonAnticipativeBoundInGap { get; init; } = double.PositiveInfinity;
+
+    public double NonAnticipativeBoundByDeadline { get; init; } = double.PositiveInfinity;
+
+    /// <summary>The smaller of the two valid bounds: the yardstick the percentages use.</summary>
+    public double TighterBoundInGap => Math.Min(UpperBoundInGap, NonAnticipativeBoundInGap);
+
+    public double TighterBoundByDeadline => Math.Min(UpperBoundByDeadline, NonAnticipativeBoundByDeadline);
+
+    /// <summary>Which bound is the tighter: "clairvoyant" or "non-anticipative".</summary>
+    public string TighterInGap => Tighter(UpperBoundInGap, NonAnticipativeBoundInGap);
+
+    public string TighterByDeadline => Tighter(UpperBoundByDeadline, NonAnticipativeBoundByDeadline);
+
+    private static string Tighter(double clairvoyant, double nonAnticipative) => nonAnticipative < clairvoyant ? "non-anticipative" : "clairvoyant";
+}
 
 /// <summary>Runs a suite on a topology over seeds 1..N and turns the results into the table and JSON of `bench schedule`.</summary>
 public static class ScheduleReport
@@ -82,8 +109,20 @@ public static class ScheduleReport
                 r.Average(x => x.TwoReaderDiskSeconds),
                 r.Average(x => x.FailedPasses));
         }).ToList();
-        return new TopologyFigures(t.Name, t.Identities.Length, t.Identities.Sum(i => (double)i.Units), n, exact, t.CycleGap.TotalSeconds, t.Deadline.TotalSeconds,
-            ubGap / n, ubDeadline / n, lb / n, binding, strategies);
+        var figures = new TopologyFigures(t.Name, t.Identities.Length, t.Identities.Sum(i => (double)i.Units), n, exact, t.CycleGap.TotalSeconds, t.Deadline.TotalSeconds,
+            ubGap / n, ubDeadline / n, lb / n, binding, strategies)
+        {
+            NonAnticipativeBoundInGap = UpperBoundNonAnticipative.Units(t, t.CycleGap.TotalSeconds, uncertain: !exact),
+            NonAnticipativeBoundByDeadline = UpperBoundNonAnticipative.Units(t, t.Deadline.TotalSeconds, uncertain: !exact),
+        };
+        return figures with
+        {
+            Strategies = [.. strategies.Select(s => s with
+            {
+                PercentOfTighterInGap = Percentage(s.UnitsInGap, figures.TighterBoundInGap),
+                PercentOfTighterByDeadline = Percentage(s.UnitsByDeadline, figures.TighterBoundByDeadline),
+            })],
+        };
     }
 
     public static string Table(TopologyFigures f)
@@ -92,19 +131,25 @@ public static class ScheduleReport
         sb.AppendLine(CultureInfo.InvariantCulture,
             $"topology {f.Topology}: {f.Identities} identities, {f.Units:0} units; gap {Runner.Hours(f.GapSeconds)}, deadline {Runner.Hours(f.DeadlineSeconds)} after it opens; {(f.Exact ? "exact model" : $"mean of {f.Seeds} seed(s)")}");
         sb.AppendLine(CultureInfo.InvariantCulture,
-            $"upper bound: {f.UpperBoundInGap:0.#} units in the gap, {f.UpperBoundByDeadline:0.#} by the deadline; lower bound on makespan {Runner.Hours(f.LowerBoundSeconds)} (last seed bound by {f.LowerBoundBinding})");
+            $"upper bound, clairvoyant (knows each seed's draws; mean over seeds): {f.UpperBoundInGap:0.#} units in the gap, {f.UpperBoundByDeadline:0.#} by the deadline");
+        sb.AppendLine(CultureInfo.InvariantCulture,
+            $"upper bound, non-anticipative (expected units when draws are learned as they end): {f.NonAnticipativeBoundInGap:0.#} in the gap, {f.NonAnticipativeBoundByDeadline:0.#} by the deadline");
+        sb.AppendLine(CultureInfo.InvariantCulture,
+            $"% ub = of the tighter valid bound ({f.TighterInGap} in the gap, {f.TighterByDeadline} by the deadline); lower bound on makespan {Runner.Hours(f.LowerBoundSeconds)} (last seed bound by {f.LowerBoundBinding})");
         sb.AppendLine(CultureInfo.InvariantCulture,
             $"{"strategy",-26} {"in gap",8} {"% ub",6} {"by dl",8} {"% ub",6} {"miss gap",8} {"miss dl",7} {"makespan",10} {"ratio",6} {"k2pow>cap s",11} {"2-reader disk-s",15} {"failed",6}");
         foreach (var s in f.Strategies)
         {
             var ratio = double.IsFinite(s.MakespanRatio) ? s.MakespanRatio.ToString("0.000", CultureInfo.InvariantCulture) : "stuck";
             sb.AppendLine(CultureInfo.InvariantCulture,
-                $"{s.Strategy,-26} {s.UnitsInGap,8:0.#} {Percent(s.UnitsInGap, f.UpperBoundInGap),6} {s.UnitsByDeadline,8:0.#} {Percent(s.UnitsByDeadline, f.UpperBoundByDeadline),6} {s.MissedGap,8:0.#} {s.MissedDeadline,7:0.#} {Runner.Hours(s.MakespanSeconds),10} {ratio,6} {s.K2PowOverCapSeconds,11:0} {s.TwoReaderDiskSeconds,15:0} {s.FailedPasses,6:0.#}");
+                $"{s.Strategy,-26} {s.UnitsInGap,8:0.#} {Percent(s.UnitsInGap, f.TighterBoundInGap),6} {s.UnitsByDeadline,8:0.#} {Percent(s.UnitsByDeadline, f.TighterBoundByDeadline),6} {s.MissedGap,8:0.#} {s.MissedDeadline,7:0.#} {Runner.Hours(s.MakespanSeconds),10} {ratio,6} {s.K2PowOverCapSeconds,11:0} {s.TwoReaderDiskSeconds,15:0} {s.FailedPasses,6:0.#}");
         }
 
         return sb.ToString();
     }
 
     private static string Percent(double value, double bound) =>
-        bound > 0 ? (100 * value / bound).ToString("0.0", CultureInfo.InvariantCulture) : "-";
+        bound > 0 ? Percentage(value, bound).ToString("0.0", CultureInfo.InvariantCulture) : "-";
+
+    private static double Percentage(double value, double bound) => bound > 0 ? 100 * value / bound : 0;
 }
