@@ -49,17 +49,25 @@ public sealed record TopologyFigures(
 
     public double NonAnticipativeBoundByDeadline { get; init; } = double.PositiveInfinity;
 
-    /// <summary>The smaller of the two valid bounds: the yardstick the percentages use.</summary>
-    public double TighterBoundInGap => Math.Min(UpperBoundInGap, NonAnticipativeBoundInGap);
+    /// <summary>
+    /// The yardstick the percentages use: per k2pow pool (host, or the remote pool) the smaller of the two bounds'
+    /// shares, summed. Units split by pool, and each bound holds for each pool's units, so the sum holds too.
+    /// </summary>
+    public double TighterBoundInGap { get; init; } = double.PositiveInfinity;
+
+    /// <summary>Pools (hosts, or the one remote pool) where the non-anticipative bound is the smaller (of <see cref="Pools"/>).</summary>
+    public int NonAnticipativePoolsInGap { get; init; }
+
+    public int Pools { get; init; }
 
     public double TighterBoundByDeadline => Math.Min(UpperBoundByDeadline, NonAnticipativeBoundByDeadline);
 
-    /// <summary>Which bound is the tighter: "clairvoyant" or "non-anticipative".</summary>
-    public string TighterInGap => Tighter(UpperBoundInGap, NonAnticipativeBoundInGap);
+    /// <summary>Which bound decides: "clairvoyant", "non-anticipative", or "per pool: …" when it differs by pool.</summary>
+    public string TighterInGap => NonAnticipativePoolsInGap == 0 ? "clairvoyant"
+        : NonAnticipativePoolsInGap == Pools ? "non-anticipative"
+        : $"per pool the smaller: non-anticipative on {NonAnticipativePoolsInGap} of {Pools} pools, clairvoyant on the rest";
 
-    public string TighterByDeadline => Tighter(UpperBoundByDeadline, NonAnticipativeBoundByDeadline);
-
-    private static string Tighter(double clairvoyant, double nonAnticipative) => nonAnticipative < clairvoyant ? "non-anticipative" : "clairvoyant";
+    public string TighterByDeadline => NonAnticipativeBoundByDeadline < UpperBoundByDeadline ? "non-anticipative" : "clairvoyant";
 }
 
 /// <summary>Runs a suite on a topology over seeds 1..N and turns the results into the table and JSON of `bench schedule`.</summary>
@@ -75,6 +83,7 @@ public static class ScheduleReport
         }
 
         double ubGap = 0, ubDeadline = 0, lb = 0;
+        double[]? clairvoyantPools = null;
         var binding = "";
         var n = exact ? 1 : Math.Max(1, seeds);
         for (var seed = 1; seed <= n; seed++)
@@ -82,7 +91,14 @@ public static class ScheduleReport
             var uncertainty = exact ? null : new Uncertainty(seed);
             var failures = exact ? null : new PassFailures(t, seed);
             var work = t.Identities.Select(i => FleetModel.WorkOf(t, i, ReportedEpoch, failures, uncertainty)).ToList();
-            ubGap += UpperBound.Units(t, work, t.CycleGap.TotalSeconds);
+            var pools = UpperBound.PerPool(t, work, t.CycleGap.TotalSeconds);
+            clairvoyantPools ??= new double[pools.Length];
+            for (var p = 0; p < pools.Length; p++)
+            {
+                clairvoyantPools[p] += pools[p] / n;
+            }
+
+            ubGap += pools.Sum();
             ubDeadline += UpperBound.Units(t, work, t.Deadline.TotalSeconds);
             var lower = LowerBound.Of(t, work);
             lb += lower.Seconds;
@@ -109,10 +125,14 @@ public static class ScheduleReport
                 r.Average(x => x.TwoReaderDiskSeconds),
                 r.Average(x => x.FailedPasses));
         }).ToList();
+        var expectedPools = UpperBoundNonAnticipative.PerPool(t, t.CycleGap.TotalSeconds, uncertain: !exact);
         var figures = new TopologyFigures(t.Name, t.Identities.Length, t.Identities.Sum(i => (double)i.Units), n, exact, t.CycleGap.TotalSeconds, t.Deadline.TotalSeconds,
             ubGap / n, ubDeadline / n, lb / n, binding, strategies)
         {
-            NonAnticipativeBoundInGap = UpperBoundNonAnticipative.Units(t, t.CycleGap.TotalSeconds, uncertain: !exact),
+            NonAnticipativeBoundInGap = expectedPools.Sum(),
+            TighterBoundInGap = Math.Min(ubGap / n, expectedPools.Select((x, p) => Math.Min(x, clairvoyantPools![p])).Sum()),
+            NonAnticipativePoolsInGap = expectedPools.Select((x, p) => x < clairvoyantPools![p]).Count(b => b),
+            Pools = expectedPools.Length,
             NonAnticipativeBoundByDeadline = UpperBoundNonAnticipative.Units(t, t.Deadline.TotalSeconds, uncertain: !exact),
         };
         return figures with
