@@ -15,11 +15,20 @@ public sealed record StrategyFigures(
     int FinishedSeeds,
     double K2PowOverCapSeconds,
     double TwoReaderDiskSeconds,
-    double FailedPasses);
+    double FailedPasses)
+{
+    /// <summary>Units in the gap (and by the deadline) as a percentage of the tighter valid bound (<see cref="TopologyFigures.TighterBoundInGap"/>).</summary>
+    public double PercentOfTighterInGap { get; init; }
+
+    public double PercentOfTighterByDeadline { get; init; }
+}
 
 /// <summary>
-/// A topology's figures: its bounds (averaged over the seeds' draws, each computed on its own draws) and every
-/// strategy's. <see cref="Exact"/>: no draws (expected work, one pass each), as the bench was before uncertainty.
+/// A topology's figures: its bounds and every strategy's. <see cref="Exact"/>: no draws (expected work, one pass
+/// each), as the bench was before uncertainty. Two upper bounds on units, both valid for the mean of a schedule that
+/// learns each draw only when it ends (as PostFleet and every peer do): <see cref="UpperBoundInGap"/>, the clairvoyant
+/// one, averaged over the seeds, each computed on its own draws (<see cref="UpperBound"/>); and
+/// <see cref="NonAnticipativeBoundInGap"/>, on the expectation over draws (<see cref="UpperBoundNonAnticipative"/>).
 /// </summary>
 public sealed record TopologyFigures(
     string Topology,
@@ -33,7 +42,33 @@ public sealed record TopologyFigures(
     double UpperBoundByDeadline,
     double LowerBoundSeconds,
     string LowerBoundBinding,
-    IReadOnlyList<StrategyFigures> Strategies);
+    IReadOnlyList<StrategyFigures> Strategies)
+{
+    /// <summary>Upper bound on the expected units of a non-anticipative schedule, inside the gap and by the deadline.</summary>
+    public double NonAnticipativeBoundInGap { get; init; } = double.PositiveInfinity;
+
+    public double NonAnticipativeBoundByDeadline { get; init; } = double.PositiveInfinity;
+
+    /// <summary>
+    /// The yardstick the percentages use: per k2pow pool (host, or the remote pool) the smaller of the two bounds'
+    /// shares, summed. Units split by pool, and each bound holds for each pool's units, so the sum holds too.
+    /// </summary>
+    public double TighterBoundInGap { get; init; } = double.PositiveInfinity;
+
+    /// <summary>Pools (hosts, or the one remote pool) where the non-anticipative bound is the smaller (of <see cref="Pools"/>).</summary>
+    public int NonAnticipativePoolsInGap { get; init; }
+
+    public int Pools { get; init; }
+
+    public double TighterBoundByDeadline => Math.Min(UpperBoundByDeadline, NonAnticipativeBoundByDeadline);
+
+    /// <summary>Which bound decides: "clairvoyant", "non-anticipative", or "per pool: …" when it differs by pool.</summary>
+    public string TighterInGap => NonAnticipativePoolsInGap == 0 ? "clairvoyant"
+        : NonAnticipativePoolsInGap == Pools ? "non-anticipative"
+        : $"per pool the smaller: non-anticipative on {NonAnticipativePoolsInGap} of {Pools} pools, clairvoyant on the rest";
+
+    public string TighterByDeadline => NonAnticipativeBoundByDeadline < UpperBoundByDeadline ? "non-anticipative" : "clairvoyant";
+}
 
 /// <summary>Runs a suite on a topology over seeds 1..N and turns the results into the table and JSON of `bench schedule`.</summary>
 public static class ScheduleReport
@@ -48,6 +83,7 @@ public static class ScheduleReport
         }
 
         double ubGap = 0, ubDeadline = 0, lb = 0;
+        double[]? clairvoyantPools = null;
         var binding = "";
         var n = exact ? 1 : Math.Max(1, seeds);
         for (var seed = 1; seed <= n; seed++)
@@ -55,7 +91,14 @@ public static class ScheduleReport
             var uncertainty = exact ? null : new Uncertainty(seed);
             var failures = exact ? null : new PassFailures(t, seed);
             var work = t.Identities.Select(i => FleetModel.WorkOf(t, i, ReportedEpoch, failures, uncertainty)).ToList();
-            ubGap += UpperBound.Units(t, work, t.CycleGap.TotalSeconds);
+            var pools = UpperBound.PerPool(t, work, t.CycleGap.TotalSeconds);
+            clairvoyantPools ??= new double[pools.Length];
+            for (var p = 0; p < pools.Length; p++)
+            {
+                clairvoyantPools[p] += pools[p] / n;
+            }
+
+            ubGap += pools.Sum();
             ubDeadline += UpperBound.Units(t, work, t.Deadline.TotalSeconds);
             var lower = LowerBound.Of(t, work);
             lb += lower.Seconds;
@@ -82,8 +125,24 @@ public static class ScheduleReport
                 r.Average(x => x.TwoReaderDiskSeconds),
                 r.Average(x => x.FailedPasses));
         }).ToList();
-        return new TopologyFigures(t.Name, t.Identities.Length, t.Identities.Sum(i => (double)i.Units), n, exact, t.CycleGap.TotalSeconds, t.Deadline.TotalSeconds,
-            ubGap / n, ubDeadline / n, lb / n, binding, strategies);
+        var expectedPools = UpperBoundNonAnticipative.PerPool(t, t.CycleGap.TotalSeconds, uncertain: !exact);
+        var figures = new TopologyFigures(t.Name, t.Identities.Length, t.Identities.Sum(i => (double)i.Units), n, exact, t.CycleGap.TotalSeconds, t.Deadline.TotalSeconds,
+            ubGap / n, ubDeadline / n, lb / n, binding, strategies)
+        {
+            NonAnticipativeBoundInGap = expectedPools.Sum(),
+            TighterBoundInGap = Math.Min(ubGap / n, expectedPools.Select((x, p) => Math.Min(x, clairvoyantPools![p])).Sum()),
+            NonAnticipativePoolsInGap = expectedPools.Select((x, p) => x < clairvoyantPools![p]).Count(b => b),
+            Pools = expectedPools.Length,
+            NonAnticipativeBoundByDeadline = UpperBoundNonAnticipative.Units(t, t.Deadline.TotalSeconds, uncertain: !exact),
+        };
+        return figures with
+        {
+            Strategies = [.. strategies.Select(s => s with
+            {
+                PercentOfTighterInGap = Percentage(s.UnitsInGap, figures.TighterBoundInGap),
+                PercentOfTighterByDeadline = Percentage(s.UnitsByDeadline, figures.TighterBoundByDeadline),
+            })],
+        };
     }
 
     public static string Table(TopologyFigures f)
@@ -92,19 +151,25 @@ public static class ScheduleReport
         sb.AppendLine(CultureInfo.InvariantCulture,
             $"topology {f.Topology}: {f.Identities} identities, {f.Units:0} units; gap {Runner.Hours(f.GapSeconds)}, deadline {Runner.Hours(f.DeadlineSeconds)} after it opens; {(f.Exact ? "exact model" : $"mean of {f.Seeds} seed(s)")}");
         sb.AppendLine(CultureInfo.InvariantCulture,
-            $"upper bound: {f.UpperBoundInGap:0.#} units in the gap, {f.UpperBoundByDeadline:0.#} by the deadline; lower bound on makespan {Runner.Hours(f.LowerBoundSeconds)} (last seed bound by {f.LowerBoundBinding})");
+            $"upper bound, clairvoyant (knows each seed's draws; mean over seeds): {f.UpperBoundInGap:0.#} units in the gap, {f.UpperBoundByDeadline:0.#} by the deadline");
+        sb.AppendLine(CultureInfo.InvariantCulture,
+            $"upper bound, non-anticipative (expected units when draws are learned as they end): {f.NonAnticipativeBoundInGap:0.#} in the gap, {f.NonAnticipativeBoundByDeadline:0.#} by the deadline");
+        sb.AppendLine(CultureInfo.InvariantCulture,
+            $"% ub = of the tighter valid bound ({f.TighterInGap} in the gap, {f.TighterByDeadline} by the deadline); lower bound on makespan {Runner.Hours(f.LowerBoundSeconds)} (last seed bound by {f.LowerBoundBinding})");
         sb.AppendLine(CultureInfo.InvariantCulture,
             $"{"strategy",-26} {"in gap",8} {"% ub",6} {"by dl",8} {"% ub",6} {"miss gap",8} {"miss dl",7} {"makespan",10} {"ratio",6} {"k2pow>cap s",11} {"2-reader disk-s",15} {"failed",6}");
         foreach (var s in f.Strategies)
         {
             var ratio = double.IsFinite(s.MakespanRatio) ? s.MakespanRatio.ToString("0.000", CultureInfo.InvariantCulture) : "stuck";
             sb.AppendLine(CultureInfo.InvariantCulture,
-                $"{s.Strategy,-26} {s.UnitsInGap,8:0.#} {Percent(s.UnitsInGap, f.UpperBoundInGap),6} {s.UnitsByDeadline,8:0.#} {Percent(s.UnitsByDeadline, f.UpperBoundByDeadline),6} {s.MissedGap,8:0.#} {s.MissedDeadline,7:0.#} {Runner.Hours(s.MakespanSeconds),10} {ratio,6} {s.K2PowOverCapSeconds,11:0} {s.TwoReaderDiskSeconds,15:0} {s.FailedPasses,6:0.#}");
+                $"{s.Strategy,-26} {s.UnitsInGap,8:0.#} {Percent(s.UnitsInGap, f.TighterBoundInGap),6} {s.UnitsByDeadline,8:0.#} {Percent(s.UnitsByDeadline, f.TighterBoundByDeadline),6} {s.MissedGap,8:0.#} {s.MissedDeadline,7:0.#} {Runner.Hours(s.MakespanSeconds),10} {ratio,6} {s.K2PowOverCapSeconds,11:0} {s.TwoReaderDiskSeconds,15:0} {s.FailedPasses,6:0.#}");
         }
 
         return sb.ToString();
     }
 
     private static string Percent(double value, double bound) =>
-        bound > 0 ? (100 * value / bound).ToString("0.0", CultureInfo.InvariantCulture) : "-";
+        bound > 0 ? Percentage(value, bound).ToString("0.0", CultureInfo.InvariantCulture) : "-";
+
+    private static double Percentage(double value, double bound) => bound > 0 ? 100 * value / bound : 0;
 }

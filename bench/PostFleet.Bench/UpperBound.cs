@@ -19,7 +19,10 @@ public static class UpperBound
 {
     private const int Steps = 4000;
 
-    public static double Units(Topology t, IReadOnlyList<IdentityWork> work, double window)
+    public static double Units(Topology t, IReadOnlyList<IdentityWork> work, double window) => PerPool(t, work, window).Sum();
+
+    /// <summary>The bound's share of each k2pow pool: per host, or one entry for the remote pool (it couples every disk).</summary>
+    public static double[] PerPool(Topology t, IReadOnlyList<IdentityWork> work, double window)
     {
         var feasible = work.Where(w => SoloSeconds(t, w) <= window).ToList();
         var diskBound = new double[t.Disks.Length];
@@ -39,10 +42,10 @@ public static class UpperBound
         {
             var pool = Knapsack([.. feasible.Select(w => (double)w.Identity.Units)], [.. feasible.Select(w => PoolSeconds(t, w, remote.Workers * remote.HashRate))],
                 window - feasible.Select(w => ShortestReadSeconds(t, w)).DefaultIfEmpty(0).Min());
-            return Math.Min(diskBound.Sum(), pool);
+            return [Math.Min(diskBound.Sum(), pool)];
         }
 
-        double total = 0;
+        var total = new double[t.Hosts.Length];
         foreach (var host in t.Hosts)
         {
             var ids = feasible.Where(w => w.Identity.Host == host.Index).ToList();
@@ -53,7 +56,7 @@ public static class UpperBound
 
             var cpu = Knapsack([.. ids.Select(w => (double)w.Identity.Units)], [.. ids.Select(w => PoolSeconds(t, w, host.Cores * host.HashRatePerCore))],
                 window - ids.Min(w => ShortestReadSeconds(t, w)));
-            total += Math.Min(t.Disks.Where(d => d.Host == host.Index).Sum(d => diskBound[d.Index]), cpu);
+            total[host.Index] = Math.Min(t.Disks.Where(d => d.Host == host.Index).Sum(d => diskBound[d.Index]), cpu);
         }
 
         return total;

@@ -88,12 +88,37 @@ public sealed record ProvingForecast(
         var unplaced = spec.Services.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         var lastRead = spec.Disks.ToDictionary(d => d.Name, _ => 0.0, StringComparer.Ordinal);
         var failure = Planning.K2PowReservation.PassFailureChance(spec.Post);
-        double Lead(string disk, ServiceSpec next) =>
-            Planning.ReentryOverlap.Pipelines(failure, k2pow[next.Name], Math.Min(lastRead[disk], read[next.Name]), known.TwoReaderPenaltyOf(disk)) ? k2pow[next.Name] : 0;
+        // Each disk's end if its queue read back to back, and the two latest: the planner weighs a successor against
+        // the busiest other disk's end (or the gap's), so the forecast does too.
+        var queuedRead = queues.ToDictionary(q => q.Key, q => q.Value.Sum(s => read[s.Name]), StringComparer.Ordinal);
+        var gap = spec.Node.Poet.CycleGap.TotalSeconds;
+        (string Disk, double End) latest = ("", 0);
+        double secondLatest = 0;
+        double Lead(string disk, ServiceSpec next)
+        {
+            Planning.DiskEnd? end = spec.Disks.Length < 2 ? null
+                : new(diskFree[disk] + queuedRead[disk], lastRead[disk], Math.Min(gap, latest.Disk == disk ? secondLatest : latest.End));
+            return Planning.ReentryOverlap.Pipelines(failure, k2pow[next.Name], Math.Min(lastRead[disk], read[next.Name]), known.TwoReaderPenaltyOf(disk), end) ? k2pow[next.Name] : 0;
+        }
+
         var rows = new List<ForecastRow>();
         var latestStart = new double[3];
         while (queues.Values.Any(q => q.Count > 0))
         {
+            (latest, secondLatest) = (("", 0), 0);
+            foreach (var (disk, free) in diskFree)
+            {
+                var until = free + queuedRead[disk];
+                if (until > latest.End)
+                {
+                    (latest, secondLatest) = ((disk, until), latest.End);
+                }
+                else
+                {
+                    secondLatest = Math.Max(secondLatest, until);
+                }
+            }
+
             double Free(string disk, ServiceSpec s) => Math.Max(slots.FreeAt(s), diskFree[disk] - Lead(disk, s));
             double StartOf(string disk, ServiceSpec s) => Math.Max(Free(disk, s), DependenciesEnd(s, ends));
 
@@ -120,6 +145,7 @@ public sealed record ProvingForecast(
                 .ThenByDescending(c => c.Work)
                 .First();
             queues[pick.Disk].Remove(pick.Service);
+            queuedRead[pick.Disk] -= read[pick.Service.Name];
             unplaced.Remove(pick.Service.Name);
 
             // The planner holds a proof of a worse outlook until every better one has started.

@@ -59,7 +59,7 @@ public static class Planner
             Prior = memory.Prior,
             ByName = byName,
         };
-        var order = desired.Schedule.Mode == ScheduleMode.Pipelined ? PipelinedStartOrder(desired, observed, context) : StartOrder(desired, observed);
+        var order = desired.Schedule.Mode == ScheduleMode.Pipelined ? PipelinedStartOrder(desired, observed, context) : StartOrder(desired, observed, context);
         foreach (var service in ByOutlook(order, observed, context).Where(s => observed.LiveRun(s.Name) is null))
         {
             if (StartConstraints.FirstBlocker(service, context) is { } blocker)
@@ -99,16 +99,22 @@ public static class Planner
                 .ThenBy(s => observed.NodeSides.IsEmpty ? 0 : context.Outlook.DueInSeconds(s.Name));
 
     /// <summary>
-    /// "Prove now" first; then the order on each disk (earlier first), taking the first of every disk before the
-    /// second of any, so disks start in parallel; ties go by config order, which keeps plans stable.
+    /// "Prove now" first; then the disk with the most estimated reads left (its last read ends last, so it gets the
+    /// k2pow slots first: with more disks than slots, a disk started late by the queue for slots idles through it),
+    /// then the order on each disk (earlier first), taking the first of every disk before the second of any, so disks
+    /// start in parallel; ties (no estimates yet) go by config order, which keeps plans stable.
     /// </summary>
-    internal static IEnumerable<ServiceSpec> StartOrder(FleetSpec desired, FleetSnapshot observed) =>
-        desired.Disks
+    internal static IEnumerable<ServiceSpec> StartOrder(FleetSpec desired, FleetSnapshot observed, StartContext context)
+    {
+        var work = context.DiskWork.Seconds;
+        return desired.Disks
             .SelectMany((disk, diskIndex) => disk.Services.Select(service => (service, diskIndex)))
             .OrderBy(x => observed.Intents.ProveNow.Contains(x.service.Name) ? 0 : 1)
+            .ThenByDescending(x => work[x.service.Disk])
             .ThenBy(x => x.service.OrderOnDisk)
             .ThenBy(x => x.diskIndex)
             .Select(x => x.service);
+    }
 
     /// <summary>
     /// Pipelined mode: "prove now" first; then the disk with the most estimated work left (its last read ends
@@ -122,32 +128,8 @@ public static class Planner
     internal static IEnumerable<ServiceSpec> PipelinedStartOrder(FleetSpec desired, FleetSnapshot observed, StartContext context)
     {
         var estimates = context.Estimates;
-        var work = new Dictionary<string, double>(StringComparer.Ordinal);
-        var shadow = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var disk in desired.Disks)
-        {
-            double seconds = 0;
-            double readLeft = 0;
-            foreach (var service in disk.Services)
-            {
-                if (context.Memory[service.Name].Delivered || observed.NodeStateOf(service.Name) != Model.NodePostState.Proving)
-                {
-                    continue;
-                }
-
-                var full = estimates.ReadSeconds(service, desired.Post) ?? 0;
-                var done = observed.StatusOf(service.Name) is Model.ServiceStatus.Proving p ? (double)p.Position / Math.Max(1UL, Model.ServicePhases.DataBytes(service, desired.Post)) : 0;
-                seconds += full * (1 - Math.Min(1, done));
-                if (done > 0)
-                {
-                    readLeft = Math.Max(readLeft, full * (1 - Math.Min(1, done)));
-                }
-            }
-
-            work[disk.Name] = seconds;
-            shadow[disk.Name] = readLeft;
-        }
-
+        var work = context.DiskWork.Seconds;
+        var shadow = context.DiskWork.ReadingLeft;
         double cpuLeft = 0;
         foreach (var service in desired.Services)
         {

@@ -19,6 +19,7 @@ internal readonly record struct OverlapRisk(double FailureChance, TimeSpan Expec
 /// </summary>
 internal static class ReentryOverlap
 {
+
     public static OverlapRisk? Outweighs(ServiceSpec successor, TimeSpan successorK2Pow, IReadOnlyList<string> readers, StartContext c)
     {
         var failure = c.PassFailureChance;
@@ -28,30 +29,71 @@ internal static class ReentryOverlap
         }
 
         var ownRead = c.Estimates.ReadSeconds(successor, c.Spec.Post);
-        double worst = 0;
+        double worst = 0, reread = 0;
         foreach (var name in readers)
         {
             if (c.ByName.TryGetValue(name, out var reader) && c.Estimates.ReadSeconds(reader, c.Spec.Post) is { } read)
             {
                 worst = Math.Max(worst, ownRead is { } own ? Math.Min(own, read) : read);
+                reread = Math.Max(reread, read);
             }
         }
 
-        var (cost, saving) = Expected(failure, successorK2Pow.TotalSeconds, worst, c.Estimates.TwoReaderPenaltyOf(successor.Disk));
+        var (cost, saving) = Expected(failure, successorK2Pow.TotalSeconds, worst, c.Estimates.TwoReaderPenaltyOf(successor.Disk),
+            EndThatCounts(successor, c) is { } counts ? new DiskEnd(c.DiskWork.Seconds.GetValueOrDefault(successor.Disk), reread, counts) : null);
         return cost > saving ? new OverlapRisk(failure, TimeSpan.FromSeconds(Math.Round(cost)), TimeSpan.FromSeconds(Math.Round(saving))) : null;
     }
 
-    /// <summary>Whether the forecast should time a successor's k2pow to the end of the read before it (the same rule).</summary>
-    public static bool Pipelines(double failure, double successorK2PowSeconds, double overlapReadSeconds, double penalty = ProvingEstimates.AssumedTwoReaderPenalty)
+    /// <summary>
+    /// The time from now that the successor's disk is measured against: the most reading left on another disk of the
+    /// fleet, or the cycle gap's end if sooner. Null with one disk (its own end is the fleet's).
+    /// </summary>
+    private static double? EndThatCounts(ServiceSpec successor, StartContext c)
     {
-        var (cost, saving) = Expected(failure, successorK2PowSeconds, overlapReadSeconds, penalty);
+        if (c.Spec.Disks.Length < 2)
+        {
+            return null;
+        }
+
+        // Past the gap's end every second on the disk costs units in the gap, as in the disk-seconds rule.
+        var others = c.DiskWork.BusiestOtherThan(successor.Disk);
+        return c.Snapshot.For(successor.Name).Window is not null && c.Outlook.WindowOf(successor.Name) is { } w ? Math.Min(others, w.GapSecondsLeft) : others;
+    }
+
+    /// <summary>
+    /// Whether the forecast should time a successor's k2pow to the end of the read before it (the same rule, with
+    /// <paramref name="end"/> the disk's end and the end that counts in the forecast's own time).
+    /// </summary>
+    public static bool Pipelines(double failure, double successorK2PowSeconds, double overlapReadSeconds, double penalty = ProvingEstimates.AssumedTwoReaderPenalty, DiskEnd? end = null)
+    {
+        var (cost, saving) = Expected(failure, successorK2PowSeconds, overlapReadSeconds, penalty, end);
         return cost <= saving;
     }
 
     /// <summary>
     /// Two readers of a disk with penalty p take (1 + p) × as long for both reads as one after the other would
     /// take for them together; over the shorter read that loses about 2p × its time (p = 0.5: the shorter read).
+    /// With <paramref name="end"/>, only what moves the end that counts is worth anything: the busiest other disk's
+    /// (the fleet's makespan), or the gap's end when that comes first. A disk with room before it absorbs a failed
+    /// pass's re-read and overlap and gains nothing by hiding a k2pow; one near it loses the whole overlap when the
+    /// pass fails (mixed-100: 1.08 × the bound with the disk-seconds alone, 1.02 with this; docs/scheduling.md).
     /// </summary>
-    private static (double Cost, double Saving) Expected(double failure, double successorK2PowSeconds, double overlapReadSeconds, double penalty) =>
-        (failure * 2 * penalty * overlapReadSeconds, (1 - failure) * successorK2PowSeconds);
+    private static (double Cost, double Saving) Expected(double failure, double successorK2PowSeconds, double overlapReadSeconds, double penalty, DiskEnd? end = null)
+    {
+        var overlap = 2 * penalty * overlapReadSeconds;
+        if (end is not { } e)
+        {
+            return (failure * overlap, (1 - failure) * successorK2PowSeconds);
+        }
+
+        double Late(double x) => Math.Max(x, e.Counts);
+        return (failure * (Late(e.Own + e.Reread + overlap) - Late(e.Own + e.Reread)), (1 - failure) * (Late(e.Own + successorK2PowSeconds) - Late(e.Own)));
+    }
 }
+
+/// <summary>
+/// A disk's end if its reads left run back to back (<see cref="Own"/>), the read a failed pass of its reader adds
+/// (<see cref="Reread"/>), and the end that counts (<see cref="Counts"/>: the busiest other disk's, or the gap's end
+/// when sooner), all in seconds from the same instant.
+/// </summary>
+public readonly record struct DiskEnd(double Own, double Reread, double Counts);

@@ -21,6 +21,7 @@ internal sealed record StartContext(
     private (TimeSpan? Value, bool Known) _k2powPerUnit;
     private double? _passFailure;
     private WindowOutlook? _outlook;
+    private DiskWorkLeft? _diskWork;
 
     /// <summary>Estimates for this pass, built on first use (pipelined mode only needs them).</summary>
     public ProvingEstimates Estimates => _estimates ??= ProvingEstimates.Combine(Spec, Memory, Prior);
@@ -29,6 +30,9 @@ internal sealed record StartContext(
 
     /// <summary>Where each proof is expected to land against the gap and the deadline, built on first use.</summary>
     public WindowOutlook Outlook => _outlook ??= WindowOutlook.Of(Spec, Snapshot, Memory, Estimates, Now);
+
+    /// <summary>Each disk's estimated reads left, built on first use (pipelined mode).</summary>
+    public DiskWorkLeft DiskWork => _diskWork ??= DiskWorkLeft.Of(Spec, Snapshot, Memory, Estimates);
 
     /// <summary>Services reading in this pass (starts only add k2pow), for the k2pow reservation.</summary>
     public IReadOnlyList<PassInProgress> Readers => _readers ??= K2PowReservation.ReadersOf(Spec, Snapshot, Memory, Occupancy, Estimates, Now);

@@ -66,6 +66,39 @@ public class ReentryOverlapTests
         Assert.Equal(timed, plan.DecisionFor("a2").Reason.Contains("so its k2pow", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// With several disks the overlap is weighed by the end that counts: the busiest other disk's (the fleet's
+    /// makespan). diskA has 264 s of reads left (a's 100 s and a2's 164 s); a failed pass of a adds its re-read
+    /// (164 s) and, with a2 timed, the overlap (164 s at p = 0.5). diskB holds b1 and b2 (2 × 65,536 bytes at the
+    /// given rate). The disk-seconds rule alone would time a2 in every case (7 s expected overlap &lt; 57 s saved).
+    /// </summary>
+    [Theory]
+    [InlineData(4000, true)] // diskB 33 s: diskA is the busiest, every second on it counts (7 s < 57 s)
+    [InlineData(360, false)] // diskB 364 s: 100 s of room; the hidden 60 s moves nothing, a failed pass's overlap moves the end
+    [InlineData(200, true)] // diskB 655 s: room for the re-read and the overlap (592 s): nothing to lose
+    public void A_successor_near_the_busiest_disks_end_is_not_timed_to_a_pass_that_may_fail(double diskBRate, bool timed)
+    {
+        var spec = Spec(Limits(maxPow: 1) with { Mode = ScheduleMode.Pipelined }, [("diskA", ["a", "a2"]), ("diskB", ["b1", "b2"])]);
+        spec = spec with { Post = spec.Post with { K1 = 26, K2 = 37, Nonces = 128 } };
+        var world = new WorldView().Proving("a", "a2", "b1", "b2").Running("a", T0.AddMinutes(-5), Proving(Data - 40_000));
+        var prior = Estimates(("a2", 60), ("diskA", 400)) with
+        {
+            DiskReadRate = ImmutableDictionary<string, double>.Empty.Add("diskA", 400).Add("diskB", diskBRate),
+        };
+
+        var plan = Planner.Decide(spec, world.Snapshot(T0), PlannerMemory.Empty with { Prior = prior }, T0);
+
+        Assert.Equal(DecisionCode.WaitingForDisk, plan.Code("a2"));
+        if (timed)
+        {
+            Assert.Contains("so its k2pow", plan.DecisionFor("a2").Reason, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.StartsWith("waiting: disk diskA read by a; not pipelining: a pass fails with", plan.DecisionFor("a2").Reason, StringComparison.Ordinal);
+        }
+    }
+
     private static ProvingEstimates Estimates((string Service, double Seconds) k2pow, (string Disk, double BytesPerSecond) rate) =>
         new(
             ImmutableDictionary<string, TimeSpan>.Empty.Add(k2pow.Service, TimeSpan.FromSeconds(k2pow.Seconds)),

@@ -1,0 +1,409 @@
+namespace PostFleet.Bench;
+
+/// <summary>
+/// An upper bound on the EXPECTED units any non-anticipative schedule proves within <c>W</c> seconds of the gap's
+/// opening: one that learns a pass's k2pow length, its read rate and whether it found a proof only when they end (as
+/// the daemon does). <see cref="UpperBound"/> is per seed and clairvoyant (it keeps the identities whose draws came out
+/// short); this one holds for the mean over draws. docs/scheduling.md proves it; in short:
+/// <list type="number">
+/// <item>For identity i let C_i be the k2pow hashes its first pass could have reached by <c>W − its shortest read</c>
+/// had that k2pow never ended. C_i depends on the other identities' draws and on the schedule, never on i's own draw
+/// K_i, so K_i and C_i are independent. i proves in time only if K_i ≤ C_i (and its whole solo run fits in W), and
+/// its pool spends at least min(K_i, C_i) hashes on it within W.</item>
+/// <item>Per pool (a host's cores, or the remote workers): Σ E[min(K_i, C_i)] ≤ pool rate × W. Per disk: Σ over its
+/// identities of P(i proves) × its shortest read's disk-seconds ≤ W.</item>
+/// <item>Weak Lagrangian duality: for any λ ≥ 0 per pool and μ ≥ 0 per disk,
+/// Σ λ·W + Σ μ·W + Σ_i max(0, sup_c [(u_i − μ·D_i)⁺·F_i(c) − λ·g_i(c)]) bounds the expected units, where
+/// F_i(c) = P(K_i ≤ c, the solo run fits) and g_i(c) = E[min(K_i, c)] / pool rate. Any multipliers give a valid
+/// bound; a coordinate search picks good ones.</item>
+/// </list>
+/// Deliberately generous (each only enlarges what is provable): start-up counts as zero, reads run at their fastest
+/// possible rate (the largest read-rate factor, no two-reader penalty), and only the first pass's k2pow is charged
+/// to the pool.
+/// </summary>
+public static class UpperBoundNonAnticipative
+{
+    private const int Grid = 256;
+    private const int Rounds = 8;
+    private const int GoldenSteps = 48;
+
+    /// <summary>Without <paramref name="uncertain"/>: the exact model (k2pow takes its expected hashes, one pass, factor 1, no start-up).</summary>
+    public static double Units(Topology t, double window, bool uncertain) => PerPool(t, window, uncertain).Sum();
+
+    /// <summary>
+    /// The bound's share of each k2pow pool (per host, or one entry for the remote pool): with local pools the dual
+    /// splits by host, since every multiplier belongs to one host's pool or disks.
+    /// </summary>
+    public static double[] PerPool(Topology t, double window, bool uncertain)
+    {
+        var pools = t.Remote is null ? t.Hosts.Length : 1;
+        var kinds = Kinds(t, window, uncertain);
+
+        // Per pool, one constraint per distinct shortest read ρ: the hashes that count for identities whose read is at
+        // least ρ are all done by W − ρ, so they fit in (W − ρ) pool-seconds. The smallest ρ gives the plain capacity.
+        var cuts = kinds.Select(k => (k.Pool, k.Read)).Distinct().OrderBy(c => c.Pool).ThenBy(c => c.Read).ToArray();
+        var cutsOf = kinds.ToDictionary(k => k, k => cuts.Select((c, j) => (c, j)).Where(x => x.c.Pool == k.Pool && x.c.Read <= k.Read).Select(x => x.j).ToArray());
+        var lambda = new double[cuts.Length];
+        var mu = new double[t.Disks.Length];
+        var muHigh = new double[t.Disks.Length];
+
+        // Per sample a disk's proved identities are a set whose fastest reads fit in W − the shortest start-up, so its
+        // units are at most that 0/1 knapsack's; in expectation too. This keeps the bound from counting fractions of identities.
+        var knapsack = new double[t.Disks.Length];
+        var nu = new double[t.Disks.Length];
+        foreach (var group in kinds.GroupBy(k => k.Disk))
+        {
+            var each = group.SelectMany(k => Enumerable.Repeat(k, k.Count)).ToArray();
+            knapsack[group.Key] = UpperBound.Knapsack([.. each.Select(k => k.Units)], [.. each.Select(k => k.DiskSeconds)], window - (uncertain ? t.StartupRange.Low : 0));
+        }
+
+        foreach (var k in kinds)
+        {
+            // Past u/D every term of the disk is 0 and μ·W only grows.
+            muHigh[k.Disk] = Math.Max(muHigh[k.Disk], k.Units / k.DiskSeconds);
+        }
+
+        double Price(Kind k) => cutsOf[k].Sum(j => lambda[j]);
+        double Dual(IEnumerable<Kind> terms) => terms.Sum(k => k.Count * k.Term(k.Units * (1 - nu[k.Disk]), mu[k.Disk], Price(k)));
+        for (var round = 0; round < Rounds; round++)
+        {
+            for (var j = 0; j < cuts.Length; j++)
+            {
+                var (pool, read) = cuts[j];
+                var ids = kinds.Where(k => k.Pool == pool && k.Read >= read).ToArray();
+
+                // Past Σ units ÷ capacity the cut's own term alone exceeds what the identities give at λ = 0.
+                var capacity = window - read;
+                var high = ids.Sum(k => k.Count * k.Units) / capacity;
+                var j0 = j;
+                lambda[j] = Minimise(
+                    x =>
+                    {
+                        lambda[j0] = x;
+                        return (x * capacity) + Dual(ids);
+                    },
+                    lambda[j],
+                    high);
+            }
+
+            for (var d = 0; d < mu.Length; d++)
+            {
+                var ids = kinds.Where(k => k.Disk == d).ToArray();
+                if (ids.Length == 0)
+                {
+                    continue;
+                }
+
+                var d0 = d;
+                mu[d] = Minimise(
+                    x =>
+                    {
+                        mu[d0] = x;
+                        return (x * window) + (nu[d0] * knapsack[d0]) + Dual(ids);
+                    },
+                    mu[d],
+                    muHigh[d]);
+
+                // Past ν = 1 every term of the disk is 0 and ν·knapsack only grows.
+                nu[d] = Minimise(
+                    x =>
+                    {
+                        nu[d0] = x;
+                        return (mu[d0] * window) + (x * knapsack[d0]) + Dual(ids);
+                    },
+                    nu[d],
+                    1);
+            }
+        }
+
+        var share = new double[pools];
+        for (var j = 0; j < cuts.Length; j++)
+        {
+            share[cuts[j].Pool] += lambda[j] * (window - cuts[j].Read);
+        }
+
+        foreach (var disk in t.Disks)
+        {
+            share[t.Remote is null ? disk.Host : 0] += (mu[disk.Index] * window) + (nu[disk.Index] * knapsack[disk.Index]);
+        }
+
+        foreach (var k in kinds)
+        {
+            share[k.Pool] += Dual([k]);
+        }
+
+        return share;
+    }
+
+    /// <summary>Golden-section search of a convex function on [0, high]; keeps <paramref name="current"/> unless a point beats it.</summary>
+    private static double Minimise(Func<double, double> f, double current, double high)
+    {
+        double best = current, bestValue = f(current);
+        double a = 0, b = Math.Max(high, current);
+        var ratio = (Math.Sqrt(5) - 1) / 2;
+        double x1 = b - (ratio * (b - a)), x2 = a + (ratio * (b - a));
+        double f1 = f(x1), f2 = f(x2);
+        for (var i = 0; i < GoldenSteps; i++)
+        {
+            if (f1 < bestValue)
+            {
+                (best, bestValue) = (x1, f1);
+            }
+
+            if (f2 < bestValue)
+            {
+                (best, bestValue) = (x2, f2);
+            }
+
+            if (f1 <= f2)
+            {
+                (b, x2, f2) = (x2, x1, f1);
+                x1 = b - (ratio * (b - a));
+                f1 = f(x1);
+            }
+            else
+            {
+                (a, x1, f1) = (x1, x2, f2);
+                x2 = a + (ratio * (b - a));
+                f2 = f(x2);
+            }
+        }
+
+        foreach (var (x, v) in new[] { (0.0, f(0)), (x1, f1), (x2, f2) })
+        {
+            if (v < bestValue)
+            {
+                (best, bestValue) = (x, v);
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>Identities that can prove in W, those alike (pool, disk, units, hashes) merged with a count.</summary>
+    internal static List<Kind> Kinds(Topology t, double window, bool uncertain)
+    {
+        // Uncertainty clips the read-rate factor to ±10%; the fastest read is at 1.1.
+        var fastest = uncertain ? 1.1 : 1.0;
+        var startup = uncertain ? t.StartupRange.Low : 0;
+        var failure = uncertain ? t.PassFailureProbability : 0;
+        var groups = Math.Max(1, t.Nonces / 16);
+        var factors = ReadFactors(uncertain);
+        var kinds = new List<Kind>();
+        foreach (var g in t.Identities.GroupBy(i => (i.Host, i.Disk, i.Units, Hashes: t.K2PowHashes(i))))
+        {
+            var id = g.First();
+            var pool = t.Remote is null ? id.Host : 0;
+            var poolRate = t.Remote is { } r ? r.Workers * r.HashRate : t.Hosts[id.Host].Cores * t.Hosts[id.Host].HashRatePerCore;
+            var solo = t.SoloK2PowRate(id);
+            var read = t.DataBytes(id) / (t.SoloReadRate(id) * fastest);
+            var reach = solo * (window - startup - read);
+            if (reach <= 0 || (!uncertain && g.Key.Hashes > reach))
+            {
+                continue; // not even its first k2pow and one read fit alone
+            }
+
+            var kind = new Kind(pool, id.Disk, id.Units, g.Count(), t.DataBytes(id) / t.Disks[id.Disk].Bandwidth, fastest, read, poolRate, factors);
+            if (uncertain)
+            {
+                // Start-up is CPU work at one job's share of the pool: at least its shortest draw × the solo rate, paid by any identity that hashes at all.
+                kind.Draw(g.Key.Hashes, groups, failure, solo, startup, window);
+            }
+            else
+            {
+                kind.Exact(g.Key.Hashes);
+            }
+
+            kinds.Add(kind);
+        }
+
+        return kinds;
+    }
+
+    internal sealed class Kind
+    {
+        private readonly double[] _readChance;
+        private readonly double[] _readCost;
+        private double[] _chance = [];
+        private double[] _cost = [];
+        private double _exactCost = double.NaN;
+        private readonly double _poolRate;
+
+        /// <param name="diskSeconds">Disk-seconds of its read at factor 1 (bytes ÷ bandwidth).</param>
+        /// <param name="factors">The read-rate factor's distribution, each bin at its fastest end.</param>
+        public Kind(int pool, int disk, double units, int count, double diskSeconds, double fastest, double read, double poolRate, (double Factor, double Chance)[] factors)
+        {
+            Pool = pool;
+            Disk = disk;
+            Units = units;
+            Count = count;
+            DiskSeconds = diskSeconds / fastest;
+            Read = read;
+            _poolRate = poolRate;
+
+            // Budgets b of disk-seconds for its first read: b = each possible read length, shortest first. F(b) = P(read ≤ b),
+            // g(b) = E[min(read, b)]; the sup of a·F − μ·g over b is at one of these (F steps there, g only rises between).
+            var lengths = factors.Select(f => (Seconds: diskSeconds / f.Factor, f.Chance)).OrderBy(f => f.Seconds).ToArray();
+            _readChance = new double[lengths.Length];
+            _readCost = new double[lengths.Length];
+            double below = 0, belowCost = 0;
+            for (var i = 0; i < lengths.Length; i++)
+            {
+                below += lengths[i].Chance;
+                belowCost += lengths[i].Chance * lengths[i].Seconds;
+                _readChance[i] = below;
+                _readCost[i] = belowCost + (lengths[i].Seconds * Math.Max(0, 1 - below));
+            }
+        }
+
+        public int Pool { get; }
+
+        public int Disk { get; }
+
+        public double Units { get; }
+
+        public int Count { get; }
+
+        /// <summary>Disk-seconds of its fastest read: bytes ÷ (bandwidth × the largest factor).</summary>
+        public double DiskSeconds { get; }
+
+        /// <summary>Seconds of its fastest read alone (solo rate × the largest factor).</summary>
+        public double Read { get; }
+
+        /// <summary>Grid of budgets c: F(c) and g(c) in pool-seconds, from c = 0 to the most its first pass can reach.</summary>
+        public IReadOnlyList<double> Chance => _chance;
+
+        public IReadOnlyList<double> Cost => _cost;
+
+        /// <summary>
+        /// max(0, sup over budgets c of [value · F(c) − λ · g(c)]). On the grid F and g both rise, so on [c_k, c_k+1]
+        /// the expression is at most value · F(c_k+1) − λ · g(c_k): the grid only ever rounds the bound up.
+        /// </summary>
+        public double Term(double units, double mu, double lambda)
+        {
+            // What reaching its read is worth: the best read budget's units times the chance the read fits it, less μ × its disk-seconds.
+            var value = 0.0;
+            for (var i = 0; i < _readChance.Length; i++)
+            {
+                value = Math.Max(value, (units * _readChance[i]) - (mu * _readCost[i]));
+            }
+
+            if (value <= 0)
+            {
+                return 0;
+            }
+
+            if (!double.IsNaN(_exactCost))
+            {
+                return Math.Max(0, value - (lambda * _exactCost));
+            }
+
+            var best = 0.0;
+            for (var k = 0; k + 1 < _chance.Length; k++)
+            {
+                best = Math.Max(best, (value * _chance[k + 1]) - (lambda * _cost[k]));
+            }
+
+            return best;
+        }
+
+        /// <summary>k2pow takes exactly <paramref name="hashes"/>: proving costs them, and the best budget is just them.</summary>
+        public void Exact(double hashes) => _exactCost = hashes / _poolRate;
+
+        /// <summary>
+        /// k2pow per pass ~ Gamma(groups, mean ÷ groups) (Uncertainty.K2PowHashes); passes fail with probability f. With J
+        /// passes the identity proves only if K₀ ≤ c and its J k2pows at the solo rate plus J fastest reads fit in W:
+        /// F(c) = (1−f)·G(c) + Σ_J f^(J−1)(1−f)·min(G(c), G_J(solo·(W − J·read))) + f^Jmax·G(c).
+        /// </summary>
+        public void Draw(double mean, int groups, double failure, double solo, double startup, double window)
+        {
+            var scale = mean / groups;
+            var reach = solo * (window - startup - Read);
+            var later = new List<(double Weight, double Cap)>();
+            var weight = 1 - failure;
+            var rest = failure;
+            for (var passes = 2; passes <= 400 && rest > 1e-12; passes++)
+            {
+                var budget = solo * (window - startup - (passes * Read));
+                var cap = budget <= 0 ? 0 : GammaCdf(groups * passes, budget / scale);
+                later.Add((rest * (1 - failure), cap));
+                rest *= failure;
+            }
+
+            _chance = new double[Grid + 1];
+            _cost = new double[Grid + 1];
+            for (var k = 0; k <= Grid; k++)
+            {
+                var c = reach * k / Grid;
+                var first = GammaCdf(groups, c / scale);
+                _chance[k] = (weight * first) + later.Sum(l => l.Weight * Math.Min(first, l.Cap)) + (rest * first);
+
+                // E[min(K, c)] = mean · P(K' ≤ c) + c · P(K > c), with K' ~ Gamma(groups + 1, scale).
+                _cost[k] = k == 0 ? 0 : ((mean * GammaCdf(groups + 1, c / scale)) + (c * (1 - first)) + (startup * solo)) / _poolRate;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The read-rate factor of <see cref="Uncertainty.ReadJitter"/> (1 + N(0, σ) clipped to ±0.1) in bins of 0.0025, each
+    /// at its fast end so reads only get shorter; the clipped tails fall in the end bins. Exact model: 1.
+    /// </summary>
+    internal static (double Factor, double Chance)[] ReadFactors(bool uncertain)
+    {
+        if (!uncertain)
+        {
+            return [(1, 1)];
+        }
+
+        const int Bins = 80;
+        var bins = new (double, double)[Bins];
+        for (var k = 0; k < Bins; k++)
+        {
+            double low = -0.1 + (0.2 * k / Bins), high = -0.1 + (0.2 * (k + 1) / Bins);
+            var chance = NormalCdf(high / Uncertainty.ReadJitterSigma) - NormalCdf(low / Uncertainty.ReadJitterSigma);
+            chance += k == 0 ? NormalCdf(low / Uncertainty.ReadJitterSigma) : 0;
+            chance += k == Bins - 1 ? 1 - NormalCdf(high / Uncertainty.ReadJitterSigma) : 0;
+            bins[k] = (1 + high, chance);
+        }
+
+        return bins;
+    }
+
+    /// <summary>Φ(z) from erfc (Numerical Recipes' Chebyshev fit, relative error below 1.2e-7).</summary>
+    internal static double NormalCdf(double z)
+    {
+        var x = Math.Abs(z) / Math.Sqrt(2);
+        var t = 1 / (1 + (0.5 * x));
+        double[] c = [-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277];
+        var poly = 0.0;
+        for (var i = c.Length - 1; i >= 1; i--)
+        {
+            poly = (poly + c[i]) * t;
+        }
+
+        var erfc = t * Math.Exp((-x * x) + c[0] + poly);
+        return z >= 0 ? 1 - (erfc / 2) : erfc / 2;
+    }
+
+    /// <summary>P(Gamma(n, 1) ≤ x) for whole n: 1 − e^(−x) Σ_{k<n} x^k/k!, summed in logs so large n and x stay finite.</summary>
+    internal static double GammaCdf(int n, double x)
+    {
+        if (x <= 0)
+        {
+            return 0;
+        }
+
+        double tail = 0, logTerm = -x, logX = Math.Log(x);
+        for (var k = 0; k < n; k++)
+        {
+            if (k > 0)
+            {
+                logTerm += logX - Math.Log(k);
+            }
+
+            tail += Math.Exp(logTerm);
+        }
+
+        return Math.Clamp(1 - tail, 0, 1);
+    }
+}
