@@ -47,14 +47,16 @@ public static class UpperBoundNonAnticipative
         var mu = new double[t.Disks.Length];
         var muHigh = new double[t.Disks.Length];
 
-        // Per sample a disk's proved identities are a set whose fastest reads fit in W − the shortest start-up, so its
-        // units are at most that 0/1 knapsack's; in expectation too. This keeps the bound from counting fractions of identities.
+        // Per sample a disk's proved identities are a set whose fastest reads fit between its first read's start (the
+        // shortest start-up plus the shortest first k2pow M of its identities) and W, so its units are at most that 0/1
+        // knapsack's; in expectation at most E[knapsack(W − start-up − M)]. This keeps the bound from counting
+        // fractions of identities or reads before any k2pow can have ended.
         var knapsack = new double[t.Disks.Length];
         var nu = new double[t.Disks.Length];
         foreach (var group in kinds.GroupBy(k => k.Disk))
         {
             var each = group.SelectMany(k => Enumerable.Repeat(k, k.Count)).ToArray();
-            knapsack[group.Key] = UpperBound.Knapsack([.. each.Select(k => k.Units)], [.. each.Select(k => k.DiskSeconds)], window - (uncertain ? t.StartupRange.Low : 0));
+            knapsack[group.Key] = ExpectedKnapsack(each, window - (uncertain ? t.StartupRange.Low : 0));
         }
 
         foreach (var k in kinds)
@@ -135,6 +137,32 @@ public static class UpperBoundNonAnticipative
         return share;
     }
 
+    /// <summary>
+    /// E[knapsack of the disk's units in (capacity − M) disk-seconds], M the shortest first k2pow of its identities alone:
+    /// M rounded down to a grid of its range, where the knapsack only grows. P(M > m) = Π P(K_i > m).
+    /// </summary>
+    private static double ExpectedKnapsack(Kind[] disk, double capacity)
+    {
+        const int Steps = 24;
+        double Solve(double room) => UpperBound.Knapsack([.. disk.Select(k => k.Units)], [.. disk.Select(k => k.DiskSeconds)], room);
+        var longest = disk.Max(k => k.FirstK2PowQuantile(0.999));
+        if (longest <= 0)
+        {
+            return Solve(capacity);
+        }
+
+        double expected = 0, above = 1;
+        for (var s = 0; s < Steps; s++)
+        {
+            var m = longest * s / Steps;
+            var next = disk.Aggregate(1.0, (p, k) => p * (1 - k.FirstK2PowCdf(longest * (s + 1) / Steps)));
+            expected += (above - next) * Solve(capacity - m);
+            above = next;
+        }
+
+        return expected + (above * Solve(capacity - longest));
+    }
+
     /// <summary>Golden-section search of a convex function on [0, high]; keeps <paramref name="current"/> unless a point beats it.</summary>
     private static double Minimise(Func<double, double> f, double current, double high)
     {
@@ -211,7 +239,7 @@ public static class UpperBoundNonAnticipative
             }
             else
             {
-                kind.Exact(g.Key.Hashes);
+                kind.Exact(g.Key.Hashes, solo);
             }
 
             kinds.Add(kind);
@@ -222,11 +250,14 @@ public static class UpperBoundNonAnticipative
 
     internal sealed class Kind
     {
-        private readonly double[] _readChance;
-        private readonly double[] _readCost;
+        private readonly (double Seconds, double Chance)[] _reads;
         private double[] _chance = [];
         private double[] _cost = [];
         private double _exactCost = double.NaN;
+        private double _exactSeconds;
+        private int _groups;
+        private double _scale;
+        private double _solo;
         private readonly double _poolRate;
 
         /// <param name="diskSeconds">Disk-seconds of its read at factor 1 (bytes ÷ bandwidth).</param>
@@ -241,19 +272,7 @@ public static class UpperBoundNonAnticipative
             Read = read;
             _poolRate = poolRate;
 
-            // Budgets b of disk-seconds for its first read: b = each possible read length, shortest first. F(b) = P(read ≤ b),
-            // g(b) = E[min(read, b)]; the sup of a·F − μ·g over b is at one of these (F steps there, g only rises between).
-            var lengths = factors.Select(f => (Seconds: diskSeconds / f.Factor, f.Chance)).OrderBy(f => f.Seconds).ToArray();
-            _readChance = new double[lengths.Length];
-            _readCost = new double[lengths.Length];
-            double below = 0, belowCost = 0;
-            for (var i = 0; i < lengths.Length; i++)
-            {
-                below += lengths[i].Chance;
-                belowCost += lengths[i].Chance * lengths[i].Seconds;
-                _readChance[i] = below;
-                _readCost[i] = belowCost + (lengths[i].Seconds * Math.Max(0, 1 - below));
-            }
+            _reads = [.. factors.Select(f => (diskSeconds / f.Factor, f.Chance))];
         }
 
         public int Pool { get; }
@@ -281,11 +300,12 @@ public static class UpperBoundNonAnticipative
         /// </summary>
         public double Term(double units, double mu, double lambda)
         {
-            // What reaching its read is worth: the best read budget's units times the chance the read fits it, less μ × its disk-seconds.
+            // What reaching its first read is worth: the schedule may learn the read's rate as soon as it starts (the
+            // daemon sees its position) and give it up, so each rate's read is kept only when worth its disk-seconds.
             var value = 0.0;
-            for (var i = 0; i < _readChance.Length; i++)
+            foreach (var (seconds, chance) in _reads)
             {
-                value = Math.Max(value, (units * _readChance[i]) - (mu * _readCost[i]));
+                value += chance * Math.Max(0, units - (mu * seconds));
             }
 
             if (value <= 0)
@@ -307,8 +327,34 @@ public static class UpperBoundNonAnticipative
             return best;
         }
 
+        /// <summary>P(its first k2pow alone takes ≤ <paramref name="seconds"/>).</summary>
+        public double FirstK2PowCdf(double seconds) => !double.IsNaN(_exactCost)
+            ? (seconds >= _exactSeconds ? 1 : 0)
+            : GammaCdf(_groups, seconds * _solo / _scale);
+
+        /// <summary>A length its first k2pow alone exceeds with probability about 1 − q (an end for <see cref="ExpectedKnapsack"/>'s grid).</summary>
+        public double FirstK2PowQuantile(double q)
+        {
+            if (!double.IsNaN(_exactCost))
+            {
+                return _exactSeconds;
+            }
+
+            double x = _groups;
+            while (GammaCdf(_groups, x) < q)
+            {
+                x *= 1.25;
+            }
+
+            return x * _scale / _solo;
+        }
+
         /// <summary>k2pow takes exactly <paramref name="hashes"/>: proving costs them, and the best budget is just them.</summary>
-        public void Exact(double hashes) => _exactCost = hashes / _poolRate;
+        public void Exact(double hashes, double solo)
+        {
+            _exactCost = hashes / _poolRate;
+            _exactSeconds = hashes / solo;
+        }
 
         /// <summary>
         /// k2pow per pass ~ Gamma(groups, mean ÷ groups) (Uncertainty.K2PowHashes); passes fail with probability f. With J
@@ -318,6 +364,7 @@ public static class UpperBoundNonAnticipative
         public void Draw(double mean, int groups, double failure, double solo, double startup, double window)
         {
             var scale = mean / groups;
+            (_groups, _scale, _solo) = (groups, scale, solo);
             var reach = solo * (window - startup - Read);
             var later = new List<(double Weight, double Cap)>();
             var weight = 1 - failure;
@@ -366,6 +413,8 @@ public static class UpperBoundNonAnticipative
             bins[k] = (1 + high, chance);
         }
 
+        // Φ is an approximation: whatever the bins miss of 1 goes to the fastest, so reads only get shorter.
+        bins[^1].Item2 += Math.Max(0, 1 - bins.Sum(b => b.Item2));
         return bins;
     }
 

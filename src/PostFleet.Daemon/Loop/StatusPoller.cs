@@ -117,10 +117,10 @@ public sealed class StatusPoller(IRunStatusReader reader, TimeProvider time) : I
         {
             using var timeout = new CancellationTokenSource(ReadTimeout, time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopped.Token);
-            await _slots.WaitAsync(linked.Token);
+            await _slots.WaitAsync(linked.Token).ConfigureAwait(false);
             try
             {
-                status = await reader.ReadStatusAsync(service, run, linked.Token).WaitAsync(linked.Token);
+                status = await reader.ReadStatusAsync(service, run, linked.Token).WaitAsync(linked.Token).ConfigureAwait(false);
             }
             finally
             {

@@ -1,0 +1,95 @@
+using Microsoft.Extensions.Time.Testing;
+using PostFleet.Core.Configuration;
+using PostFleet.Core.Model;
+using PostFleet.Core.Ports;
+using PostFleet.Daemon.Loop;
+
+namespace PostFleet.InProcess.Tests;
+
+/// <summary>The poller alone, on fake time: a pass takes the last answer with its age, and an old one is no answer.</summary>
+public sealed class StatusPollerTests
+{
+    private static readonly DateTimeOffset Start = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void An_answer_older_than_the_stale_limit_is_no_answer_and_a_slow_read_keeps_the_last_one_until_it_times_out()
+    {
+        var time = new FakeTimeProvider(Start);
+        var reader = new Reader();
+        using var poller = new StatusPoller(reader, time);
+        var fleet = Fleet();
+        var run = new RuntimeInstance("a1", "i1", Start, true, null, null);
+        var stale = StatusPoller.StaleAfter(fleet);
+
+        reader.Next = new ServiceStatus.Proving(0, 16, 100);
+        poller.Begin(fleet, [run]);
+        Assert.Equal(new ServiceStatus.Proving(0, 16, 100), poller.Current(stale, out var readAt)["a1"]);
+        Assert.Equal(Start, readAt["a1"]);
+
+        // The next read does not answer: the pass gets the last answer, with when it was read.
+        reader.Next = null;
+        time.Advance(TimeSpan.FromSeconds(1));
+        poller.Begin(fleet, [run]);
+        Assert.Equal(new ServiceStatus.Proving(0, 16, 100), poller.Current(stale, out readAt)["a1"]);
+        Assert.Equal(Start, readAt["a1"]);
+
+        // Its own timeout on the injected clock ends it as no answer, and a new read starts at the next pass.
+        // (The timed-out read ends on whichever thread the timer's cancellation continues it: waited for, generously.)
+        time.Advance(StatusPoller.ReadTimeout);
+        Assert.True(SpinWait.SpinUntil(() => poller.Current(stale, out _)["a1"] is ServiceStatus.Unreachable, TimeSpan.FromSeconds(30)));
+        Assert.Equal(1, reader.Pending);
+
+        // No pass for longer than the stale limit: the last answer is not this run's state any more.
+        reader.Next = new ServiceStatus.Proving(0, 16, 200);
+        time.Advance(TimeSpan.FromSeconds(1));
+        poller.Begin(fleet, [run]);
+        Assert.Equal(new ServiceStatus.Proving(0, 16, 200), poller.Current(stale, out _)["a1"]);
+        time.Advance(stale + TimeSpan.FromSeconds(1));
+        var old = Assert.IsType<ServiceStatus.Unreachable>(poller.Current(stale, out readAt)["a1"]);
+        Assert.StartsWith("stale", old.Reason, StringComparison.Ordinal);
+        Assert.False(readAt.ContainsKey("a1"));
+
+        // A new run of the service starts from nothing: the last run's answer is not its.
+        reader.Next = null;
+        poller.Begin(fleet, [run with { InstanceId = "i2" }]);
+        Assert.IsType<ServiceStatus.Unreachable>(poller.Current(stale, out _)["a1"]);
+    }
+
+    private static FleetSpec Fleet()
+    {
+        var yaml = """
+            node:
+              post-listener: http://127.0.0.1:9094
+              public-listener: http://127.0.0.1:9092
+              private-listener: http://127.0.0.1:9093
+              data-dir: node_data
+            post: { labels-per-unit: 1024, nonces: 16, min-num-units: 1 }
+            disks:
+              - name: d
+                services:
+                  - { name: a1, dir: disks/a1, num-units: 2, operator: 127.0.0.1:19100 }
+            """;
+        var result = FleetConfigLoader.Parse(yaml, Path.GetTempPath(), "poller test");
+        Assert.True(result.IsValid, string.Join("; ", result.Errors));
+        return result.Spec!;
+    }
+
+    /// <summary>Answers <see cref="Next"/> at once, or (null) never, not even to cancellation.</summary>
+    private sealed class Reader : IRunStatusReader
+    {
+        public ServiceStatus? Next { get; set; }
+
+        public int Pending { get; private set; }
+
+        public Task<ServiceStatus> ReadStatusAsync(ServiceSpec service, RuntimeInstance run, CancellationToken cancellationToken)
+        {
+            if (Next is { } status)
+            {
+                return Task.FromResult(status);
+            }
+
+            Pending++;
+            return new TaskCompletionSource<ServiceStatus>().Task;
+        }
+    }
+}
