@@ -20,28 +20,18 @@ public sealed class BenchCommandTests
         Assert.Contains("bench schedule: cancelled", bench.StandardError, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Bench_planner_stops_promptly_on_SIGTERM()
+    [Theory]
+    [InlineData("planner|--identities|5000|--passes|100000", "setting up a fleet mid-gap", "bench planner: cancelled")]
+    [InlineData("daemon|--identities|1000|--passes|100000", "bench daemon: 1000 identities", "bench daemon: cancelled")]
+    public async Task Bench_planner_and_daemon_stop_promptly_on_SIGTERM(string arguments, string started, string cancelled)
     {
-        await using var bench = ChildProcess.StartPostfleet(["bench", "planner", "--identities", "5000", "--passes", "100000"]);
-        await bench.WaitForOutputAsync("setting up a fleet mid-gap", Prompt);
+        await using var bench = ChildProcess.StartPostfleet(["bench", .. arguments.Split('|')]);
+        await bench.WaitForOutputAsync(started, Prompt);
 
         bench.Signal(15);
 
         Assert.Equal(130, await bench.WaitForExitAsync(Prompt));
-        Assert.Contains("bench planner: cancelled", bench.StandardError, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Bench_daemon_stops_promptly_on_SIGTERM()
-    {
-        await using var bench = ChildProcess.StartPostfleet(["bench", "daemon", "--identities", "1000", "--passes", "100000"]);
-        await bench.WaitForOutputAsync("bench daemon: 1000 identities", Prompt);
-
-        bench.Signal(15);
-
-        Assert.Equal(130, await bench.WaitForExitAsync(Prompt));
-        Assert.Contains("bench daemon: cancelled", bench.StandardError, StringComparison.Ordinal);
+        Assert.Contains(cancelled, bench.StandardError, StringComparison.Ordinal);
     }
 
     [Theory]
