@@ -20,16 +20,18 @@ public sealed class BenchCommandTests
         Assert.Contains("bench schedule: cancelled", bench.StandardError, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Bench_planner_stops_promptly_on_SIGTERM()
+    [Theory]
+    [InlineData("planner|--identities|5000|--passes|100000", "setting up a fleet mid-gap", "bench planner: cancelled")]
+    [InlineData("daemon|--identities|1000|--passes|100000", "bench daemon: 1000 identities", "bench daemon: cancelled")]
+    public async Task Bench_planner_and_daemon_stop_promptly_on_SIGTERM(string arguments, string started, string cancelled)
     {
-        await using var bench = ChildProcess.StartPostfleet(["bench", "planner", "--identities", "5000", "--passes", "100000"]);
-        await bench.WaitForOutputAsync("setting up a fleet mid-gap", Prompt);
+        await using var bench = ChildProcess.StartPostfleet(["bench", .. arguments.Split('|')]);
+        await bench.WaitForOutputAsync(started, Prompt);
 
         bench.Signal(15);
 
         Assert.Equal(130, await bench.WaitForExitAsync(Prompt));
-        Assert.Contains("bench planner: cancelled", bench.StandardError, StringComparison.Ordinal);
+        Assert.Contains(cancelled, bench.StandardError, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -38,6 +40,9 @@ public sealed class BenchCommandTests
     [InlineData("schedule|-t|bench/topologies/demo.yaml|--format|xml", 1, "xml")]
     [InlineData("planner|--identities|0", 2, "--identities 0: expected 1 or more")]
     [InlineData("planner|--passes|-3", 2, "--passes -3: expected 1 or more")]
+    [InlineData("daemon|--identities|10|0", 2, "--identities 0: expected one or more sizes of 1 or more")]
+    [InlineData("daemon|--passes|0", 2, "--passes 0: expected 1 or more")]
+    [InlineData("daemon|--scenario|mid-epoch", 1, "mid-epoch")]
     [InlineData("api-load|--clients|0", 2, "--clients 0: use a whole number from 1 to 2000")]
     [InlineData("api-load|--seconds|3601", 2, "--seconds 3601: use a whole number from 1 to 3600")]
     [InlineData("api-load|--sse-share|1.5", 2, "--sse-share 1.5: use a fraction from 0 to 1")]

@@ -1,0 +1,33 @@
+using PostFleet.Bench.Daemon;
+
+namespace PostFleet.Bench.Tests;
+
+/// <summary>`bench daemon` measures the real daemon: what it counts is what the fakes saw, never a number of its own.</summary>
+public sealed class DaemonBenchmarkTests
+{
+    [Fact]
+    public async Task In_the_open_gap_every_live_run_is_read_once_a_pass_and_postStates_asked_once()
+    {
+        var r = await DaemonBenchmark.RunAsync(10, DaemonScenario.OpenGap, 5, CancellationToken.None);
+
+        Assert.Equal((2, 2), (r.Disks, r.Hosts));
+        Assert.Equal(2, r.LiveRuns); // per-disk 1 on two disks
+        Assert.True(r.Passes >= 5);
+        Assert.Equal(r.LiveRuns, r.StatusReads);
+        Assert.Equal(1, r.PostStatesCalls);
+        Assert.True(r.AllocatedBytes > 0 && r.CpuMs > 0);
+        Assert.Contains(r.Stages, s => s.Stage == "observe");
+        Assert.Contains(r.Stages, s => s.Stage == "event stream");
+        Assert.True(r.WholeViewBytes > r.ChangesBytes);
+    }
+
+    [Fact]
+    public async Task Between_gaps_nothing_runs_and_no_status_is_read()
+    {
+        var r = await DaemonBenchmark.RunAsync(10, DaemonScenario.BetweenGaps, 5, CancellationToken.None);
+
+        Assert.Equal(0, r.LiveRuns);
+        Assert.Equal(0, r.StatusReads);
+        Assert.Equal(1, r.PostStatesCalls);
+    }
+}
