@@ -51,7 +51,7 @@ internal sealed class FleetChanges
         var order = new List<string>(view.Services.Count);
         foreach (var service in view.Services)
         {
-            byName[service.Name] = _services.TryGetValue(service.Name, out var before) && before.View == service
+            byName[service.Name] = _services.TryGetValue(service.Name, out var before) && Unchanged(before.View, service, view.At)
                 ? before
                 : (service, JsonSerializer.Serialize(service, JsonSerializerOptions.Web));
             order.Add(service.Name);
@@ -66,6 +66,23 @@ internal sealed class FleetChanges
         (_members, _services, _order, _pass) = (members, byName, order, view.Pass);
         return changes;
     }
+
+    /// <summary>
+    /// Equal, or equal but for an estimated finish that moved less than it is worth drawing. A waiting proof's
+    /// estimate is "now plus its queue", so it moves every pass: at 1,000 identities in an open gap that alone made
+    /// every waiting service a change (half a megabyte per pass per dashboard). The dashboard keeps the estimate it
+    /// was last sent until it is off by more than <see cref="EstimateTolerance"/>; the whole view
+    /// (`GET /api/v1/fleet`) and the alerts always use the exact one.
+    /// </summary>
+    internal static bool Unchanged(ServiceView sent, ServiceView now, DateTimeOffset at) =>
+        sent == now
+        || (sent.EstimatedFinish is { } before && now.EstimatedFinish is { } after
+            && sent with { EstimatedFinish = after } == now
+            && (after - before).Duration() < EstimateTolerance(after - at));
+
+    /// <summary>5 s, or 2% of the time still to go when that is more: what a countdown in minutes cannot show.</summary>
+    internal static TimeSpan EstimateTolerance(TimeSpan toGo) =>
+        TimeSpan.FromSeconds(Math.Max(5, 0.02 * Math.Max(0, toGo.TotalSeconds)));
 
     private string Describe(long previous, long pass, Dictionary<string, string> members, Dictionary<string, (ServiceView View, string Json)> services)
     {
