@@ -67,12 +67,15 @@ public sealed record TopologyFigures(
         : NonAnticipativePoolsInGap == Pools ? "non-anticipative"
         : $"per pool the smaller: non-anticipative on {NonAnticipativePoolsInGap} of {Pools} pools, clairvoyant on the rest";
 
-    public string TighterByDeadline => NonAnticipativeBoundByDeadline < UpperBoundByDeadline ? "non-anticipative" : "clairvoyant";
+    public string TighterByDeadline => NonAnticipativeBoundByDeadline < UpperBoundByDeadline - ScheduleReport.Tie ? "non-anticipative" : "clairvoyant";
 }
 
 /// <summary>Runs a suite on a topology over seeds 1..N and turns the results into the table and JSON of `bench schedule`.</summary>
 public static class ScheduleReport
 {
+    /// <summary>Bounds closer than this (units) are the same: the clairvoyant one is named then.</summary>
+    internal const double Tie = 1e-3;
+
     public static TopologyFigures Measure(Topology t, IReadOnlyList<Func<IStrategy>> suite, int seeds, bool exact, CancellationToken cancellationToken = default)
     {
         const int ReportedEpoch = 1; // Runner.Run's default: one learning epoch, then the reported one
@@ -131,7 +134,7 @@ public static class ScheduleReport
         {
             NonAnticipativeBoundInGap = expectedPools.Sum(),
             TighterBoundInGap = Math.Min(ubGap / n, expectedPools.Select((x, p) => Math.Min(x, clairvoyantPools![p])).Sum()),
-            NonAnticipativePoolsInGap = expectedPools.Select((x, p) => x < clairvoyantPools![p]).Count(b => b),
+            NonAnticipativePoolsInGap = expectedPools.Select((x, p) => x < clairvoyantPools![p] - Tie).Count(b => b),
             Pools = expectedPools.Length,
             NonAnticipativeBoundByDeadline = UpperBoundNonAnticipative.Units(t, t.Deadline.TotalSeconds, uncertain: !exact),
         };

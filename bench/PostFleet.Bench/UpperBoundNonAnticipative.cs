@@ -67,6 +67,7 @@ public static class UpperBoundNonAnticipative
 
         double Price(Kind k) => cutsOf[k].Sum(j => lambda[j]);
         double Dual(IEnumerable<Kind> terms) => terms.Sum(k => k.Count * k.Term(k.Units * (1 - nu[k.Disk]), mu[k.Disk], Price(k)));
+        var previous = double.PositiveInfinity;
         for (var round = 0; round < Rounds; round++)
         {
             for (var j = 0; j < cuts.Length; j++)
@@ -116,6 +117,15 @@ public static class UpperBoundNonAnticipative
                     nu[d],
                     1);
             }
+
+            // Stop when a round no longer improves the bound by a thousandth of a unit.
+            var now = cuts.Select((c, j) => lambda[j] * (window - c.Read)).Sum() + (mu.Sum() * window) + nu.Select((x, d) => x * knapsack[d]).Sum() + Dual(kinds);
+            if (previous - now < 1e-3)
+            {
+                break;
+            }
+
+            previous = now;
         }
 
         var share = new double[pools];
@@ -255,6 +265,9 @@ public static class UpperBoundNonAnticipative
         private double[] _cost = [];
         private double _exactCost = double.NaN;
         private double _exactSeconds;
+        private double _lastUnits = double.NaN;
+        private double _lastMu = double.NaN;
+        private double _lastValue;
         private int _groups;
         private double _scale;
         private double _solo;
@@ -302,11 +315,19 @@ public static class UpperBoundNonAnticipative
         {
             // What reaching its first read is worth: the schedule may learn the read's rate as soon as it starts (the
             // daemon sees its position) and give it up, so each rate's read is kept only when worth its disk-seconds.
-            var value = 0.0;
-            foreach (var (seconds, chance) in _reads)
+            // The searches over λ hold units and μ still: keep the last value.
+            if (units != _lastUnits || mu != _lastMu)
             {
-                value += chance * Math.Max(0, units - (mu * seconds));
+                _lastValue = 0;
+                foreach (var (seconds, chance) in _reads)
+                {
+                    _lastValue += chance * Math.Max(0, units - (mu * seconds));
+                }
+
+                (_lastUnits, _lastMu) = (units, mu);
             }
+
+            var value = _lastValue;
 
             if (value <= 0)
             {
