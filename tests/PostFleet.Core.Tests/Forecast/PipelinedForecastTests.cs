@@ -24,4 +24,30 @@ public class PipelinedForecastTests
         Assert.Equal(2, rows.Count);
         Assert.Equal(rows[0].End - hidden, rows[1].K2PowStart, 6);
     }
+
+    /// <summary>
+    /// As the planner (ReentryOverlapTests): with a second disk, a's pass failing would add its re-read and a 164 s
+    /// overlap to diskA (ends 388 s if read back to back); the k2pow hides behind a's read unless diskB ends within
+    /// that overlap of diskA but more than the hidden 60 s after it, or so far after it that hiding saves nothing.
+    /// </summary>
+    [Theory]
+    [InlineData(4000, true)] // diskB ends at 93 s: diskA is the busiest
+    [InlineData(300, false)] // diskB ends at 497 s: 109 s of room, less than a failed pass would take
+    [InlineData(150, false)] // diskB ends at 934 s: room for the re-read and the overlap, and nothing to gain
+    public void The_forecast_weighs_a_failed_pass_against_the_busiest_other_disk_as_the_planner_does(double diskBRate, bool hidden)
+    {
+        var spec = Spec(Limits(), [("diskA", ["a", "a2"]), ("diskB", ["b1", "b2"])]);
+        spec = spec with
+        {
+            Post = spec.Post with { K1 = 26, K2 = 37, Nonces = 128 },
+            Node = spec.Node with { Poet = spec.Node.Poet with { CycleGap = TimeSpan.FromHours(12) } }, // the test spec's 7 min gap would end first
+        };
+        var known = new ProvingEstimates(
+            new[] { "a", "a2", "b1", "b2" }.ToImmutableDictionary(n => n, _ => TimeSpan.FromSeconds(60)),
+            ImmutableDictionary<string, double>.Empty.Add("diskA", 400).Add("diskB", diskBRate));
+
+        var rows = ProvingForecast.Of(spec, HardwareAssumptions.Default, known).Rows.ToDictionary(r => r.Service.Name);
+
+        Assert.Equal(rows["a"].End - (hidden ? 60 : 0), rows["a2"].K2PowStart, 6);
+    }
 }
