@@ -83,10 +83,14 @@ public sealed class HostRecord(string path, TimeProvider time)
 /// <summary>Every type a record line's fields hold (a field of another type fails at once, in the JIT build too).</summary>
 [JsonSerializable(typeof(Dictionary<string, object?>))]
 [JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(byte))]
+[JsonSerializable(typeof(short))]
+[JsonSerializable(typeof(ushort))]
 [JsonSerializable(typeof(int))]
 [JsonSerializable(typeof(uint))]
 [JsonSerializable(typeof(long))]
 [JsonSerializable(typeof(ulong))]
+[JsonSerializable(typeof(float))]
 [JsonSerializable(typeof(double))]
 [JsonSerializable(typeof(bool))]
 internal sealed partial class HostRecordJson : JsonSerializerContext;
