@@ -71,7 +71,7 @@ public sealed class FleetDaemon : IAsyncDisposable
             return new NodeSource(n.Name, client, new NodeEventPump(client, time, _logger, Trigger.Set));
         })];
         _executor = new ActionExecutor(adapters.Runtime, _logger);
-        _observer = new FleetObserver(_nodes, StatusReaders.For(adapters.Runtime, adapters.Operators), adapters.Runtime, time);
+        _observer = new FleetObserver(_nodes, StatusReaders.For(adapters.Runtime, adapters.Operators), adapters.Runtime, time, Trigger.Set);
         Loop = new ReconcileLoop(() => _config?.Poll() ?? _fleet, _observer, _executor, History, Intents, listeners, Trigger, time, _logger);
     }
 

@@ -55,6 +55,33 @@ public sealed class StatusPollerTests
         Assert.IsType<ServiceStatus.Unreachable>(poller.Current(stale, out _)["a1"]);
     }
 
+    [Fact]
+    public void An_answer_of_another_phase_asks_for_a_pass_and_progress_within_a_phase_does_not()
+    {
+        var time = new FakeTimeProvider(Start);
+        var reader = new Reader();
+        var asked = 0;
+        using var poller = new StatusPoller(reader, time, () => asked++);
+        var fleet = Fleet();
+        var run = new RuntimeInstance("a1", "i1", Start, true, null, null);
+
+        int AfterRead(ServiceStatus answer)
+        {
+            reader.Next = answer;
+            time.Advance(TimeSpan.FromSeconds(1));
+            poller.Begin(fleet, [run]);
+            return asked;
+        }
+
+        Assert.Equal(1, AfterRead(new ServiceStatus.Proving(0, 16, 0)));    // the first answer: k2pow
+        Assert.Equal(1, AfterRead(new ServiceStatus.Proving(0, 16, 0)));    // still k2pow
+        Assert.Equal(2, AfterRead(new ServiceStatus.Proving(0, 16, 100)));  // reading
+        Assert.Equal(2, AfterRead(new ServiceStatus.Proving(0, 16, 900)));  // further on in the same read
+        Assert.Equal(3, AfterRead(new ServiceStatus.Proving(16, 32, 0)));   // the next pass's k2pow
+        Assert.Equal(4, AfterRead(new ServiceStatus.DoneProving()));
+        Assert.Equal(4, AfterRead(new ServiceStatus.DoneProving()));
+    }
+
     private static FleetSpec Fleet()
     {
         var yaml = """

@@ -20,6 +20,7 @@ public sealed class Chromium : IAsyncDisposable
     private readonly SemaphoreSlim _send = new(1, 1);
     private Task _receiver = Task.CompletedTask;
     private int _nextId;
+    private Uri? _target;
 
     private Chromium(ChildProcess process, TempDirectory profile)
     {
@@ -77,6 +78,7 @@ public sealed class Chromium : IAsyncDisposable
 
     private async Task AttachAsync(Uri target)
     {
+        _target = target;
         _socket = new ClientWebSocket();
         await _socket.ConnectAsync(target, CancellationToken.None);
         var socket = _socket;
@@ -132,9 +134,23 @@ public sealed class Chromium : IAsyncDisposable
             document.addEventListener('securitypolicyviolation', e =>
               window.__cspViolations.push(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`));
             """;
-        await SendAsync("Page.enable");
-        await SendAsync("Page.addScriptToEvaluateOnNewDocument", new JsonObject { ["source"] = listener });
-        await SendAsync("Page.reload", new JsonObject { ["ignoreCache"] = true });
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await SendAsync("Page.enable");
+                await SendAsync("Page.addScriptToEvaluateOnNewDocument", new JsonObject { ["source"] = listener });
+                await SendAsync("Page.reload", new JsonObject { ["ignoreCache"] = true });
+                break;
+            }
+            catch (InvalidOperationException e) when (attempt < 5 && _target is { } target && e.Message.Contains("Not attached", StringComparison.Ordinal))
+            {
+                // The page was still settling a navigation (seen on a loaded machine): a new session is attached.
+                await DetachAsync();
+                await AttachAsync(target);
+            }
+        }
+
         await Eventually.UntilAsync(async () => (await EvaluateAsync("Array.isArray(window.__cspViolations) && document.readyState !== 'loading'"))?.GetValue<bool>() == true,
             "the reloaded page with the CSP listener", TimeSpan.FromSeconds(30));
     }

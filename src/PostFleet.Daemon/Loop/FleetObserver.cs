@@ -16,12 +16,13 @@ public sealed class FleetObserver(
     IReadOnlyList<NodeSource> nodes,
     IRunStatusReader operators,
     IServiceRuntime runtime,
-    TimeProvider time) : IDisposable
+    TimeProvider time,
+    Action? statusChanged = null) : IDisposable
 {
     private static readonly TimeSpan ClockRefresh = TimeSpan.FromMinutes(10);
 
     private readonly ServiceLogReader _logs = new(runtime, time);
-    private readonly StatusPoller _statuses = new(operators, time);
+    private readonly StatusPoller _statuses = new(operators, time, statusChanged);
 
     public void Dispose() => _statuses.Dispose();
 

@@ -10,9 +10,11 @@ namespace PostFleet.Daemon.Loop;
 /// injected clock) and then takes, without waiting, the last answer each run gave and when. A read that completes at
 /// once (or while the pass asks the node) is this pass's; a slow one is the next pass's; a starved or hung service
 /// holds no pass. An answer older than <see cref="StaleAfter"/>, or none yet, is what a service that does not answer
-/// has always been (<see cref="ServiceStatus.Unreachable"/>): never progress.
+/// has always been (<see cref="ServiceStatus.Unreachable"/>): never progress. An answer of another kind than the
+/// run's last (k2pow to reading, reading to done) calls <c>changed</c>, so the loop looks again at once instead of
+/// a pass later: a short phase is still seen, and timed, as when every pass waited for its reads.
 /// </summary>
-public sealed class StatusPoller(IRunStatusReader reader, TimeProvider time) : IDisposable
+public sealed class StatusPoller(IRunStatusReader reader, TimeProvider time, Action? changed = null) : IDisposable
 {
     /// <summary>Reads in flight at once: a thousand starved services must not open a thousand connections.</summary>
     public const int Concurrency = 32;
@@ -141,13 +143,25 @@ public sealed class StatusPoller(IRunStatusReader reader, TimeProvider time) : I
             return; // the daemon is stopping
         }
 
+        bool another;
         lock (_gate)
         {
+            another = entry.Status is not { } before || PhaseOf(before) != PhaseOf(status);
             entry.Reading = false;
             entry.Status = status;
             entry.ReadAt = time.GetUtcNow();
         }
+
+        if (another)
+        {
+            changed?.Invoke();
+        }
     }
+
+    /// <summary>What a change of is worth a pass: the kind of answer, and for a proving one its pass and whether it reads yet.</summary>
+    private static (Type Kind, ulong Pass, bool Reading) PhaseOf(ServiceStatus status) => status is ServiceStatus.Proving p
+        ? (p.GetType(), p.NonceStart, p.Position > 0)
+        : (status.GetType(), 0, false);
 
     private static string Seconds(TimeSpan t) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{t.TotalSeconds:0.#} s");
 
