@@ -13,8 +13,6 @@ namespace PostFleet.Daemon.View;
 /// </summary>
 internal sealed record PassForecast(ProvingEstimates Known, HardwareAssumptions Hardware, ProvingForecast Forecast, CycleGapWindow? Gap, CycleGapWindow? Proving)
 {
-    public static PassForecast Of(PassReport pass) => new Cache().Of(pass);
-
     /// <summary>
     /// The gap's schedule depends only on the fleet, the estimates and the gap's length, none of which changes from
     /// one pass to the next but when something is learned or the config reloads: at 1,000 identities it is most of

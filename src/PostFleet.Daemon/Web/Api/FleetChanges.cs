@@ -8,8 +8,8 @@ namespace PostFleet.Daemon.Web.Api;
 /// What changed in the fleet view since the last pass, for the event stream's `fleet-changes` messages: the
 /// top-level members whose JSON differs, and the services whose JSON differs (replaced whole, by name). A change in
 /// which services exist (a config reload) is not expressed as a change: <see cref="Next"/> then returns null and the
-/// hub sends the whole view. At 1,000 identities a pass changes a few dozen services, so a dashboard receives
-/// kilobytes per pass instead of the whole view each time.
+/// hub sends the whole view. A pass changes mostly the live runs (at most max-running), so a dashboard receives
+/// what they changed instead of the whole view each time.
 /// </summary>
 internal sealed class FleetChanges
 {
