@@ -23,7 +23,7 @@ internal sealed record StartContext(
     private WindowOutlook? _outlook;
     private DiskWorkLeft? _diskWork;
 
-    /// <summary>Estimates for this pass, built on first use (pipelined mode only needs them).</summary>
+    /// <summary>Estimates for this pass, built on first use (both modes order by them, and the window outlook needs them).</summary>
     public ProvingEstimates Estimates => _estimates ??= ProvingEstimates.Combine(Spec, Memory, Prior);
 
     public ProvingEstimates? Prior { get; init; }
@@ -31,7 +31,7 @@ internal sealed record StartContext(
     /// <summary>Where each proof is expected to land against the gap and the deadline, built on first use.</summary>
     public WindowOutlook Outlook => _outlook ??= WindowOutlook.Of(Spec, Snapshot, Memory, Estimates, Now);
 
-    /// <summary>Each disk's estimated reads left, built on first use (pipelined mode).</summary>
+    /// <summary>Each disk's estimated reads left, built on first use (both modes order disks by it; pipelined times successors with it).</summary>
     public DiskWorkLeft DiskWork => _diskWork ??= DiskWorkLeft.Of(Spec, Snapshot, Memory, Estimates);
 
     /// <summary>Services reading in this pass (starts only add k2pow), for the k2pow reservation.</summary>
