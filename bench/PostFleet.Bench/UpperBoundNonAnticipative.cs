@@ -28,13 +28,14 @@ public static class UpperBoundNonAnticipative
     private const int GoldenSteps = 48;
 
     /// <summary>Without <paramref name="uncertain"/>: the exact model (k2pow takes its expected hashes, one pass, factor 1, no start-up).</summary>
-    public static double Units(Topology t, double window, bool uncertain) => PerPool(t, window, uncertain).Sum();
+    /// <param name="adaptive">Also bound each disk by <see cref="UpperBoundAdaptiveDisk"/> (failed passes need another read).</param>
+    public static double Units(Topology t, double window, bool uncertain, bool adaptive = false) => PerPool(t, window, uncertain, adaptive).Sum();
 
     /// <summary>
     /// The bound's share of each k2pow pool (per host, or one entry for the remote pool): with local pools the dual
     /// splits by host, since every multiplier belongs to one host's pool or disks.
     /// </summary>
-    public static double[] PerPool(Topology t, double window, bool uncertain)
+    public static double[] PerPool(Topology t, double window, bool uncertain, bool adaptive = false)
     {
         var pools = t.Remote is null ? t.Hosts.Length : 1;
         var kinds = Kinds(t, window, uncertain);
@@ -53,10 +54,16 @@ public static class UpperBoundNonAnticipative
         // fractions of identities or reads before any k2pow can have ended.
         var knapsack = new double[t.Disks.Length];
         var nu = new double[t.Disks.Length];
+        // With adaptive: per sample also at most the adaptive optimum of the disk in the same time (failed passes read
+        // again), so the smaller of the two.
         foreach (var group in kinds.GroupBy(k => k.Disk))
         {
             var each = group.SelectMany(k => Enumerable.Repeat(k, k.Count)).ToArray();
-            knapsack[group.Key] = ExpectedKnapsack(each, window - (uncertain ? t.StartupRange.Low : 0));
+            var capacity = window - (uncertain ? t.StartupRange.Low : 0);
+            var optimum = adaptive
+                ? UpperBoundAdaptiveDisk.Solve([.. each.Select(k => k.Units)], [.. each.Select(k => k.DiskSeconds)], uncertain ? t.PassFailureProbability : 0, capacity)
+                : null;
+            knapsack[group.Key] = ExpectedKnapsack(each, capacity, optimum);
         }
 
         foreach (var k in kinds)
@@ -144,17 +151,28 @@ public static class UpperBoundNonAnticipative
             share[k.Pool] += Dual([k]);
         }
 
-        return share;
+        // Each pool's units are also at most its disks' terms summed (ν = 1, the rest 0): keep that where the search
+        // stopped above it.
+        var disks = new double[pools];
+        foreach (var disk in t.Disks)
+        {
+            disks[t.Remote is null ? disk.Host : 0] += knapsack[disk.Index];
+        }
+
+        return [.. share.Select((s, p) => Math.Min(s, disks[p]))];
     }
 
     /// <summary>
     /// E[knapsack of the disk's units in (capacity − M) disk-seconds], M the shortest first k2pow of its identities alone:
-    /// M rounded down to a grid of its range, where the knapsack only grows. P(M > m) = Π P(K_i > m).
+    /// M rounded down to a grid of its range, where the knapsack only grows. P(M > m) = Π P(K_i > m). With
+    /// <paramref name="optimum"/>, per M the smaller of the knapsack and the disk's adaptive optimum (both bound it).
     /// </summary>
-    private static double ExpectedKnapsack(Kind[] disk, double capacity)
+    private static double ExpectedKnapsack(Kind[] disk, double capacity, UpperBoundAdaptiveDisk? optimum)
     {
         const int Steps = 24;
-        double Solve(double room) => UpperBound.Knapsack([.. disk.Select(k => k.Units)], [.. disk.Select(k => k.DiskSeconds)], room);
+        double Solve(double room) => Math.Min(
+            UpperBound.Knapsack([.. disk.Select(k => k.Units)], [.. disk.Select(k => k.DiskSeconds)], room),
+            optimum?.Units(room) ?? double.PositiveInfinity);
         var longest = disk.Max(k => k.FirstK2PowQuantile(0.999));
         if (longest <= 0)
         {

@@ -35,7 +35,9 @@ public sealed class UpperBoundNonAnticipativeTests
     {
         var t = SmallCase(@case);
         var window = t.CycleGap.TotalSeconds;
-        var bound = UpperBoundNonAnticipative.Units(t, window, uncertain: true);
+        var plain = UpperBoundNonAnticipative.Units(t, window, uncertain: true);
+        var bound = UpperBoundNonAnticipative.Units(t, window, uncertain: true, adaptive: true);
+        Assert.True(bound <= plain + 1e-9, $"case {@case}: with the adaptive disks {bound}, without {plain}");
         var rng = new Random(@case);
         var orders = Enumerable.Range(0, 3).Select(_ => t.Identities.Select(i => i.Index).OrderBy(_ => rng.Next()).ToArray()).ToList();
         var policies = new List<Func<IStrategy>>(Runner.Suite(t));
@@ -77,12 +79,15 @@ public sealed class UpperBoundNonAnticipativeTests
         var window = t.CycleGap.TotalSeconds;
         var work = t.Identities.Select(i => FleetModel.WorkOf(t, i, 0, null, null)).ToList();
 
-        var bound = UpperBoundNonAnticipative.Units(t, window, uncertain: false);
-
-        Assert.True(bound >= UpperBoundTests.BruteForce(t, work, window) - 1e-9);
-        foreach (var make in Runner.Suite(t))
+        foreach (var adaptive in new[] { false, true })
         {
-            Assert.True(Runner.Run(t, make()).UnitsInGap <= bound + 1e-9);
+            var bound = UpperBoundNonAnticipative.Units(t, window, uncertain: false, adaptive);
+
+            Assert.True(bound >= UpperBoundTests.BruteForce(t, work, window) - 1e-9);
+            foreach (var make in Runner.Suite(t))
+            {
+                Assert.True(Runner.Run(t, make()).UnitsInGap <= bound + 1e-9);
+            }
         }
     }
 
