@@ -21,6 +21,9 @@ public sealed record StrategyFigures(
     public double PercentOfTighterInGap { get; init; }
 
     public double PercentOfTighterByDeadline { get; init; }
+
+    /// <summary>Units in the gap per seed (seeds 1..N): the spread behind the mean, against a bound on the expectation.</summary>
+    public IReadOnlyList<double> UnitsInGapPerSeed { get; init; } = [];
 }
 
 /// <summary>
@@ -56,6 +59,9 @@ public sealed record TopologyFigures(
     public double AdaptiveBoundInGap { get; init; } = double.PositiveInfinity;
 
     public double AdaptiveBoundByDeadline { get; init; } = double.PositiveInfinity;
+
+    /// <summary>Disks whose adaptive program was too large (in the gap): there the adaptive bound keeps the knapsack term.</summary>
+    public int AdaptiveDisksFellBack { get; init; }
 
     /// <summary>
     /// The yardstick the percentages use: per k2pow pool (host, or the remote pool) the smallest of the bounds'
@@ -134,18 +140,22 @@ public static class ScheduleReport
                 finished.Count,
                 r.Average(x => x.OverPowSlotsSeconds),
                 r.Average(x => x.TwoReaderDiskSeconds),
-                r.Average(x => x.FailedPasses));
+                r.Average(x => x.FailedPasses))
+            {
+                UnitsInGapPerSeed = [.. r.Select(x => x.UnitsInGap)],
+            };
         }).ToList();
         var expectedPools = UpperBoundNonAnticipative.PerPool(t, t.CycleGap.TotalSeconds, uncertain: !exact);
 
         // Valid alone, and at most the plain one where the search meets it; the smaller per pool of both still holds.
-        var adaptivePools = UpperBoundNonAnticipative.PerPool(t, t.CycleGap.TotalSeconds, uncertain: !exact, adaptive: true)
+        var adaptivePools = UpperBoundNonAnticipative.PerPool(t, t.CycleGap.TotalSeconds, uncertain: !exact, adaptive: true, out var fellBack)
             .Select((x, p) => Math.Min(x, expectedPools[p])).ToArray();
         var figures = new TopologyFigures(t.Name, t.Identities.Length, t.Identities.Sum(i => (double)i.Units), n, exact, t.CycleGap.TotalSeconds, t.Deadline.TotalSeconds,
             ubGap / n, ubDeadline / n, lb / n, binding, strategies)
         {
             NonAnticipativeBoundInGap = expectedPools.Sum(),
             AdaptiveBoundInGap = adaptivePools.Sum(),
+            AdaptiveDisksFellBack = fellBack,
             TighterBoundInGap = Math.Min(ubGap / n, adaptivePools.Select((x, p) => Math.Min(x, clairvoyantPools![p])).Sum()),
             NonAnticipativePoolsInGap = adaptivePools.Select((x, p) => x < clairvoyantPools![p] - Tie).Count(b => b),
             Pools = expectedPools.Length,
@@ -172,7 +182,7 @@ public static class ScheduleReport
         sb.AppendLine(CultureInfo.InvariantCulture,
             $"upper bound, non-anticipative (expected units when draws are learned as they end): {f.NonAnticipativeBoundInGap:0.#} in the gap, {f.NonAnticipativeBoundByDeadline:0.#} by the deadline");
         sb.AppendLine(CultureInfo.InvariantCulture,
-            $"upper bound, non-anticipative with each disk's adaptive optimum (a failed pass reads again): {f.AdaptiveBoundInGap:0.#} in the gap, {f.AdaptiveBoundByDeadline:0.#} by the deadline");
+            $"upper bound, non-anticipative with each disk's adaptive optimum (a failed pass reads again): {f.AdaptiveBoundInGap:0.#} in the gap, {f.AdaptiveBoundByDeadline:0.#} by the deadline{(f.AdaptiveDisksFellBack > 0 ? $" ({f.AdaptiveDisksFellBack} disk(s) too large for it keep the knapsack)" : "")}");
         sb.AppendLine(CultureInfo.InvariantCulture,
             $"% ub = of the tighter valid bound ({f.TighterInGap} in the gap, {f.TighterByDeadline} by the deadline); lower bound on makespan {Runner.Hours(f.LowerBoundSeconds)} (last seed bound by {f.LowerBoundBinding})");
         sb.AppendLine(CultureInfo.InvariantCulture,
@@ -182,6 +192,20 @@ public static class ScheduleReport
             var ratio = double.IsFinite(s.MakespanRatio) ? s.MakespanRatio.ToString("0.000", CultureInfo.InvariantCulture) : "stuck";
             sb.AppendLine(CultureInfo.InvariantCulture,
                 $"{s.Strategy,-26} {s.UnitsInGap,8:0.#} {Percent(s.UnitsInGap, f.TighterBoundInGap),6} {s.UnitsByDeadline,8:0.#} {Percent(s.UnitsByDeadline, f.TighterBoundByDeadline),6} {s.MissedGap,8:0.#} {s.MissedDeadline,7:0.#} {Runner.Hours(s.MakespanSeconds),10} {ratio,6} {s.K2PowOverCapSeconds,11:0} {s.TwoReaderDiskSeconds,15:0} {s.FailedPasses,6:0.#}");
+        }
+
+        // The expected-units bounds are compared with a mean over N seeds: show how far that mean may be from its
+        // expectation.
+        if (f.Strategies.Count > 0 && f.Strategies[0].UnitsInGapPerSeed.Count > 1)
+        {
+            sb.AppendLine("units in the gap per seed: min–max, standard error of the mean");
+            foreach (var s in f.Strategies)
+            {
+                var seeds = s.UnitsInGapPerSeed;
+                var mean = seeds.Average();
+                var error = Math.Sqrt(seeds.Sum(x => (x - mean) * (x - mean)) / (seeds.Count - 1) / seeds.Count);
+                sb.AppendLine(CultureInfo.InvariantCulture, $"{s.Strategy,-26} {seeds.Min(),8:0.#}–{seeds.Max():0.#} ± {error:0.#}");
+            }
         }
 
         return sb.ToString();

@@ -27,6 +27,9 @@ public static class UpperBoundNonAnticipative
     private const int Rounds = 8;
     private const int GoldenSteps = 48;
 
+    /// <summary>Reference read factors for the adaptive disks' first reads (each valid; the smallest bound is kept).</summary>
+    private static readonly double[] References = [0.97, 1.0, 1.03];
+
     /// <summary>Without <paramref name="uncertain"/>: the exact model (k2pow takes its expected hashes, one pass, factor 1, no start-up).</summary>
     /// <param name="adaptive">Also bound each disk by <see cref="UpperBoundAdaptiveDisk"/> (failed passes need another read).</param>
     public static double Units(Topology t, double window, bool uncertain, bool adaptive = false) => PerPool(t, window, uncertain, adaptive).Sum();
@@ -35,8 +38,12 @@ public static class UpperBoundNonAnticipative
     /// The bound's share of each k2pow pool (per host, or one entry for the remote pool): with local pools the dual
     /// splits by host, since every multiplier belongs to one host's pool or disks.
     /// </summary>
-    public static double[] PerPool(Topology t, double window, bool uncertain, bool adaptive = false)
+    public static double[] PerPool(Topology t, double window, bool uncertain, bool adaptive = false) => PerPool(t, window, uncertain, adaptive, out _);
+
+    /// <param name="fellBack">Disks whose adaptive program was too large (<see cref="UpperBoundAdaptiveDisk.MaxCells"/>): they keep the knapsack alone.</param>
+    public static double[] PerPool(Topology t, double window, bool uncertain, bool adaptive, out int fellBack)
     {
+        fellBack = 0;
         var pools = t.Remote is null ? t.Hosts.Length : 1;
         var kinds = Kinds(t, window, uncertain);
 
@@ -54,15 +61,38 @@ public static class UpperBoundNonAnticipative
         // fractions of identities or reads before any k2pow can have ended.
         var knapsack = new double[t.Disks.Length];
         var nu = new double[t.Disks.Length];
-        // With adaptive: per sample also at most the adaptive optimum of the disk in the same time (failed passes read
-        // again), so the smaller of the two.
+
+        // With adaptive, given M and the first reads' factors also at most the disk's adaptive optimum (failed passes
+        // read again; first reads at factor 1, later ones at the fastest) in W − start-up − M plus what the first reads'
+        // factors save, S: in expectation over S the smaller of the two per value of S.
         foreach (var group in kinds.GroupBy(k => k.Disk))
         {
             var each = group.SelectMany(k => Enumerable.Repeat(k, k.Count)).ToArray();
             var capacity = window - (uncertain ? t.StartupRange.Low : 0);
-            var optimum = adaptive
-                ? UpperBoundAdaptiveDisk.Solve([.. each.Select(k => k.Units)], [.. each.Select(k => k.DiskSeconds)], uncertain ? t.PassFailureProbability : 0, capacity)
-                : null;
+            Func<double, double, double>? optimum = null;
+            if (adaptive)
+            {
+                // Any reference factor r gives a bound (first reads at r, savings below it); the smallest of a few.
+                var bounds = new List<Func<double, double, double>>();
+                foreach (var reference in uncertain ? References : [1.0])
+                {
+                    var savings = UpperBoundAdaptiveDisk.Savings([.. each.Select(k => k.NominalDiskSeconds / reference)], ReadFactors(uncertain), reference);
+                    var disk = UpperBoundAdaptiveDisk.Solve(
+                        [.. each.Select(k => k.Units)],
+                        [.. each.Select(k => k.NominalDiskSeconds / reference)],
+                        [.. each.Select(k => k.DiskSeconds)],
+                        uncertain ? t.PassFailureProbability : 0,
+                        capacity + savings.Max(x => x.Seconds));
+                    if (disk is not null)
+                    {
+                        bounds.Add((room, most) => savings.Sum(x => x.Chance * Math.Min(most, disk.Units(room + x.Seconds))));
+                    }
+                }
+
+                optimum = bounds.Count == 0 ? null : (room, most) => bounds.Min(b => b(room, most));
+                fellBack += bounds.Count == 0 ? 1 : 0;
+            }
+
             knapsack[group.Key] = ExpectedKnapsack(each, capacity, optimum);
         }
 
@@ -165,14 +195,18 @@ public static class UpperBoundNonAnticipative
     /// <summary>
     /// E[knapsack of the disk's units in (capacity − M) disk-seconds], M the shortest first k2pow of its identities alone:
     /// M rounded down to a grid of its range, where the knapsack only grows. P(M > m) = Π P(K_i > m). With
-    /// <paramref name="optimum"/>, per M the smaller of the knapsack and the disk's adaptive optimum (both bound it).
+    /// <paramref name="optimum"/> (another bound in a budget, M independent of what it averages over, capped by the
+    /// knapsack there), that instead.
     /// </summary>
-    private static double ExpectedKnapsack(Kind[] disk, double capacity, UpperBoundAdaptiveDisk? optimum)
+    private static double ExpectedKnapsack(Kind[] disk, double capacity, Func<double, double, double>? optimum)
     {
         const int Steps = 24;
-        double Solve(double room) => Math.Min(
-            UpperBound.Knapsack([.. disk.Select(k => k.Units)], [.. disk.Select(k => k.DiskSeconds)], room),
-            optimum?.Units(room) ?? double.PositiveInfinity);
+        double Solve(double room)
+        {
+            var knapsack = UpperBound.Knapsack([.. disk.Select(k => k.Units)], [.. disk.Select(k => k.DiskSeconds)], room);
+            return optimum is null || room < 0 ? knapsack : optimum(room, knapsack);
+        }
+
         var longest = disk.Max(k => k.FirstK2PowQuantile(0.999));
         if (longest <= 0)
         {
@@ -300,6 +334,7 @@ public static class UpperBoundNonAnticipative
             Units = units;
             Count = count;
             DiskSeconds = diskSeconds / fastest;
+            NominalDiskSeconds = diskSeconds;
             Read = read;
             _poolRate = poolRate;
 
@@ -316,6 +351,9 @@ public static class UpperBoundNonAnticipative
 
         /// <summary>Disk-seconds of its fastest read: bytes ÷ (bandwidth × the largest factor).</summary>
         public double DiskSeconds { get; }
+
+        /// <summary>Disk-seconds of its read at factor 1 (bytes ÷ bandwidth).</summary>
+        public double NominalDiskSeconds { get; }
 
         /// <summary>Seconds of its fastest read alone (solo rate × the largest factor).</summary>
         public double Read { get; }

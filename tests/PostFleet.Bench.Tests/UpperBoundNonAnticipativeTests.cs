@@ -128,6 +128,26 @@ public sealed class UpperBoundNonAnticipativeTests
         Assert.True(expected < clairvoyant - 5, $"non-anticipative {expected:0.#}, clairvoyant mean {clairvoyant:0.#}");
     }
 
+    /// <summary>
+    /// On every repo topology each disk's adaptive program fits (none falls back to the knapsack alone) and the bound
+    /// with it is never above the one without, in the gap and by the deadline.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Suite.Small), MemberType = typeof(Suite))]
+    [InlineData("large-2000")]
+    public void With_the_adaptive_disks_it_is_solved_on_every_disk_and_only_tighter(string name)
+    {
+        var t = Suite.Load(name);
+        foreach (var window in new[] { t.CycleGap.TotalSeconds, t.Deadline.TotalSeconds })
+        {
+            var plain = UpperBoundNonAnticipative.PerPool(t, window, uncertain: true);
+            var adaptive = UpperBoundNonAnticipative.PerPool(t, window, uncertain: true, adaptive: true, out var fellBack);
+
+            Assert.Equal(0, fellBack);
+            Assert.All(adaptive.Zip(plain), x => Assert.True(x.First <= x.Second + 1e-9, $"{name}: {x.First} > {x.Second}"));
+        }
+    }
+
     [Fact]
     public void The_per_pool_shares_add_up_and_a_fleet_that_fits_is_bounded_by_its_units()
     {
