@@ -150,11 +150,11 @@ public sealed class UpperBoundAdaptiveDisk
     /// The distribution of S = Σ_i first[i] · (1 − r/j_i)⁺ over the identities' first-pass read factors j_i (independent,
     /// each from <paramref name="factors"/>), <c>first</c> the reads at factor r (<paramref name="reference"/>): what the
     /// first reads can save below <c>first</c>, whichever are read. Each term is rounded up to a grid of (Σ of the
-    /// largest terms) ÷ 4096, so S only grows.
+    /// largest terms) ÷ 1024, so S only grows.
     /// </summary>
     public static (double Seconds, double Chance)[] Savings(double[] first, (double Factor, double Chance)[] factors, double reference = 1)
     {
-        const int Grid = 4096;
+        const int Grid = 1024;
         var fastest = factors.Max(f => f.Factor);
         var most = first.Sum(d => d * Math.Max(0, 1 - (reference / fastest)));
         if (most <= 0)
@@ -168,10 +168,17 @@ public sealed class UpperBoundAdaptiveDisk
         var reach = 0;
         foreach (var d in first)
         {
-            var next = new double[chance.Length];
+            // This term's distribution on the grid first: factors at or below the reference all save nothing.
+            var term = new Dictionary<int, double>();
             foreach (var (factor, p) in factors)
             {
                 var k = (int)Math.Ceiling((d * Math.Max(0, 1 - (reference / factor)) / step) - 1e-9);
+                term[k] = term.GetValueOrDefault(k) + p;
+            }
+
+            var next = new double[chance.Length];
+            foreach (var (k, p) in term)
+            {
                 for (var s = 0; s <= reach; s++)
                 {
                     next[s + k] += p * chance[s];

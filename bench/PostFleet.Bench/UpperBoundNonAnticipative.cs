@@ -70,7 +70,11 @@ public static class UpperBoundNonAnticipative
             var each = group.SelectMany(k => Enumerable.Repeat(k, k.Count)).ToArray();
             var capacity = window - (uncertain ? t.StartupRange.Low : 0);
             Func<double, double, double>? optimum = null;
-            if (adaptive)
+
+            // With room for every first read and two more reads of the largest at factor 1, only a run of three failures
+            // could cost a unit: the knapsack alone (still valid) spares the program's time there.
+            var ample = capacity >= each.Sum(k => k.NominalDiskSeconds) + (2 * each.Max(k => k.NominalDiskSeconds));
+            if (adaptive && !ample)
             {
                 // Any reference factor r gives a bound (first reads at r, savings below it); the smallest of a few.
                 var bounds = new List<Func<double, double, double>>();
