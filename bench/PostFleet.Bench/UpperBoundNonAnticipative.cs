@@ -43,7 +43,6 @@ public static class UpperBoundNonAnticipative
     /// <param name="fellBack">Disks whose adaptive program was too large (<see cref="UpperBoundAdaptiveDisk.MaxCells"/>): they keep the knapsack alone.</param>
     public static double[] PerPool(Topology t, double window, bool uncertain, bool adaptive, out int fellBack)
     {
-        fellBack = 0;
         var pools = t.Remote is null ? t.Hosts.Length : 1;
         var kinds = Kinds(t, window, uncertain);
 
@@ -55,50 +54,8 @@ public static class UpperBoundNonAnticipative
         var mu = new double[t.Disks.Length];
         var muHigh = new double[t.Disks.Length];
 
-        // Per sample a disk's proved identities are a set whose fastest reads fit between its first read's start (the
-        // shortest start-up plus the shortest first k2pow M of its identities) and W, so its units are at most that 0/1
-        // knapsack's; in expectation at most E[knapsack(W − start-up − M)]. This keeps the bound from counting
-        // fractions of identities or reads before any k2pow can have ended.
-        var knapsack = new double[t.Disks.Length];
+        var knapsack = DiskTerms(t, kinds, window, uncertain, adaptive, out fellBack);
         var nu = new double[t.Disks.Length];
-
-        // With adaptive, given M and the first reads' factors also at most the disk's adaptive optimum (failed passes
-        // read again; first reads at factor 1, later ones at the fastest) in W − start-up − M plus what the first reads'
-        // factors save, S: in expectation over S the smaller of the two per value of S.
-        foreach (var group in kinds.GroupBy(k => k.Disk))
-        {
-            var each = group.SelectMany(k => Enumerable.Repeat(k, k.Count)).ToArray();
-            var capacity = window - (uncertain ? t.StartupRange.Low : 0);
-            Func<double, double, double>? optimum = null;
-
-            // With room for every first read and two more reads of the largest at factor 1, only a run of three failures
-            // could cost a unit: the knapsack alone (still valid) spares the program's time there.
-            var ample = capacity >= each.Sum(k => k.NominalDiskSeconds) + (2 * each.Max(k => k.NominalDiskSeconds));
-            if (adaptive && !ample)
-            {
-                // Any reference factor r gives a bound (first reads at r, savings below it); the smallest of a few.
-                var bounds = new List<Func<double, double, double>>();
-                foreach (var reference in uncertain ? References : [1.0])
-                {
-                    var savings = UpperBoundAdaptiveDisk.Savings([.. each.Select(k => k.NominalDiskSeconds / reference)], ReadFactors(uncertain), reference);
-                    var disk = UpperBoundAdaptiveDisk.Solve(
-                        [.. each.Select(k => k.Units)],
-                        [.. each.Select(k => k.NominalDiskSeconds / reference)],
-                        [.. each.Select(k => k.DiskSeconds)],
-                        uncertain ? t.PassFailureProbability : 0,
-                        capacity + savings.Max(x => x.Seconds));
-                    if (disk is not null)
-                    {
-                        bounds.Add((room, most) => savings.Sum(x => x.Chance * Math.Min(most, disk.Units(room + x.Seconds))));
-                    }
-                }
-
-                optimum = bounds.Count == 0 ? null : (room, most) => bounds.Min(b => b(room, most));
-                fellBack += bounds.Count == 0 ? 1 : 0;
-            }
-
-            knapsack[group.Key] = ExpectedKnapsack(each, capacity, optimum);
-        }
 
         foreach (var k in kinds)
         {
@@ -194,6 +151,60 @@ public static class UpperBoundNonAnticipative
         }
 
         return [.. share.Select((s, p) => Math.Min(s, disks[p]))];
+    }
+
+    /// <summary>
+    /// Per disk, a bound on the expected units of its identities (the E[knapsack] term, with <paramref name="adaptive"/>
+    /// the smaller of it and the adaptive optimum's); 0 for a disk with nothing provable.
+    /// </summary>
+    internal static double[] DiskTerms(Topology t, List<Kind> kinds, double window, bool uncertain, bool adaptive, out int fellBack)
+    {
+        // Per sample a disk's proved identities are a set whose fastest reads fit between its first read's start (the
+        // shortest start-up plus the shortest first k2pow M of its identities) and W, so its units are at most that 0/1
+        // knapsack's; in expectation at most E[knapsack(W − start-up − M)]. This keeps the bound from counting
+        // fractions of identities or reads before any k2pow can have ended.
+        var knapsack = new double[t.Disks.Length];
+        fellBack = 0;
+
+        // With adaptive, given M and the first reads' factors also at most the disk's adaptive optimum (failed passes
+        // read again; first reads at factor 1, later ones at the fastest) in W − start-up − M plus what the first reads'
+        // factors save, S: in expectation over S the smaller of the two per value of S.
+        foreach (var group in kinds.GroupBy(k => k.Disk))
+        {
+            var each = group.SelectMany(k => Enumerable.Repeat(k, k.Count)).ToArray();
+            var capacity = window - (uncertain ? t.StartupRange.Low : 0);
+            Func<double, double, double>? optimum = null;
+
+            // With room for every first read and two more reads of the largest at factor 1, only a run of three failures
+            // could cost a unit: the knapsack alone (still valid) spares the program's time there.
+            var ample = capacity >= each.Sum(k => k.NominalDiskSeconds) + (2 * each.Max(k => k.NominalDiskSeconds));
+            if (adaptive && !ample)
+            {
+                // Any reference factor r gives a bound (first reads at r, savings below it); the smallest of a few.
+                var bounds = new List<Func<double, double, double>>();
+                foreach (var reference in uncertain ? References : [1.0])
+                {
+                    var savings = UpperBoundAdaptiveDisk.Savings([.. each.Select(k => k.NominalDiskSeconds / reference)], ReadFactors(uncertain), reference);
+                    var disk = UpperBoundAdaptiveDisk.Solve(
+                        [.. each.Select(k => k.Units)],
+                        [.. each.Select(k => k.NominalDiskSeconds / reference)],
+                        [.. each.Select(k => k.DiskSeconds)],
+                        uncertain ? t.PassFailureProbability : 0,
+                        capacity + savings.Max(x => x.Seconds));
+                    if (disk is not null)
+                    {
+                        bounds.Add((room, most) => savings.Sum(x => x.Chance * Math.Min(most, disk.Units(room + x.Seconds))));
+                    }
+                }
+
+                optimum = bounds.Count == 0 ? null : (room, most) => bounds.Min(b => b(room, most));
+                fellBack += bounds.Count == 0 ? 1 : 0;
+            }
+
+            knapsack[group.Key] = ExpectedKnapsack(each, capacity, optimum);
+        }
+
+        return knapsack;
     }
 
     /// <summary>
