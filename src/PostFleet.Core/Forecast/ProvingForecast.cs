@@ -94,10 +94,22 @@ public sealed record ProvingForecast(
         var gap = spec.Node.Poet.CycleGap.TotalSeconds;
         (string Disk, double End) latest = ("", 0);
         double secondLatest = 0;
+        var lastUnits = spec.Disks.ToDictionary(d => d.Name, _ => 0.0, StringComparer.Ordinal);
         double Lead(string disk, ServiceSpec next)
         {
+            var own = diskFree[disk] + queuedRead[disk];
             Planning.DiskEnd? end = spec.Disks.Length < 2 ? null
-                : new(diskFree[disk] + queuedRead[disk], lastRead[disk], Math.Min(gap, latest.Disk == disk ? secondLatest : latest.End));
+                : new(own, lastRead[disk], Math.Min(gap, latest.Disk == disk ? secondLatest : latest.End))
+                {
+                    // As the planner: the chance this disk is still the last, and on one that may outlast the gap its
+                    // proofs as units at stake (from the read before, with the queue's order and k2pow after the next).
+                    LastChance = Planning.ReentryOverlap.LastChance(own, queues.Where(q => q.Key != disk).Select(q => (diskFree[q.Key] + queuedRead[q.Key], q.Value.Select(s => read[s.Name]).DefaultIfEmpty(0).Max(), q.Value.Count)), failure),
+                    Stakes = Planning.GapStakes.MayOutlast(own, gap) ? Planning.GapStakes.Of(
+                        gap - (diskFree[disk] - lastRead[disk]),
+                        [(lastRead[disk], 0, lastUnits[disk]), (read[next.Name], 0, next.NumUnits), .. queues[disk].Where(s => s != next).Select(s => (read[s.Name], k2pow[s.Name], (double)s.NumUnits))],
+                        1,
+                        Planning.FinishChance.Draws(spec.Post.Nonces)) : null,
+                };
             return Planning.ReentryOverlap.Pipelines(failure, k2pow[next.Name], Math.Min(lastRead[disk], read[next.Name]), known.TwoReaderPenaltyOf(disk), end) ? k2pow[next.Name] : 0;
         }
 
@@ -163,6 +175,7 @@ public sealed record ProvingForecast(
             diskFree[pick.Disk] = end;
             ends[pick.Service.Name] = end;
             lastRead[pick.Disk] = read[pick.Service.Name];
+            lastUnits[pick.Disk] = pick.Service.NumUnits;
             rows.Add(new ForecastRow(pick.Service, start, readStart, end, measured.Contains(pick.Service.Name)) { Outlook = outlook[pick.Service.Name] });
         }
 

@@ -11,10 +11,11 @@ namespace PostFleet.Core.Planning;
 /// </summary>
 internal sealed class DiskWorkLeft
 {
-    private DiskWorkLeft(Dictionary<string, double> seconds, Dictionary<string, double> readingLeft)
+    private DiskWorkLeft(Dictionary<string, double> seconds, Dictionary<string, double> readingLeft, Dictionary<string, (int Proofs, double LongestRead)> proofs)
     {
         Seconds = seconds;
         ReadingLeft = readingLeft;
+        Proofs = proofs;
         foreach (var w in seconds.Values)
         {
             if (w > _first)
@@ -36,6 +37,16 @@ internal sealed class DiskWorkLeft
 
     public Dictionary<string, double> ReadingLeft { get; }
 
+    /// <summary>Per disk, the proofs still to read (each may fail a pass) and the longest of their reads (a failure's reread).</summary>
+    public Dictionary<string, (int Proofs, double LongestRead)> Proofs { get; }
+
+    /// <summary>
+    /// The chance that <paramref name="disk"/>, ending at <paramref name="end"/>, is still the last disk when every
+    /// other one's failed passes are counted (<see cref="ReentryOverlap.LastChance"/>).
+    /// </summary>
+    public double LastChance(string disk, double end, double failure) =>
+        ReentryOverlap.LastChance(end, Seconds.Where(kv => kv.Key != disk).Select(kv => (kv.Value, Proofs[kv.Key].LongestRead, Proofs[kv.Key].Proofs)), failure);
+
     /// <summary>The most work left on any disk.</summary>
     public double Busiest => _first;
 
@@ -46,10 +57,13 @@ internal sealed class DiskWorkLeft
     {
         var work = new Dictionary<string, double>(StringComparer.Ordinal);
         var reading = new Dictionary<string, double>(StringComparer.Ordinal);
+        var proofs = new Dictionary<string, (int, double)>(StringComparer.Ordinal);
         foreach (var disk in desired.Disks)
         {
             double seconds = 0;
             double readLeft = 0;
+            double longest = 0;
+            var count = 0;
             foreach (var service in disk.Services)
             {
                 if (memory[service.Name].Delivered || observed.NodeStateOf(service.Name) != NodePostState.Proving)
@@ -60,6 +74,8 @@ internal sealed class DiskWorkLeft
                 var full = estimates.ReadSeconds(service, desired.Post) ?? 0;
                 var done = observed.StatusOf(service.Name) is ServiceStatus.Proving p ? (double)p.Position / Math.Max(1UL, ServicePhases.DataBytes(service, desired.Post)) : 0;
                 seconds += full * (1 - Math.Min(1, done));
+                longest = Math.Max(longest, full);
+                count++;
                 if (done > 0)
                 {
                     readLeft = Math.Max(readLeft, full * (1 - Math.Min(1, done)));
@@ -68,8 +84,9 @@ internal sealed class DiskWorkLeft
 
             work[disk.Name] = seconds;
             reading[disk.Name] = readLeft;
+            proofs[disk.Name] = (count, longest);
         }
 
-        return new DiskWorkLeft(work, reading);
+        return new DiskWorkLeft(work, reading, proofs);
     }
 }
