@@ -103,7 +103,7 @@ public sealed record ProvingForecast(
                 {
                     // As the planner: the chance this disk is still the last, and on one that may outlast the gap its
                     // proofs as units at stake (from the read before, with the queue's order and k2pow after the next).
-                    LastChance = Planning.ReentryOverlap.LastChance(own, queues.Where(q => q.Key != disk).Select(q => (diskFree[q.Key] + queuedRead[q.Key], q.Value.Select(s => read[s.Name]).DefaultIfEmpty(0).Max(), q.Value.Count)), failure),
+                    LastChance = Planning.ReentryOverlap.LastChance(own, queues.Where(q => q.Key != disk).Select(q => (diskFree[q.Key] + queuedRead[q.Key], q.Value.Select(s => read[s.Name]))), failure),
                     Stakes = Planning.GapStakes.MayOutlast(own, gap) ? Planning.GapStakes.Of(
                         gap - (diskFree[disk] - lastRead[disk]),
                         [(lastRead[disk], 0, lastUnits[disk]), (read[next.Name], 0, next.NumUnits), .. queues[disk].Where(s => s != next).Select(s => (read[s.Name], k2pow[s.Name], (double)s.NumUnits))],

@@ -11,11 +11,11 @@ namespace PostFleet.Core.Planning;
 /// </summary>
 internal sealed class DiskWorkLeft
 {
-    private DiskWorkLeft(Dictionary<string, double> seconds, Dictionary<string, double> readingLeft, Dictionary<string, (int Proofs, double LongestRead)> proofs)
+    private DiskWorkLeft(Dictionary<string, double> seconds, Dictionary<string, double> readingLeft, Dictionary<string, List<double>> reads)
     {
         Seconds = seconds;
         ReadingLeft = readingLeft;
-        Proofs = proofs;
+        Reads = reads;
         foreach (var w in seconds.Values)
         {
             if (w > _first)
@@ -37,15 +37,15 @@ internal sealed class DiskWorkLeft
 
     public Dictionary<string, double> ReadingLeft { get; }
 
-    /// <summary>Per disk, the proofs still to read (each may fail a pass) and the longest of their reads (a failure's reread).</summary>
-    public Dictionary<string, (int Proofs, double LongestRead)> Proofs { get; }
+    /// <summary>Per disk, the full read of each proof still to do: what a failed pass of it reads again.</summary>
+    public Dictionary<string, List<double>> Reads { get; }
 
     /// <summary>
     /// The chance that <paramref name="disk"/>, ending at <paramref name="end"/>, is still the last disk when every
     /// other one's failed passes are counted (<see cref="ReentryOverlap.LastChance"/>).
     /// </summary>
     public double LastChance(string disk, double end, double failure) =>
-        ReentryOverlap.LastChance(end, Seconds.Where(kv => kv.Key != disk).Select(kv => (kv.Value, Proofs[kv.Key].LongestRead, Proofs[kv.Key].Proofs)), failure);
+        ReentryOverlap.LastChance(end, Seconds.Where(kv => kv.Key != disk).Select(kv => (kv.Value, (IEnumerable<double>)Reads[kv.Key])), failure);
 
     /// <summary>The most work left on any disk.</summary>
     public double Busiest => _first;
@@ -57,13 +57,12 @@ internal sealed class DiskWorkLeft
     {
         var work = new Dictionary<string, double>(StringComparer.Ordinal);
         var reading = new Dictionary<string, double>(StringComparer.Ordinal);
-        var proofs = new Dictionary<string, (int, double)>(StringComparer.Ordinal);
+        var reads = new Dictionary<string, List<double>>(StringComparer.Ordinal);
         foreach (var disk in desired.Disks)
         {
             double seconds = 0;
             double readLeft = 0;
-            double longest = 0;
-            var count = 0;
+            var full = new List<double>();
             foreach (var service in disk.Services)
             {
                 if (memory[service.Name].Delivered || observed.NodeStateOf(service.Name) != NodePostState.Proving)
@@ -71,22 +70,21 @@ internal sealed class DiskWorkLeft
                     continue;
                 }
 
-                var full = estimates.ReadSeconds(service, desired.Post) ?? 0;
+                var read = estimates.ReadSeconds(service, desired.Post) ?? 0;
                 var done = observed.StatusOf(service.Name) is ServiceStatus.Proving p ? (double)p.Position / Math.Max(1UL, ServicePhases.DataBytes(service, desired.Post)) : 0;
-                seconds += full * (1 - Math.Min(1, done));
-                longest = Math.Max(longest, full);
-                count++;
+                seconds += read * (1 - Math.Min(1, done));
+                full.Add(read);
                 if (done > 0)
                 {
-                    readLeft = Math.Max(readLeft, full * (1 - Math.Min(1, done)));
+                    readLeft = Math.Max(readLeft, read * (1 - Math.Min(1, done)));
                 }
             }
 
             work[disk.Name] = seconds;
             reading[disk.Name] = readLeft;
-            proofs[disk.Name] = (count, longest);
+            reads[disk.Name] = full;
         }
 
-        return new DiskWorkLeft(work, reading, proofs);
+        return new DiskWorkLeft(work, reading, reads);
     }
 }

@@ -181,21 +181,29 @@ internal static class ReentryOverlap
     }
 
     /// <summary>
-    /// The chance that a disk ending at <paramref name="end"/> (no pass failing on it) still ends last: every other
-    /// disk (its end, longest read, proofs left) whose end plus one reread would pass it does so if any of its
-    /// passes fails. Seconds hidden on the busiest disk count only then: among disks of about the same work the last
-    /// one is most often one whose pass failed, where a timed successor costs the overlap (large-2000: 1.13 × the
-    /// bound, the last disk one of the second busiest with two failed passes read alongside timed successors).
+    /// The chance that a disk ending at <paramref name="end"/> (no pass failing on it) still ends last: another disk
+    /// (its end and the full read of each proof left on it) ending sooner passes it if a pass whose reread would
+    /// carry it past fails. Seconds hidden on the busiest disk count only then: among disks of about the same work
+    /// the last one is most often one whose pass failed, where a timed successor costs the overlap (large-2000:
+    /// 1.13 × the bound, the last disk one of the second busiest with two failed passes beside timed successors).
     /// </summary>
-    public static double LastChance(double end, IEnumerable<(double End, double LongestRead, int Proofs)> others, double failure)
+    public static double LastChance(double end, IEnumerable<(double End, IEnumerable<double> Reads)> others, double failure)
     {
         var chance = 1.0;
-        foreach (var (otherEnd, reread, proofs) in others)
+        foreach (var (otherEnd, reads) in others)
         {
             // A disk already ending later is the end that counts (DiskEnd.Counts), not a chance.
-            if (otherEnd < end && otherEnd + reread > end)
+            if (otherEnd >= end)
             {
-                chance *= Math.Pow(1 - failure, proofs);
+                continue;
+            }
+
+            foreach (var reread in reads)
+            {
+                if (otherEnd + reread > end)
+                {
+                    chance *= 1 - failure;
+                }
             }
         }
 
