@@ -32,6 +32,7 @@ internal sealed class DiskWorkLeft
 
     private readonly double _first;
     private readonly double _second;
+    private readonly Dictionary<string, double> _lastChance = new(StringComparer.Ordinal);
 
     public Dictionary<string, double> Seconds { get; }
 
@@ -44,8 +45,16 @@ internal sealed class DiskWorkLeft
     /// The chance that <paramref name="disk"/>, ending at <paramref name="end"/>, is still the last disk when every
     /// other one's failed passes are counted (<see cref="ReentryOverlap.LastChance"/>).
     /// </summary>
-    public double LastChance(string disk, double end, double failure) =>
-        ReentryOverlap.LastChance(end, Seconds.Where(kv => kv.Key != disk).Select(kv => (kv.Value, (IEnumerable<double>)Reads[kv.Key])), failure);
+    public double LastChance(string disk, double end, double failure)
+    {
+        // Every waiting service of a disk being read asks in the same pass (5,000 identities: thousands of times).
+        if (!_lastChance.TryGetValue(disk, out var chance))
+        {
+            _lastChance[disk] = chance = ReentryOverlap.LastChance(end, Seconds.Where(kv => kv.Key != disk).Select(kv => (kv.Value, (IEnumerable<double>)Reads[kv.Key])), failure);
+        }
+
+        return chance;
+    }
 
     /// <summary>The most work left on any disk.</summary>
     public double Busiest => _first;

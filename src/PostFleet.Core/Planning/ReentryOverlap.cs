@@ -47,14 +47,14 @@ internal static class ReentryOverlap
         }
 
         var penalty = c.Estimates.TwoReaderPenaltyOf(successor.Disk);
-        var left = c.DiskWork.Seconds.GetValueOrDefault(successor.Disk);
-        var end = EndThatCounts(successor, c) is { } counts ? new DiskEnd(left, reread, counts) { LastChance = c.DiskWork.LastChance(successor.Disk, left, failure) } : (DiskEnd?)null;
         if (StakesOf(successor, c) is { } stakes && stakes.MayOutlastGap)
         {
             var units = ExpectedUnits(failure, successorK2Pow.TotalSeconds, worst, penalty, reread, stakes);
             return !WorthUnits(units.Cost, units.Saving) ? new OverlapRisk(failure, TimeSpan.Zero, TimeSpan.Zero) { Units = units } : null;
         }
 
+        var left = c.DiskWork.Seconds.GetValueOrDefault(successor.Disk);
+        var end = EndThatCounts(successor, c) is { } counts ? new DiskEnd(left, reread, counts) { LastChance = c.DiskWork.LastChance(successor.Disk, left, failure) } : (DiskEnd?)null;
         var (cost, saving) = Expected(failure, successorK2Pow.TotalSeconds, worst, penalty, end);
         return !Worth(cost, saving) ? new OverlapRisk(failure, TimeSpan.FromSeconds(Math.Round(cost)), TimeSpan.FromSeconds(Math.Round(saving))) : null;
     }
