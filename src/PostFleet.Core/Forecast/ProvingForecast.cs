@@ -98,17 +98,21 @@ public sealed record ProvingForecast(
         double Lead(string disk, ServiceSpec next)
         {
             var own = diskFree[disk] + queuedRead[disk];
-            Planning.DiskEnd? end = spec.Disks.Length < 2 ? null
-                : new(own, lastRead[disk], Math.Min(gap, latest.Disk == disk ? secondLatest : latest.End))
+
+            // As the planner: on a disk that may outlast the gap its proofs as units at stake (from the read before, in
+            // the queue's order, with k2pow after the next), and the chance this disk is still the last.
+            var stakes = Planning.GapStakes.MayOutlast(own, gap)
+                ? Planning.GapStakes.Of(
+                    gap - (diskFree[disk] - lastRead[disk]),
+                    [(lastRead[disk], 0, lastUnits[disk]), (read[next.Name], 0, next.NumUnits), .. queues[disk].Where(s => s != next).Select(s => (read[s.Name], k2pow[s.Name], (double)s.NumUnits))],
+                    1,
+                    Planning.FinishChance.Draws(spec.Post.Nonces))
+                : null;
+            Planning.DiskEnd? end = spec.Disks.Length < 2 && stakes is null ? null
+                : new(own, lastRead[disk], spec.Disks.Length < 2 ? 0 : Math.Min(gap, latest.Disk == disk ? secondLatest : latest.End))
                 {
-                    // As the planner: the chance this disk is still the last, and on one that may outlast the gap its
-                    // proofs as units at stake (from the read before, with the queue's order and k2pow after the next).
                     LastChance = Planning.ReentryOverlap.LastChance(own, queues.Where(q => q.Key != disk).Select(q => (diskFree[q.Key] + queuedRead[q.Key], q.Value.Select(s => read[s.Name]))), failure),
-                    Stakes = Planning.GapStakes.MayOutlast(own, gap) ? Planning.GapStakes.Of(
-                        gap - (diskFree[disk] - lastRead[disk]),
-                        [(lastRead[disk], 0, lastUnits[disk]), (read[next.Name], 0, next.NumUnits), .. queues[disk].Where(s => s != next).Select(s => (read[s.Name], k2pow[s.Name], (double)s.NumUnits))],
-                        1,
-                        Planning.FinishChance.Draws(spec.Post.Nonces)) : null,
+                    Stakes = stakes,
                 };
             return Planning.ReentryOverlap.Pipelines(failure, k2pow[next.Name], Math.Min(lastRead[disk], read[next.Name]), known.TwoReaderPenaltyOf(disk), end) ? k2pow[next.Name] : 0;
         }
