@@ -94,10 +94,26 @@ public sealed record ProvingForecast(
         var gap = spec.Node.Poet.CycleGap.TotalSeconds;
         (string Disk, double End) latest = ("", 0);
         double secondLatest = 0;
+        var lastUnits = spec.Disks.ToDictionary(d => d.Name, _ => 0.0, StringComparer.Ordinal);
         double Lead(string disk, ServiceSpec next)
         {
-            Planning.DiskEnd? end = spec.Disks.Length < 2 ? null
-                : new(diskFree[disk] + queuedRead[disk], lastRead[disk], Math.Min(gap, latest.Disk == disk ? secondLatest : latest.End));
+            var own = diskFree[disk] + queuedRead[disk];
+
+            // As the planner: on a disk that may outlast the gap its proofs as units at stake (from the read before, in
+            // the queue's order, with k2pow after the next), and the chance this disk is still the last.
+            var stakes = Planning.GapStakes.MayOutlast(own, gap)
+                ? Planning.GapStakes.Of(
+                    gap - (diskFree[disk] - lastRead[disk]),
+                    [(lastRead[disk], 0, lastUnits[disk]), (read[next.Name], 0, next.NumUnits), .. queues[disk].Where(s => s != next).Select(s => (read[s.Name], k2pow[s.Name], (double)s.NumUnits))],
+                    1,
+                    Planning.FinishChance.Draws(spec.Post.Nonces))
+                : null;
+            Planning.DiskEnd? end = spec.Disks.Length < 2 && stakes is null ? null
+                : new(own, lastRead[disk], spec.Disks.Length < 2 ? 0 : Math.Min(gap, latest.Disk == disk ? secondLatest : latest.End))
+                {
+                    LastChance = Planning.ReentryOverlap.LastChance(own, queues.Where(q => q.Key != disk).Select(q => (diskFree[q.Key] + queuedRead[q.Key], q.Value.Select(s => read[s.Name]))), failure),
+                    Stakes = stakes,
+                };
             return Planning.ReentryOverlap.Pipelines(failure, k2pow[next.Name], Math.Min(lastRead[disk], read[next.Name]), known.TwoReaderPenaltyOf(disk), end) ? k2pow[next.Name] : 0;
         }
 
@@ -163,6 +179,7 @@ public sealed record ProvingForecast(
             diskFree[pick.Disk] = end;
             ends[pick.Service.Name] = end;
             lastRead[pick.Disk] = read[pick.Service.Name];
+            lastUnits[pick.Disk] = pick.Service.NumUnits;
             rows.Add(new ForecastRow(pick.Service, start, readStart, end, measured.Contains(pick.Service.Name)) { Outlook = outlook[pick.Service.Name] });
         }
 

@@ -11,10 +11,11 @@ namespace PostFleet.Core.Planning;
 /// </summary>
 internal sealed class DiskWorkLeft
 {
-    private DiskWorkLeft(Dictionary<string, double> seconds, Dictionary<string, double> readingLeft)
+    private DiskWorkLeft(Dictionary<string, double> seconds, Dictionary<string, double> readingLeft, Dictionary<string, List<double>> reads)
     {
         Seconds = seconds;
         ReadingLeft = readingLeft;
+        Reads = reads;
         foreach (var w in seconds.Values)
         {
             if (w > _first)
@@ -31,10 +32,29 @@ internal sealed class DiskWorkLeft
 
     private readonly double _first;
     private readonly double _second;
+    private readonly Dictionary<string, double> _lastChance = new(StringComparer.Ordinal);
 
     public Dictionary<string, double> Seconds { get; }
 
     public Dictionary<string, double> ReadingLeft { get; }
+
+    /// <summary>Per disk, the full read of each proof still to do: what a failed pass of it reads again.</summary>
+    public Dictionary<string, List<double>> Reads { get; }
+
+    /// <summary>
+    /// The chance that <paramref name="disk"/>, ending at <paramref name="end"/>, is still the last disk when every
+    /// other one's failed passes are counted (<see cref="ReentryOverlap.LastChance"/>).
+    /// </summary>
+    public double LastChance(string disk, double end, double failure)
+    {
+        // Every waiting service of a disk being read asks in the same pass (5,000 identities: thousands of times).
+        if (!_lastChance.TryGetValue(disk, out var chance))
+        {
+            _lastChance[disk] = chance = ReentryOverlap.LastChance(end, Seconds.Where(kv => kv.Key != disk).Select(kv => (kv.Value, (IEnumerable<double>)Reads[kv.Key])), failure);
+        }
+
+        return chance;
+    }
 
     /// <summary>The most work left on any disk.</summary>
     public double Busiest => _first;
@@ -46,10 +66,12 @@ internal sealed class DiskWorkLeft
     {
         var work = new Dictionary<string, double>(StringComparer.Ordinal);
         var reading = new Dictionary<string, double>(StringComparer.Ordinal);
+        var reads = new Dictionary<string, List<double>>(StringComparer.Ordinal);
         foreach (var disk in desired.Disks)
         {
             double seconds = 0;
             double readLeft = 0;
+            var full = new List<double>();
             foreach (var service in disk.Services)
             {
                 if (memory[service.Name].Delivered || observed.NodeStateOf(service.Name) != NodePostState.Proving)
@@ -57,19 +79,21 @@ internal sealed class DiskWorkLeft
                     continue;
                 }
 
-                var full = estimates.ReadSeconds(service, desired.Post) ?? 0;
+                var read = estimates.ReadSeconds(service, desired.Post) ?? 0;
                 var done = observed.StatusOf(service.Name) is ServiceStatus.Proving p ? (double)p.Position / Math.Max(1UL, ServicePhases.DataBytes(service, desired.Post)) : 0;
-                seconds += full * (1 - Math.Min(1, done));
+                seconds += read * (1 - Math.Min(1, done));
+                full.Add(read);
                 if (done > 0)
                 {
-                    readLeft = Math.Max(readLeft, full * (1 - Math.Min(1, done)));
+                    readLeft = Math.Max(readLeft, read * (1 - Math.Min(1, done)));
                 }
             }
 
             work[disk.Name] = seconds;
             reading[disk.Name] = readLeft;
+            reads[disk.Name] = full;
         }
 
-        return new DiskWorkLeft(work, reading);
+        return new DiskWorkLeft(work, reading, reads);
     }
 }

@@ -1,9 +1,16 @@
 using PostFleet.Core.Configuration;
+using PostFleet.Core.Model;
 
 namespace PostFleet.Core.Planning;
 
-/// <summary>What pipelining onto a reader's pass is expected to cost and to save.</summary>
-internal readonly record struct OverlapRisk(double FailureChance, TimeSpan ExpectedCost, TimeSpan ExpectedSaving);
+/// <summary>
+/// What pipelining onto a reader's pass is expected to cost and to save: in seconds of the end that counts, or, on a
+/// disk whose reads outlast the cycle gap (<see cref="GapStakes"/>), in units proved inside it.
+/// </summary>
+internal readonly record struct OverlapRisk(double FailureChance, TimeSpan ExpectedCost, TimeSpan ExpectedSaving)
+{
+    public (double Cost, double Saving)? Units { get; init; }
+}
 
 /// <summary>
 /// Pipelined mode times a successor's k2pow to end as its disk's reader finishes. If that pass finds no proof, the
@@ -39,10 +46,80 @@ internal static class ReentryOverlap
             }
         }
 
-        var (cost, saving) = Expected(failure, successorK2Pow.TotalSeconds, worst, c.Estimates.TwoReaderPenaltyOf(successor.Disk),
-            EndThatCounts(successor, c) is { } counts ? new DiskEnd(c.DiskWork.Seconds.GetValueOrDefault(successor.Disk), reread, counts) : null);
+        var penalty = c.Estimates.TwoReaderPenaltyOf(successor.Disk);
+        if (StakesOf(successor, c) is { } stakes && stakes.MayOutlastGap)
+        {
+            var units = ExpectedUnits(failure, successorK2Pow.TotalSeconds, worst, penalty, reread, stakes);
+            return !WorthUnits(units.Cost, units.Saving) ? new OverlapRisk(failure, TimeSpan.Zero, TimeSpan.Zero) { Units = units } : null;
+        }
+
+        var left = c.DiskWork.Seconds.GetValueOrDefault(successor.Disk);
+        var end = EndThatCounts(successor, c) is { } counts ? new DiskEnd(left, reread, counts) { LastChance = c.DiskWork.LastChance(successor.Disk, left, failure) } : (DiskEnd?)null;
+        var (cost, saving) = Expected(failure, successorK2Pow.TotalSeconds, worst, penalty, end);
         return !Worth(cost, saving) ? new OverlapRisk(failure, TimeSpan.FromSeconds(Math.Round(cost)), TimeSpan.FromSeconds(Math.Round(saving))) : null;
     }
+
+    /// <summary>
+    /// The successor's disk as units at stake when the gap is what counts on it (null otherwise, or when a read on
+    /// it has no estimate): the readers' rest, the services of the disk already in k2pow, the successor, then the
+    /// rest in the pipelined order (<see cref="Planner.PipelinedStartOrder"/>: on a disk that may outlast the gap the
+    /// largest first, so the smallest is the one left out), and last those not admitted to the gap, shortest first
+    /// (the one a second saved would bring in).
+    /// </summary>
+    internal static GapStakes? StakesOf(ServiceSpec successor, StartContext c)
+    {
+        if (c.Snapshot.For(successor.Name).Window is null || c.Outlook.WindowOf(successor.Name) is not { } w)
+        {
+            return null;
+        }
+
+        var proofs = new List<(int Rank, double Order, double Read, double K2Pow, double Units)>();
+        var readers = 0;
+        foreach (var s in c.Spec.Disks.FirstOrDefault(d => d.Name == successor.Disk)?.Services ?? [])
+        {
+            if (c.Memory[s.Name].Delivered || c.Snapshot.NodeStateOf(s.Name) != NodePostState.Proving)
+            {
+                continue;
+            }
+
+            if (c.Estimates.ReadSeconds(s, c.Spec.Post) is not { } read)
+            {
+                return null;
+            }
+
+            // Later handovers are counted with their k2pow: on such a disk a successor is often not timed.
+            var k2pow = c.Estimates.K2PowOf(s.Name)?.TotalSeconds ?? 0;
+            if (c.Snapshot.StatusOf(s.Name) is ServiceStatus.Proving { Position: > 0 } p)
+            {
+                readers++;
+                proofs.Add((0, 0, read * (1 - Math.Min(1, (double)p.Position / Math.Max(1UL, ServicePhases.DataBytes(s, c.Spec.Post)))), 0, s.NumUnits));
+            }
+            else if (c.Snapshot.LiveRun(s.Name) is not null || s.Name == successor.Name)
+            {
+                proofs.Add((s.Name == successor.Name ? 2 : 1, 0, read, 0, s.NumUnits));
+            }
+            else
+            {
+                proofs.Add(c.Outlook.Of(s.Name) == ProofOutlook.InGap ? (3, -s.NumUnits, read, k2pow, s.NumUnits) : (4, read, read, k2pow, s.NumUnits));
+            }
+        }
+
+        return GapStakes.Of(w.GapSecondsLeft, proofs.OrderBy(r => r.Rank).ThenBy(r => r.Order).Select(r => (r.Read, r.K2Pow, r.Units)), readers, FinishChance.Draws(c.Spec.Post.Nonces));
+    }
+
+    /// <summary>
+    /// The same trade in units inside the gap: a failed pass delays every read of the disk by the reread, and by the
+    /// overlap too when a successor was timed; a success lets every read after the readers end a k2pow sooner.
+    /// </summary>
+    internal static (double Cost, double Saving) ExpectedUnits(double failure, double successorK2PowSeconds, double overlapReadSeconds, double penalty, double reread, GapStakes stakes)
+    {
+        var overlap = 2 * penalty * overlapReadSeconds;
+        return (failure * (stakes.ExpectedUnits(reread) - stakes.ExpectedUnits(reread + overlap)),
+            (1 - failure) * (stakes.ExpectedUnits(0, stakes.Readers) - stakes.ExpectedUnits(successorK2PowSeconds, stakes.Readers)));
+    }
+
+    /// <summary>Timed only for a gain worth counting (a thousandth of a unit) that outweighs the expected loss.</summary>
+    private static bool WorthUnits(double cost, double saving) => saving > 1e-3 && cost <= saving;
 
     /// <summary>
     /// The time from now that the successor's disk is measured against: the most reading left on another disk of the
@@ -66,6 +143,12 @@ internal static class ReentryOverlap
     /// </summary>
     public static bool Pipelines(double failure, double successorK2PowSeconds, double overlapReadSeconds, double penalty = ProvingEstimates.AssumedTwoReaderPenalty, DiskEnd? end = null)
     {
+        if (end is { Stakes: { } stakes } e && stakes.MayOutlastGap)
+        {
+            var units = ExpectedUnits(failure, successorK2PowSeconds, overlapReadSeconds, penalty, e.Reread, stakes);
+            return WorthUnits(units.Cost, units.Saving);
+        }
+
         var (cost, saving) = Expected(failure, successorK2PowSeconds, overlapReadSeconds, penalty, end);
         return Worth(cost, saving);
     }
@@ -94,7 +177,37 @@ internal static class ReentryOverlap
         }
 
         double Late(double x) => Math.Max(x, e.Counts);
-        return (failure * (Late(e.Own + e.Reread + overlap) - Late(e.Own + e.Reread)), (1 - failure) * (Late(e.Own + successorK2PowSeconds) - Late(e.Own)));
+        return (failure * (Late(e.Own + e.Reread + overlap) - Late(e.Own + e.Reread)), (1 - failure) * e.LastChance * (Late(e.Own + successorK2PowSeconds) - Late(e.Own)));
+    }
+
+    /// <summary>
+    /// The chance that a disk ending at <paramref name="end"/> (no pass failing on it) still ends last: another disk
+    /// (its end and the full read of each proof left on it) ending sooner passes it if a pass whose reread would
+    /// carry it past fails. Seconds hidden on the busiest disk count only then: among disks of about the same work
+    /// the last one is most often one whose pass failed, where a timed successor costs the overlap (large-2000:
+    /// 1.13 × the bound, the last disk one of the second busiest with two failed passes beside timed successors).
+    /// </summary>
+    public static double LastChance(double end, IEnumerable<(double End, IEnumerable<double> Reads)> others, double failure)
+    {
+        var chance = 1.0;
+        foreach (var (otherEnd, reads) in others)
+        {
+            // A disk already ending later is the end that counts (DiskEnd.Counts), not a chance.
+            if (otherEnd >= end)
+            {
+                continue;
+            }
+
+            foreach (var reread in reads)
+            {
+                if (otherEnd + reread > end)
+                {
+                    chance *= 1 - failure;
+                }
+            }
+        }
+
+        return chance;
     }
 }
 
@@ -103,4 +216,11 @@ internal static class ReentryOverlap
 /// (<see cref="Reread"/>), and the end that counts (<see cref="Counts"/>: the busiest other disk's, or the gap's end
 /// when sooner), all in seconds from the same instant.
 /// </summary>
-public readonly record struct DiskEnd(double Own, double Reread, double Counts);
+public readonly record struct DiskEnd(double Own, double Reread, double Counts)
+{
+    /// <summary>The chance the disk is still the last when no pass fails on it (<see cref="ReentryOverlap.LastChance"/>).</summary>
+    public double LastChance { get; init; } = 1;
+
+    /// <summary>The disk's reads as units at stake in the gap (null: no window, or the makespan is what counts).</summary>
+    public GapStakes? Stakes { get; init; }
+}

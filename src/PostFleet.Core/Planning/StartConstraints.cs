@@ -250,8 +250,10 @@ internal static class StartConstraints
 
         if (ReentryOverlap.Outweighs(s, k, readers, c) is { } risk)
         {
-            return new(DecisionCode.WaitingForDisk,
-                $"waiting: disk {s.Disk} read by {string.Join(", ", readers)}; not pipelining: a pass fails with {risk.FailureChance.ToString("0.#%", CultureInfo.InvariantCulture)} chance and then reads the disk again alongside this one (expected cost {Durations.Format(risk.ExpectedCost)} > {Durations.Format(risk.ExpectedSaving)} saved)");
+            var chance = risk.FailureChance.ToString("0.#%", CultureInfo.InvariantCulture);
+            return new(DecisionCode.WaitingForDisk, risk.Units is { } units
+                ? $"waiting: disk {s.Disk} read by {string.Join(", ", readers)}; its reads outlast the cycle gap, so not pipelining: a pass fails with {chance} chance and then reads the disk again alongside this one (expected {units.Cost.ToString("0.#", CultureInfo.InvariantCulture)} units lost from the gap, {units.Saving.ToString("0.#", CultureInfo.InvariantCulture)} gained)"
+                : $"waiting: disk {s.Disk} read by {string.Join(", ", readers)}; not pipelining: a pass fails with {chance} chance and then reads the disk again alongside this one (expected cost {Durations.Format(risk.ExpectedCost)} > {Durations.Format(risk.ExpectedSaving)} saved)");
         }
 
         var lead = PipelineLead.For(k, c.Estimates.TwoReaderPenaltyOf(s.Disk), c.Spec.Post.Nonces);

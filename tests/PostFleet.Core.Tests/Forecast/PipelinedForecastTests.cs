@@ -50,4 +50,29 @@ public class PipelinedForecastTests
 
         Assert.Equal(rows["a"].End - (hidden ? 60 : 0), rows["a2"].K2PowStart, 6);
     }
+    /// <summary>
+    /// As the planner (GapStakesTests): one disk of five 4-unit proofs, 6,554 s per read and 400 s of k2pow each. With a
+    /// 12 h gap everything fits and a2's k2pow hides behind a's read (383 s saved &gt; 275 s expected overlap). With a
+    /// gap of 30,400 s the disk outlasts it: hiding a2's k2pow brings no proof in (a4 ends 2,600 s before the gap's end,
+    /// a5 4,000 s after it), while a failed pass of a and the overlap with a2 would push a3 out, so it is not hidden.
+    /// </summary>
+    [Theory]
+    [InlineData(12 * 3600, true)]
+    [InlineData(30_400, false)]
+    public void On_a_disk_that_outlasts_the_gap_the_forecast_weighs_units_as_the_planner_does(double gapSeconds, bool hidden)
+    {
+        var spec = Spec(Limits(), [("diskA", ["a", "a2", "a3", "a4", "a5"])]);
+        spec = spec with
+        {
+            Post = spec.Post with { K1 = 26, K2 = 37, Nonces = 128 },
+            Node = spec.Node with { Poet = spec.Node.Poet with { CycleGap = TimeSpan.FromSeconds(gapSeconds) } },
+        };
+        var known = new ProvingEstimates(
+            new[] { "a", "a2", "a3", "a4", "a5" }.ToImmutableDictionary(n => n, _ => TimeSpan.FromSeconds(400)),
+            ImmutableDictionary<string, double>.Empty.Add("diskA", 10));
+
+        var rows = ProvingForecast.Of(spec, HardwareAssumptions.Default, known).Rows.ToDictionary(r => r.Service.Name);
+
+        Assert.Equal(rows["a"].End - (hidden ? 400 : 0), rows["a2"].K2PowStart, 6);
+    }
 }
