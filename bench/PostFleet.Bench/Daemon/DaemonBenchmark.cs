@@ -215,7 +215,7 @@ public static class DaemonBenchmark
         var bytes = 0L;
         while (subscription.Messages.TryRead(out var message))
         {
-            bytes += Encoding.UTF8.GetByteCount(message);
+            bytes += message.Length;
         }
 
         return bytes;
