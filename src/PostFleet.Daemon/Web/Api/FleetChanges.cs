@@ -30,7 +30,13 @@ internal sealed class FleetChanges
     /// of services changed. A service whose view equals the last one's keeps its JSON: only what changed is
     /// serialised again, so a pass costs what it changed, not the whole fleet.
     /// </summary>
-    public string? Next(FleetView view)
+    public string? Next(FleetView view) => NextParts(view) is { } parts ? string.Concat(parts) : null;
+
+    /// <summary>
+    /// <see cref="Next"/> as the pieces of its JSON, in order (the services' are the JSON each keeps): the hub encodes
+    /// them into the message's bytes at once, without first joining them into one large string.
+    /// </summary>
+    public IReadOnlyList<string>? NextParts(FleetView view)
     {
         ArgumentNullException.ThrowIfNull(view);
         // Disks and edges come from the config and are the same lists while it is (FleetViewBuilder): kept as JSON.
@@ -66,7 +72,7 @@ internal sealed class FleetChanges
             order.Add(service.Name);
         }
 
-        string? changes = null;
+        List<string>? changes = null;
         if (_pass is { } previous && order.SequenceEqual(_order, StringComparer.Ordinal))
         {
             changes = Describe(previous, view.Pass, members, byName);
@@ -106,7 +112,7 @@ internal sealed class FleetChanges
     internal static TimeSpan EstimateTolerance(TimeSpan toGo) =>
         TimeSpan.FromSeconds(Math.Max(5, 0.02 * Math.Max(0, toGo.TotalSeconds)));
 
-    private string Describe(long previous, long pass, Dictionary<string, string> members, Dictionary<string, (ServiceView View, string Json)> services)
+    private List<string> Describe(long previous, long pass, Dictionary<string, string> members, Dictionary<string, (ServiceView View, string Json)> services)
     {
         var json = new System.Text.StringBuilder();
         json.Append("{\"base\":").Append(previous).Append(",\"pass\":").Append(pass).Append(",\"set\":{");
@@ -123,6 +129,7 @@ internal sealed class FleetChanges
         }
 
         json.Append("},\"services\":[");
+        var parts = new List<string> { json.ToString() };
         first = true;
         foreach (var (name, (_, value)) in services)
         {
@@ -131,10 +138,16 @@ internal sealed class FleetChanges
                 continue;
             }
 
-            json.Append(first ? "" : ",").Append(value);
+            if (!first)
+            {
+                parts.Add(",");
+            }
+
+            parts.Add(value);
             first = false;
         }
 
-        return json.Append("]}").ToString();
+        parts.Add("]}");
+        return parts;
     }
 }

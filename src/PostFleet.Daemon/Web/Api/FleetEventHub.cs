@@ -81,6 +81,29 @@ public sealed class FleetEventHub : IDisposable
 
     private static string Id(FleetView view) => view.Pass.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>One SSE message whose JSON comes in pieces, encoded straight into the bytes every stream writes.</summary>
+    private static byte[] Message(string name, string id, IReadOnlyList<string> json)
+    {
+        var head = Encoding.UTF8.GetBytes("event: " + name + "\nid: " + id + "\ndata: ");
+        var length = head.Length + 2;
+        foreach (var part in json)
+        {
+            length += Encoding.UTF8.GetByteCount(part);
+        }
+
+        var message = new byte[length];
+        head.CopyTo(message, 0);
+        var at = head.Length;
+        foreach (var part in json)
+        {
+            at += Encoding.UTF8.GetBytes(part, message.AsSpan(at));
+        }
+
+        message[^2] = (byte)'\n';
+        message[^1] = (byte)'\n';
+        return message;
+    }
+
     /// <summary>One SSE message, in the bytes every stream writes.</summary>
     private static byte[] Message(string name, string? id, ReadOnlySpan<byte> json)
     {
@@ -99,8 +122,8 @@ public sealed class FleetEventHub : IDisposable
         lock (_gate)
         {
             // Computed even with no subscriber, so the first one to ask for changes has a base to receive them against.
-            var changes = _changes.Next(view) is { } data
-                ? Message("fleet-changes", Id(view), Encoding.UTF8.GetBytes(data))
+            var changes = _changes.NextParts(view) is { } parts
+                ? Message("fleet-changes", Id(view), parts)
                 : null;
             var whole = changes is null || _subscribers.Any(s => !s.Changes) ? FleetBytes(view) : null;
             foreach (var (channel, wantsChanges) in _subscribers)
