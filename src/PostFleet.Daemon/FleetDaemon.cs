@@ -52,10 +52,12 @@ public sealed class FleetDaemon : IAsyncDisposable
             _config.Applied += ApplyAlertSettings;
         }
 
-        // Node events and user intents wake the loop through one trigger, built before either side.
+        // Node events, runs' /status phases and user intents wake the loop through one trigger, built before all
+        // sides: a run's phase change paced (a pass a second at most), a node event (a gap's start, a delivery) and
+        // an intent at once.
         Trigger = new PassTrigger(time);
         Intents.Changed += () => _journal.UserAction(time.GetUtcNow(), "intents", Intents.Current.ToString());
-        Intents.Changed += Trigger.Set;
+        Intents.Changed += Trigger.SetNow;
         Control = new FleetControl(Intents, History, adapters.Runtime);
         listeners = [.. listeners, _journal, Control];
         if (fleet.K2Pow is not null)
@@ -68,7 +70,7 @@ public sealed class FleetDaemon : IAsyncDisposable
         _nodes = [.. fleet.Nodes.Select(n =>
         {
             var client = adapters.NodeClient(n.Name, fleet.Node.Name);
-            return new NodeSource(n.Name, client, new NodeEventPump(client, time, _logger, Trigger.Set));
+            return new NodeSource(n.Name, client, new NodeEventPump(client, time, _logger, Trigger.SetNow));
         })];
         _executor = new ActionExecutor(adapters.Runtime, _logger);
         _observer = new FleetObserver(_nodes, StatusReaders.For(adapters.Runtime, adapters.Operators), adapters.Runtime, time, Trigger.Set);

@@ -7,7 +7,8 @@ namespace PostFleet.Daemon.Tests;
 
 /// <summary>
 /// The event stream's changes: a waiting proof's estimated finish ("now plus its queue") moves every pass, and is
-/// sent again only once it is off by more than a countdown can hide; any other change is sent at once.
+/// sent again only once it is off by more than a countdown can hide; a live read's progress goes at most once a
+/// second; any other change is sent at once.
 /// </summary>
 public sealed class FleetChangesTests
 {
@@ -46,6 +47,43 @@ public sealed class FleetChangesTests
         Assert.Equal(finish.AddSeconds(1), service.GetProperty("estimatedFinish").GetDateTimeOffset());
     }
 
+    [Fact]
+    public void A_live_reads_progress_is_sent_at_most_once_a_second_and_a_phase_change_at_once_with_its_position()
+    {
+        // Passes 250 ms apart (a hundred live runs changing phase used to make several a second); diskC_post2 reads on.
+        var changes = new FleetChanges();
+        FleetView At(int pass)
+        {
+            var at = Now + (pass * TimeSpan.FromMilliseconds(250));
+            var view = DemoFleet.With(DemoFleet.Build(Now), "diskC_post2", s => DemoFleet.Reading(s, Now, 0.5 + (pass * 0.001)));
+            view = pass >= 5 ? DemoFleet.With(view, "diskB_post2", s => DemoFleet.Reading(s, Now, pass * 0.0001)) : view;
+            return view with { At = at, Pass = pass };
+        }
+
+        Assert.Null(changes.Next(At(0)));
+        var progressSent = new List<int>();
+        int? phaseSent = null;
+        for (var pass = 1; pass <= 12; pass++)
+        {
+            var sent = Services(changes.Next(At(pass))!);
+            if (sent.TryGetValue("diskC_post2", out var reading))
+            {
+                progressSent.Add(pass);
+                Assert.Equal((ulong)(reading.GetProperty("dataBytes").GetUInt64() * (0.5 + (pass * 0.001))), reading.GetProperty("position").GetUInt64());
+            }
+
+            if (phaseSent is null && sent.TryGetValue("diskB_post2", out var other) && other.GetProperty("phase").GetString() == "reading")
+            {
+                phaseSent = pass;
+            }
+        }
+
+        // The first view set the clock at 0 s: progress again at 1 s, 2 s and 3 s, never between.
+        Assert.Equal([4, 8, 12], progressSent);
+        // k2pow to reading at 1.25 s: sent in its own pass, though progress was sent a pass before.
+        Assert.Equal(5, phaseSent);
+    }
+
     [Theory]
     [InlineData(0, 5)]
     [InlineData(60, 5)]
@@ -59,6 +97,9 @@ public sealed class FleetChangesTests
         var view = DemoFleet.Build(Now.AddSeconds(pass)) with { Pass = pass };
         return DemoFleet.With(view, "diskA_post1", s => s with { EstimatedFinish = finish });
     }
+
+    private static Dictionary<string, JsonElement> Services(string message) =>
+        JsonDocument.Parse(message).RootElement.GetProperty("services").EnumerateArray().ToDictionary(s => s.GetProperty("name").GetString()!, s => s.Clone());
 
     private static List<string> ChangedServices(string message) =>
         [.. JsonDocument.Parse(message).RootElement.GetProperty("services").EnumerateArray().Select(s => s.GetProperty("name").GetString()!)];

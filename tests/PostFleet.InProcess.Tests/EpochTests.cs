@@ -1,4 +1,5 @@
 using PostFleet.Core.Planning;
+using PostFleet.Daemon.Loop;
 
 namespace PostFleet.InProcess.Tests;
 
@@ -10,6 +11,8 @@ public sealed class EpochTests
     {
         await using var fleet = await InProcessFleet.StartAsync();
 
+        // Runs' phase changes wake the loop at most once a second (the daemon's pacing): every proof still goes in.
+        Assert.Equal(PassTrigger.DefaultMinInterval, fleet.Daemon.Trigger.MinInterval);
         foreach (var epoch in new uint[] { 1, 2, 3 })
         {
             await fleet.RunUntilDeliveredAsync(epoch);

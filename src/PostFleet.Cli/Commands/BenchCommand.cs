@@ -214,7 +214,8 @@ internal static class BenchCommand
         static string Name(DaemonScenario s) => s == DaemonScenario.OpenGap ? "open gap" : "between gaps";
 
         static string Describe(DaemonBenchmarkResult r) => string.Create(CultureInfo.InvariantCulture, $"{r.Identities} identities ({r.Disks} disks, {r.Hosts} hosts), {Name(r.Scenario)}, {r.LiveRuns} runs live: {r.Passes} passes; CPU {r.CpuMs:0.00} ms/pass; wall p50 {r.WallP50Ms:0.00} ms, p99 {r.WallP99Ms:0.00} ms, max {r.WallMaxMs:0.00} ms; {r.AllocatedBytes:N0} bytes allocated/pass; ")
-            + string.Create(CultureInfo.InvariantCulture, $"/status reads {r.StatusReads:0.0}/pass, PostStates {r.PostStatesCalls:0.0}/pass; SSE {r.ChangesBytes:N0} bytes/pass as changes (the whole view: {r.WholeViewBytes:N0}); working set {r.WorkingSetBytes / 1048576.0:0} MiB\n")
+            + string.Create(CultureInfo.InvariantCulture, $"/status reads {r.StatusReads:0.0}/pass, PostStates {r.PostStatesCalls:0.0}/pass; SSE {r.ChangesBytes:N0} bytes/pass as changes to each of {r.Dashboards} dashboards (the whole view: {r.WholeViewBytes:N0}); ")
+            + string.Create(CultureInfo.InvariantCulture, $"working set {r.WorkingSetBytes / 1048576.0:0} MiB (peak {r.PeakWorkingSetBytes / 1048576.0:0}), managed heap {r.HeapBytes / 1048576.0:0} MiB of which large objects {r.LargeObjectHeapBytes / 1048576.0:0.0} MiB, {r.Gen2Collections} full GCs\n")
             + "  stages (mean ms/pass): " + string.Join(", ", r.Stages.OrderByDescending(s => s.MeanMs).Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Stage} {s.MeanMs:0.000}")));
     }
 

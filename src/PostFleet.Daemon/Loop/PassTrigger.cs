@@ -1,30 +1,52 @@
 namespace PostFleet.Daemon.Loop;
 
 /// <summary>
-/// "Something changed; look again": set by whatever can change what the loop would see (a node event, a user
-/// intent), waited on by the loop between passes. Built before both sides, so neither needs the other. Coalesces:
-/// any number of sets before the loop wakes make one pass, and a set during a pass makes the next wait return at once.
+/// "Something changed; look again": set by whatever can change what the loop would see (a node event, a run's
+/// /status phase, a user intent), waited on by the loop between passes. Built before all sides, so none needs the
+/// others. Coalesces: any number of sets before the loop wakes make one pass, and a set during a pass makes the next
+/// wait end. A <see cref="Set"/> (a run's /status phase changed) wakes the loop no sooner than
+/// <see cref="MinInterval"/> after the last pass began: with a hundred runs live their phase changes come several a
+/// second, and a pass for each cost a large fleet most of a core, while the answer keeps the time it was read and a
+/// second's delay costs no proof. <see cref="SetNow"/> wakes it at once: a node event (the node asking for a proof,
+/// a delivery: what the node says is seen and recorded when it says it) and a user's intent (the page shows its
+/// effect). The planner's own requeue (such as the gap's opening) is the wait's end and never paced.
 /// </summary>
-public sealed class PassTrigger(TimeProvider time)
+public sealed class PassTrigger(TimeProvider time, TimeSpan minInterval)
 {
+    /// <summary>The daemon's pacing: at most one woken pass a second.</summary>
+    public static readonly TimeSpan DefaultMinInterval = TimeSpan.FromSeconds(1);
+
     private readonly Lock _gate = new();
     private TaskCompletionSource _signal = NewSignal();
     private bool _pending;
+    private bool _now;
+    private bool _pacing;
+    private DateTimeOffset _lastPass = DateTimeOffset.MinValue;
     private DateTimeOffset? _waitingUntil;
 
-    /// <summary>Set and not yet taken by the loop.</summary>
+    public PassTrigger(TimeProvider time)
+        : this(time, DefaultMinInterval)
+    {
+    }
+
+    public TimeSpan MinInterval => minInterval;
+
+    /// <summary>Set and not yet taken by the loop, nor put off until <see cref="WaitingUntil"/> by the pacing.</summary>
     public bool Pending
     {
         get
         {
             lock (_gate)
             {
-                return _pending;
+                return _pending && (_now || !_pacing);
             }
         }
     }
 
-    /// <summary>While the loop waits: when it will look again by itself (its requeue time); null during a pass.</summary>
+    /// <summary>
+    /// While the loop waits: when it will look again by itself (its requeue time, or the end of the interval a set
+    /// waits for); null during a pass.
+    /// </summary>
     public DateTimeOffset? WaitingUntil
     {
         get
@@ -36,38 +58,81 @@ public sealed class PassTrigger(TimeProvider time)
         }
     }
 
-    public void Set()
+    /// <summary>Wakes the loop, but not sooner than <see cref="MinInterval"/> after the last pass began.</summary>
+    public void Set() => Set(now: false);
+
+    /// <summary>Wakes the loop at once, ending a paced wait too (a node event, a user's intent).</summary>
+    public void SetNow() => Set(now: true);
+
+    private void Set(bool now)
     {
         lock (_gate)
         {
             _pending = true;
-            _signal.TrySetResult();
+            _now |= now;
+
+            // A paced wait already knows it has a set to take; only one that cannot wait wakes it early.
+            if (now || !_pacing)
+            {
+                _signal.TrySetResult();
+            }
         }
     }
 
-    /// <summary>Returns when set (taking the set) or after <paramref name="wait"/>, whichever is first, or on cancellation.</summary>
+    /// <summary>
+    /// Returns when set (taking the set; a <see cref="Set"/> no sooner than <see cref="MinInterval"/> after the last
+    /// return) or after <paramref name="wait"/>, whichever is first, or on cancellation.
+    /// </summary>
     public async Task WaitAsync(TimeSpan wait, CancellationToken cancellationToken)
     {
-        Task signal;
-        lock (_gate)
-        {
-            signal = _signal.Task;
-            _waitingUntil = wait == Timeout.InfiniteTimeSpan ? DateTimeOffset.MaxValue : time.GetUtcNow() + wait;
-        }
-
+        var until = wait == Timeout.InfiniteTimeSpan ? DateTimeOffset.MaxValue : time.GetUtcNow() + wait;
         try
         {
-            await signal.WaitAsync(wait, time, cancellationToken);
-        }
-        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
-        {
-            // Requeue time reached (or shutting down: the caller checks).
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                Task signal;
+                TimeSpan timeout;
+                lock (_gate)
+                {
+                    var now = time.GetUtcNow();
+                    var paceEnd = _lastPass == DateTimeOffset.MinValue ? now : _lastPass + minInterval;
+                    if (_now || (_pending && now >= paceEnd) || now >= until)
+                    {
+                        break;
+                    }
+
+                    var next = until;
+                    if (_pending)
+                    {
+                        // Taken, but only at the interval's end: a fresh signal for what cannot wait that long.
+                        _pacing = true;
+                        _signal = NewSignal();
+                        next = paceEnd < until ? paceEnd : until;
+                    }
+
+                    _waitingUntil = next;
+                    signal = _signal.Task;
+                    timeout = next == DateTimeOffset.MaxValue ? Timeout.InfiniteTimeSpan : next - now;
+                }
+
+                try
+                {
+                    await signal.WaitAsync(timeout, time, cancellationToken);
+                }
+                catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+                {
+                    // The interval's end or the requeue time (or shutting down: the loop checks).
+                }
+            }
         }
         finally
         {
             lock (_gate)
             {
                 _waitingUntil = null;
+                _lastPass = time.GetUtcNow();
+                _pacing = false;
+                _now = false;
                 if (_pending)
                 {
                     _pending = false;

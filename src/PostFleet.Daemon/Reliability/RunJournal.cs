@@ -11,7 +11,8 @@ namespace PostFleet.Daemon.Reliability;
 /// <summary>
 /// Writes the run model's changes to the history: one row per post-service run (start, first k2pow, first read,
 /// the proof the node took, how it ended: exit code, crashed or stopped, the tail of its log) and its phases (k2pow
-/// and read per pass, with times, bytes and rate), plus what users asked for, and prunes rows past the retention
+/// and read per pass, with times, bytes and rate; an open phase's progress alone every <see cref="ProgressEvery"/>),
+/// plus what users asked for, and prunes rows past the retention
 /// (once an hour, and at the first pass). It learns nothing itself: the runs come folded in the pass report
 /// (<see cref="PassReport.Runs"/>). A pass listener, so it writes from the loop's thread like the rest of the history.
 /// </summary>
@@ -21,8 +22,15 @@ public sealed class RunJournal(FleetHistory history, ILogger logger, Func<TimeSp
     private const int TailLines = 12;
     private const int TailBytes = 4096;
 
-    /// <summary>Phases of each live run already written; all but the last are closed and need no rewrite.</summary>
-    private readonly Dictionary<string, int> _phasesWritten = [];
+    /// <summary>
+    /// How often an open phase whose only change is its progress (bytes, rate, time so far) is written again. The API
+    /// serves live runs from the ledger, not from these rows, so they only need to be close enough for a daemon that
+    /// dies mid-read; with a hundred reads live, a rewrite every pass was hundreds of statements a pass.
+    /// </summary>
+    public static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(15);
+
+    /// <summary>What of each live run is written: all phases but the last are closed and need no rewrite.</summary>
+    private readonly Dictionary<string, Written> _written = [];
     private readonly ConcurrentQueue<(DateTimeOffset At, string Action, string Detail)> _userActions = new();
     private DateTimeOffset _lastPrune;
 
@@ -52,7 +60,7 @@ public sealed class RunJournal(FleetHistory history, ILogger logger, Func<TimeSp
 
         foreach (var run in pass.Runs.Changed)
         {
-            Record(run, pass.Observation.Runs);
+            Record(run, pass.Observation.Runs, at);
         }
 
         if (at - _lastPrune > TimeSpan.FromHours(1))
@@ -67,32 +75,43 @@ public sealed class RunJournal(FleetHistory history, ILogger logger, Func<TimeSp
         }
     }
 
-    private void Record(RunRecord run, IReadOnlyList<RuntimeInstance> seen)
+    private void Record(RunRecord run, IReadOnlyList<RuntimeInstance> seen, DateTimeOffset at)
     {
         var key = run.Service + "\n" + run.InstanceId;
-        if (!_phasesWritten.TryGetValue(key, out var written))
+        if (!_written.TryGetValue(key, out var written))
         {
             history.RecordRunStarted(run.Service, run.InstanceId, run.StartedAt, run.PublishEpoch);
+            written = new Written();
+            _written[key] = written;
         }
 
-        history.RecordRunPhases(run.Service, run.InstanceId, run.Phases, written - 1);
-        _phasesWritten[key] = run.Phases.Count;
+        var ends = run.EndedAt is not null;
+        var delivered = run is { DeliveredAt: not null, Challenge: not null };
+        var open = run.OpenPhase is not null;
+        if (run.Phases.Count != written.Phases || open != written.Open || ends || (delivered && !written.Delivered) || at - written.At >= ProgressEvery)
+        {
+            history.RecordRunPhases(run.Service, run.InstanceId, run.Phases, written.Phases - 1);
+            (written.Phases, written.Open, written.At) = (run.Phases.Count, open, at);
+        }
+
         foreach (var kind in new[] { RunPhaseKind.K2Pow, RunPhaseKind.Read })
         {
-            if (run.FirstAt(kind) is { } first)
+            if (!written.First.Contains(kind) && run.FirstAt(kind) is { } first)
             {
                 history.RecordRunPhase(run.Service, run.InstanceId, kind == RunPhaseKind.K2Pow ? RunPhase.K2Pow : RunPhase.Read, first);
+                written.First.Add(kind);
             }
         }
 
-        if (run.DeliveredAt is { } delivered && run.Challenge is { } challenge)
+        if (delivered && !written.Delivered)
         {
-            history.RecordRunDelivered(run.Service, run.InstanceId, delivered, challenge);
+            history.RecordRunDelivered(run.Service, run.InstanceId, run.DeliveredAt!.Value, run.Challenge!);
+            written.Delivered = true;
         }
 
         if (run is { EndedAt: { } ended, Outcome: { } outcome })
         {
-            _phasesWritten.Remove(key);
+            _written.Remove(key);
             var log = seen.FirstOrDefault(r => r.ServiceName == run.Service && r.InstanceId == run.InstanceId)?.LogPath;
             var word = outcome.ToString().ToLowerInvariant();
             history.RecordRunEnded(run.Service, run.InstanceId, ended, run.ExitCode, word, Tail(log));
@@ -101,6 +120,21 @@ public sealed class RunJournal(FleetHistory history, ILogger logger, Func<TimeSp
                 logger.LogWarning("{Service} exited by itself (exit code {ExitCode}); see the history's runs", run.Service, run.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown");
             }
         }
+    }
+
+    /// <summary>One live run's rows as written: phases (the last one at <see cref="At"/>), first sights, delivery.</summary>
+    private sealed class Written
+    {
+        public int Phases { get; set; }
+
+        public DateTimeOffset At { get; set; }
+
+        /// <summary>Whether the last phase was still open when written: its end is written when it comes.</summary>
+        public bool Open { get; set; }
+
+        public HashSet<RunPhaseKind> First { get; } = [];
+
+        public bool Delivered { get; set; }
     }
 
     /// <summary>The last lines of a run's log (its stderr: post-service logs there), never more than a few KiB.</summary>

@@ -133,7 +133,7 @@ internal static class FleetViewBuilder
             spec.NumUnits,
             spec.OperatorAddress,
             spec.After,
-            nodeState?.ToString().ToUpperInvariant(),
+            NodeStateName(nodeState),
             PhaseName(phase),
             DagState(phase, nodeState, memory.Delivered, facts.Failed),
             proving?.NonceStart,
@@ -208,6 +208,15 @@ internal static class FleetViewBuilder
         _ when delivered => "delivered",
         (_, NodePostState.Proving) => "waiting",
         _ => "idle",
+    };
+
+    /// <summary>The node's word for the state (a constant, not a string made per service per pass).</summary>
+    private static string? NodeStateName(NodePostState? state) => state switch
+    {
+        NodePostState.Idle => "IDLE",
+        NodePostState.Proving => "PROVING",
+        null => null,
+        _ => state.Value.ToString().ToUpperInvariant(),
     };
 
     private static string PhaseName(ServicePhase phase) => phase switch

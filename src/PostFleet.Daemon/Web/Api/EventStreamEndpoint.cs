@@ -24,11 +24,11 @@ internal static class EventStreamEndpoint
         using var subscription = hub.Subscribe(changes: context.Request.Query["changes"] == "1");
         try
         {
-            await WriteAsync(response, "retry: 3000\n\n", token);
+            await WriteAsync(response, Encoding.UTF8.GetBytes("retry: 3000\n\n"), token);
             while (!token.IsCancellationRequested)
             {
                 var message = await NextAsync(subscription, options, token);
-                await WriteAsync(response, message ?? $": heartbeat {options.Time.GetUtcNow():O}\n\n", token);
+                await WriteAsync(response, message ?? Encoding.UTF8.GetBytes($": heartbeat {options.Time.GetUtcNow():O}\n\n"), token);
             }
         }
         catch (OperationCanceledException)
@@ -44,7 +44,7 @@ internal static class EventStreamEndpoint
         }
     }
 
-    private static async Task<string?> NextAsync(FleetEventHub.Subscription subscription, WebOptions options, CancellationToken token)
+    private static async Task<byte[]?> NextAsync(FleetEventHub.Subscription subscription, WebOptions options, CancellationToken token)
     {
         if (subscription.Messages.TryRead(out var ready))
         {
@@ -63,9 +63,9 @@ internal static class EventStreamEndpoint
         }
     }
 
-    private static async Task WriteAsync(HttpResponse response, string text, CancellationToken token)
+    private static async Task WriteAsync(HttpResponse response, byte[] message, CancellationToken token)
     {
-        await response.Body.WriteAsync(Encoding.UTF8.GetBytes(text), token);
+        await response.Body.WriteAsync(message, token);
         await response.Body.FlushAsync(token);
     }
 }

@@ -9,7 +9,7 @@ namespace PostFleet.Daemon.Web.Api;
 /// top-level members whose JSON differs, and the services whose JSON differs (replaced whole, by name). A change in
 /// which services exist (a config reload) is not expressed as a change: <see cref="Next"/> then returns null and the
 /// hub sends the whole view. A pass changes mostly the live runs (at most max-running), so a dashboard receives
-/// what they changed instead of the whole view each time.
+/// what they changed instead of the whole view each time; their reads' progress alone at most once a second.
 /// </summary>
 internal sealed class FleetChanges
 {
@@ -19,6 +19,7 @@ internal sealed class FleetChanges
     private long? _pass;
     private object? _disks;
     private object? _edges;
+    private DateTimeOffset _progressSentAt = DateTimeOffset.MinValue;
 
     private string Layout<T>(IReadOnlyList<T> list, object? before, string member) =>
         ReferenceEquals(list, before) && _members.TryGetValue(member, out var json) ? json : JsonSerializer.Serialize(list, JsonSerializerOptions.Web);
@@ -29,7 +30,13 @@ internal sealed class FleetChanges
     /// of services changed. A service whose view equals the last one's keeps its JSON: only what changed is
     /// serialised again, so a pass costs what it changed, not the whole fleet.
     /// </summary>
-    public string? Next(FleetView view)
+    public string? Next(FleetView view) => NextParts(view) is { } parts ? string.Concat(parts) : null;
+
+    /// <summary>
+    /// <see cref="Next"/> as the pieces of its JSON, in order (the services' are the JSON each keeps): the hub encodes
+    /// them into the message's bytes at once, without first joining them into one large string.
+    /// </summary>
+    public IReadOnlyList<string>? NextParts(FleetView view)
     {
         ArgumentNullException.ThrowIfNull(view);
         // Disks and edges come from the config and are the same lists while it is (FleetViewBuilder): kept as JSON.
@@ -47,17 +54,25 @@ internal sealed class FleetChanges
         members["edges"] = Layout(view.Edges, _edges, "edges");
         (_disks, _edges) = (view.Disks, view.Edges);
 
+        // A live read's progress goes out at most once per ProgressInterval, all of the fleet's at once.
+        var progressDue = view.At - _progressSentAt >= ProgressInterval || view.At < _progressSentAt;
+        if (progressDue)
+        {
+            _progressSentAt = view.At;
+        }
+
         var byName = new Dictionary<string, (ServiceView View, string Json)>(view.Services.Count, StringComparer.Ordinal);
         var order = new List<string>(view.Services.Count);
         foreach (var service in view.Services)
         {
-            byName[service.Name] = _services.TryGetValue(service.Name, out var before) && Unchanged(before.View, service, view.At)
+            byName[service.Name] = _services.TryGetValue(service.Name, out var before)
+                && (Unchanged(before.View, service, view.At) || (!progressDue && OnlyProgress(before.View, service)))
                 ? before
                 : (service, JsonSerializer.Serialize(service, JsonSerializerOptions.Web));
             order.Add(service.Name);
         }
 
-        string? changes = null;
+        List<string>? changes = null;
         if (_pass is { } previous && order.SequenceEqual(_order, StringComparer.Ordinal))
         {
             changes = Describe(previous, view.Pass, members, byName);
@@ -80,11 +95,24 @@ internal sealed class FleetChanges
             && sent with { EstimatedFinish = after } == now
             && (after - before).Duration() < EstimateTolerance(after - at));
 
+    /// <summary>
+    /// Equal but for what moves only because time passed while a read goes on: its position, the fraction read, the
+    /// rate so far and the estimate drawn from them. With a hundred reads live that was every live service, about
+    /// 210 KB, on every pass (several a second); held, they go at most once per <see cref="ProgressInterval"/>, which
+    /// is what a page redrawn each second shows. Anything else (a phase, a decision, a delivery) is sent at once, and
+    /// with it the service's current progress.
+    /// </summary>
+    internal static bool OnlyProgress(ServiceView sent, ServiceView now) =>
+        sent with { Position = now.Position, ReadFraction = now.ReadFraction, ReadRate = now.ReadRate, EstimatedFinish = now.EstimatedFinish } == now;
+
+    /// <summary>How often a live read's progress alone is sent: the dashboard redraws once a second.</summary>
+    public static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
+
     /// <summary>5 s, or 2% of the time still to go when that is more: what a countdown in minutes cannot show.</summary>
     internal static TimeSpan EstimateTolerance(TimeSpan toGo) =>
         TimeSpan.FromSeconds(Math.Max(5, 0.02 * Math.Max(0, toGo.TotalSeconds)));
 
-    private string Describe(long previous, long pass, Dictionary<string, string> members, Dictionary<string, (ServiceView View, string Json)> services)
+    private List<string> Describe(long previous, long pass, Dictionary<string, string> members, Dictionary<string, (ServiceView View, string Json)> services)
     {
         var json = new System.Text.StringBuilder();
         json.Append("{\"base\":").Append(previous).Append(",\"pass\":").Append(pass).Append(",\"set\":{");
@@ -101,6 +129,7 @@ internal sealed class FleetChanges
         }
 
         json.Append("},\"services\":[");
+        var parts = new List<string> { json.ToString() };
         first = true;
         foreach (var (name, (_, value)) in services)
         {
@@ -109,10 +138,16 @@ internal sealed class FleetChanges
                 continue;
             }
 
-            json.Append(first ? "" : ",").Append(value);
+            if (!first)
+            {
+                parts.Add(",");
+            }
+
+            parts.Add(value);
             first = false;
         }
 
-        return json.Append("]}").ToString();
+        parts.Add("]}");
+        return parts;
     }
 }

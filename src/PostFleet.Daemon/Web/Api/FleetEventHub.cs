@@ -8,7 +8,9 @@ namespace PostFleet.Daemon.Web.Api;
 
 /// <summary>
 /// Fans the loop's views and alert changes out to every open event stream, each with the id of the pass it came
-/// from (a `fleet` event's SSE id, an `alerts` event's `pass`). Each message is serialised once.
+/// from (a `fleet` event's SSE id, an `alerts` event's `pass`). Each message is serialised and encoded (UTF-8) once,
+/// and every stream writes the same bytes: at 1,000 identities a message is hundreds of kilobytes, and an encoding
+/// per dashboard was that much again on the large-object heap for each of them, held until a full collection.
 /// A subscriber that asks for whole views has a small queue that drops its oldest entries, because every `fleet`
 /// event is a whole state and a slow client only needs the latest. A subscriber that asks for changes (the
 /// dashboard) gets one whole view, then `fleet-changes` messages (<see cref="FleetChanges"/>); its queue cannot
@@ -19,7 +21,7 @@ public sealed class FleetEventHub : IDisposable
     private readonly IFleetControl _control;
     private readonly AlertMonitor _alerts;
     private readonly Lock _gate = new();
-    private readonly List<(Channel<string> Channel, bool Changes)> _subscribers = [];
+    private readonly List<(Channel<byte[]> Channel, bool Changes)> _subscribers = [];
     private readonly FleetChanges _changes = new();
 
     public FleetEventHub(IFleetControl control, AlertMonitor alerts)
@@ -54,13 +56,13 @@ public sealed class FleetEventHub : IDisposable
     public Subscription Subscribe(bool changes = false)
     {
         var channel = changes
-            ? Channel.CreateBounded<string>(new BoundedChannelOptions(64) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true })
-            : Channel.CreateBounded<string>(new BoundedChannelOptions(8) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+            ? Channel.CreateBounded<byte[]>(new BoundedChannelOptions(64) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true })
+            : Channel.CreateBounded<byte[]>(new BoundedChannelOptions(8) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
         lock (_gate)
         {
             if (_control.Current is { } view)
             {
-                channel.Writer.TryWrite(FleetMessage(view));
+                channel.Writer.TryWrite(FleetBytes(view));
             }
 
             channel.Writer.TryWrite(AlertsMessage(_control.Current?.Pass, _alerts.Open));
@@ -70,23 +72,49 @@ public sealed class FleetEventHub : IDisposable
         return new Subscription(this, channel);
     }
 
-    public static string FleetMessage(FleetView view) => Message("fleet", view.Pass.ToString(System.Globalization.CultureInfo.InvariantCulture), JsonSerializer.Serialize(view, JsonSerializerOptions.Web));
+    public static string FleetMessage(FleetView view) => Encoding.UTF8.GetString(FleetBytes(view));
+
+    private static byte[] FleetBytes(FleetView view) => Message("fleet", Id(view), JsonSerializer.SerializeToUtf8Bytes(view, JsonSerializerOptions.Web));
 
     /// <param name="pass">The pass whose view the alerts were evaluated on (alert changes are raised from within it).</param>
-    private static string AlertsMessage(long? pass, IReadOnlyList<Alert> open) => Message("alerts", null, JsonSerializer.Serialize(new { pass, open }, JsonSerializerOptions.Web));
+    private static byte[] AlertsMessage(long? pass, IReadOnlyList<Alert> open) => Message("alerts", null, JsonSerializer.SerializeToUtf8Bytes(new { pass, open }, JsonSerializerOptions.Web));
 
-    private static string Message(string name, string? id, string json)
+    private static string Id(FleetView view) => view.Pass.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>One SSE message whose JSON comes in pieces, encoded straight into the bytes every stream writes.</summary>
+    private static byte[] Message(string name, string id, IReadOnlyList<string> json)
     {
-        var text = new StringBuilder();
-        text.Append("event: ").Append(name).Append('\n');
-        if (id is not null)
+        var head = Encoding.UTF8.GetBytes("event: " + name + "\nid: " + id + "\ndata: ");
+        var length = head.Length + 2;
+        foreach (var part in json)
         {
-            text.Append("id: ").Append(id).Append('\n');
+            length += Encoding.UTF8.GetByteCount(part);
         }
 
+        var message = new byte[length];
+        head.CopyTo(message, 0);
+        var at = head.Length;
+        foreach (var part in json)
+        {
+            at += Encoding.UTF8.GetBytes(part, message.AsSpan(at));
+        }
+
+        message[^2] = (byte)'\n';
+        message[^1] = (byte)'\n';
+        return message;
+    }
+
+    /// <summary>One SSE message, in the bytes every stream writes.</summary>
+    private static byte[] Message(string name, string? id, ReadOnlySpan<byte> json)
+    {
         // JSON from System.Text.Json has no raw newlines (they are escaped), so one data line is enough.
-        text.Append("data: ").Append(json).Append("\n\n");
-        return text.ToString();
+        var head = Encoding.UTF8.GetBytes("event: " + name + "\n" + (id is null ? "" : "id: " + id + "\n") + "data: ");
+        var message = new byte[head.Length + json.Length + 2];
+        head.CopyTo(message, 0);
+        json.CopyTo(message.AsSpan(head.Length));
+        message[^2] = (byte)'\n';
+        message[^1] = (byte)'\n';
+        return message;
     }
 
     private void OnUpdated(FleetView view)
@@ -94,10 +122,10 @@ public sealed class FleetEventHub : IDisposable
         lock (_gate)
         {
             // Computed even with no subscriber, so the first one to ask for changes has a base to receive them against.
-            var changes = _changes.Next(view) is { } data
-                ? Message("fleet-changes", view.Pass.ToString(System.Globalization.CultureInfo.InvariantCulture), data)
+            var changes = _changes.NextParts(view) is { } parts
+                ? Message("fleet-changes", Id(view), parts)
                 : null;
-            var whole = changes is null || _subscribers.Any(s => !s.Changes) ? FleetMessage(view) : null;
+            var whole = changes is null || _subscribers.Any(s => !s.Changes) ? FleetBytes(view) : null;
             foreach (var (channel, wantsChanges) in _subscribers)
             {
                 Send(channel, wantsChanges ? changes ?? whole! : whole!);
@@ -118,7 +146,7 @@ public sealed class FleetEventHub : IDisposable
     }
 
     /// <summary>A changes queue that is full ends its stream (a lost change would leave the page wrong); the client reconnects.</summary>
-    private static void Send(Channel<string> channel, string message)
+    private static void Send(Channel<byte[]> channel, byte[] message)
     {
         if (!channel.Writer.TryWrite(message))
         {
@@ -126,7 +154,7 @@ public sealed class FleetEventHub : IDisposable
         }
     }
 
-    private void Remove(Channel<string> channel)
+    private void Remove(Channel<byte[]> channel)
     {
         lock (_gate)
         {
@@ -140,9 +168,10 @@ public sealed class FleetEventHub : IDisposable
         _alerts.Changed -= OnAlerts;
     }
 
-    public sealed class Subscription(FleetEventHub hub, Channel<string> channel) : IDisposable
+    public sealed class Subscription(FleetEventHub hub, Channel<byte[]> channel) : IDisposable
     {
-        public ChannelReader<string> Messages => channel.Reader;
+        /// <summary>Each message as the UTF-8 bytes of its SSE text (shared by every stream: never to be changed).</summary>
+        public ChannelReader<byte[]> Messages => channel.Reader;
 
         public void Dispose() => hub.Remove(channel);
     }

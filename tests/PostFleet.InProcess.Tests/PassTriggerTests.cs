@@ -1,0 +1,95 @@
+using Microsoft.Extensions.Time.Testing;
+using PostFleet.Daemon.Loop;
+
+namespace PostFleet.InProcess.Tests;
+
+/// <summary>The trigger alone, on fake time: sets coalesce, a set wakes no sooner than the interval, an intent at once.</summary>
+public sealed class PassTriggerTests
+{
+    private static readonly DateTimeOffset Start = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Requeue = TimeSpan.FromMinutes(5);
+
+    [Fact]
+    public async Task Sets_within_the_interval_after_a_pass_coalesce_into_one_wake_at_the_intervals_end()
+    {
+        var time = new FakeTimeProvider(Start);
+        var trigger = new PassTrigger(time, Interval);
+
+        // The first pass is never paced.
+        trigger.Set();
+        await trigger.WaitAsync(Requeue, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        // A pass of 200 ms; three sets come during and after it.
+        time.Advance(TimeSpan.FromMilliseconds(200));
+        trigger.Set();
+        var wait = trigger.WaitAsync(Requeue, CancellationToken.None);
+        trigger.Set();
+        trigger.Set();
+        Assert.True(SpinWait.SpinUntil(() => trigger.WaitingUntil == Start + Interval, TimeSpan.FromSeconds(30)), "the wait is put off to the interval's end");
+        Assert.False(trigger.Pending);
+        Assert.False(wait.IsCompleted);
+
+        time.Advance(TimeSpan.FromMilliseconds(799));
+        await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System);
+        Assert.False(wait.IsCompleted);
+
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        await wait.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(Start + Interval, time.GetUtcNow());
+        Assert.False(trigger.Pending);
+
+        // Taken: the next wait runs to its requeue time when nothing is set.
+        var quiet = trigger.WaitAsync(TimeSpan.FromSeconds(3), CancellationToken.None);
+        Assert.True(SpinWait.SpinUntil(() => trigger.WaitingUntil == Start + Interval + TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(30)), "a wait without a set lasts its requeue");
+        time.Advance(TimeSpan.FromSeconds(2));
+        await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System);
+        Assert.False(quiet.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(1));
+        await quiet.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task A_set_after_the_interval_wakes_at_once_and_a_requeue_sooner_than_the_intervals_end_is_kept()
+    {
+        var time = new FakeTimeProvider(Start);
+        var trigger = new PassTrigger(time, Interval);
+        await trigger.WaitAsync(TimeSpan.Zero, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        // A set two seconds after the last pass began: no interval left to wait.
+        time.Advance(TimeSpan.FromSeconds(2));
+        var wait = trigger.WaitAsync(Requeue, CancellationToken.None);
+        Assert.True(SpinWait.SpinUntil(() => trigger.WaitingUntil is not null, TimeSpan.FromSeconds(30)), "the loop waits");
+        trigger.Set();
+        await wait.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // The planner's own requeue (300 ms) comes before the interval's end: it is not put off.
+        var requeue = trigger.WaitAsync(TimeSpan.FromMilliseconds(300), CancellationToken.None);
+        trigger.Set();
+        Assert.True(SpinWait.SpinUntil(() => trigger.WaitingUntil == time.GetUtcNow() + TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(30)), "the requeue time is kept");
+        time.Advance(TimeSpan.FromMilliseconds(300));
+        await requeue.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task An_intent_ends_a_paced_wait_at_once()
+    {
+        var time = new FakeTimeProvider(Start);
+        var trigger = new PassTrigger(time, Interval);
+        await trigger.WaitAsync(TimeSpan.Zero, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        trigger.Set();
+        var wait = trigger.WaitAsync(Requeue, CancellationToken.None);
+        Assert.True(SpinWait.SpinUntil(() => trigger.WaitingUntil == Start + Interval, TimeSpan.FromSeconds(30)), "the set waits for the interval");
+        trigger.SetNow();
+        await wait.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(Start, time.GetUtcNow());
+        Assert.False(trigger.Pending);
+
+        // An intent during a pass, right after the last one began: the next wait returns at once too.
+        trigger.SetNow();
+        Assert.True(trigger.Pending);
+        await trigger.WaitAsync(Requeue, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(Start, time.GetUtcNow());
+    }
+}
