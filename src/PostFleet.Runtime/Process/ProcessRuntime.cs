@@ -78,7 +78,7 @@ public sealed class ProcessRuntime : IServiceRuntime, IDisposable
         _records.Save(record);
         _logger.LogInformation("started {Service} as pid {Pid}, log {LogPath}", launch.ServiceName, process.Id, logPath);
 
-        var running = await WaitUntilAsync(() => IsRunning(record) || process.HasExited, ExecTimeout, cancellationToken).ConfigureAwait(false) && IsRunning(record);
+        var running = await WaitUntilAsync(() => record.HasExecdAs(ProcessSnapshot.Read(record.Pid), BootId.Value) || process.HasExited, ExecTimeout, cancellationToken).ConfigureAwait(false) && IsRunning(record);
         if (!running)
         {
             _logger.LogWarning("{Service} (pid {Pid}) is not running right after its start; see {LogPath}", launch.ServiceName, process.Id, logPath);
