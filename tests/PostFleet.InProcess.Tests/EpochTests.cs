@@ -12,7 +12,7 @@ public sealed class EpochTests
         await using var fleet = await InProcessFleet.StartAsync();
 
         // Runs' phase changes wake the loop at most once a second (the daemon's pacing): every proof still goes in.
-        Assert.Equal(PassTrigger.DefaultMinInterval, fleet.Daemon.Trigger.MinInterval);
+        Assert.Equal(PassTrigger.DefaultMaxPace, fleet.Daemon.Trigger.MaxPace);
         foreach (var epoch in new uint[] { 1, 2, 3 })
         {
             await fleet.RunUntilDeliveredAsync(epoch);

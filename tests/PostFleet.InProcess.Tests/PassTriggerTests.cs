@@ -3,7 +3,10 @@ using PostFleet.Daemon.Loop;
 
 namespace PostFleet.InProcess.Tests;
 
-/// <summary>The trigger alone, on fake time: sets coalesce, a set wakes no sooner than the interval, an intent at once.</summary>
+/// <summary>
+/// The trigger alone, on fake time: sets coalesce, a set wakes no sooner than twenty pass lengths (at most the
+/// interval) after the last pass began, an intent at once.
+/// </summary>
 public sealed class PassTriggerTests
 {
     private static readonly DateTimeOffset Start = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -64,6 +67,7 @@ public sealed class PassTriggerTests
         await wait.WaitAsync(TimeSpan.FromSeconds(30));
 
         // The planner's own requeue (300 ms) comes before the interval's end: it is not put off.
+        time.Advance(TimeSpan.FromMilliseconds(100));
         var requeue = trigger.WaitAsync(TimeSpan.FromMilliseconds(300), CancellationToken.None);
         trigger.Set();
         Assert.True(SpinWait.SpinUntil(() => trigger.WaitingUntil == time.GetUtcNow() + TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(30)), "the requeue time is kept");
@@ -78,18 +82,42 @@ public sealed class PassTriggerTests
         var trigger = new PassTrigger(time, Interval);
         await trigger.WaitAsync(TimeSpan.Zero, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
 
+        // A pass of 100 ms: twenty of them exceed the interval, which caps the pacing.
+        time.Advance(TimeSpan.FromMilliseconds(100));
         trigger.Set();
         var wait = trigger.WaitAsync(Requeue, CancellationToken.None);
         Assert.True(SpinWait.SpinUntil(() => trigger.WaitingUntil == Start + Interval, TimeSpan.FromSeconds(30)), "the set waits for the interval");
         trigger.SetNow();
         await wait.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal(Start, time.GetUtcNow());
+        var afterIntent = Start + TimeSpan.FromMilliseconds(100);
+        Assert.Equal(afterIntent, time.GetUtcNow());
         Assert.False(trigger.Pending);
 
         // An intent during a pass, right after the last one began: the next wait returns at once too.
         trigger.SetNow();
         Assert.True(trigger.Pending);
         await trigger.WaitAsync(Requeue, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal(Start, time.GetUtcNow());
+        Assert.Equal(afterIntent, time.GetUtcNow());
+    }
+
+    [Fact]
+    public async Task A_short_pass_paces_twenty_of_its_lengths_and_an_instant_one_not_at_all()
+    {
+        var time = new FakeTimeProvider(Start);
+        var trigger = new PassTrigger(time, Interval);
+        await trigger.WaitAsync(TimeSpan.Zero, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        // A pass of 10 ms: a set waits until 200 ms after it began.
+        time.Advance(TimeSpan.FromMilliseconds(10));
+        trigger.Set();
+        var wait = trigger.WaitAsync(Requeue, CancellationToken.None);
+        Assert.True(SpinWait.SpinUntil(() => trigger.WaitingUntil == Start + TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)), "twenty pass lengths");
+        time.Advance(TimeSpan.FromMilliseconds(190));
+        await wait.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // A pass that took no time at all (a small fleet): the next set wakes the loop at once.
+        trigger.Set();
+        await trigger.WaitAsync(Requeue, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(Start + TimeSpan.FromMilliseconds(200), time.GetUtcNow());
     }
 }

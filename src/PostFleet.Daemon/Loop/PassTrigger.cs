@@ -5,16 +5,21 @@ namespace PostFleet.Daemon.Loop;
 /// /status phase, a user intent), waited on by the loop between passes. Built before all sides, so none needs the
 /// others. Coalesces: any number of sets before the loop wakes make one pass, and a set during a pass makes the next
 /// wait end. A <see cref="Set"/> (a run's /status phase changed) wakes the loop no sooner than
-/// <see cref="MinInterval"/> after the last pass began: with a hundred runs live their phase changes come several a
-/// second, and a pass for each cost a large fleet most of a core, while the answer keeps the time it was read and a
-/// second's delay costs no proof. <see cref="SetNow"/> wakes it at once: a node event (the node asking for a proof,
+/// <see cref="DutyFactor"/> times the last pass's length after that pass began, and never later than
+/// <see cref="MaxPace"/> after it: with a hundred runs live their phase changes come several a second, and a
+/// pass for each cost a large fleet most of a core, so woken passes take at most a twentieth of the loop's time.
+/// A small fleet's passes take milliseconds, so it still sees a short phase (a one-second read at a compressed time
+/// scale, whose rate the planner learns) as before; the answer keeps the time it was read either way. <see cref="SetNow"/> wakes it at once: a node event (the node asking for a proof,
 /// a delivery: what the node says is seen and recorded when it says it) and a user's intent (the page shows its
 /// effect). The planner's own requeue (such as the gap's opening) is the wait's end and never paced.
 /// </summary>
-public sealed class PassTrigger(TimeProvider time, TimeSpan minInterval)
+public sealed class PassTrigger(TimeProvider time, TimeSpan maxPace)
 {
-    /// <summary>The daemon's pacing: at most one woken pass a second.</summary>
-    public static readonly TimeSpan DefaultMinInterval = TimeSpan.FromSeconds(1);
+    /// <summary>The daemon's pacing at the most: a woken pass a second, however long passes take.</summary>
+    public static readonly TimeSpan DefaultMaxPace = TimeSpan.FromSeconds(1);
+
+    /// <summary>A paced wake comes this many pass lengths after the last pass began (a pass's share: 1/20).</summary>
+    public const int DutyFactor = 20;
 
     private readonly Lock _gate = new();
     private TaskCompletionSource _signal = NewSignal();
@@ -22,14 +27,15 @@ public sealed class PassTrigger(TimeProvider time, TimeSpan minInterval)
     private bool _now;
     private bool _pacing;
     private DateTimeOffset _lastPass = DateTimeOffset.MinValue;
+    private TimeSpan _pace;
     private DateTimeOffset? _waitingUntil;
 
     public PassTrigger(TimeProvider time)
-        : this(time, DefaultMinInterval)
+        : this(time, DefaultMaxPace)
     {
     }
 
-    public TimeSpan MinInterval => minInterval;
+    public TimeSpan MaxPace => maxPace;
 
     /// <summary>Set and not yet taken by the loop, nor put off until <see cref="WaitingUntil"/> by the pacing.</summary>
     public bool Pending
@@ -58,7 +64,7 @@ public sealed class PassTrigger(TimeProvider time, TimeSpan minInterval)
         }
     }
 
-    /// <summary>Wakes the loop, but not sooner than <see cref="MinInterval"/> after the last pass began.</summary>
+    /// <summary>Wakes the loop, but not sooner than <see cref="MaxPace"/> after the last pass began.</summary>
     public void Set() => Set(now: false);
 
     /// <summary>Wakes the loop at once, ending a paced wait too (a node event, a user's intent).</summary>
@@ -80,12 +86,23 @@ public sealed class PassTrigger(TimeProvider time, TimeSpan minInterval)
     }
 
     /// <summary>
-    /// Returns when set (taking the set; a <see cref="Set"/> no sooner than <see cref="MinInterval"/> after the last
-    /// return) or after <paramref name="wait"/>, whichever is first, or on cancellation.
+    /// Returns when set (taking the set; a <see cref="Set"/> no sooner than <see cref="DutyFactor"/> times the pass
+    /// that just ended, at most <see cref="MaxPace"/>, after the last return) or after <paramref name="wait"/>,
+    /// whichever is first, or on cancellation. Called when a pass ends: the time since the last return is its length.
     /// </summary>
     public async Task WaitAsync(TimeSpan wait, CancellationToken cancellationToken)
     {
-        var until = wait == Timeout.InfiniteTimeSpan ? DateTimeOffset.MaxValue : time.GetUtcNow() + wait;
+        var passEnded = time.GetUtcNow();
+        var until = wait == Timeout.InfiniteTimeSpan ? DateTimeOffset.MaxValue : passEnded + wait;
+        lock (_gate)
+        {
+            if (_lastPass != DateTimeOffset.MinValue)
+            {
+                var length = passEnded - _lastPass;
+                _pace = length * DutyFactor < maxPace ? length * DutyFactor : maxPace;
+            }
+        }
+
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -95,7 +112,7 @@ public sealed class PassTrigger(TimeProvider time, TimeSpan minInterval)
                 lock (_gate)
                 {
                     var now = time.GetUtcNow();
-                    var paceEnd = _lastPass == DateTimeOffset.MinValue ? now : _lastPass + minInterval;
+                    var paceEnd = _lastPass == DateTimeOffset.MinValue ? now : _lastPass + _pace;
                     if (_now || (_pending && now >= paceEnd) || now >= until)
                     {
                         break;
