@@ -108,10 +108,18 @@ public sealed record ProvingForecast(
                     1,
                     Planning.FinishChance.Draws(spec.Post.Nonces))
                 : null;
+            var counts = spec.Disks.Length < 2 ? 0 : Math.Min(gap, latest.Disk == disk ? secondLatest : latest.End);
+
+            // The chance to end last weighs only a hidden k2pow that would move the end that counts (weighed in
+            // seconds): elsewhere it multiplies nothing, and it walks every other disk's queue (1,000 identities: a
+            // million lookups a forecast, which the open gap recomputes as its estimates move).
+            var weighsLastChance = stakes is not { MayOutlastGap: true } && own + k2pow[next.Name] > counts;
             Planning.DiskEnd? end = spec.Disks.Length < 2 && stakes is null ? null
-                : new(own, lastRead[disk], spec.Disks.Length < 2 ? 0 : Math.Min(gap, latest.Disk == disk ? secondLatest : latest.End))
+                : new(own, lastRead[disk], counts)
                 {
-                    LastChance = Planning.ReentryOverlap.LastChance(own, queues.Where(q => q.Key != disk).Select(q => (diskFree[q.Key] + queuedRead[q.Key], q.Value.Select(s => read[s.Name]))), failure),
+                    LastChance = weighsLastChance
+                        ? Planning.ReentryOverlap.LastChance(own, queues.Where(q => q.Key != disk).Select(q => (diskFree[q.Key] + queuedRead[q.Key], q.Value.Select(s => read[s.Name]))), failure)
+                        : 1,
                     Stakes = stakes,
                 };
             return Planning.ReentryOverlap.Pipelines(failure, k2pow[next.Name], Math.Min(lastRead[disk], read[next.Name]), known.TwoReaderPenaltyOf(disk), end) ? k2pow[next.Name] : 0;
