@@ -4,7 +4,7 @@ using PostFleet.Daemon.Loop;
 namespace PostFleet.InProcess.Tests;
 
 /// <summary>
-/// The trigger alone, on fake time: sets coalesce, a set wakes no sooner than twenty pass lengths (at most the
+/// The trigger alone, on fake time: sets coalesce, a set wakes no sooner than five pass lengths (at most the
 /// interval) after the last pass began, an intent at once.
 /// </summary>
 public sealed class PassTriggerTests
@@ -82,14 +82,14 @@ public sealed class PassTriggerTests
         var trigger = new PassTrigger(time, Interval);
         await trigger.WaitAsync(TimeSpan.Zero, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
 
-        // A pass of 100 ms: twenty of them exceed the interval, which caps the pacing.
-        time.Advance(TimeSpan.FromMilliseconds(100));
+        // A pass of 300 ms: five of them exceed the interval, which caps the pacing.
+        time.Advance(TimeSpan.FromMilliseconds(300));
         trigger.Set();
         var wait = trigger.WaitAsync(Requeue, CancellationToken.None);
         Assert.True(SpinWait.SpinUntil(() => trigger.WaitingUntil == Start + Interval, TimeSpan.FromSeconds(30)), "the set waits for the interval");
         trigger.SetNow();
         await wait.WaitAsync(TimeSpan.FromSeconds(30));
-        var afterIntent = Start + TimeSpan.FromMilliseconds(100);
+        var afterIntent = Start + TimeSpan.FromMilliseconds(300);
         Assert.Equal(afterIntent, time.GetUtcNow());
         Assert.False(trigger.Pending);
 
@@ -101,18 +101,18 @@ public sealed class PassTriggerTests
     }
 
     [Fact]
-    public async Task A_short_pass_paces_twenty_of_its_lengths_and_an_instant_one_not_at_all()
+    public async Task A_short_pass_paces_five_of_its_lengths_and_an_instant_one_not_at_all()
     {
         var time = new FakeTimeProvider(Start);
         var trigger = new PassTrigger(time, Interval);
         await trigger.WaitAsync(TimeSpan.Zero, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
 
-        // A pass of 10 ms: a set waits until 200 ms after it began.
-        time.Advance(TimeSpan.FromMilliseconds(10));
+        // A pass of 40 ms: a set waits until 200 ms after it began.
+        time.Advance(TimeSpan.FromMilliseconds(40));
         trigger.Set();
         var wait = trigger.WaitAsync(Requeue, CancellationToken.None);
-        Assert.True(SpinWait.SpinUntil(() => trigger.WaitingUntil == Start + TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)), "twenty pass lengths");
-        time.Advance(TimeSpan.FromMilliseconds(190));
+        Assert.True(SpinWait.SpinUntil(() => trigger.WaitingUntil == Start + TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)), "five pass lengths");
+        time.Advance(TimeSpan.FromMilliseconds(160));
         await wait.WaitAsync(TimeSpan.FromSeconds(30));
 
         // A pass that took no time at all (a small fleet): the next set wakes the loop at once.

@@ -7,7 +7,7 @@ namespace PostFleet.Daemon.Loop;
 /// wait end. A <see cref="Set"/> (a run's /status phase changed) wakes the loop no sooner than
 /// <see cref="DutyFactor"/> times the last pass's length after that pass began, and never later than
 /// <see cref="MaxPace"/> after it: with a hundred runs live their phase changes come several a second, and a
-/// pass for each cost a large fleet most of a core, so woken passes take at most a twentieth of the loop's time.
+/// pass for each cost a large fleet most of a core, so woken passes take at most a fifth of the loop's time.
 /// A small fleet's passes take milliseconds, so it still sees a short phase (a one-second read at a compressed time
 /// scale, whose rate the planner learns) as before; the answer keeps the time it was read either way. <see cref="SetNow"/> wakes it at once: a node event (the node asking for a proof,
 /// a delivery: what the node says is seen and recorded when it says it) and a user's intent (the page shows its
@@ -18,8 +18,8 @@ public sealed class PassTrigger(TimeProvider time, TimeSpan maxPace)
     /// <summary>The daemon's pacing at the most: a woken pass a second, however long passes take.</summary>
     public static readonly TimeSpan DefaultMaxPace = TimeSpan.FromSeconds(1);
 
-    /// <summary>A paced wake comes this many pass lengths after the last pass began (a pass's share: 1/20).</summary>
-    public const int DutyFactor = 20;
+    /// <summary>A paced wake comes this many pass lengths after the last pass began (a pass's share: 1/5).</summary>
+    public const int DutyFactor = 5;
 
     private readonly Lock _gate = new();
     private TaskCompletionSource _signal = NewSignal();

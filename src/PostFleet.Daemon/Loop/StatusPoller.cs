@@ -12,9 +12,9 @@ namespace PostFleet.Daemon.Loop;
 /// holds no pass. An answer older than <see cref="StaleAfter"/>, or none yet, is what a service that does not answer
 /// has always been (<see cref="ServiceStatus.Unreachable"/>): never progress. An answer of another kind than the
 /// run's last (k2pow to reading, reading to done) calls <c>changed</c>, so the loop looks again within the trigger's
-/// pacing (twenty pass lengths, at most <see cref="PassTrigger.MaxPace"/>) instead of at its requeue time: a short
+/// pacing (five pass lengths, at most <see cref="PassTrigger.MaxPace"/>) instead of at its requeue time: a short
 /// phase is still seen, and its answer keeps the time it was read (<c>StatusReadAt</c>), while a hundred live runs
-/// changing phase cost the loop at most a twentieth of its time, not a pass each.
+/// changing phase cost the loop at most a fifth of its time, not a pass each.
 /// </summary>
 public sealed class StatusPoller(IRunStatusReader reader, TimeProvider time, Action? changed = null) : IDisposable
 {
