@@ -53,7 +53,7 @@ public sealed class FleetDaemon : IAsyncDisposable
         }
 
         // Node events, runs' /status phases and user intents wake the loop through one trigger, built before all
-        // sides: a run's phase change paced (a pass a second at most), a node event (a gap's start, a delivery) and
+        // sides: a run's phase change paced (five pass lengths, a second at most), a node event (a gap's start, a delivery) and
         // an intent at once.
         Trigger = new PassTrigger(time);
         Intents.Changed += () => _journal.UserAction(time.GetUtcNow(), "intents", Intents.Current.ToString());
