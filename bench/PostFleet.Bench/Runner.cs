@@ -98,19 +98,38 @@ public static class Runner
     }
 
     /// <summary>The strategies compared, configured as their users would for this topology (docs/scheduling.md).</summary>
-    public static IReadOnlyList<Func<IStrategy>> Suite(Topology t)
+    public static IReadOnlyList<Func<IStrategy>> Suite(Topology t) => [.. NamedSuite(t).Select(s => s.Make)];
+
+    /// <summary>
+    /// The same suite with the short name `--strategies` selects each by (<see cref="StrategySelection"/>);
+    /// with <paramref name="sensitivity"/> also PostFleet with distorted k2pow estimates and other max-pow risks.
+    /// </summary>
+    public static IReadOnlyList<NamedStrategy> NamedSuite(Topology t, bool sensitivity = false)
     {
         var slots = t.PowSlots(0);
         var disksPerHost = t.Hosts.Max(h => t.Disks.Count(d => d.Host == h.Index));
-        return
+        List<NamedStrategy> suite =
         [
-            () => new StaticDag(t),
-            () => new PsmPhased(slots),
-            () => new SmPsmCaps(slots, disksPerHost + slots),
-            () => new AllAtOnce(),
-            () => new PlannerStrategy(t, ScheduleMode.Exclusive),
-            () => new PlannerStrategy(t, ScheduleMode.Pipelined),
+            new(StrategySelection.Keys[0], () => new StaticDag(t)),
+            new(StrategySelection.Keys[1], () => new PsmPhased(slots)),
+            new(StrategySelection.Keys[2], () => new SmPsmCaps(slots, disksPerHost + slots)),
+            new(StrategySelection.Keys[3], () => new AllAtOnce()),
+            new(StrategySelection.Keys[4], () => new PlannerStrategy(t, ScheduleMode.Exclusive)),
+            new(StrategySelection.Keys[5], () => new PlannerStrategy(t, ScheduleMode.Pipelined)),
         ];
+        if (sensitivity)
+        {
+            var keys = StrategySelection.SensitivityKeys;
+            suite.Add(new(keys[0], () => new PlannerStrategy(t, ScheduleMode.Pipelined, "postfleet(k2pow est x0.8)", 0.8)));
+            suite.Add(new(keys[1], () => new PlannerStrategy(t, ScheduleMode.Pipelined, "postfleet(k2pow est x1.25)", 1.25)));
+            foreach (var (risk, at) in new[] { (0, 2), (5, 4) })
+            {
+                suite.Add(new(keys[at], () => new PlannerStrategy(t, ScheduleMode.Exclusive, $"postfleet(excl, risk {risk})", maxPowRiskPercent: risk)));
+                suite.Add(new(keys[at + 1], () => new PlannerStrategy(t, ScheduleMode.Pipelined, $"postfleet(pipe, risk {risk})", maxPowRiskPercent: risk)));
+            }
+        }
+
+        return suite;
     }
 
     public static IReadOnlyList<RunResult> RunSuite(Topology t, PassFailures? failures = null, Uncertainty? uncertainty = null) =>

@@ -6,22 +6,30 @@ API p99, measured side by side over one window against a running daemon (e.g. `p
 
 --pid is the daemon's process (for `postfleet demo`, the demo process itself). The dashboards hold the event stream
 as the dashboard does (?changes=1; --whole for whole views each pass), the API clients read what a dashboard reads.
-Pass percentiles are interpolated within the daemon's own histogram buckets (postfleet_reconcile_pass_duration_seconds),
+Pass and stage percentiles are interpolated within the daemon's own histogram buckets (postfleet_reconcile_pass_duration_seconds,
+postfleet_reconcile_pass_stage_seconds),
 as Prometheus' histogram_quantile would. Only 127.0.0.1. Prints one JSON object.
 """
 import argparse, json, os, re, threading, time, urllib.request, http.client
 from urllib.parse import urlparse
 
 def metrics(url):
+    """Passes so far, the pass histogram's buckets, and each stage's (postfleet_reconcile_pass_stage_seconds)."""
     text = urllib.request.urlopen(url + "/metrics", timeout=30).read().decode()
-    buckets, passes = {}, 0.0
+    buckets, stages, passes = {}, {}, 0.0
     for line in text.splitlines():
         m = re.match(r'postfleet_reconcile_pass_duration_seconds_bucket\{le="([^"]+)"\} (\S+)', line)
+        s = re.match(r'postfleet_reconcile_pass_stage_seconds_bucket\{stage="([^"]+)",le="([^"]+)"\} (\S+)', line)
         if m:
-            buckets[float("inf") if m.group(1) == "+Inf" else float(m.group(1))] = float(m.group(2))
+            buckets[edge(m.group(1))] = float(m.group(2))
+        elif s:
+            stages.setdefault(s.group(1), {})[edge(s.group(2))] = float(s.group(3))
         elif line.startswith("postfleet_reconcile_passes_total "):
             passes = float(line.split()[1])
-    return passes, buckets
+    return passes, buckets, stages
+
+def edge(le):
+    return float("inf") if le == "+Inf" else float(le)
 
 def quantile(q, before, after):
     edges = sorted(after)
@@ -109,7 +117,7 @@ def main():
     time.sleep(5)  # every stream has had its whole first view: measure the steady state
     with lock:
         sse_bytes[0] = 0
-    passes0, buckets0 = metrics(url)
+    passes0, buckets0, stages0 = metrics(url)
     cpu0, t0 = cpu_seconds(a.pid), time.monotonic()
     pollers = [threading.Thread(target=poll, args=(url, paths, stop, latencies, errors, lock), daemon=True) for _ in range(a.api_clients)]
     for t in pollers:
@@ -120,7 +128,7 @@ def main():
         time.sleep(1)
     elapsed = time.monotonic() - t0
     cpu1 = cpu_seconds(a.pid)
-    passes1, buckets1 = metrics(url)
+    passes1, buckets1, stages1 = metrics(url)
     with lock:
         streamed = sse_bytes[0]
     stop.set()
@@ -138,6 +146,7 @@ def main():
         "daemon_cpu_share": round((cpu1 - cpu0) / elapsed, 3),
         "pass_p50_ms": round(quantile(0.5, buckets0, buckets1) * 1000, 1) if passes else None,
         "pass_p99_ms": round(quantile(0.99, buckets0, buckets1) * 1000, 1) if passes else None,
+        "stage_p50_p99_ms": {name: [round((quantile(q, stages0.get(name, {}), b) or 0) * 1000, 1) for q in (0.5, 0.99)] for name, b in stages1.items()} if passes else None,
         "dashboards": a.dashboards,
         "sse_stream": "whole" if a.whole else "changes",
         "sse_bytes_per_s_per_dashboard": round(streamed / elapsed / max(a.dashboards, 1)),

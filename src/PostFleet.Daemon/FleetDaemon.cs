@@ -53,8 +53,8 @@ public sealed class FleetDaemon : IAsyncDisposable
         }
 
         // Node events, runs' /status phases and user intents wake the loop through one trigger, built before all
-        // sides: a run's phase change paced (five pass lengths, a second at most), a node event (a gap's start, a delivery) and
-        // an intent at once.
+        // sides: a run's phase change and a node event (a gap's start, a delivery) paced (five pass lengths, a second
+        // at most), an intent at once.
         Trigger = new PassTrigger(time);
         Intents.Changed += () => _journal.UserAction(time.GetUtcNow(), "intents", Intents.Current.ToString());
         Intents.Changed += Trigger.SetNow;
@@ -70,7 +70,7 @@ public sealed class FleetDaemon : IAsyncDisposable
         _nodes = [.. fleet.Nodes.Select(n =>
         {
             var client = adapters.NodeClient(n.Name, fleet.Node.Name);
-            return new NodeSource(n.Name, client, new NodeEventPump(client, time, _logger, Trigger.SetNow));
+            return new NodeSource(n.Name, client, new NodeEventPump(client, time, _logger, Trigger.Set), time, Trigger.Set);
         })];
         _executor = new ActionExecutor(adapters.Runtime, _logger);
         _observer = new FleetObserver(_nodes, StatusReaders.For(adapters.Runtime, adapters.Operators), adapters.Runtime, time, Trigger.Set);
@@ -87,6 +87,9 @@ public sealed class FleetDaemon : IAsyncDisposable
 
     /// <summary>What wakes the loop; while it waits, <see cref="PassTrigger.WaitingUntil"/> says until when.</summary>
     public PassTrigger Trigger { get; }
+
+    /// <summary>No node's states are being read (<see cref="NodeStateReader.Settled"/>): a read ahead may still wake the loop until then.</summary>
+    public bool NodeReadsSettled => _nodes.All(n => n.States.Settled);
 
     public FleetIntents Intents { get; }
 
@@ -113,7 +116,7 @@ public sealed class FleetDaemon : IAsyncDisposable
         _webTried = true;
 
         _webHost = await DaemonWebHost.StartAsync(Control, _pool is null ? _web : _web with { K2Pow = _pool.View }, _loggers, cancellationToken);
-        Control.PassObserved = _webHost.Metrics.ObservePass;
+        Control.PassObserved = (view, pass) => _webHost.Metrics.ObservePass(view, pass.Duration, pass.Stages);
     }
 
     private void ApplyAlertSettings(FleetSpec fleet)

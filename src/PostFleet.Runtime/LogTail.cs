@@ -5,7 +5,8 @@ namespace PostFleet.Runtime;
 /// <summary>The last lines of a log file, read backwards from the end so a large log costs only what is shown.</summary>
 public static class LogTail
 {
-    private const int Chunk = 64 * 1024;
+    private const int FirstChunk = 8 * 1024;
+    private const int MaxChunk = 256 * 1024;
 
     // A bound on what one request reads, whatever the line lengths: the dashboard polls this.
     private const long MaxBytes = 8L * 1024 * 1024;
@@ -25,38 +26,56 @@ public static class LogTail
 
     public static async Task<IReadOnlyList<string>> ReadAsync(string path, int lines, CancellationToken cancellationToken)
     {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, useAsync: true);
-        var end = stream.Length;
+        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var end = RandomAccess.GetLength(file);
         var start = end;
         var newlines = 0;
-        var buffer = new byte[Chunk];
-        // Count newlines from the end until we have lines+1 of them (the last may end the file) or hit the cap.
+
+        // Backwards from the end, each chunk twice the last (a daemon reads forty lines of a few kilobytes many times a
+        // second at 1,000 identities; a dashboard may ask for thousands), until lines+1 newlines (the last may end
+        // the file) or the cap. The chunks are kept, so every byte is read once.
+        var chunks = new List<byte[]>();
+        var size = FirstChunk;
         while (start > 0 && newlines <= lines && end - start < MaxBytes)
         {
-            var size = (int)Math.Min(Chunk, start);
-            start -= size;
-            stream.Position = start;
-            await stream.ReadExactlyAsync(buffer.AsMemory(0, size), cancellationToken);
-            newlines += buffer.AsSpan(0, size).Count((byte)'\n');
+            var chunk = new byte[(int)Math.Min(size, start)];
+            start -= chunk.Length;
+            var read = 0;
+            while (read < chunk.Length)
+            {
+                var n = await RandomAccess.ReadAsync(file, chunk.AsMemory(read), start + read, cancellationToken).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    throw new EndOfStreamException($"{path} shrank while its tail was read");
+                }
+
+                read += n;
+            }
+
+            chunks.Add(chunk);
+            newlines += chunk.AsSpan().Count((byte)'\n');
+            size = Math.Min(size * 2, MaxChunk);
         }
 
-        stream.Position = start;
+        // Decoded as one: a character may straddle two chunks.
         var bytes = new byte[end - start];
-        await stream.ReadExactlyAsync(bytes, cancellationToken);
-        var all = Encoding.UTF8.GetString(bytes).Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
-        var complete = all.AsEnumerable();
-        if (all.Length > 0 && all[^1].Length == 0)
+        var at = bytes.Length;
+        foreach (var chunk in chunks)
         {
-            complete = all.Take(all.Length - 1);
+            at -= chunk.Length;
+            chunk.CopyTo(bytes, at);
         }
 
-        var list = complete.ToList();
+        var text = Encoding.UTF8.GetString(bytes);
+        var all = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
+        var complete = all.Length > 0 && all[^1].Length == 0 ? all.AsSpan(0, all.Length - 1) : all.AsSpan();
+
         // The first piece may be a partial line cut by the chunk boundary; drop it when we did not reach the file start.
-        if (start > 0 && list.Count > 0)
+        if (start > 0 && complete.Length > 0)
         {
-            list.RemoveAt(0);
+            complete = complete[1..];
         }
 
-        return list.Count <= lines ? list : list.GetRange(list.Count - lines, lines);
+        return complete.Length <= lines ? complete.ToArray() : complete[^lines..].ToArray();
     }
 }

@@ -27,6 +27,8 @@ public sealed partial class FleetHistory : IDisposable
 
     private readonly SqliteConnection _connection;
     private readonly TimeProvider _time;
+    private readonly WalCheckpointer _checkpointer;
+    private Dictionary<(string Kind, string Name), double>? _storedEstimates;
     private readonly Queue<PendingRow> _pending = new();
     private readonly Dictionary<string, string> _lastDecision = [];
     private readonly Dictionary<string, uint> _lastDelivered;
@@ -38,6 +40,7 @@ public sealed partial class FleetHistory : IDisposable
     {
         _connection = connection;
         _time = time;
+        _checkpointer = new WalCheckpointer(path, time);
         Reader = new HistoryReader(path);
         var snapshot = Snapshot();
         _lastDelivered = new Dictionary<string, uint>(snapshot.LastDeliveredEpochs());
@@ -54,7 +57,8 @@ public sealed partial class FleetHistory : IDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         connection.Open();
-        Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+        // The writer never checkpoints (WalCheckpointer does, on its own thread).
+        Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 0;");
         Migrate(connection);
         return new FleetHistory(path, connection, time ?? TimeProvider.System);
     }
@@ -66,6 +70,9 @@ public sealed partial class FleetHistory : IDisposable
     public HistoryHealth Health => _health;
 
     public int SchemaVersion => Snapshot().SchemaVersion;
+
+    /// <summary>The WAL's copies into the file so far (<see cref="WalCheckpointer"/>).</summary>
+    internal int Checkpoints => _checkpointer.Runs;
 
     /// <summary>Stores a decision only when it differs from the last one for that service, so the table stays readable.</summary>
     public bool RecordDecision(DateTimeOffset at, string service, string code, string message)
@@ -247,6 +254,7 @@ public sealed partial class FleetHistory : IDisposable
     public void Dispose()
     {
         Flush();
+        _checkpointer.Dispose();
         _connection.Dispose();
         Reader.Release();
     }

@@ -18,6 +18,10 @@ public sealed class HistorySnapshot
     // so it needs no schema step, and a daemon from before it skips the rows it does not know.
     private const string PenaltyKind = "two-reader-penalty";
 
+    // A service's start-up (its start to its first /status answer) per disk, the same way; k2pow-seconds stored
+    // before it was learned apart include the start-up, and with no start-up row the planner adds none to them.
+    private const string StartupKind = "startup-seconds";
+
     private readonly SqliteConnection _connection;
 
     internal HistorySnapshot(SqliteConnection connection)
@@ -28,6 +32,8 @@ public sealed class HistorySnapshot
     internal static string EstimateKind(bool k2pow) => k2pow ? K2PowKind : ReadRateKind;
 
     internal static string PenaltyEstimateKind => PenaltyKind;
+
+    internal static string StartupEstimateKind => StartupKind;
 
     public int SchemaVersion => Convert.ToInt32(Scalar("PRAGMA user_version"), CultureInfo.InvariantCulture);
 
@@ -164,12 +170,28 @@ public sealed class HistorySnapshot
         return result;
     }
 
+    /// <summary>Every stored estimate row as it is in the file, by kind and name (what a writer compares with).</summary>
+    internal Dictionary<(string Kind, string Name), double> EstimateValues()
+    {
+        var values = new Dictionary<(string Kind, string Name), double>();
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT kind, name, value FROM estimates";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            values[(reader.GetString(0), reader.GetString(1))] = reader.GetDouble(2);
+        }
+
+        return values;
+    }
+
     /// <summary>The stored estimates (none in a new file).</summary>
     public ProvingEstimates Estimates()
     {
         var k2pow = ProvingEstimates.None.K2Pow.ToBuilder();
         var rates = ProvingEstimates.None.DiskReadRate.ToBuilder();
         var penalties = ProvingEstimates.None.TwoReaderPenalty.ToBuilder();
+        var startups = ProvingEstimates.None.Startup.ToBuilder();
         using var command = _connection.CreateCommand();
         command.CommandText = "SELECT kind, name, value FROM estimates";
         using var reader = command.ExecuteReader();
@@ -188,9 +210,13 @@ public sealed class HistorySnapshot
             {
                 penalties[name] = value;
             }
+            else if (kind == StartupKind && value >= 0)
+            {
+                startups[name] = value;
+            }
         }
 
-        return new ProvingEstimates(k2pow.ToImmutable(), rates.ToImmutable()) { TwoReaderPenalty = penalties.ToImmutable() };
+        return new ProvingEstimates(k2pow.ToImmutable(), rates.ToImmutable()) { TwoReaderPenalty = penalties.ToImmutable(), Startup = startups.ToImmutable() };
     }
 
     private IReadOnlyList<HistoryRow> Query(string select, string? service, int limit)

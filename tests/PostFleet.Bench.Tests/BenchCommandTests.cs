@@ -38,6 +38,7 @@ public sealed class BenchCommandTests
     [InlineData("schedule|-t|no-such-topology.yaml", 2, "no-such-topology.yaml: no such file or folder")]
     [InlineData("schedule|-t|bench/topologies/demo.yaml|--seeds|0", 2, "--seeds 0: expected a whole number of seeds, 1 or more")]
     [InlineData("schedule|-t|bench/topologies/demo.yaml|--format|xml", 1, "xml")]
+    [InlineData("schedule|-t|bench/topologies/demo.yaml|--strategies|pipelined,postfleet", 2, "--strategies postfleet: no such strategy; known: demo-dag, psm, sm-psm, all-at-once, exclusive, pipelined")]
     [InlineData("planner|--identities|0", 2, "--identities 0: expected 1 or more")]
     [InlineData("planner|--passes|-3", 2, "--passes -3: expected 1 or more")]
     [InlineData("daemon|--identities|10|0", 2, "--identities 0: expected one or more sizes of 1 or more")]

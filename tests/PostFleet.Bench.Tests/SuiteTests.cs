@@ -71,13 +71,15 @@ public sealed class SuiteTests
         const string Base = "node: { post-listener: http://127.0.0.1:9094, data-dir: /node }\ndisks:\n  - name: d\n    services:\n      - { name: a, dir: /p/a, num-units: 4, operator: 127.0.0.1:10051 }\n";
         var pipelined = FleetConfigLoader.Parse(Base + "schedule: { mode: pipelined, pipeline-margin: 5s }\n", "/cfg", "t.yaml");
         var fallback = FleetConfigLoader.Parse(Base, "/cfg", "t.yaml");
+        var exclusive = FleetConfigLoader.Parse(Base + "schedule: { mode: exclusive }\n", "/cfg", "t.yaml");
         var bad = FleetConfigLoader.Parse(Base + "schedule: { mode: eager }\n", "/cfg", "t.yaml");
 
         Assert.True(pipelined.IsValid, string.Join("; ", pipelined.Errors));
         Assert.Equal(ScheduleMode.Pipelined, pipelined.Spec!.Schedule.Mode);
         Assert.Equal(TimeSpan.FromSeconds(5), pipelined.Spec.Schedule.PipelineMargin);
-        Assert.Equal(ScheduleMode.Exclusive, fallback.Spec!.Schedule.Mode);
-        Assert.Contains(bad.Errors, e => e.Path == "schedule.mode");
+        Assert.Equal(ScheduleMode.Pipelined, fallback.Spec!.Schedule.Mode);
+        Assert.Equal(ScheduleMode.Exclusive, exclusive.Spec!.Schedule.Mode);
+        Assert.Contains(bad.Errors, e => e.Path == "schedule.mode" && e.Message.Contains("exclusive, pipelined", StringComparison.Ordinal));
     }
 
     [Fact]

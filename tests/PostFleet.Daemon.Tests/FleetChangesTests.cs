@@ -84,6 +84,42 @@ public sealed class FleetChangesTests
         Assert.Equal(5, phaseSent);
     }
 
+    [Fact]
+    public void A_waiting_services_cap_reason_is_sent_at_most_every_five_seconds_and_its_start_at_once()
+    {
+        // Passes 250 ms apart; diskA_post1 waits on the k2pow reserve (held by another service each time), then max-running, and back.
+        var changes = new FleetChanges();
+        FleetView At(int pass, Func<ServiceView, ServiceView> diskA)
+        {
+            var view = DemoFleet.Build(Now) with { At = Now + (pass * TimeSpan.FromMilliseconds(250)), Pass = pass };
+            return DemoFleet.With(view, "diskA_post1", diskA);
+        }
+
+        ServiceView Waiting(ServiceView s, int pass) => pass % 2 == 1
+            ? s with { DecisionCode = "WaitingForRunningSlot", DecisionMessage = "waiting: 100 post-services running (max-running 100)" }
+            : s with { DecisionCode = "WaitingForPowReserve", DecisionMessage = $"waiting: k2pow slot reserved for x{pass} (its pass ends about 08:00:10 and may need k2pow again)" };
+
+        Assert.Null(changes.Next(At(0, s => Waiting(s, 0))));
+        var sent = new List<int>();
+        for (var pass = 1; pass <= 41; pass++)
+        {
+            if (Services(changes.Next(At(pass, s => Waiting(s, pass)))!).TryGetValue("diskA_post1", out var service))
+            {
+                sent.Add(pass);
+                Assert.Equal(Waiting(DemoFleet.Build(Now).Services.Single(x => x.Name == "diskA_post1"), pass).DecisionMessage, service.GetProperty("decisionMessage").GetString());
+            }
+        }
+
+        Assert.Equal([20, 40], sent);
+
+        // Waiting on something else than a shared cap (its dependency), then its start: each in its own pass.
+        var dependency = Services(changes.Next(At(42, s => s with { DecisionCode = "WaitingForDependency", DecisionMessage = "waiting: after diskB_post1" }))!);
+        Assert.True(dependency.ContainsKey("diskA_post1"));
+        changes.Next(At(43, s => Waiting(s, 43)));
+        var start = Services(changes.Next(At(44, s => s with { DecisionCode = "Start", DecisionMessage = "start: every constraint allows it" }))!);
+        Assert.Equal("Start", start["diskA_post1"].GetProperty("decisionCode").GetString());
+    }
+
     [Theory]
     [InlineData(0, 5)]
     [InlineData(60, 5)]

@@ -68,7 +68,8 @@ public sealed class ConfigReloaderTests : IDisposable
     [InlineData("api:\n  listen: http://127.0.0.1:9999\n", "api.listen changed: restart postfleet")]
     [InlineData("api:\n  token-file: token\n", "api.token-file changed: restart postfleet")]
     [InlineData("history:\n  path: other.db\n", "history.path changed: restart postfleet")]
-    public void The_api_and_the_history_file_need_a_restart(string section, string message)
+    [InlineData("process:\n  nice: 10\n", "process.nice changed: restart postfleet")]
+    public void The_api_the_history_file_and_the_services_niceness_need_a_restart(string section, string message)
     {
         var reloader = Reloader();
         var first = reloader.Current;

@@ -88,14 +88,18 @@ public sealed class LearnedEstimatesRestartTests
         await fleet.StartNodeAsync();
         fleet.StartDaemon("--listen", $"http://127.0.0.1:{FreePorts.Next()}");
         await fleet.WaitForDeliveriesAsync(["a1"], 1);
-        await Eventually.UntilAsync(() => fleet.History("SELECT kind FROM estimates").Count == 2, "a k2pow time and a read rate in the history; " + fleet.Describe());
+        // A k2pow time and a read rate (and the start-up, learned apart from the k2pow, beside them).
+        await Eventually.UntilAsync(
+            () => fleet.History("SELECT kind FROM estimates").Select(r => r["kind"]).ToHashSet().IsSupersetOf(["k2pow-seconds", "read-bytes-per-second"]),
+            "a k2pow time and a read rate in the history; " + fleet.Describe());
 
         // Stop everything that could learn more, so the numbers compared below cannot move.
         fleet.Daemon!.Signal(Posix.SigTerm);
         Assert.Equal(0, await fleet.Daemon.WaitForExitAsync(TimeSpan.FromSeconds(15)));
         await fleet.Node!.DisposeAsync();
         var stored = FleetHistory.ReadEstimates(fleet.HistoryPath);
-        var k2pow = stored.K2PowOf("a1")!.Value.TotalSeconds;
+        // The forecast's k2pow segment is what a fresh start needs before it reads: the start-up, then the k2pow.
+        var k2pow = stored.K2PowOf("a1")!.Value.TotalSeconds + stored.Startup.GetValueOrDefault("diskA");
         var readSeconds = 2 * 1024 * 16 / stored.ReadRateOf("diskA")!.Value; // 2 units × 1024 labels × 16 B
 
         await using (var plan = ChildProcess.StartPostfleet(["plan", "-c", fleet.FleetConfig], fleet.Root))

@@ -104,9 +104,17 @@ public sealed class K2PowPoolTests
         var daemon = fleet.StartDaemon("--listen", DaemonApi.ListenArgument);
         using var api = await DaemonApi.ConnectAsync(daemon);
 
+        // The victim is a job the router saw the worker accept: killed before its accept reached the router, the job
+        // was never the worker's as far as the router knows (a failed dispatch, sent on, neither lost nor redispatched).
         var victim = await Eventually.UntilAsync(
-            () => Task.FromResult(fleet.K2PowRecord().FirstOrDefault(e => e.Event == "k2pow-job-start")),
-            "a worker to take a job; " + fleet.Describe(), TimeSpan.FromSeconds(120));
+            async () =>
+            {
+                var running = (await PoolAsync(api))["router"]!["workers"]!.AsArray()
+                    .Select(w => w!["job"]).Where(j => j?["state"]?.GetValue<string>() == "running").ToList();
+                return fleet.K2PowRecord().FirstOrDefault(e => e.Event == "k2pow-job-start"
+                    && running.Any(j => j!["miner"]!.GetValue<string>() == e.NodeId && j["group"]!.GetValue<int>() == Group(e)));
+            },
+            "the router to see a worker running a job; " + fleet.Describe(), TimeSpan.FromSeconds(120));
         Assert.Equal(0, Posix.Kill(victim.Pid, Posix.SigKill));
 
         var owner = fleet.NodeIdOf("a1") == victim.NodeId ? "a1" : "b1";

@@ -67,6 +67,12 @@ public sealed record SimFleetOptions
 
     /// <summary>The node of each service when there are several (absent: the first).</summary>
     public IReadOnlyDictionary<string, string> ServiceNodes { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>post.randomx-mode; fast makes every proof's first reply and /status wait for the dataset build.</summary>
+    public string RandomXMode { get; init; } = "light";
+
+    /// <summary>Seconds of the simulated fast-mode dataset build (the host profile's randomxFastSetupSeconds); null: its default.</summary>
+    public double? RandomXFastSetupSeconds { get; init; }
 }
 
 /// <summary>
@@ -95,7 +101,8 @@ public sealed class SimFleet : IAsyncDisposable
             })])
         {
             TimeScale = options.TimeScale,
-            Host = new HostProfile(2, options.K2PowSeconds, options.PassSuccessProbability, null),
+            Host = HostOf(options),
+            Network = SimulatedNetwork.Guide with { RandomXMode = options.RandomXMode },
             ServiceAddressPort = options.ServiceAddressPort,
             PublicListenerPort = options.PublicListenerPort,
             PrivateListenerPort = options.PrivateListenerPort,
@@ -105,6 +112,8 @@ public sealed class SimFleet : IAsyncDisposable
             Nodes = [.. options.Nodes.Select(n => n.Name)],
             Schedule =
             [
+                // The fault tests judge one reader per disk (exclusive mode's promise), named since pipelined is the default.
+                "mode: exclusive",
                 "per-disk: 1", "max-pow: 2", "max-running: 0", "stop-grace: 2s", "idle-stop-grace: 1s", "startup-grace: 2s", "resync: 1s",
                 $"no-progress-timeout: {options.NoProgressTimeout}", "restart-backoff: { initial: 1s, max: 4s }", $"on-shutdown: {options.OnShutdown}",
             ],
@@ -116,6 +125,12 @@ public sealed class SimFleet : IAsyncDisposable
             File.WriteAllText(_layout.NodeConfig, SimulatedNetwork.Guide.NodeConfigJson($"\"api\": {{ \"grpc-tls-ca-cert\": \"{Certs.CaCert}\" }}"));
             File.WriteAllText(FleetConfig, Yaml());
         }
+    }
+
+    private static HostProfile HostOf(SimFleetOptions options)
+    {
+        var host = new HostProfile(2, options.K2PowSeconds, options.PassSuccessProbability, null);
+        return options.RandomXFastSetupSeconds is { } setup ? host with { RandomXFastSetupSeconds = setup } : host;
     }
 
     /// <summary>The mTLS bundle of a fleet made with <see cref="SimFleetOptions.Tls"/>.</summary>

@@ -62,6 +62,7 @@ public sealed class EpochTests
         var between = fleet.Samples.Where(s => s.At >= idleFrom && s.At < next).ToList();
         Assert.NotEmpty(between);
         Assert.All(between, s => Assert.Equal(0, s.Running));
-        Assert.Equal(fleet.Options.Services.Count, fleet.Runtime.AllRuns.Count);
+        // The step that reaches the gap may already start its runs (the node turns PROVING at its opening).
+        Assert.Equal(fleet.Options.Services.Count, fleet.Runtime.AllRuns.Count(r => r.StartedAt < next));
     }
 }

@@ -120,4 +120,37 @@ public sealed class PassTriggerTests
         await trigger.WaitAsync(Requeue, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(Start + TimeSpan.FromMilliseconds(200), time.GetUtcNow());
     }
+
+    [Fact]
+    public async Task Regression_a_timer_that_fires_before_the_clock_reads_its_end_ends_the_wait_instead_of_waiting_again()
+    {
+        // A timer counts whole milliseconds, so it may fire while the clock still reads a moment before the end; the
+        // wait used to wait again for that moment, a zero-length wait and a thrown timeout each time, hundreds a second.
+        var time = new EarlyTimers(Start);
+        var trigger = new PassTrigger(time, Interval);
+
+        await trigger.WaitAsync(Requeue, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, time.Timers);
+    }
+
+    /// <summary>A clock that stands still and timers that fire at once: every timer fires before its end.</summary>
+    private sealed class EarlyTimers(DateTimeOffset now) : TimeProvider
+    {
+        private int _timers;
+
+        public int Timers => Volatile.Read(ref _timers);
+
+        public override DateTimeOffset GetUtcNow() => now;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            if (Interlocked.Increment(ref _timers) > 1000)
+            {
+                throw new InvalidOperationException("the wait spins: a thousand timers");
+            }
+
+            return System.CreateTimer(callback, state, TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        }
+    }
 }

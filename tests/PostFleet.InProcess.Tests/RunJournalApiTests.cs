@@ -33,7 +33,9 @@ public sealed class RunJournalApiTests
             Assert.NotNull(run.DeliveredAt);
             Assert.True(run.Phases.Count >= 2, $"{name}: {run.Phases.Count} phases");
             Assert.Equal("k2pow", run.Phases[0].Kind);
-            Assert.Equal(run.StartedAt, run.Phases[0].Start); // the first k2pow starts with the run
+            // The first k2pow starts at the run's first /status answer (its start-up before that is not k2pow).
+            Assert.Equal(fleet.Passes[^1].Plan.Next.For(name).K2PowSeenAt ?? run.StartedAt, run.Phases[0].Start);
+            Assert.True(run.Phases[0].Start >= run.StartedAt);
             for (var i = 0; i < run.Phases.Count; i++)
             {
                 Assert.Equal(i % 2 == 0 ? "k2pow" : "read", run.Phases[i].Kind);

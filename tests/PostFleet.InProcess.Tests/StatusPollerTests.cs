@@ -82,24 +82,7 @@ public sealed class StatusPollerTests
         Assert.Equal(4, AfterRead(new ServiceStatus.DoneProving()));
     }
 
-    private static FleetSpec Fleet()
-    {
-        var yaml = """
-            node:
-              post-listener: http://127.0.0.1:9094
-              public-listener: http://127.0.0.1:9092
-              private-listener: http://127.0.0.1:9093
-              data-dir: node_data
-            post: { labels-per-unit: 1024, nonces: 16, min-num-units: 1 }
-            disks:
-              - name: d
-                services:
-                  - { name: a1, dir: disks/a1, num-units: 2, operator: 127.0.0.1:19100 }
-            """;
-        var result = FleetConfigLoader.Parse(yaml, Path.GetTempPath(), "poller test");
-        Assert.True(result.IsValid, string.Join("; ", result.Errors));
-        return result.Spec!;
-    }
+    private static FleetSpec Fleet() => OneDiskFleet.Of(["a1"], 19100, "poller test");
 
     /// <summary>Answers <see cref="Next"/> at once, or (null) never, not even to cancellation.</summary>
     private sealed class Reader : IRunStatusReader

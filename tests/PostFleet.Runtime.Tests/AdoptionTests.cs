@@ -68,6 +68,8 @@ public sealed class AdoptionTests : IDisposable
         var run = await first.StartAsync(_harness.Launch("svc", "/bin/sleep", "300"), CancellationToken.None);
         _harness.Track(run);
 
+        // Judged against the program's own argv: inside an exec the argv is empty for a moment, which is never refused.
+        await RuntimeHarness.ExecedAsync(run, "/bin/sleep");
         var record = _harness.ReadRecord("svc");
         record[field] = field switch
         {

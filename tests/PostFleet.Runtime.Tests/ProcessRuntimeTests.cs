@@ -21,7 +21,10 @@ public sealed class ProcessRuntimeTests : IDisposable
 
         Assert.True(run.Running);
         Assert.Null(run.ExitCode);
+
+        // The recorded pid becomes the program itself once the launcher has exec'd it (the start does not wait).
         var pid = RuntimeHarness.Pid(run);
+        await RuntimeHarness.ExecedAsync(run, "/bin/sleep");
         var process = ProcessSnapshot.Read(pid)!;
         Assert.Equal(["/bin/sleep", "300"], process.CommandLine);
         Assert.Equal($"{pid}@{process.StartTimeTicks}", run.InstanceId);
@@ -41,6 +44,26 @@ public sealed class ProcessRuntimeTests : IDisposable
     }
 
     [Fact]
+    public async Task A_record_changed_or_removed_on_disk_is_listed_as_it_now_is_by_the_same_runtime()
+    {
+        using var runtime = _harness.NewRuntime();
+        var run = await runtime.StartAsync(_harness.Launch("diskA_post1", "/bin/sleep", "300"), CancellationToken.None);
+        _harness.Track(run);
+        Assert.True(Assert.Single(await runtime.ListAsync(CancellationToken.None)).Running);
+
+        // Listing again reads only changed files: a record now naming another process is that process's, not ours.
+        var record = _harness.ReadRecord("diskA_post1");
+        record["pid"] = Environment.ProcessId;
+        _harness.WriteRecord("diskA_post1", record);
+        var listed = Assert.Single(await runtime.ListAsync(CancellationToken.None));
+        Assert.NotEqual(run.InstanceId, listed.InstanceId);
+        Assert.False(listed.Running);
+
+        File.Delete(_harness.RecordPath("diskA_post1"));
+        Assert.Empty(await runtime.ListAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task The_child_is_detached_and_writes_its_log_through_its_own_descriptors()
     {
         using var runtime = _harness.NewRuntime();
@@ -48,7 +71,9 @@ public sealed class ProcessRuntimeTests : IDisposable
         var run = await runtime.StartAsync(_harness.Launch("svc", "/bin/sleep", "300"), CancellationToken.None);
         _harness.Track(run);
 
+        // The start does not wait for the launcher's exec, which is when the descriptors are set: wait for the program.
         var pid = RuntimeHarness.Pid(run);
+        await RuntimeHarness.ExecedAsync(run, "/bin/sleep");
         Assert.Equal(run.LogPath, File.ResolveLinkTarget($"/proc/{pid}/fd/1", returnFinalTarget: false)!.FullName);
         Assert.Equal(run.LogPath, File.ResolveLinkTarget($"/proc/{pid}/fd/2", returnFinalTarget: false)!.FullName);
         Assert.Equal("/dev/null", File.ResolveLinkTarget($"/proc/{pid}/fd/0", returnFinalTarget: false)!.FullName);
@@ -99,12 +124,13 @@ public sealed class ProcessRuntimeTests : IDisposable
         using var runtime = _harness.NewRuntime();
         var run = await runtime.StartAsync(_harness.Script("stubborn", "trap 'echo survived TERM' TERM; echo ready; while :; do sleep 0.1; done"), CancellationToken.None);
         _harness.Track(run);
-        await Eventually.UntilAsync(() => File.ReadAllText(run.LogPath!).Contains("ready", StringComparison.Ordinal), "the trap to be set");
+        // Whole lines: the log's first line, the command the runtime started, holds the script's text too.
+        await Eventually.UntilAsync(() => File.ReadAllLines(run.LogPath!).Contains("ready"), "the trap to be set");
 
         await runtime.StopAsync(run, TimeSpan.FromSeconds(1), CancellationToken.None);
 
         // In that order: SIGTERM first (the script saw it and went on), then SIGKILL (128 + 9) once the grace ran out.
-        Assert.Contains("survived TERM", File.ReadAllText(run.LogPath!), StringComparison.Ordinal);
+        Assert.Contains("survived TERM", File.ReadAllLines(run.LogPath!));
         var stopped = Assert.Single(await runtime.ListAsync(CancellationToken.None));
         Assert.False(stopped.Running);
         Assert.Equal(128 + Posix.SigKill, stopped.ExitCode);
@@ -149,9 +175,32 @@ public sealed class ProcessRuntimeTests : IDisposable
 
         var run = await runtime.StartAsync(_harness.Launch("svc", "/nonexistent/post-service", "--dir", "x"), CancellationToken.None);
 
-        Assert.False(run.Running);
-        var listed = Assert.Single(await runtime.ListAsync(CancellationToken.None));
+        // The start does not wait for the exec: the launcher's shell fails it and exits, and the list says so.
+        var listed = await Eventually.UntilAsync(
+            async () => Assert.Single(await runtime.ListAsync(CancellationToken.None)) is { Running: false } ended ? ended : null,
+            "the launcher to fail the exec");
+        Assert.Equal(run.InstanceId, listed.InstanceId);
         Assert.Equal(127, listed.ExitCode);
         Assert.Contains("/nonexistent/post-service", await File.ReadAllTextAsync(run.LogPath!), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(7)]
+    public async Task A_program_starts_with_the_runtimes_niceness_and_keeps_its_pid(int nice)
+    {
+        using var runtime = new ProcessRuntime(_harness.StateDirectory, nice: nice);
+        var run = await runtime.StartAsync(_harness.Launch("svc", "/bin/sleep", "300"), CancellationToken.None);
+        _harness.Track(run);
+
+        // nice(1) execs the program like the launcher does: the recorded pid is the program's, at that niceness.
+        await RuntimeHarness.ExecedAsync(run, "/bin/sleep");
+        Assert.Equal(OwnNice() + nice, Nice(RuntimeHarness.Pid(run)));
+        Assert.True(Assert.Single(await _harness.NewRuntime().ListAsync(CancellationToken.None)).Running);
+    }
+
+    /// <summary>Field 19 of /proc/PID/stat, counted after the command name's closing parenthesis.</summary>
+    private static int Nice(int pid) => int.Parse(File.ReadAllText($"/proc/{pid}/stat").Split(')')[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[19 - 3], System.Globalization.CultureInfo.InvariantCulture);
+
+    private static int OwnNice() => Nice(Environment.ProcessId);
 }

@@ -27,26 +27,23 @@ public sealed class RunRecordTests
         var wrapper = Snapshot("/bin/sh\0/opt/bin/post-service\0--dir\0/data/a\0--operator-address\0127.0.0.1:50051\0");
 
         Assert.True(Record.IsRunningAs(program, Boot));
-        Assert.True(Record.HasExecdAs(program, Boot));
         Assert.True(Record.IsRunningAs(wrapper, Boot));
     }
 
     [Fact]
-    public void While_an_exec_replaces_the_program_the_empty_argv_is_still_the_run_but_not_yet_exec_d()
-    {
-        var midExec = Snapshot("");
-
-        Assert.True(Record.IsRunningAs(midExec, Boot));
-        Assert.False(Record.HasExecdAs(midExec, Boot));
-    }
+    public void While_an_exec_replaces_the_program_the_empty_argv_is_still_the_run() =>
+        Assert.True(Record.IsRunningAs(Snapshot(""), Boot));
 
     [Fact]
-    public void The_launcher_before_its_exec_is_not_yet_the_program()
+    public void The_launcher_before_its_exec_is_the_run_on_its_way()
     {
-        var launcher = Snapshot($"/usr/bin/setsid\0/bin/sh\0-c\0{DetachedLaunch.Script}\0/logs/svc-x.log\0/opt/bin/post-service\0--dir\0/data/a\0--operator-address\0127.0.0.1:50051\0");
+        // setsid, then the shell: the same process (pid, start time) that execs the program; a start does not wait.
+        var setsid = Snapshot($"/usr/bin/setsid\0/bin/sh\0-c\0{DetachedLaunch.Script}\0/logs/svc-x.log\0/opt/bin/post-service\0--dir\0/data/a\0--operator-address\0127.0.0.1:50051\0");
+        var shell = Snapshot($"/bin/sh\0-c\0{DetachedLaunch.Script}\0/logs/svc-x.log\0/opt/bin/post-service\0--dir\0/data/a\0--operator-address\0127.0.0.1:50051\0");
 
-        Assert.False(Record.IsRunningAs(launcher, Boot));
-        Assert.False(Record.HasExecdAs(launcher, Boot));
+        Assert.True(Record.IsRunningAs(setsid, Boot));
+        Assert.True(Record.IsRunningAs(shell, Boot));
+        Assert.False(Record.IsRunningAs(setsid with { StartTimeTicks = 1 }, Boot));
     }
 
     [Fact]

@@ -26,6 +26,14 @@ internal sealed class RuntimeHarness : IDisposable
 
     public void Track(RuntimeInstance instance) => _pids.Add(Pid(instance));
 
+    /// <summary>
+    /// Waits until the run's pid is <paramref name="program"/> itself: a start does not wait for the launcher's exec,
+    /// and until then the pid's argv is the launcher's (or, for a moment inside each exec, empty, which the runtime
+    /// counts as the recorded run).
+    /// </summary>
+    public static Task ExecedAsync(RuntimeInstance run, string program) =>
+        Eventually.UntilAsync(() => ProcessSnapshot.Read(Pid(run))?.CommandLine is [var first, ..] && first == program, $"the launcher to exec {program}");
+
     public static int Pid(RuntimeInstance instance) => int.Parse(instance.InstanceId.Split('@')[0], System.Globalization.CultureInfo.InvariantCulture);
 
     public string RecordPath(string service) => Path.Combine(StateDirectory, "runs", service + ".json");

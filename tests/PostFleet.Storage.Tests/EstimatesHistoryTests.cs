@@ -35,6 +35,24 @@ public class EstimatesHistoryTests
     }
 
     [Fact]
+    public void The_learned_start_up_survives_reopening_per_disk_and_is_written_only_when_it_changes()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.Combine("history.db");
+        var learned = Estimates(("a1", 40, false)) with { Startup = ImmutableDictionary<string, double>.Empty.Add("diskA", 92.5) };
+        using (var history = FleetHistory.Open(path))
+        {
+            Assert.Equal(2, history.RecordEstimates(T0, learned));
+            Assert.Equal(0, history.RecordEstimates(T0.AddMinutes(1), learned));
+            Assert.Equal(1, history.RecordEstimates(T0.AddMinutes(2), learned with { Startup = learned.Startup.SetItem("diskA", 70) }));
+        }
+
+        var stored = FleetHistory.ReadEstimates(path);
+        Assert.Equal(70, stored.Startup["diskA"]);
+        Assert.Equal(TimeSpan.FromSeconds(40), stored.K2PowOf("a1")); // the k2pow alone, as learned since start-up is apart
+    }
+
+    [Fact]
     public void The_learned_two_reader_penalty_survives_reopening_and_is_written_only_when_it_changes()
     {
         using var dir = new TempDirectory();

@@ -223,7 +223,8 @@ public static class DaemonBenchmark
     private static async Task SettleAsync(FleetDaemon daemon, PassCounter passes, long after, Task running, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        while (passes.Count <= after || daemon.Trigger is not { Pending: false, WaitingUntil: not null })
+        // The node reads first: a read ahead that wakes the loop has set the trigger before it counts as settled.
+        while (passes.Count <= after || !daemon.NodeReadsSettled || daemon.Trigger is not { Pending: false, WaitingUntil: not null })
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (running.IsCompleted)

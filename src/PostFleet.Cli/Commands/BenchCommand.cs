@@ -46,13 +46,21 @@ internal static class BenchCommand
         var exact = new Option<bool>("--exact") { Description = "No draws: expected k2pow work, exact read rates, no start-up, no failed passes (one run)" };
         var format = new Option<string>("--format") { Description = "text or json", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");
-        var command = new Command("schedule", "Units proved in the gap and by the deadline (vs the upper bound) and makespan (vs the lower bound) of each strategy") { topology, sensitivity, seeds, exact, format };
-        command.SetAction((parse, cancellationToken) => Task.FromResult(RunSchedule(parse, topology, sensitivity, seeds, exact, format, cancellationToken)));
+        var strategies = new Option<string[]>(StrategySelection.Flag)
+        {
+            Description = "Only these strategies (comma-separated): demo-dag, psm, sm-psm, all-at-once, exclusive, pipelined; with --sensitivity also k2pow-x0.8, k2pow-x1.25, exclusive-risk0, pipelined-risk0, exclusive-risk5, pipelined-risk5. Default: all",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var command = new Command("schedule", "Units proved in the gap and by the deadline (vs the upper bound) and makespan (vs the lower bound) of each strategy") { topology, sensitivity, seeds, exact, format, strategies };
+        command.SetAction((parse, cancellationToken) => Task.FromResult(RunSchedule(parse, new ScheduleOptions(topology, sensitivity, seeds, exact, format, strategies), cancellationToken)));
         return command;
     }
 
-    private static int RunSchedule(ParseResult parse, Option<FileInfo[]> topology, Option<bool> sensitivity, Option<int> seeds, Option<bool> exact, Option<string> format, CancellationToken cancellationToken)
+    private sealed record ScheduleOptions(Option<FileInfo[]> Topology, Option<bool> Sensitivity, Option<int> Seeds, Option<bool> Exact, Option<string> Format, Option<string[]> Strategies);
+
+    private static int RunSchedule(ParseResult parse, ScheduleOptions o, CancellationToken cancellationToken)
     {
+        var (topology, sensitivity, seeds, exact, format) = (o.Topology, o.Sensitivity, o.Seeds, o.Exact, o.Format);
         var output = parse.InvocationConfiguration.Output;
         var n = parse.GetValue(seeds);
         if (n < 1)
@@ -65,6 +73,13 @@ internal static class BenchCommand
         if (files.FirstOrDefault(f => !File.Exists(f)) is { } missing)
         {
             Console.Error.WriteLine($"--topology {missing}: no such file or folder (a topology YAML, or a folder of them, e.g. bench/topologies)");
+            return 2;
+        }
+
+        var (keys, error) = StrategySelection.Parse(parse.GetResult(o.Strategies) is null ? null : parse.GetValue(o.Strategies), parse.GetValue(sensitivity));
+        if (error is not null)
+        {
+            Console.Error.WriteLine(error);
             return 2;
         }
 
@@ -86,19 +101,8 @@ internal static class BenchCommand
                 }
 
                 var clock = Stopwatch.StartNew();
-                var suite = Runner.Suite(t).ToList();
-                Console.Error.WriteLine($"bench schedule: {Path.GetFileName(file)}, {t.Identities.Length} identities, {n} seed(s)…");
-                if (parse.GetValue(sensitivity))
-                {
-                    suite.Add(() => new PlannerStrategy(t, ScheduleMode.Pipelined, "postfleet(k2pow est x0.8)", 0.8));
-                    suite.Add(() => new PlannerStrategy(t, ScheduleMode.Pipelined, "postfleet(k2pow est x1.25)", 1.25));
-                    foreach (var risk in new[] { 0, 5 })
-                    {
-                        suite.Add(() => new PlannerStrategy(t, ScheduleMode.Exclusive, $"postfleet(excl, risk {risk})", maxPowRiskPercent: risk));
-                        suite.Add(() => new PlannerStrategy(t, ScheduleMode.Pipelined, $"postfleet(pipe, risk {risk})", maxPowRiskPercent: risk));
-                    }
-                }
-
+                var suite = StrategySelection.Select(Runner.NamedSuite(t, parse.GetValue(sensitivity)), keys).Select(s => s.Make).ToList();
+                Console.Error.WriteLine($"bench schedule: {Path.GetFileName(file)}, {t.Identities.Length} identities, {n} seed(s), {suite.Count} strateg{(suite.Count == 1 ? "y" : "ies")}…");
                 var f = ScheduleReport.Measure(t, suite, n, parse.GetValue(exact), cancellationToken);
                 figures.Add(f);
                 if (!json)

@@ -53,6 +53,9 @@ internal static class ValidateCommand
         output.WriteLine($"{file.FullName}: valid");
         output.WriteLine($"  {spec.Disks.Length} disks, {services.Count} services, {services.Sum(x => (long)x.NumUnits)} units");
         output.WriteLine($"  caps: per-disk {s.PerDisk}, max-pow {Cap(s.MaxPow)}, max-running {Cap(s.MaxRunning)}");
+
+        // The mode changes what per-disk counts, and a config that names none gets the default: say which it is.
+        output.WriteLine($"  schedule: mode {ModeName(s.Mode)}{(s.Mode == ConfigDefaults.Mode ? " (the default)" : "")}");
         foreach (var node in spec.Nodes)
         {
             var who = spec.HasSeveralNodes ? $"node {node.Name} ({spec.ServicesOf(node).Count()} services, post listener {node.PostListener}) " : "";
@@ -82,4 +85,6 @@ internal static class ValidateCommand
         span.Ticks % TimeSpan.TicksPerDay == 0 ? $"{span.Days}d" : Durations.Format(span);
 
     private static string Cap(int value) => value == 0 ? "none" : value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string ModeName(ScheduleMode mode) => mode == ScheduleMode.Pipelined ? "pipelined" : "exclusive";
 }

@@ -75,7 +75,12 @@ public static class ConfigDefaults
     /// <summary>How often the loop looks again when nothing is changing.</summary>
     public static readonly TimeSpan Resync = TimeSpan.FromSeconds(5);
 
-    public const ScheduleMode Mode = ScheduleMode.Exclusive;
+    /// <summary>
+    /// Pipelined: on the bench's over-subscribed and fitting topologies it is the mode that meets issue 13's goals
+    /// (docs/scheduling.md, "The default mode"); exclusive idles a disk through every start-up and k2pow. It waits for
+    /// the disk like exclusive until it has learned estimates, and weighs each overlap before taking it.
+    /// </summary>
+    public const ScheduleMode Mode = ScheduleMode.Pipelined;
 
     /// <summary>Pipelined mode: k2pow is timed to end this long after the disk is predicted to free up.</summary>
     public static readonly TimeSpan PipelineMargin = TimeSpan.FromSeconds(2);

@@ -3,7 +3,7 @@ namespace PostFleet.Core.Configuration;
 /// <summary>Every key the config accepts, per section (kebab-case, as in design.md). Unknown keys are errors.</summary>
 internal static class ConfigKeys
 {
-    public static readonly string[] Root = ["node", "nodes", "post", "runtime", "schedule", "state-dir", "disks", "fleet-id", "docker", "kubernetes", "alerts", "api", "history", "k2pow"];
+    public static readonly string[] Root = ["node", "nodes", "post", "runtime", "schedule", "state-dir", "disks", "fleet-id", "process", "docker", "kubernetes", "alerts", "api", "history", "k2pow"];
     public static readonly string[] Node = ["post-listener", "public-listener", "private-listener", "data-dir", "poet", "tls"];
     public static readonly string[] NodeEntry = ["name", .. Node];
     public static readonly string[] Poet = ["phase-shift", "cycle-gap", "grace-period"];
@@ -22,6 +22,7 @@ internal static class ConfigKeys
         "max-pow-risk",
     ];
 
+    public static readonly string[] Process = ["nice"];
     public static readonly string[] Docker = ["endpoints", "image", "network", "data-mount-path", "disk-endpoints", "labels", "request-timeout", "probe-image"];
     public static readonly string[] DockerEndpoint = ["name", "address", "tls", "node-address", "status-host"];
 

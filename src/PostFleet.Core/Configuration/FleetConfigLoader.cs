@@ -115,6 +115,7 @@ public static class FleetConfigLoader
 
         var diskNames = disks.Where(d => d.Name is not null).Select(d => d.Name!).ToHashSet(StringComparer.Ordinal);
         var fleetId = RuntimeSectionReaders.ReadFleetId(map, sourceName);
+        var process = RuntimeSectionReaders.ReadProcess(map);
         var docker = RuntimeSectionReaders.ReadDocker(map, paths, diskNames);
         var kubernetes = RuntimeSectionReaders.ReadKubernetes(map, diskNames);
         if (kubernetes is { TlsSecret: not null } && nodes.All(n => n.Tls is null))
@@ -144,6 +145,7 @@ public static class FleetConfigLoader
             Nodes = nodes,
             Source = sourceName,
             FleetId = fleetId,
+            Process = process,
             Docker = docker ?? DockerSettings.Default,
             Kubernetes = kubernetes ?? KubernetesSettings.Default,
             Alerts = alerts,

@@ -4,7 +4,7 @@ using System.Text;
 
 namespace PostFleet.Core.Configuration;
 
-/// <summary>Reads <c>fleet-id</c>, <c>docker:</c> and <c>kubernetes:</c>; disk names are checked against the disks section.</summary>
+/// <summary>Reads <c>fleet-id</c>, <c>process:</c>, <c>docker:</c> and <c>kubernetes:</c>; disk names are checked against the disks section.</summary>
 internal static class RuntimeSectionReaders
 {
     private const string HostnameLabel = "kubernetes.io/hostname";
@@ -29,6 +29,12 @@ internal static class RuntimeSectionReaders
 
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(sourceName));
         return "pf-" + Convert.ToHexStringLower(hash)[..16];
+    }
+
+    public static ProcessSettings ReadProcess(YamlMap root)
+    {
+        var process = root.Map("process", ConfigKeys.Process);
+        return process.IsPresent && process.Integer("nice", 0, 19) is { } nice ? new ProcessSettings((int)nice) : ProcessSettings.Default;
     }
 
     public static DockerSettings? ReadDocker(YamlMap root, PathResolver paths, IReadOnlySet<string> disks)

@@ -3,6 +3,20 @@ using System.Collections.Immutable;
 namespace PostFleet.Core.Configuration;
 
 /// <summary>
+/// The <c>process:</c> section (with <c>runtime: process</c>): <see cref="Nice"/> is the niceness (0-19) every
+/// post-service and managed k2pow worker starts with. Proving is batch work that takes every core it is given (k2pow
+/// above all); the node (sync, hare, proposals) and the daemon's loop (starts and stops on time) are not, and on a
+/// machine they share a service at their priority delays them. Not niced by default: on a machine shared with other
+/// work at the default priority a niced proof is the one that waits, and only its owner knows which matters more.
+/// </summary>
+public sealed record ProcessSettings(int Nice)
+{
+    public const int DefaultNice = 0;
+
+    public static readonly ProcessSettings Default = new(DefaultNice);
+}
+
+/// <summary>
 /// The <c>docker:</c> section: which engines run the post-service containers and how. Null values mean "the
 /// runtime's default" (image spacemeshos/post-service:v0.8.5, request timeout 60 s).
 /// </summary>

@@ -12,7 +12,11 @@ public abstract record ProofStage
     }
 
     /// <summary>The node wants the proof and no run has started it yet.</summary>
-    public sealed record Waiting : ProofStage;
+    public sealed record Waiting : ProofStage
+    {
+        /// <summary>One for every waiting proof: it holds nothing.</summary>
+        public static readonly Waiting Now = new();
+    }
 
     public sealed record InK2Pow(DateTimeOffset RunStartedAt) : ProofStage;
 
@@ -37,17 +41,23 @@ public static class FinishEstimates
         DateTimeOffset? gapOpens,
         DateTimeOffset now)
     {
-        var finish = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-        var diskFree = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        var finish = new Dictionary<string, DateTimeOffset>(stages.Count, StringComparer.Ordinal);
+        var diskFree = new Dictionary<string, DateTimeOffset>(spec.Disks.Length, StringComparer.Ordinal);
         foreach (var service in spec.Services)
         {
-            var (k2pow, read) = Durations(service, spec, known, hardware);
-            DateTimeOffset? end = stages.GetValueOrDefault(service.Name) switch
+            DateTimeOffset? end = null;
+            var stage = stages.GetValueOrDefault(service.Name);
+            if (stage is ProofStage.Reading r)
             {
-                ProofStage.Reading r => Reading(ServicePhases.DataBytes(service, spec.Post), r.Position, r.ReadStartedAt, ReadRate(service, known, hardware), now),
-                ProofStage.InK2Pow k => K2Pow(k.RunStartedAt, k2pow, read, now),
-                _ => null,
-            };
+                end = Reading(ServicePhases.DataBytes(service, spec.Post), r.Position, r.ReadStartedAt, ReadRate(service, known, hardware), now);
+            }
+            else if (stage is ProofStage.InK2Pow k)
+            {
+                // Only a k2pow needs the durations (this runs for every service of the fleet each pass).
+                var (k2pow, read) = Durations(service, spec, known, hardware);
+                end = K2Pow(k.RunStartedAt, k2pow, read, now);
+            }
+
             if (end is { } e)
             {
                 finish[service.Name] = e;
@@ -71,7 +81,7 @@ public static class FinishEstimates
             var (k2pow, read) = Durations(row.Service, spec, known, hardware);
             // A dependency still to finish holds its dependent's start (the planner waits for its delivery); its
             // finish is known here, as the forecast puts every dependency before its dependents.
-            var forecastStart = row.Service.After.Select(d => finish.GetValueOrDefault(d, DateTimeOffset.MinValue)).Append(opens.AddSeconds(row.K2PowStart)).Max();
+            var forecastStart = Latest(row.Service.After, finish, opens.AddSeconds(row.K2PowStart));
             var end = Waiting(forecastStart, diskFree.GetValueOrDefault(row.Service.Disk, DateTimeOffset.MinValue), k2pow, read, now);
             finish[row.Service.Name] = end;
             diskFree[row.Service.Disk] = end;
@@ -80,9 +90,30 @@ public static class FinishEstimates
         return finish;
     }
 
+    /// <summary>The latest of the dependencies' finishes (unknown: the earliest time) and <paramref name="start"/>; the first of equals.</summary>
+    private static DateTimeOffset Latest(System.Collections.Immutable.ImmutableArray<string> after, Dictionary<string, DateTimeOffset> finish, DateTimeOffset start)
+    {
+        if (after.IsEmpty)
+        {
+            return start;
+        }
+
+        var latest = finish.GetValueOrDefault(after[0], DateTimeOffset.MinValue);
+        for (var i = 1; i < after.Length; i++)
+        {
+            var end = finish.GetValueOrDefault(after[i], DateTimeOffset.MinValue);
+            if (end > latest)
+            {
+                latest = end;
+            }
+        }
+
+        return start > latest ? start : latest;
+    }
+
     /// <summary>Seconds of one k2pow pass (on the resource it runs on) and of one full read, learned where known, else assumed.</summary>
     public static (double K2Pow, double Read) Durations(ServiceSpec service, FleetSpec spec, ProvingEstimates known, HardwareAssumptions hardware) =>
-        (known.K2PowOf(service.Name)?.TotalSeconds ?? ProvingForecast.K2PowHashes(service, spec.Post) / K2PowSlots.HashRateOf(service, spec, hardware),
+        (known.StartAndK2PowOf(service)?.TotalSeconds ?? ProvingForecast.K2PowHashes(service, spec.Post) / K2PowSlots.HashRateOf(service, spec, hardware),
          ServicePhases.DataBytes(service, spec.Post) / ReadRate(service, known, hardware));
 
     /// <summary>

@@ -61,6 +61,13 @@ internal sealed class K2PowSlots
             return hardware.K2PowHashRate;
         }
 
+        return RemoteRate(service, url, pool, spec.Post, hardware);
+    }
+
+    // Apart from HashRateOf so that its lambdas' closure is made only for a service on remote k2pow, not for every
+    // local one each pass.
+    private static double RemoteRate(ServiceSpec service, Uri url, K2PowPoolSpec pool, PostSettings post, HardwareAssumptions hardware)
+    {
         var workers = pool.AllWorkers.ToList();
         double RateOf(K2PowWorkerSpec w) => w.HashRate ?? hardware.K2PowHashRate;
         if (!pool.Routes(service))
@@ -73,7 +80,7 @@ internal sealed class K2PowSlots
             return hardware.K2PowHashRate;
         }
 
-        var groups = Math.Max(1, spec.Post.Nonces / 16);
+        var groups = Math.Max(1, post.Nonces / 16);
         var share = Math.Max(1, workers.Count / Math.Max(1, pool.MaxPow));
         var used = Math.Min(share, Math.Min(pool.Parallelism, groups));
         return used * workers.Average(RateOf);

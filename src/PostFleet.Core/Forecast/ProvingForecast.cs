@@ -38,7 +38,7 @@ public sealed record ProvingForecast(
     /// <summary>Expected RandomX hashes of one k2pow pass: units × 2^64/difficulty (first 8 bytes) × nonces/16.</summary>
     public static double K2PowHashes(ServiceSpec service, PostSettings post)
     {
-        var head = ulong.Parse(post.PowDifficulty[..16], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        var head = ulong.Parse(post.PowDifficulty.AsSpan(0, 16), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
         var perUnitGroup = head == 0 ? 1e12 : Math.Pow(2, 64) / head;
         return service.NumUnits * perUnitGroup * (post.Nonces / 16.0);
     }
@@ -62,7 +62,7 @@ public sealed record ProvingForecast(
         var measured = new HashSet<string>(StringComparer.Ordinal);
         foreach (var s in spec.Services)
         {
-            var k = known.K2PowOf(s.Name)?.TotalSeconds;
+            var k = known.StartAndK2PowOf(s)?.TotalSeconds; // a fresh start: its start-up, then its k2pow
             var r = known.ReadSeconds(s, spec.Post);
             k2pow[s.Name] = k ?? K2PowHashes(s, spec.Post) / K2PowSlots.HashRateOf(s, spec, hardware);
             read[s.Name] = r ?? ServicePhases.DataBytes(s, spec.Post) / hardware.DiskBytesPerSecond(s.Disk);
@@ -79,60 +79,89 @@ public sealed record ProvingForecast(
             new Planning.ProvingWindow(spec.Node.Poet.CycleGap.TotalSeconds, deadline?.TotalSeconds),
             spec.Schedule.Mode == ScheduleMode.Pipelined,
             Planning.FinishChance.Draws(spec.Post.Nonces));
-        var queues = spec.Disks.ToDictionary(
-            d => d.Name,
+        var disks = new ForecastDisks(
+            spec,
             d => d.Services.OrderBy(s => outlook[s.Name]).ThenBy(s => k2pow[s.Name]).ThenBy(s => s.OrderOnDisk).ToList(),
-            StringComparer.Ordinal);
-        var diskFree = spec.Disks.ToDictionary(d => d.Name, _ => 0.0, StringComparer.Ordinal);
+            read);
         var ends = new Dictionary<string, double>(StringComparer.Ordinal);
         var unplaced = spec.Services.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
-        var lastRead = spec.Disks.ToDictionary(d => d.Name, _ => 0.0, StringComparer.Ordinal);
         var failure = Planning.K2PowReservation.PassFailureChance(spec.Post);
+        var draws = Planning.FinishChance.Draws(spec.Post.Nonces);
         // Each disk's end if its queue read back to back, and the two latest: the planner weighs a successor against
         // the busiest other disk's end (or the gap's), so the forecast does too.
-        var queuedRead = queues.ToDictionary(q => q.Key, q => q.Value.Sum(s => read[s.Name]), StringComparer.Ordinal);
         var gap = spec.Node.Poet.CycleGap.TotalSeconds;
-        (string Disk, double End) latest = ("", 0);
+        (int Disk, double End) latest = (-1, 0);
         double secondLatest = 0;
-        var lastUnits = spec.Disks.ToDictionary(d => d.Name, _ => 0.0, StringComparer.Ordinal);
-        double Lead(string disk, ServiceSpec next)
+        double Lead(int disk, ServiceSpec next)
         {
-            var own = diskFree[disk] + queuedRead[disk];
+            var own = disks.End(disk);
+            var (free, lastRead) = (disks.Free[disk], disks.LastRead[disk]);
 
             // As the planner: on a disk that may outlast the gap its proofs as units at stake (from the read before, in
             // the queue's order, with k2pow after the next), and the chance this disk is still the last.
             var stakes = Planning.GapStakes.MayOutlast(own, gap)
                 ? Planning.GapStakes.Of(
-                    gap - (diskFree[disk] - lastRead[disk]),
-                    [(lastRead[disk], 0, lastUnits[disk]), (read[next.Name], 0, next.NumUnits), .. queues[disk].Where(s => s != next).Select(s => (read[s.Name], k2pow[s.Name], (double)s.NumUnits))],
+                    gap - (free - lastRead),
+                    [(lastRead, 0, disks.LastUnits[disk]), (read[next.Name], 0, next.NumUnits), .. disks.Queues[disk].Where(s => s != next).Select(s => (read[s.Name], k2pow[s.Name], (double)s.NumUnits))],
                     1,
-                    Planning.FinishChance.Draws(spec.Post.Nonces))
+                    draws)
                 : null;
-            var counts = spec.Disks.Length < 2 ? 0 : Math.Min(gap, latest.Disk == disk ? secondLatest : latest.End);
+            var counts = disks.Count < 2 ? 0 : Math.Min(gap, latest.Disk == disk ? secondLatest : latest.End);
 
             // The chance to end last weighs only a hidden k2pow that would move the end that counts (weighed in
             // seconds): elsewhere it multiplies nothing, and it walks every other disk's queue (1,000 identities: a
             // million lookups a forecast, which the open gap recomputes as its estimates move).
             var weighsLastChance = stakes is not { MayOutlastGap: true } && own + k2pow[next.Name] > counts;
-            Planning.DiskEnd? end = spec.Disks.Length < 2 && stakes is null ? null
-                : new(own, lastRead[disk], counts)
+            Planning.DiskEnd? end = disks.Count < 2 && stakes is null ? null
+                : new(own, lastRead, counts)
                 {
-                    LastChance = weighsLastChance
-                        ? Planning.ReentryOverlap.LastChance(own, queues.Where(q => q.Key != disk).Select(q => (diskFree[q.Key] + queuedRead[q.Key], q.Value.Select(s => read[s.Name]))), failure)
-                        : 1,
+                    LastChance = weighsLastChance ? disks.LastChance(disk, own, failure) : 1,
                     Stakes = stakes,
                 };
-            return Planning.ReentryOverlap.Pipelines(failure, k2pow[next.Name], Math.Min(lastRead[disk], read[next.Name]), known.TwoReaderPenaltyOf(disk), end) ? k2pow[next.Name] : 0;
+            return Planning.ReentryOverlap.Pipelines(failure, k2pow[next.Name], Math.Min(lastRead, read[next.Name]), known.TwoReaderPenaltyOf(disks.Names[disk]), end) ? k2pow[next.Name] : 0;
+        }
+
+        double Free(int disk, ServiceSpec s) => Math.Max(slots.FreeAt(s), disks.Free[disk] - Lead(disk, s));
+
+        // On a disk the first service in its order that `after` does not hold back and that its dependencies' ends do
+        // not delay; if each is delayed, the one released first. A held service lets the next one go first, as the
+        // planner does. Null when `after` holds them all back.
+        (int Disk, ServiceSpec Service, double Start)? Ready(int disk)
+        {
+            (ServiceSpec Service, double Start)? first = null;
+            foreach (var s in disks.Queues[disk])
+            {
+                if (HeldBack(s, unplaced))
+                {
+                    continue;
+                }
+
+                var free = Free(disk, s);
+                var dependencies = DependenciesEnd(s, ends);
+                var start = Math.Max(free, dependencies);
+                if (dependencies <= free)
+                {
+                    return (disk, s, start);
+                }
+
+                if (first is not { } f || start.CompareTo(f.Start) < 0)
+                {
+                    first = (s, start);
+                }
+            }
+
+            return first is { } released ? (disk, released.Service, released.Start) : null;
         }
 
         var rows = new List<ForecastRow>();
         var latestStart = new double[3];
-        while (queues.Values.Any(q => q.Count > 0))
+        var ready = new List<(int Disk, ServiceSpec Service, double Start)>(disks.Count);
+        while (disks.Left > 0)
         {
-            (latest, secondLatest) = (("", 0), 0);
-            foreach (var (disk, free) in diskFree)
+            (latest, secondLatest) = ((-1, 0), 0);
+            for (var disk = 0; disk < disks.Count; disk++)
             {
-                var until = free + queuedRead[disk];
+                var until = disks.End(disk);
                 if (until > latest.End)
                 {
                     (latest, secondLatest) = ((disk, until), latest.End);
@@ -143,37 +172,33 @@ public sealed record ProvingForecast(
                 }
             }
 
-            double Free(string disk, ServiceSpec s) => Math.Max(slots.FreeAt(s), diskFree[disk] - Lead(disk, s));
-            double StartOf(string disk, ServiceSpec s) => Math.Max(Free(disk, s), DependenciesEnd(s, ends));
-
-            // On each disk the first service in its order that `after` does not hold back; if all are held, the one
-            // released first. A held service lets the next one go first, as the planner does.
-            var ready = queues
-                .Select(q =>
+            ready.Clear();
+            for (var disk = 0; disk < disks.Count; disk++)
+            {
+                if (Ready(disk) is { } candidate)
                 {
-                    var placeable = q.Value.Where(s => !s.After.Any(unplaced.Contains)).ToList();
-                    return (Disk: q.Key, Service: placeable.FirstOrDefault(s => DependenciesEnd(s, ends) <= Free(q.Key, s)) ?? placeable.MinBy(s => StartOf(q.Key, s)));
-                })
-                .Where(c => c.Service is not null)
-                .ToList();
+                    ready.Add(candidate);
+                }
+            }
+
             if (ready.Count == 0)
             {
                 // Only a cycle gets here (a spec the loader did not check): forecast it as if without `after`.
-                ready = [.. queues.Where(q => q.Value.Count > 0).Select(q => (Disk: q.Key, Service: (ServiceSpec?)q.Value[0]))];
+                for (var disk = 0; disk < disks.Count; disk++)
+                {
+                    if (disks.Queues[disk] is [var head, ..])
+                    {
+                        ready.Add((disk, head, Math.Max(Free(disk, head), DependenciesEnd(head, ends))));
+                    }
+                }
             }
 
-            var pick = ready
-                .Select(c => (c.Disk, Service: c.Service!, Start: StartOf(c.Disk, c.Service!), Work: queues[c.Disk].Sum(s => read[s.Name])))
-                .OrderBy(c => outlook[c.Service.Name])
-                .ThenBy(c => c.Start)
-                .ThenByDescending(c => c.Work)
-                .First();
-            queues[pick.Disk].Remove(pick.Service);
-            queuedRead[pick.Disk] -= read[pick.Service.Name];
-            unplaced.Remove(pick.Service.Name);
+            var pick = Pick(ready, outlook, disks);
+            var service = pick.Service;
+            unplaced.Remove(service.Name);
 
             // The planner holds a proof of a worse outlook until every better one has started.
-            var rank = (int)outlook[pick.Service.Name];
+            var rank = (int)outlook[service.Name];
             var start = pick.Start;
             for (var better = 0; better < rank; better++)
             {
@@ -181,16 +206,13 @@ public sealed record ProvingForecast(
             }
 
             latestStart[rank] = Math.Max(latestStart[rank], start);
-            var readStart = start + k2pow[pick.Service.Name];
-            var end = readStart + read[pick.Service.Name];
-            slots.Take(pick.Service, readStart);
-            diskFree[pick.Disk] = end;
-            ends[pick.Service.Name] = end;
-            lastRead[pick.Disk] = read[pick.Service.Name];
-            lastUnits[pick.Disk] = pick.Service.NumUnits;
-            rows.Add(new ForecastRow(pick.Service, start, readStart, end, measured.Contains(pick.Service.Name)) { Outlook = outlook[pick.Service.Name] });
+            var readStart = start + k2pow[service.Name];
+            var end = readStart + read[service.Name];
+            slots.Take(service, readStart);
+            disks.Place(pick.Disk, disks.Queues[pick.Disk].IndexOf(service), read[service.Name], service.NumUnits, end);
+            ends[service.Name] = end;
+            rows.Add(new ForecastRow(service, start, readStart, end, measured.Contains(service.Name)) { Outlook = outlook[service.Name] });
         }
-
         var window = spec.Node.Poet.CycleGap;
         // The CPU warning is about this host: k2pow on the pool or a direct worker does not load it.
         var cpu = spec.Services.Where(slots.IsLocal).Sum(s => k2pow[s.Name]);
@@ -198,8 +220,72 @@ public sealed record ProvingForecast(
             Warn(spec, rows, window.TotalSeconds, cpu, slots.LocalSlots, k2pow, read));
     }
 
-    private static double DependenciesEnd(ServiceSpec service, Dictionary<string, double> ends) =>
-        service.After.Select(d => ends.GetValueOrDefault(d)).DefaultIfEmpty(0).Max();
+    /// <summary>
+    /// Of the ready disks' next services, the one placed next: the best outlook, then the soonest start, then the disk
+    /// with the most work left; the first in disk order among equals.
+    /// </summary>
+    private static (int Disk, ServiceSpec Service, double Start) Pick(
+        List<(int Disk, ServiceSpec Service, double Start)> ready, IReadOnlyDictionary<string, Planning.ProofOutlook> outlook, ForecastDisks disks)
+    {
+        var pick = ready[0];
+        double? pickWork = null;
+        for (var i = 1; i < ready.Count; i++)
+        {
+            var c = ready[i];
+            var order = Comparer<Planning.ProofOutlook>.Default.Compare(outlook[c.Service.Name], outlook[pick.Service.Name]);
+            if (order == 0)
+            {
+                order = c.Start.CompareTo(pick.Start);
+            }
+
+            double? work = null;
+            if (order == 0)
+            {
+                // The work is added up only for a tie, as a sort would compare it (most first).
+                pickWork ??= disks.Work(pick.Disk);
+                work = disks.Work(c.Disk);
+                order = pickWork.Value.CompareTo(work.Value);
+            }
+
+            if (order < 0)
+            {
+                (pick, pickWork) = (c, work);
+            }
+        }
+
+        return pick;
+    }
+
+    /// <summary>Whether a service of <c>after</c> is still to be placed.</summary>
+    private static bool HeldBack(ServiceSpec service, HashSet<string> unplaced)
+    {
+        foreach (var dependency in service.After)
+        {
+            if (unplaced.Contains(dependency))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The latest predicted end of the service's dependencies (0 without any); an end not known counts as 0.</summary>
+    private static double DependenciesEnd(ServiceSpec service, Dictionary<string, double> ends)
+    {
+        // As a maximum that orders NaN below every number, so a NaN end never hides a later one.
+        var latest = 0.0;
+        for (var i = 0; i < service.After.Length; i++)
+        {
+            var end = ends.GetValueOrDefault(service.After[i]);
+            if (i == 0 || end > latest || double.IsNaN(latest))
+            {
+                latest = end;
+            }
+        }
+
+        return latest;
+    }
 
     private static ImmutableArray<string> Warn(
         FleetSpec spec, List<ForecastRow> rows, double window, double cpu, int slots, Dictionary<string, double> k2pow, Dictionary<string, double> read)

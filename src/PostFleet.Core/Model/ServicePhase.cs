@@ -22,6 +22,13 @@ public enum ServicePhase
 
 public static class ServicePhases
 {
+    /// <summary>
+    /// As <see cref="Of(ServiceStatus?, bool)"/>, with a silent /status read as <see cref="ServicePhase.Starting"/>
+    /// when the run is in its start-up (<c>RunStartup.IsStartingUp</c>: fast RandomX holds /status while it builds).
+    /// </summary>
+    public static ServicePhase Of(ServiceStatus? status, bool running, bool startingUp) =>
+        running && startingUp && status is ServiceStatus.Unreachable ? ServicePhase.Starting : Of(status, running);
+
     public static ServicePhase Of(ServiceStatus? status, bool running) => (running, status) switch
     {
         (false, _) => ServicePhase.NotRunning,

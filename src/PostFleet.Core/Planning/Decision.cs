@@ -98,4 +98,11 @@ public enum DecisionCode
     /// deadline has passed and hold the disk from one that can still make it.
     /// </summary>
     AwaitingEventReplay = 55,
+
+    /// <summary>
+    /// Pipelined mode: a successor in its first pass, timed to a read whose pass then failed, is stopped (stop
+    /// emitted) before it has read much: the failed pass reads all its data again, and beside it two readers would
+    /// lose more than the successor's start-up and k2pow, which it does again once the disk frees up.
+    /// </summary>
+    YieldsDiskToReentry = 56,
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using PostFleet.Core.Configuration;
 using PostFleet.Core.Model;
 
@@ -43,14 +44,23 @@ internal sealed class DiskWorkLeft
 
     /// <summary>
     /// The chance that <paramref name="disk"/>, ending at <paramref name="end"/>, is still the last disk when every
-    /// other one's failed passes are counted (<see cref="ReentryOverlap.LastChance"/>).
+    /// other one's failed passes are counted (<see cref="ReentryOverlap.LastChance(int, double)"/>).
     /// </summary>
     public double LastChance(string disk, double end, double failure)
     {
         // Every waiting service of a disk being read asks in the same pass (5,000 identities: thousands of times).
         if (!_lastChance.TryGetValue(disk, out var chance))
         {
-            _lastChance[disk] = chance = ReentryOverlap.LastChance(end, Seconds.Where(kv => kv.Key != disk).Select(kv => (kv.Value, (IEnumerable<double>)Reads[kv.Key])), failure);
+            var late = 0;
+            foreach (var (other, seconds) in Seconds)
+            {
+                if (other != disk)
+                {
+                    late += ReentryOverlap.RereadsPast(end, seconds, CollectionsMarshal.AsSpan(Reads[other]));
+                }
+            }
+
+            _lastChance[disk] = chance = ReentryOverlap.LastChance(late, failure);
         }
 
         return chance;

@@ -37,8 +37,8 @@ internal static class K2PowReservation
                 continue;
             }
 
-            // pipeline-margin pads the candidate's k2pow: a fresh start takes a moment before its k2pow even begins
-            // (process start; RandomX set-up on real hardware), and learned k2pow times include re-entries, which skip it.
+            // pipeline-margin pads the candidate's start-up and k2pow: the process start before the first /status
+            // answer, and a start-up not learned yet (a prior from before it was learned apart includes it in k2pow).
             if (k2pow is not { } k || reader.EndsIn is not { } endsIn || endsIn < k + c.Spec.Schedule.PipelineMargin)
             {
                 held.Add(new ReservedSlot(reader.Service, reader.EndsIn));
@@ -98,15 +98,18 @@ internal static class K2PowReservation
         return readers;
     }
 
-    /// <summary>Its own learned k2pow; else another's scaled by units (k2pow work is linear in them); else unknown.</summary>
+    /// <summary>
+    /// Its start-up and its own learned k2pow (a fresh start holds a slot from its start: RandomX set-up is CPU work
+    /// too); else another's k2pow scaled by units (k2pow work is linear in them); else unknown.
+    /// </summary>
     private static TimeSpan? CandidateK2Pow(ServiceSpec candidate, StartContext c)
     {
-        if (c.Estimates.K2PowOf(candidate.Name) is { } own)
+        if (c.Estimates.StartAndK2PowOf(candidate) is { } own)
         {
             return own;
         }
 
-        return c.K2PowPerUnit is { } perUnit ? perUnit * candidate.NumUnits : null;
+        return c.K2PowPerUnit is { } perUnit ? c.Estimates.StartupOf(candidate) + (perUnit * candidate.NumUnits) : null;
     }
 
     /// <summary>

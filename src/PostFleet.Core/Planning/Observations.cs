@@ -15,6 +15,7 @@ internal static class Observations
     {
         var m = FoldNodeState(service.Name, snapshot, memory, now);
         m = FoldEvents(service.Name, snapshot, m);
+        m = FoldAnnouncedRound(snapshot, m);
 
         RuntimeInstance? exited = null;
         var run = snapshot.Runs.GetValueOrDefault(service.Name);
@@ -98,12 +99,37 @@ internal static class Observations
 
         if (ProofRound.Unknown(m))
         {
-            m = InheritedRound(m, [.. snapshot.NewEvents.Where(e => e.Time < since && SmesherOf(e) == id)]);
+            m = InheritedRound(m, snapshot.NewEvents, id, since);
             since = m.ProvingSince ?? since;
         }
 
-        var mine = snapshot.NewEvents.Where(e => e.Time >= since && SmesherOf(e) == id).ToList();
-        if (mine.OfType<NodeEvent.PostStarted>().LastOrDefault() is { } started && started.ChallengeHex != m.RoundChallengeHex)
+        // This round's events of the identity: the last postStart and postComplete, and whether a postFailed came.
+        // One walk of the pass's events, no copies: every service of the fleet looks at them each pass.
+        NodeEvent.PostStarted? started = null;
+        NodeEvent.PostCompleted? completed = null;
+        var failed = false;
+        foreach (var e in snapshot.NewEvents)
+        {
+            if (e.Time < since || SmesherOf(e) != id)
+            {
+                continue;
+            }
+
+            switch (e)
+            {
+                case NodeEvent.PostStarted x:
+                    started = x;
+                    break;
+                case NodeEvent.PostCompleted x:
+                    completed = x;
+                    break;
+                case NodeEvent.PostFailed:
+                    failed = true;
+                    break;
+            }
+        }
+
+        if (started is not null && started.ChallengeHex != m.RoundChallengeHex)
         {
             m = m with { RoundChallengeHex = started.ChallengeHex };
         }
@@ -113,14 +139,14 @@ internal static class Observations
             return m;
         }
 
-        if (mine.OfType<NodeEvent.PostCompleted>().LastOrDefault() is { } completed)
+        if (completed is not null)
         {
             return m with { Delivered = true, DeliveredBy = DeliveryEvidence.PostComplete, RoundChallengeHex = completed.ChallengeHex };
         }
 
         // A failed proof while a run is live: remember the run (its start is before the event), see StopRules. A
         // hand-over seen before it did not reach the node.
-        if (!mine.OfType<NodeEvent.PostFailed>().Any())
+        if (!failed)
         {
             return m;
         }
@@ -132,20 +158,66 @@ internal static class Observations
     }
 
     /// <summary>
+    /// A round the node announced and has not asked for yet: the identity's latest poetWaitRound, poetWaitProof,
+    /// postComplete or atxPublished since its last round began decides (go-spacemesh's order per round:
+    /// poetWaitRound, poetWaitProof, PROVING, postStart, postComplete, atxPublished). A poetWaitProof announces the
+    /// round; anything after it (a new registration, a proof, an ATX) says it is no longer to come. PROVING begins
+    /// the round (<see cref="ServiceMemory.NewRound"/>), which clears it.
+    /// </summary>
+    private static ServiceMemory FoldAnnouncedRound(FleetSnapshot snapshot, ServiceMemory m)
+    {
+        if (m.Id is not { } id || snapshot.NewEvents.Count == 0)
+        {
+            return m;
+        }
+
+        var since = m.ProvingSince ?? DateTimeOffset.MinValue;
+        NodeEvent? last = null;
+        foreach (var e in snapshot.NewEvents)
+        {
+            if (e is NodeEvent.PoetWaitProof or NodeEvent.PoetWaitRound or NodeEvent.PostCompleted or NodeEvent.AtxPublished
+                && e.Time >= since && SmesherOf(e) == id && (last is null || e.Time >= last.Time))
+            {
+                last = e;
+            }
+        }
+
+        if (last is null)
+        {
+            return m;
+        }
+
+        DateTimeOffset? until = last is NodeEvent.PoetWaitProof wait ? wait.Until : null;
+        return until == m.RoundAnnouncedUntil ? m : m with { RoundAnnouncedUntil = until };
+    }
+
+    /// <summary>
     /// A round already PROVING when the planner first heard from the node, named by the node's replay (its events
     /// from before the planner's first look; go-spacemesh's order per round: poetWaitRound, poetWaitProof, PROVING,
     /// postStart, postComplete, atxPublished). The last of them decides: a postStart not yet completed is this
     /// round (it began then); a poetWaitRound/poetWaitProof names its publish epoch, whose service never connected.
     /// A completed proof or a published ATX says nothing of the round asked for now, which stays unknown.
     /// </summary>
-    private static ServiceMemory InheritedRound(ServiceMemory m, IReadOnlyList<NodeEvent> replayed) =>
-        replayed.Where(e => e is not NodeEvent.PostFailed).OrderBy(e => e.Time).LastOrDefault() switch
+    private static ServiceMemory InheritedRound(ServiceMemory m, IReadOnlyList<NodeEvent> events, NodeId id, DateTimeOffset before)
+    {
+        // The latest of the identity's events before the round was seen (the last of equal times, as they came).
+        NodeEvent? last = null;
+        foreach (var e in events)
+        {
+            if (e.Time < before && e is not NodeEvent.PostFailed && SmesherOf(e) == id && (last is null || e.Time >= last.Time))
+            {
+                last = e;
+            }
+        }
+
+        return last switch
         {
             NodeEvent.PostStarted started => m with { ProvingSince = started.Time, RoundChallengeHex = started.ChallengeHex },
             NodeEvent.PoetWaitProof wait => m with { RoundPublishEpoch = wait.Publish },
             NodeEvent.PoetWaitRound wait => m with { RoundPublishEpoch = wait.Publish },
             _ => m,
         };
+    }
 
     /// <summary>Services reading each disk at this look (live, /status Proving past position 0), for <see cref="ReadSharing"/>.</summary>
     public static Dictionary<string, int> ReadersByDisk(FleetSpec spec, FleetSnapshot snapshot)
@@ -200,7 +272,7 @@ internal static class Observations
         {
             // A run we have not seen before (just started, or adopted after a daemon restart): its progress clock
             // starts now, not at its start time, so an adopted run is never judged on time we did not watch.
-            m = m with { RunId = run.InstanceId, Progress = null, ProgressChangedAt = now, StopRequestedAt = null, StopRequestedFor = null, ReadStartedAt = null, PassRead = null, PassK2Pow = null, RunHoldsWork = false };
+            m = m with { RunId = run.InstanceId, Progress = null, ProgressChangedAt = now, StopRequestedAt = null, StopRequestedFor = null, ReadStartedAt = null, K2PowSeenAt = null, PassRead = null, PassK2Pow = null, RunHoldsWork = false };
         }
 
         // post-service forgets a finished proof only when the node fetches it: holding work, then Idle, is a hand-over.
@@ -217,13 +289,7 @@ internal static class Observations
 
         m = PassLearning.FoldStatus(status, m, dataBytes, now, readersOnDisk);
 
-        // The first pass seen reading ends this run's first k2pow: measured only for a run started in this round (an
-        // adopted run's start is not ours to time); later passes' k2pow is timed by PassLearning.
-        if (status is ServiceStatus.Proving { InK2Pow: false, NonceStart: 0 } && m.ReadStartedAt is null && !m.Delivered
-            && m.ProvingSince is { } since && run.StartedAt >= since)
-        {
-            m = m with { ReadStartedAt = now, LastK2Pow = now - run.StartedAt };
-        }
+        m = PassLearning.FoldFirstPass(status, m, run, now);
 
         if (m.LastNodeState == NodePostState.Proving && !m.RanThisRound)
         {

@@ -14,10 +14,13 @@ internal sealed class Occupancy
     public List<string> Running { get; } = [];
 
     /// <summary>Exclusive mode: every started, undelivered service on the disk. Pipelined mode: those reading it.</summary>
-    public IReadOnlyList<string> ReadersOf(string disk) => _diskReaders.GetValueOrDefault(disk) ?? [];
+    public IReadOnlyList<string> ReadersOf(string disk) => _diskReaders.GetValueOrDefault(disk) ?? Nobody;
 
     /// <summary>Pipelined mode only: services of the disk still in k2pow, which will read it next.</summary>
-    public IReadOnlyList<string> QueuedOn(string disk) => _diskQueued.GetValueOrDefault(disk) ?? [];
+    public IReadOnlyList<string> QueuedOn(string disk) => _diskQueued.GetValueOrDefault(disk) ?? Nobody;
+
+    // One empty list for every disk nobody holds: `?? []` beside a List made a new List each time (every rule asks).
+    private static readonly IReadOnlyList<string> Nobody = [];
 
     public static Occupancy Measure(FleetSpec spec, FleetSnapshot snapshot, IReadOnlyDictionary<string, ServiceMemory> memory, DateTimeOffset now)
     {

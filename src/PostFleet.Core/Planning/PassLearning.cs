@@ -69,6 +69,31 @@ internal static class PassLearning
     }
 
     /// <summary>
+    /// A run's first pass, for a run started in this round (an adopted run's start is not ours to time): its first
+    /// /status answer ends the start-up and begins k2pow (post-service answers nothing while it builds the RandomX
+    /// dataset: service.rs holds the state lock through it), and its first sight reading ends that k2pow. Timing the
+    /// k2pow from the start instead counted the start-up as k2pow (large-2000: 192 s learned where a pipelined k2pow
+    /// took about 140 s), which a re-entry does not have and which does not scale with units. A k2pow never seen
+    /// (shorter than a look) is the time from the start less the start-up learned before, if any.
+    /// </summary>
+    public static ServiceMemory FoldFirstPass(ServiceStatus? status, ServiceMemory m, RuntimeInstance run, DateTimeOffset now)
+    {
+        if (status is not ServiceStatus.Proving { NonceStart: 0 } proving || m.ReadStartedAt is not null || m.Delivered
+            || m.ProvingSince is not { } since || run.StartedAt < since)
+        {
+            return m;
+        }
+
+        if (proving.InK2Pow)
+        {
+            return m.K2PowSeenAt is null ? m with { K2PowSeenAt = now, LastStartup = now - run.StartedAt } : m;
+        }
+
+        var k2powFrom = m.K2PowSeenAt ?? run.StartedAt + (m.LastStartup ?? TimeSpan.Zero);
+        return m with { ReadStartedAt = now, LastK2Pow = now > k2powFrom ? now - k2powFrom : m.LastK2Pow };
+    }
+
+    /// <summary>
     /// Delivery ends the pass being read. A pass that finds a proof may stop before the end of the data, so what it
     /// read is the last position seen, over the time it was seen reading; a pass never seen moving teaches nothing.
     /// </summary>

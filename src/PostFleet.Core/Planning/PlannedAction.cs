@@ -38,4 +38,10 @@ public enum StopReason
 
     /// <summary>The round's proof deadline passed without the node's proof: the node no longer takes it.</summary>
     MissedDeadline = 6,
+
+    /// <summary>
+    /// Pipelined mode: PROVING, in its first pass with little read, while the disk's reader re-entered k2pow after a
+    /// failed pass: it gives the disk back rather than read beside that pass's reread (<see cref="ReentryYield"/>).
+    /// </summary>
+    YieldsDiskToReentry = 7,
 }

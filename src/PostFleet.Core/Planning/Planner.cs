@@ -12,13 +12,9 @@ public static class Planner
     public static Plan Decide(FleetSpec desired, FleetSnapshot observed, PlannerMemory memory, DateTimeOffset now)
     {
         var actions = new List<PlannedAction>();
-        var decisions = new Dictionary<string, Decision>(StringComparer.Ordinal);
-        var next = new Dictionary<string, ServiceMemory>(StringComparer.Ordinal);
-        var byName = new Dictionary<string, ServiceSpec>(StringComparer.Ordinal);
-        foreach (var service in desired.Services)
-        {
-            byName.TryAdd(service.Name, service);
-        }
+        var decisions = new Dictionary<string, Decision>(desired.Services.Length, StringComparer.Ordinal);
+        var next = new Dictionary<string, ServiceMemory>(desired.Services.Length, StringComparer.Ordinal);
+        var byName = desired.ServicesByName;
 
         // 1. Fold what was observed into memory; exited runs are forgotten once their exit is accounted for.
         var readersByDisk = Observations.ReadersByDisk(desired, observed);
@@ -49,6 +45,8 @@ public static class Planner
                 }
             }
         }
+
+        YieldToReentries(desired, observed, memory, next, decisions, actions, now);
 
         var kept = decisions.Values.Count(d => d.Code == DecisionCode.NodeRestarting);
         restart = restart is null || kept == 0 ? null : restart with { Kept = kept };
@@ -84,7 +82,36 @@ public static class Planner
             [.. actions],
             [.. ordered],
             new PlannerMemory(next.ToImmutableDictionary(StringComparer.Ordinal)) { Prior = memory.Prior, NodeRestart = restart, NodeAway = !observed.NodeReachable },
-            Requeue.After(desired, observed, next, actions, context.Wakes, now));
+            Requeue.After(desired, observed, next, actions, context.Wakes, now))
+        {
+            Estimates = context.EstimatesIfBuilt,
+        };
+    }
+
+    /// <summary>
+    /// Pipelined mode: a first-pass successor whose disk's reader just re-entered k2pow after a failed pass gives the
+    /// disk back, when reading beside that reread would lose more than its start-up and k2pow (<see cref="ReentryYield"/>).
+    /// Only runs the stop rules kept (no other stop asked) and only while the node answers.
+    /// </summary>
+    private static void YieldToReentries(FleetSpec desired, FleetSnapshot observed, PlannerMemory memory, Dictionary<string, ServiceMemory> next, Dictionary<string, Decision> decisions, List<PlannedAction> actions, DateTimeOffset now)
+    {
+        if (!observed.NodeReachable || memory.NodeRestart is not null)
+        {
+            return;
+        }
+
+        foreach (var y in ReentryYield.Find(desired, observed, next, () => ProvingEstimates.Combine(desired, next, memory.Prior)))
+        {
+            var name = y.Successor.Name;
+            if (observed.LiveRun(name) is not { } run || actions.Any(a => a.ServiceName == name))
+            {
+                continue;
+            }
+
+            actions.Add(new PlannedAction.StopService(name, StopReason.YieldsDiskToReentry, false, run));
+            decisions[name] = new Decision(name, DecisionCode.YieldsDiskToReentry, ReentryYield.Reason(y, y.Successor.Disk));
+            next[name] = next[name] with { StopRequestedAt = now, StopRequestedFor = StopReason.YieldsDiskToReentry };
+        }
     }
 
     /// <summary>
@@ -99,18 +126,21 @@ public static class Planner
                 .ThenBy(s => observed.NodeSides.IsEmpty ? 0 : context.Outlook.DueInSeconds(s.Name));
 
     /// <summary>
-    /// "Prove now" first; then the disk with the most estimated reads left (its last read ends last, so it gets the
-    /// k2pow slots first: with more disks than slots, a disk started late by the queue for slots idles through it),
-    /// then the order on each disk (earlier first), taking the first of every disk before the second of any, so disks
-    /// start in parallel; ties (no estimates yet) go by config order, which keeps plans stable.
+    /// "Prove now" first; then the disks whose reads outlast the cycle gap, the fastest first, and on them the largest
+    /// identity first (<see cref="GapOrder"/>); then the disk with the most estimated reads left (its last read ends
+    /// last, so it gets the k2pow slots first: with more disks than slots, a disk started late by the queue for slots
+    /// idles through it), then the order on each disk (earlier first), taking the first of every disk before the
+    /// second of any, so disks start in parallel; ties (no estimates yet) go by config order, which keeps plans stable.
     /// </summary>
     internal static IEnumerable<ServiceSpec> StartOrder(FleetSpec desired, FleetSnapshot observed, StartContext context)
     {
         var work = context.DiskWork.Seconds;
-        return desired.Disks
-            .SelectMany((disk, diskIndex) => disk.Services.Select(service => (service, diskIndex)))
+        var gap = GapOrder.Of(desired, observed, context);
+        return WithDiskIndex(desired)
             .OrderBy(x => observed.Intents.ProveNow.Contains(x.service.Name) ? 0 : 1)
+            .ThenBy(x => gap.DiskKey(x.service))
             .ThenByDescending(x => work[x.service.Disk])
+            .ThenBy(x => gap.OnDiskKey(x.service))
             .ThenBy(x => x.service.OrderOnDisk)
             .ThenBy(x => x.diskIndex)
             .Select(x => x.service);
@@ -133,7 +163,7 @@ public static class Planner
         double cpuLeft = 0;
         foreach (var service in desired.Services)
         {
-            if (!context.Memory[service.Name].Delivered && observed.LiveRun(service.Name) is null && estimates.K2PowOf(service.Name) is { } k)
+            if (!context.Memory[service.Name].Delivered && observed.LiveRun(service.Name) is null && estimates.StartAndK2PowOf(service) is { } k)
             {
                 cpuLeft += k.TotalSeconds;
             }
@@ -150,7 +180,7 @@ public static class Planner
         var oneDisk = work.Values.Count(w => w > 0) <= 1;
         double CpuBoundKey(ServiceSpec s)
         {
-            if (estimates.K2PowOf(s.Name) is not { } k)
+            if (estimates.StartAndK2PowOf(s) is not { } k)
             {
                 return double.MaxValue / 4;
             }
@@ -161,7 +191,7 @@ public static class Planner
 
         double FitKey(ServiceSpec s)
         {
-            if (estimates.K2PowOf(s.Name) is not { } k)
+            if (estimates.StartAndK2PowOf(s) is not { } k)
             {
                 return double.MaxValue;
             }
@@ -175,8 +205,7 @@ public static class Planner
         double LargestFirst(ServiceSpec s) =>
             observed.For(s.Name).Window is not null && context.Outlook.WindowOf(s.Name) is { } w && GapStakes.MayOutlast(work[s.Disk], w.GapSecondsLeft) ? -s.NumUnits : 0;
 
-        return desired.Disks
-            .SelectMany((disk, diskIndex) => disk.Services.Select(service => (service, diskIndex)))
+        return WithDiskIndex(desired)
             .OrderBy(x => observed.Intents.ProveNow.Contains(x.service.Name) ? 0 : 1)
             .ThenBy(x => cpuBound ? CpuBoundKey(x.service) : 0)
             .ThenByDescending(x => work[x.service.Disk])
@@ -187,7 +216,22 @@ public static class Planner
             .Select(x => x.service);
     }
 
-    private static void ForgetRunsNotInConfig(Dictionary<string, ServiceSpec> byName, FleetSnapshot observed, List<PlannedAction> actions, Dictionary<string, Decision> decisions)
+    /// <summary>Every service with its disk's place in the config, in config order (the sorts' input, made without a closure per disk).</summary>
+    private static List<(ServiceSpec service, int diskIndex)> WithDiskIndex(FleetSpec desired)
+    {
+        var all = new List<(ServiceSpec, int)>(desired.Services.Length);
+        for (var d = 0; d < desired.Disks.Length; d++)
+        {
+            foreach (var service in desired.Disks[d].Services)
+            {
+                all.Add((service, d));
+            }
+        }
+
+        return all;
+    }
+
+    private static void ForgetRunsNotInConfig(IReadOnlyDictionary<string, ServiceSpec> byName, FleetSnapshot observed, List<PlannedAction> actions, Dictionary<string, Decision> decisions)
     {
         foreach (var run in observed.Runs.Values.Where(r => !byName.ContainsKey(r.ServiceName)).OrderBy(r => r.ServiceName, StringComparer.Ordinal))
         {

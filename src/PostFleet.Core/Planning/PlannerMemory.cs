@@ -53,6 +53,13 @@ public sealed record ServiceMemory
     /// <summary>What showed the delivery; null while not delivered.</summary>
     public DeliveryEvidence? DeliveredBy { get; init; }
 
+    /// <summary>
+    /// The PoET round end the node said it waits for (poetWaitProof) for a round that has not turned PROVING yet; null
+    /// when no such round is announced. The node turns identities PROVING one by one as each fetches its PoET proof,
+    /// so at the gap's opening an IDLE identity with a round announced is about to prove, not out of the round.
+    /// </summary>
+    public DateTimeOffset? RoundAnnouncedUntil { get; init; }
+
     /// <summary>This round's challenge (hex) from the node's postStart; all zeros for the initial PoST, which has no deadline.</summary>
     public string? RoundChallengeHex { get; init; }
 
@@ -113,8 +120,21 @@ public sealed record ServiceMemory
     /// </summary>
     public PassK2PowMark? PassK2Pow { get; init; }
 
-    /// <summary>How long the last measured k2pow took, its start to its pass's first read; any pass (kept across rounds).</summary>
+    /// <summary>
+    /// How long the last measured k2pow took, its start to its pass's first read; any pass (kept across rounds). A
+    /// first pass's k2pow starts at the run's first /status answer (<see cref="K2PowSeenAt"/>), not at its start:
+    /// the start-up before it is <see cref="LastStartup"/>, learned apart, since a re-entry has none.
+    /// </summary>
     public TimeSpan? LastK2Pow { get; init; }
+
+    /// <summary>
+    /// When the current run first answered /status with proving work (position 0): its start-up (fast mode: building
+    /// the RandomX dataset, during which post-service's /status blocks) had ended and its first k2pow begun.
+    /// </summary>
+    public DateTimeOffset? K2PowSeenAt { get; init; }
+
+    /// <summary>How long the last run measured took from its start to its first /status answer (kept across rounds).</summary>
+    public TimeSpan? LastStartup { get; init; }
 
     /// <summary>
     /// Bytes per second of the last pass measured: the bytes that pass read ÷ the time it was seen reading (kept
@@ -149,12 +169,14 @@ public sealed record ServiceMemory
             DeliveredBy = null,
             RanThisRound = false,
             ReadStartedAt = null,
+            K2PowSeenAt = null,
             PassRead = null,
             PassK2Pow = null,
             FailedThisRound = false,
             RoundChallengeHex = null,
             RoundInherited = false,
             RoundPublishEpoch = null,
+            RoundAnnouncedUntil = null,
             HandedOver = false,
         };
 }

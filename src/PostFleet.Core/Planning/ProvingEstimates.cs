@@ -28,6 +28,16 @@ public sealed record ProvingEstimates(
     /// </summary>
     public ImmutableDictionary<string, double> TwoReaderPenalty { get; init; } = ImmutableDictionary<string, double>.Empty.WithComparers(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Seconds from a service's start to its first k2pow, per disk (the mean of its services' last start-up; a disk
+    /// stands for its machine here): RandomX set-up, a minute or more in fast mode. Kept apart from
+    /// <see cref="K2Pow"/>, which a re-entry needs without it. Absent until a run's first /status answer was seen.
+    /// </summary>
+    public ImmutableDictionary<string, double> Startup { get; init; } = ImmutableDictionary<string, double>.Empty.WithComparers(StringComparer.Ordinal);
+
+    /// <summary>The mean of <see cref="Startup"/> over disks, once per pass (<see cref="Combine"/>), for disks without one.</summary>
+    internal double? MeanStartup { get; init; }
+
     /// <summary>What a pass knows: measured values where there are any, the prior elsewhere.</summary>
     public static ProvingEstimates Combine(FleetSpec spec, IReadOnlyDictionary<string, ServiceMemory> memory, ProvingEstimates? prior)
     {
@@ -38,10 +48,11 @@ public sealed record ProvingEstimates(
         var k2pow = new Dictionary<string, TimeSpan>(prior.K2Pow, StringComparer.Ordinal);
         var rates = new Dictionary<string, double>(prior.DiskReadRate, StringComparer.Ordinal);
         var penalties = prior.TwoReaderPenalty.ToBuilder();
+        var startups = prior.Startup.ToBuilder();
         foreach (var disk in spec.Disks)
         {
-            double sum = 0;
-            var count = 0;
+            double sum = 0, startup = 0;
+            int count = 0, started = 0;
             var sharing = ReadSharing.None;
             foreach (var service in disk.Services)
             {
@@ -49,6 +60,12 @@ public sealed record ProvingEstimates(
                 if (m?.LastK2Pow is { } k)
                 {
                     k2pow[service.Name] = k;
+                }
+
+                if (m?.LastStartup is { } up)
+                {
+                    startup += up.TotalSeconds;
+                    started++;
                 }
 
                 if (m?.LastReadRate is { } r and > 0)
@@ -72,10 +89,15 @@ public sealed record ProvingEstimates(
             {
                 rates[disk.Name] = sum / count;
             }
+
+            if (started > 0)
+            {
+                startups[disk.Name] = startup / started;
+            }
         }
 
         PoolK2PowPerUnit(spec, k2pow);
-        return new ProvingEstimates(k2pow.ToImmutableDictionary(StringComparer.Ordinal), rates.ToImmutableDictionary(StringComparer.Ordinal)) { TwoReaderPenalty = penalties.ToImmutable() };
+        return new ProvingEstimates(k2pow.ToImmutableDictionary(StringComparer.Ordinal), rates.ToImmutableDictionary(StringComparer.Ordinal)) { TwoReaderPenalty = penalties.ToImmutable(), Startup = startups.ToImmutable(), MeanStartup = startups.Count > 0 ? startups.Values.Average() : null };
     }
 
     /// <summary>p from a disk's reads alone and with two readers; null until both were seen for long enough to tell.</summary>
@@ -126,6 +148,7 @@ public sealed record ProvingEstimates(
             return;
         }
 
+        k2pow.EnsureCapacity(spec.Services.Length); // one growth to the fleet's size, not a doubling at a time
         foreach (var service in spec.Services)
         {
             if (service.NumUnits > 0)
@@ -139,6 +162,24 @@ public sealed record ProvingEstimates(
     public double TwoReaderPenaltyOf(string disk) => TwoReaderPenalty.TryGetValue(disk, out var p) ? p : AssumedTwoReaderPenalty;
 
     public TimeSpan? K2PowOf(string service) => K2Pow.TryGetValue(service, out var k) ? k : null;
+
+    /// <summary>
+    /// A fresh start's start-up: its disk's learned one, else the mean over the disks that have one (one config is
+    /// usually one RandomX mode), else 0 (not learned, or a prior from before start-up was learned apart, whose
+    /// k2pow times include it).
+    /// </summary>
+    public TimeSpan StartupOf(ServiceSpec service)
+    {
+        if (Startup.TryGetValue(service.Disk, out var own))
+        {
+            return TimeSpan.FromSeconds(own);
+        }
+
+        return TimeSpan.FromSeconds(MeanStartup ?? (Startup.IsEmpty ? 0 : Startup.Values.Average()));
+    }
+
+    /// <summary>What a fresh start needs before its first read: its start-up and its k2pow (null without a k2pow estimate).</summary>
+    public TimeSpan? StartAndK2PowOf(ServiceSpec service) => K2PowOf(service.Name) is { } k ? StartupOf(service) + k : null;
 
     public double? ReadRateOf(string disk) => DiskReadRate.TryGetValue(disk, out var r) && r > 0 ? r : null;
 

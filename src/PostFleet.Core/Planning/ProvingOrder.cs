@@ -51,14 +51,15 @@ public static class ProvingOrder
     {
         double Variance(double k2pow) => k2powDraws > 0 ? FinishChance.K2PowVariance(k2pow, k2powDraws) : 0;
 
+        // The proofs are handled by their index in `work`: a ProofWork is a large struct, and each round copied all.
         var outlook = new Dictionary<string, ProofOutlook>(work.Count, StringComparer.Ordinal);
         var diskEnd = new Dictionary<string, double>(StringComparer.Ordinal);
         var firstK2Pow = new Dictionary<string, double>(StringComparer.Ordinal);
         double cpu = 0, cpuVariance = 0;
         var shortestRead = double.PositiveInfinity;
-        var pending = new List<ProofWork>(work.Count);
-        foreach (var w in work.Where(w => w.Started).OrderBy(w => w.K2PowLeft + w.ReadLeft))
+        foreach (var i in StartedSoonestDone(work))
         {
+            var w = work[i];
             var end = Math.Max(diskEnd.GetValueOrDefault(w.Service.Disk), w.K2PowLeft) + w.ReadLeft;
             diskEnd[w.Service.Disk] = end;
             if (powSlots > 0)
@@ -70,28 +71,27 @@ public static class ProvingOrder
             outlook[w.Service.Name] = Classify(end, w.Window ?? window);
         }
 
-        foreach (var w in work)
+        var pending = new List<int>(work.Count);
+        for (var i = 0; i < work.Count; i++)
         {
+            var w = work[i];
             if (!w.Started)
             {
-                pending.Add(w);
+                pending.Add(i);
                 firstK2Pow[w.Service.Disk] = Math.Min(firstK2Pow.GetValueOrDefault(w.Service.Disk, double.PositiveInfinity), w.K2Pow);
                 shortestRead = Math.Min(shortestRead, w.Read);
             }
         }
 
-        // Largest first; ties keep the caller's order (config order), so plans are stable. Several nodes: the proofs
-        // of the node whose gap closes sooner first (each work carries its node's window; one node: all equal).
-        var byUnits = pending.Select((w, i) => (w, i))
-            .OrderBy(x => x.w.Window?.GapSecondsLeft ?? 0).ThenBy(x => x.w.Window?.DeadlineSecondsLeft ?? 0)
-            .ThenByDescending(x => x.w.Service.NumUnits).ThenBy(x => x.i).Select(x => x.w).ToList();
-        var rest = new List<ProofWork>();
-        foreach (var limitOf in new Func<ProvingWindow, (ProofOutlook, double?)>[] { v => (ProofOutlook.InGap, v.GapSecondsLeft), v => (ProofOutlook.BeforeDeadline, v.DeadlineSecondsLeft) })
+        var byUnits = LargestFirst(work, pending);
+        var rest = new List<int>(byUnits.Count);
+        foreach (var limitOf in Limits)
         {
             rest.Clear();
-            foreach (var w in byUnits)
+            foreach (var i in byUnits)
             {
                 // Each proof against its own node's gap and deadline: the disks and k2pow slots are shared.
+                var w = work[i];
                 var limit = limitOf(w.Window ?? window);
                 var disk = Math.Max(diskEnd.GetValueOrDefault(w.Service.Disk), firstK2Pow[w.Service.Disk]) + w.Read + (k2powHidden || !diskEnd.ContainsKey(w.Service.Disk) ? 0 : w.K2Pow);
                 var cpuAfter = cpu + (powSlots > 0 ? w.K2Pow / powSlots : 0);
@@ -103,7 +103,7 @@ public static class ProvingOrder
                         && (powSlots == 0 || FinishChance.Sure(cpuAfter, cpuVarianceAfter) + shortestRead <= left));
                 if (!fits)
                 {
-                    rest.Add(w);
+                    rest.Add(i);
                     continue;
                 }
 
@@ -113,15 +113,62 @@ public static class ProvingOrder
                 cpuVariance = cpuVarianceAfter;
             }
 
-            byUnits = [.. rest];
+            (byUnits, rest) = (rest, byUnits);
         }
 
-        foreach (var w in byUnits)
+        foreach (var i in byUnits)
         {
-            outlook[w.Service.Name] = ProofOutlook.WillMiss;
+            outlook[work[i].Service.Name] = ProofOutlook.WillMiss;
         }
 
         return outlook;
+    }
+
+    /// <summary>The gap, then the deadline: what a proof is admitted against in each round, and the outlook it then has.</summary>
+    private static readonly Func<ProvingWindow, (ProofOutlook, double?)>[] Limits =
+        [v => (ProofOutlook.InGap, v.GapSecondsLeft), v => (ProofOutlook.BeforeDeadline, v.DeadlineSecondsLeft)];
+
+    /// <summary>The indices of the started proofs, the soonest done first (the first of equals first).</summary>
+    private static List<int> StartedSoonestDone(IReadOnlyList<ProofWork> work)
+    {
+        var started = new List<(double Left, int Index)>();
+        for (var i = 0; i < work.Count; i++)
+        {
+            if (work[i].Started)
+            {
+                started.Add((work[i].K2PowLeft + work[i].ReadLeft, i));
+            }
+        }
+
+        // By what is left, then by place: the order a stable sort gives.
+        started.Sort(static (a, b) => a.Left.CompareTo(b.Left) is var c and not 0 ? c : a.Index.CompareTo(b.Index));
+        return started.ConvertAll(s => s.Index);
+    }
+
+    /// <summary>
+    /// The indices of the proofs to admit, largest first; ties keep the caller's order (config order), so plans are
+    /// stable. Several nodes: the proofs of the node whose gap closes sooner first (each work carries its node's
+    /// window; one node: all equal).
+    /// </summary>
+    private static List<int> LargestFirst(IReadOnlyList<ProofWork> work, List<int> pending)
+    {
+        pending.Sort((a, b) =>
+        {
+            var (x, y) = (work[a], work[b]);
+            var c = (x.Window?.GapSecondsLeft ?? 0).CompareTo(y.Window?.GapSecondsLeft ?? 0);
+            if (c == 0)
+            {
+                c = (x.Window?.DeadlineSecondsLeft ?? 0).CompareTo(y.Window?.DeadlineSecondsLeft ?? 0);
+            }
+
+            if (c == 0)
+            {
+                c = y.Service.NumUnits.CompareTo(x.Service.NumUnits);
+            }
+
+            return c != 0 ? c : a.CompareTo(b);
+        });
+        return pending;
     }
 
     /// <summary>

@@ -88,7 +88,7 @@ internal static class ReentryOverlap
             }
 
             // Later handovers are counted with their k2pow: on such a disk a successor is often not timed.
-            var k2pow = c.Estimates.K2PowOf(s.Name)?.TotalSeconds ?? 0;
+            var k2pow = c.Estimates.StartAndK2PowOf(s)?.TotalSeconds ?? 0;
             if (c.Snapshot.StatusOf(s.Name) is ServiceStatus.Proving { Position: > 0 } p)
             {
                 readers++;
@@ -181,33 +181,47 @@ internal static class ReentryOverlap
     }
 
     /// <summary>
-    /// The chance that a disk ending at <paramref name="end"/> (no pass failing on it) still ends last: another disk
-    /// (its end and the full read of each proof left on it) ending sooner passes it if a pass whose reread would
-    /// carry it past fails. Seconds hidden on the busiest disk count only then: among disks of about the same work
-    /// the last one is most often one whose pass failed, where a timed successor costs the overlap (large-2000:
-    /// 1.13 × the bound, the last disk one of the second busiest with two failed passes beside timed successors).
+    /// The chance that a disk ending at some time (no pass failing on it) still ends last, given how many of the other
+    /// disks' proofs would pass it with a reread (<paramref name="lateRereads"/>, each disk's counted by
+    /// <see cref="RereadsPast"/>): another disk ending sooner passes it if a pass whose reread would carry it past
+    /// fails. Seconds hidden on the busiest disk count only then: among disks of about the same work the last one is
+    /// most often one whose pass failed, where a timed successor costs the overlap (large-2000: 1.13 × the bound, the
+    /// last disk one of the second busiest with two failed passes beside timed successors).
     /// </summary>
-    public static double LastChance(double end, IEnumerable<(double End, IEnumerable<double> Reads)> others, double failure)
+    public static double LastChance(int lateRereads, double failure)
     {
+        // One factor per reread, in turn (not a power): the chance is the same to the last bit however it is asked.
         var chance = 1.0;
-        foreach (var (otherEnd, reads) in others)
+        for (var i = 0; i < lateRereads; i++)
         {
-            // A disk already ending later is the end that counts (DiskEnd.Counts), not a chance.
-            if (otherEnd >= end)
-            {
-                continue;
-            }
-
-            foreach (var reread in reads)
-            {
-                if (otherEnd + reread > end)
-                {
-                    chance *= 1 - failure;
-                }
-            }
+            chance *= 1 - failure;
         }
 
         return chance;
+    }
+
+    /// <summary>
+    /// Of another disk ending at <paramref name="otherEnd"/> with the full read of each proof left on it
+    /// (<paramref name="reads"/>), the proofs whose failed pass would carry it past <paramref name="end"/>. A disk
+    /// already ending later is the end that counts (<see cref="DiskEnd.Counts"/>), not a chance: none.
+    /// </summary>
+    public static int RereadsPast(double end, double otherEnd, ReadOnlySpan<double> reads)
+    {
+        if (otherEnd >= end)
+        {
+            return 0;
+        }
+
+        var late = 0;
+        foreach (var reread in reads)
+        {
+            if (otherEnd + reread > end)
+            {
+                late++;
+            }
+        }
+
+        return late;
     }
 }
 
@@ -218,7 +232,7 @@ internal static class ReentryOverlap
 /// </summary>
 public readonly record struct DiskEnd(double Own, double Reread, double Counts)
 {
-    /// <summary>The chance the disk is still the last when no pass fails on it (<see cref="ReentryOverlap.LastChance"/>).</summary>
+    /// <summary>The chance the disk is still the last when no pass fails on it (<see cref="ReentryOverlap.LastChance(int, double)"/>).</summary>
     public double LastChance { get; init; } = 1;
 
     /// <summary>The disk's reads as units at stake in the gap (null: no window, or the makespan is what counts).</summary>

@@ -67,13 +67,7 @@ internal static class Requeue
                 after = round.ProofDeadline > now ? Min(after, round.ProofDeadline - now) : after;
             }
 
-            foreach (var deadline in Deadlines(m, run is not null, limits))
-            {
-                if (deadline > now)
-                {
-                    after = Min(after, deadline - now);
-                }
-            }
+            after = Deadlines(m, run is not null, limits, now, after);
         }
 
         return after < Floor ? Floor : after;
@@ -91,28 +85,33 @@ internal static class Requeue
             && !snapshot.Intents.WillNotProve(s.Name)
             && (memory[s.Name].ProvingSince is not { } since || since < opened));
 
-    private static IEnumerable<DateTimeOffset> Deadlines(ServiceMemory m, bool running, ScheduleLimits limits)
+    /// <summary><paramref name="after"/>, or sooner if one of the service's own deadlines comes first (each pass, for every service: no iterator).</summary>
+    private static TimeSpan Deadlines(ServiceMemory m, bool running, ScheduleLimits limits, DateTimeOffset now, TimeSpan after)
     {
         if (m.BackoffUntil is { } backoff)
         {
-            yield return backoff;
+            after = Sooner(after, backoff, now);
         }
 
         if (running && m.IdleSince is { } idle)
         {
-            yield return idle + limits.IdleStopGrace;
+            after = Sooner(after, idle + limits.IdleStopGrace, now);
         }
 
         if (running && limits.NoProgressTimeout > TimeSpan.Zero && m.ProgressChangedAt is { } changed)
         {
-            yield return changed + limits.NoProgressTimeout;
+            after = Sooner(after, changed + limits.NoProgressTimeout, now);
         }
 
         if (running && m.StopRequestedAt is { } asked)
         {
-            yield return asked + StopRules.RestopAfter(limits);
+            after = Sooner(after, asked + StopRules.RestopAfter(limits), now);
         }
+
+        return after;
     }
+
+    private static TimeSpan Sooner(TimeSpan after, DateTimeOffset deadline, DateTimeOffset now) => deadline > now ? Min(after, deadline - now) : after;
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

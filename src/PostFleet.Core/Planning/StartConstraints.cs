@@ -26,6 +26,9 @@ internal sealed record StartContext(
     /// <summary>Estimates for this pass, built on first use (both modes order by them, and the window outlook needs them).</summary>
     public ProvingEstimates Estimates => _estimates ??= ProvingEstimates.Combine(Spec, Memory, Prior);
 
+    /// <summary><see cref="Estimates"/> if the pass built them, else null.</summary>
+    public ProvingEstimates? EstimatesIfBuilt => _estimates;
+
     public ProvingEstimates? Prior { get; init; }
 
     /// <summary>Where each proof is expected to land against the gap and the deadline, built on first use.</summary>
@@ -55,6 +58,9 @@ internal sealed record StartContext(
     /// during a pass): the same holders give the same reason, so it is built once, not once per waiting service.
     /// </summary>
     public Dictionary<(HeldKey Held, int InK2Pow), Blocker> ReserveBlockers { get; } = [];
+
+    /// <summary>The max-running blocker last said in this pass, with the count of running services it says.</summary>
+    public (int Running, Blocker Blocker)? RunningSlotBlocker { get; set; }
 
     /// <summary>Chance one pass finds no proof and its service re-enters k2pow.</summary>
     public double PassFailureChance => _passFailure ??= K2PowReservation.PassFailureChance(Spec.Post);
@@ -157,27 +163,45 @@ internal static class StartConstraints
             : null;
 
     /// <summary>
-    /// <c>after</c>: wait while a dependency's identity is PROVING and has not delivered in this round. A dependency
-    /// the node does not need (IDLE or unlisted), or that the user took out of the round, does not hold anyone up.
-    /// "Prove now" skips this rule.
+    /// <c>after</c>: wait while a dependency's identity is PROVING and has not delivered in this round, or is IDLE
+    /// with a round the node announced and has not asked for yet (each identity turns PROVING when it has fetched
+    /// its PoET proof, so at the gap's opening a dependency may still read IDLE a moment after its dependent turned
+    /// PROVING; an announced round counts for at most a cycle gap after its PoET round ended). A dependency the node
+    /// does not need (IDLE without a round to come, or unlisted), or that the user took out of the round, does not
+    /// hold anyone up. "Prove now" skips this rule.
     /// </summary>
     private static Blocker? DependenciesDelivered(ServiceSpec s, StartContext c)
     {
-        if (c.Snapshot.Intents.ProveNow.Contains(s.Name))
+        if (s.After.IsEmpty || c.Snapshot.Intents.ProveNow.Contains(s.Name))
         {
             return null;
         }
 
-        var pending = s.After.Where(d => IsPending(d, c)).ToList();
-        return pending.Count == 0
+        List<string>? pending = null;
+        foreach (var d in s.After)
+        {
+            if (IsPending(d, c))
+            {
+                (pending ??= []).Add(d);
+            }
+        }
+
+        return pending is null
             ? null
             : new(DecisionCode.WaitingForDependency, $"waiting: after {string.Join(", ", pending)}, which has not delivered yet");
     }
 
-    internal static bool IsPending(string dependency, StartContext c) =>
-        c.Snapshot.NodeStateOf(dependency) == NodePostState.Proving
-        && !c.Memory.GetValueOrDefault(dependency, ServiceMemory.Initial).Delivered
-        && !c.Snapshot.Intents.WillNotProve(dependency);
+    internal static bool IsPending(string dependency, StartContext c)
+    {
+        var memory = c.Memory.GetValueOrDefault(dependency, ServiceMemory.Initial);
+        var needed = c.Snapshot.NodeStateOf(dependency) switch
+        {
+            NodePostState.Proving => !memory.Delivered,
+            NodePostState.Idle => memory.RoundAnnouncedUntil is { } until && c.ByName.TryGetValue(dependency, out var spec) && c.Now < until + c.Spec.NodeOf(spec).Poet.CycleGap,
+            _ => false,
+        };
+        return needed && !c.Snapshot.Intents.WillNotProve(dependency);
+    }
 
     /// <summary>
     /// A proof predicted to land after the deadline is worth nothing: it starts last, once no identity that can still
@@ -248,7 +272,10 @@ internal static class StartConstraints
             return new(DecisionCode.WaitingForDisk, $"waiting: disk {s.Disk} read by {string.Join(", ", readers)}; no k2pow or read-rate estimate yet to pipeline (per-disk {perDisk})");
         }
 
-        if (ReentryOverlap.Outweighs(s, k, readers, c) is { } risk)
+        // A fresh start hides its start-up (RandomX set-up) as well as its k2pow behind the read; only the k2pow varies
+        // by its draws, so the lead is the start-up plus the k2pow's quantile.
+        var startup = c.Estimates.StartupOf(s);
+        if (ReentryOverlap.Outweighs(s, startup + k, readers, c) is { } risk)
         {
             var chance = risk.FailureChance.ToString("0.#%", CultureInfo.InvariantCulture);
             return new(DecisionCode.WaitingForDisk, risk.Units is { } units
@@ -256,7 +283,7 @@ internal static class StartConstraints
                 : $"waiting: disk {s.Disk} read by {string.Join(", ", readers)}; not pipelining: a pass fails with {chance} chance and then reads the disk again alongside this one (expected cost {Durations.Format(risk.ExpectedCost)} > {Durations.Format(risk.ExpectedSaving)} saved)");
         }
 
-        var lead = PipelineLead.For(k, c.Estimates.TwoReaderPenaltyOf(s.Disk), c.Spec.Post.Nonces);
+        var lead = startup + PipelineLead.For(k, c.Estimates.TwoReaderPenaltyOf(s.Disk), c.Spec.Post.Nonces);
         var startAt = free - lead + c.Spec.Schedule.PipelineMargin;
         if (c.Now >= startAt)
         {
@@ -265,7 +292,7 @@ internal static class StartConstraints
 
         c.Wakes.Add(startAt);
         return new(DecisionCode.WaitingForDisk,
-            $"waiting: disk {s.Disk} read by {string.Join(", ", readers)} until about {free.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}; starting at {startAt.ToString("HH:mm:ss", CultureInfo.InvariantCulture)} so its k2pow ({Durations.Format(k)}) ends then");
+            $"waiting: disk {s.Disk} read by {string.Join(", ", readers)} until about {free.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}; starting at {startAt.ToString("HH:mm:ss", CultureInfo.InvariantCulture)} so its {(startup > TimeSpan.Zero ? $"start-up ({Durations.Format(startup)}) and " : "")}k2pow ({Durations.Format(k)}) end{(startup > TimeSpan.Zero ? "" : "s")} then");
     }
 
     /// <summary>When the first of the readers is estimated to finish its read; null if any cannot be estimated.</summary>
@@ -310,7 +337,7 @@ internal static class StartConstraints
 
         if (inK2Pow.Count >= cap)
         {
-            return new(DecisionCode.WaitingForPow, $"waiting: k2pow slots full with {string.Join(", ", inK2Pow)} ({resource.CapName} {cap})");
+            return new(DecisionCode.WaitingForPow, $"waiting: k2pow slots full with {NameList.Brief(inK2Pow)} ({resource.CapName} {cap})");
         }
 
         var (held, key) = K2PowReservation.CountAgainst(s, c);
@@ -334,10 +361,10 @@ internal static class StartConstraints
             }
         }
 
-        var holders = string.Join(", ", reserved.Select(r => r.EndsIn is { } endsIn
+        var holders = NameList.Brief(reserved.Select(r => r.EndsIn is { } endsIn
             ? $"{r.Service} (its pass ends about {RoundTo10s(c.Now + endsIn).ToString("HH:mm:ss", CultureInfo.InvariantCulture)} and may need k2pow again)"
             : $"{r.Service} (when its pass ends is not known yet, and it may need k2pow again)"));
-        var busy = inK2Pow.Count > 0 ? $", in k2pow: {string.Join(", ", inK2Pow)}" : "";
+        var busy = inK2Pow.Count > 0 ? $", in k2pow: {NameList.Brief(inK2Pow)}" : "";
         var blocker = new Blocker(DecisionCode.WaitingForPowReserve,
             $"waiting: k2pow slot{(reserved.Count > 1 ? "s" : "")} reserved for {holders}; {resource.CapName} {cap}{busy}; starting now would go over it with {overCap.ToString("0.#%", CultureInfo.InvariantCulture)} chance (max-pow-risk {c.Spec.Schedule.MaxPowRiskPercent}%)");
         c.ReserveBlockers[(key, inK2Pow.Count)] = blocker;
@@ -353,8 +380,19 @@ internal static class StartConstraints
     private static Blocker? RunningSlotFree(ServiceSpec s, StartContext c)
     {
         var cap = c.Spec.Schedule.MaxRunning;
-        return cap == 0 || c.Occupancy.Running.Count < cap
-            ? null
-            : new(DecisionCode.WaitingForRunningSlot, $"waiting: {c.Occupancy.Running.Count} post-services running (max-running {cap})");
+        var running = c.Occupancy.Running.Count;
+        if (cap == 0 || running < cap)
+        {
+            return null;
+        }
+
+        // Every service still waiting in the pass is told the same: the text is made once per count.
+        if (c.RunningSlotBlocker is not { Running: var said, Blocker: var blocker } || said != running)
+        {
+            blocker = new(DecisionCode.WaitingForRunningSlot, $"waiting: {running} post-services running (max-running {cap})");
+            c.RunningSlotBlocker = (running, blocker);
+        }
+
+        return blocker;
     }
 }

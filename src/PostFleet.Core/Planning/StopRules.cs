@@ -109,7 +109,7 @@ internal static class StopRules
     private static LiveRunOutcome? WantedByNode(LiveRunContext c) =>
         c.State != NodePostState.Proving ? null
         : c.Memory.Delivered ? Keep(c, DecisionCode.DeliveredWaitingForIdle, "delivered; waiting for the node to report IDLE (never stopped while PROVING)")
-        : Keep(c, DecisionCode.Proving, Describe(c.Status));
+        : Keep(c, DecisionCode.Proving, RunStartup.IsStartingUp(c.Run, c.Status, c.Memory, c.Now) ? StartingUp(c) : Describe(c.Status));
 
     // From here on the identity is IDLE.
     private static LiveRunOutcome? DeliveredIdle(LiveRunContext c) =>
@@ -199,6 +199,10 @@ internal static class StopRules
         ServiceStatus.DoneProving => "a finished proof the node has not fetched",
         _ => "/status does not answer; it last showed proving work",
     };
+
+    /// <summary>Keeps "/status does not answer" in the words: a silent operator endpoint reads the same until the allowance ends.</summary>
+    private static string StartingUp(LiveRunContext c) =>
+        $"proving: starting up; /status does not answer yet ({(c.Status as ServiceStatus.Unreachable)?.Reason}): post-service holds it while it builds its RandomX prover (fast mode: a minute or more), read as start-up until {Clock(c.Run.StartedAt + RunStartup.Allowance(c.Memory))}";
 
     private static string Describe(ServiceStatus? status) => status switch
     {

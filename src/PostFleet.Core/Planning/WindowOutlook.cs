@@ -73,8 +73,9 @@ internal sealed class WindowOutlook
         var window = ProvingOrder.WindowAt(snapshot.Window, now);
         var windows = new Dictionary<string, ProvingWindow>(StringComparer.Ordinal);
         var waiting = new HashSet<string>(StringComparer.Ordinal);
-        var durations = new Dictionary<string, (double, double)>(StringComparer.Ordinal);
-        var work = new List<ProofWork>();
+        // Sized for the fleet when the first proof comes (between gaps there is none).
+        Dictionary<string, (double, double)>? durations = null;
+        List<ProofWork>? work = null;
 
         // As FinishEstimates.Durations assumes, computed once: k2pow work is linear in units.
         var assumedK2PowPerUnit = spec.Services.FirstOrDefault(s => s.NumUnits > 0) is { } any
@@ -88,11 +89,12 @@ internal sealed class WindowOutlook
             }
 
             // k2pow on a pool runs at its workers' rate (K2PowSlots), as the forecast assumes.
-            var k2pow = estimates.K2PowOf(service.Name)?.TotalSeconds ?? (spec.K2Pow is null
+            var k2pow = estimates.StartAndK2PowOf(service)?.TotalSeconds ?? (spec.K2Pow is null
                 ? service.NumUnits * assumedK2PowPerUnit
                 : ProvingForecast.K2PowHashes(service, spec.Post) / K2PowSlots.HashRateOf(service, spec, HardwareAssumptions.Default));
             var read = ServicePhases.DataBytes(service, spec.Post) / (estimates.ReadRateOf(service.Disk) ?? HardwareAssumptions.Default.DiskBytesPerSecond(service.Disk));
-            durations[service.Name] = (k2pow, read);
+            (durations ??= new(spec.Services.Length, StringComparer.Ordinal))[service.Name] = (k2pow, read);
+            work ??= new List<ProofWork>(spec.Services.Length);
             var own = snapshot.NodeSides.IsEmpty ? null : ProvingOrder.WindowAt(snapshot.For(service.Name).Window, now);
             if (own is { } ownWindow)
             {
@@ -116,7 +118,7 @@ internal sealed class WindowOutlook
         }
 
         // Without a window nothing is judged: every proof counts as in the gap and the order is the schedule's own.
-        var outlook = window is { } w ? ProvingOrder.Admit(work, spec.Schedule.MaxPow, w, spec.Schedule.Mode == ScheduleMode.Pipelined, FinishChance.Draws(spec.Post.Nonces)) : new Dictionary<string, ProofOutlook>(StringComparer.Ordinal);
-        return new WindowOutlook(window, outlook, waiting, durations, windows);
+        var outlook = window is { } w ? ProvingOrder.Admit(work ?? (IReadOnlyList<ProofWork>)[], spec.Schedule.MaxPow, w, spec.Schedule.Mode == ScheduleMode.Pipelined, FinishChance.Draws(spec.Post.Nonces)) : new Dictionary<string, ProofOutlook>(StringComparer.Ordinal);
+        return new WindowOutlook(window, outlook, waiting, durations ?? new(StringComparer.Ordinal), windows);
     }
 }

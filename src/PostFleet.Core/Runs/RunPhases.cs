@@ -39,9 +39,10 @@ public static class RunPhases
                 return run;
             }
 
-            // A run's first k2pow starts with the run (post-service does nothing before it); a later pass's when the
-            // planner saw the read before it end (else now: an adopted run in a re-entry).
-            var start = run.Phases.Count == 0 && proving.NonceStart == 0 ? run.StartedAt : after.PassK2Pow?.Since ?? now;
+            // A run's first k2pow starts at its first /status answer, as the planner times it (before that post-service
+            // starts up: fast mode builds its RandomX dataset, holding /status), else with the run; a later pass's when
+            // the planner saw the read before it end (else now: an adopted run in a re-entry).
+            var start = run.Phases.Count == 0 && proving.NonceStart == 0 ? after.K2PowSeenAt ?? run.StartedAt : after.PassK2Pow?.Since ?? now;
             run = Close(run, before, after, dataBytes, now, laterPass: true);
             return Add(run, new RunPhaseSpan(RunPhaseKind.K2Pow, proving.NonceStart, start, null, now, 0, null));
         }

@@ -55,7 +55,7 @@ public sealed class ManagedWorkers(ManagedWorkersSpec spec, ScheduleLimits sched
             Logger = loggers.CreateLogger<DockerRuntime>(),
         }, time),
         RuntimeKind.Kubernetes => KubernetesRuntime.FromDefaultConfig(KubernetesOptions(fleet, spec) with { Logger = loggers.CreateLogger<KubernetesRuntime>() }, time),
-        _ => new ProcessRuntime(folder, time, loggers.CreateLogger<ProcessRuntime>()),
+        _ => new ProcessRuntime(folder, time, loggers.CreateLogger<ProcessRuntime>(), fleet.Process.Nice),
     };
 
     /// <summary>

@@ -21,7 +21,8 @@ public static class RouterListener
     public static async Task<WebApplication> StartAsync(K2PowPoolSpec pool, K2PowRouter router, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pool);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // No file watching (the default reloads appsettings.json, watching the working directory recursively).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [Web.DaemonWebHost.NoConfigReload] });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggers);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));

@@ -19,20 +19,52 @@ public sealed class ActionExecutor(IServiceRuntime runtime, ILogger logger)
 
     public bool IsStopping(string service) => _stopping.TryGetValue(service, out var task) && !task.IsCompleted;
 
+    /// <summary>Starts carried out at once at most (each waits for its process to be forked and recorded, or its container created).</summary>
+    public const int StartConcurrency = 8;
+
+    /// <summary>
+    /// Forgets and stops first, in plan order, then the starts side by side (at most <see cref="StartConcurrency"/>):
+    /// a start waits for the runtime to have the run (a fork and its record, a container's creation: seconds on a
+    /// loaded host), and the pass that opens a gap starts dozens. Each start is of another service than every other
+    /// action's but a forget's of that service's ended run, which is why the forgets go first. Outcomes come back in
+    /// plan order.
+    /// </summary>
     public async Task<IReadOnlyList<ActionOutcome>> ExecuteAsync(FleetSpec fleet, IReadOnlyList<PlannedAction> actions, IReadOnlyList<RuntimeInstance> runs, CancellationToken cancellationToken)
     {
-        var outcomes = new List<ActionOutcome>();
-        foreach (var action in actions)
+        var outcomes = new ActionOutcome[actions.Count];
+        var starts = new List<(int Index, PlannedAction.StartService Start)>();
+        for (var i = 0; i < actions.Count; i++)
         {
-            outcomes.Add(action switch
+            switch (actions[i])
             {
-                PlannedAction.StartService start => await StartAsync(fleet, start, runs, cancellationToken),
-                PlannedAction.StopService stop => Stop(fleet, stop),
-                PlannedAction.ForgetRun forget => await ForgetAsync(forget, cancellationToken),
-                _ => new ActionOutcome(action, "?", "unknown action", Succeeded: false),
-            });
+                case PlannedAction.StartService start:
+                    starts.Add((i, start));
+                    break;
+                case PlannedAction.StopService stop:
+                    outcomes[i] = Stop(fleet, stop);
+                    break;
+                case PlannedAction.ForgetRun forget:
+                    outcomes[i] = await ForgetAsync(forget, cancellationToken);
+                    break;
+                default:
+                    outcomes[i] = new ActionOutcome(actions[i], "?", "unknown action", Succeeded: false);
+                    break;
+            }
         }
 
+        using var slots = new SemaphoreSlim(StartConcurrency);
+        await Task.WhenAll(starts.Select(async s =>
+        {
+            await slots.WaitAsync(cancellationToken);
+            try
+            {
+                outcomes[s.Index] = await StartAsync(fleet, s.Start, runs, cancellationToken);
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }));
         return outcomes;
     }
 

@@ -36,6 +36,12 @@ public sealed record FleetObservation(
     /// </summary>
     public IReadOnlyDictionary<string, DateTimeOffset> StatusReadAt { get; init; } = new Dictionary<string, DateTimeOffset>();
 
+    /// <summary>
+    /// Where the observation's time went: the runtime's list of runs, then the wait for every node's answers (asked
+    /// with the list, so this is what they took beyond it), then the log tails of ended runs.
+    /// </summary>
+    public (TimeSpan Runtime, TimeSpan Nodes, TimeSpan Logs) Took { get; init; }
+
     /// <summary>Each node's own observation, in config order (one entry for a one-node fleet; empty when built by hand).</summary>
     public IReadOnlyList<NodeObservation> Nodes { get; init; } = [];
 

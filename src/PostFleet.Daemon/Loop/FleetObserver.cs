@@ -9,8 +9,10 @@ namespace PostFleet.Daemon.Loop;
 /// Gathers one observation: each node's PostStates, clock and events, the runtime's own list of runs, each live run's operator
 /// /status (read where that run's placement makes it reachable), the log tail of runs that are not proving (why a service cannot connect), and the node events that
 /// arrived since the last pass. Sources are asked concurrently and each has
-/// its own timeout inside its client, so one hung endpoint never stalls the loop; /status is read in the background
-/// (<see cref="StatusPoller"/>), so the pass takes each run's last answer and never waits for the slowest.
+/// its own timeout inside its client, so one hung endpoint never stalls the loop; /status and live runs' log tails are
+/// read in the background (<see cref="StatusPoller"/>, <see cref="ServiceLogReader"/>), so the pass takes each run's
+/// last answer and never waits for the slowest; the nodes' states are read ahead, when the previous pass ended, and
+/// taken when they may stand for a read of the pass's own (<see cref="NodeStateReader"/>).
 /// </summary>
 public sealed class FleetObserver(
     IReadOnlyList<NodeSource> nodes,
@@ -24,18 +26,31 @@ public sealed class FleetObserver(
     private readonly ServiceLogReader _logs = new(runtime, time);
     private readonly StatusPoller _statuses = new(operators, time, statusChanged);
 
-    public void Dispose() => _statuses.Dispose();
+    public void Dispose()
+    {
+        _statuses.Dispose();
+        _logs.Dispose();
+        foreach (var node in nodes)
+        {
+            node.States.Dispose();
+        }
+    }
 
     public async Task<FleetObservation> ObserveAsync(FleetSpec fleet, CancellationToken cancellationToken)
     {
-        // Every node's PostStates and clock are asked at once with the runtime's list; is_synced needs the runs.
-        var asked = nodes.Select(n => (Node: n, States: ReadPostStatesAsync(n, cancellationToken), Clock: ReadClockAsync(n, cancellationToken))).ToList();
+        var started = time.GetTimestamp();
         var runs = await runtime.ListAsync(cancellationToken);
-        var nodesTask = Task.WhenAll(asked.Select(a => ObserveNodeAsync(a.Node, a.States, a.Clock, runs, cancellationToken)));
+        var listed = time.GetTimestamp();
+
+        // is_synced only while a run is live: that is when it matters (a restarted node lists every identity IDLE
+        // until it has synced, and the runs must be kept), so an idle fleet costs the node nothing extra.
+        var live = runs.Any(r => r.Running);
+        var nodesTask = Task.WhenAll(nodes.Select(n => ObserveNodeAsync(n, live, cancellationToken)));
 
         // Reads start now and are taken after the node answered: what came in by then is this pass's, the rest the next's.
         _statuses.Begin(fleet, runs);
         var seen = await nodesTask;
+        var answered = time.GetTimestamp();
         var statuses = _statuses.Current(StatusPoller.StaleAfter(fleet), out var readAt);
         var problems = await _logs.DiagnoseAsync(runs, statuses, cancellationToken);
         var first = seen[0];
@@ -58,59 +73,38 @@ public sealed class FleetObserver(
             EventStreamDropped = seen.Any(n => n.StreamDropped),
             Nodes = seen,
             StatusReadAt = readAt,
+            Took = (time.GetElapsedTime(started, listed), time.GetElapsedTime(listed, answered), time.GetElapsedTime(answered)),
 
             // Fleet-wide and conservative: a start whose round is unknown waits until every node's replay was read.
             EventReplayRead = seen.All(n => n.ReplayRead),
         };
     }
 
-    private static async Task<NodeObservation> ObserveNodeAsync(
-        NodeSource node, Task<(IReadOnlyDictionary<string, IdentityState>? States, string? Error)> statesTask, Task<NetworkClock?> clockTask, IReadOnlyList<RuntimeInstance> runs, CancellationToken cancellationToken)
+    /// <summary>
+    /// Asks every node for its states now, for the next pass (<see cref="NodeStateReader"/>); called when a pass ends.
+    /// <paramref name="runsLive"/>: whether runs are live after it, so that the answer carries is_synced.
+    /// </summary>
+    public void ReadAhead(bool runsLive)
     {
-        var synced = await ReadSyncedAsync(node, runs, cancellationToken);
-        var (identities, error) = await statesTask;
-        var clock = await clockTask;
+        foreach (var node in nodes)
+        {
+            node.States.ReadAhead(runsLive);
+        }
+    }
+
+    private async Task<NodeObservation> ObserveNodeAsync(NodeSource node, bool runsLive, CancellationToken cancellationToken)
+    {
+        // The drop first: the stream's mark has moved by then, so the states are from after it (a restart's all-IDLE).
+        var dropped = node.Events.TakeDropped();
+        var states = await node.States.TakeAsync(runsLive, cancellationToken);
+        var clock = await ReadClockAsync(node, cancellationToken);
 
         // Read before the drain: the pump marks the replay read only after queueing all of it.
         var replayRead = node.Events.ReplayRead;
-        return new NodeObservation(node.Name, error is null, error, clock, identities ?? new Dictionary<string, IdentityState>(), node.Events.Drain(), synced, node.Events.TakeDropped())
+        return new NodeObservation(node.Name, states.Error is null, states.Error, clock, states.Identities ?? new Dictionary<string, IdentityState>(), node.Events.Drain(), states.Synced, dropped)
         {
             ReplayRead = replayRead,
         };
-    }
-
-    /// <summary>
-    /// Only while a run is live: that is when it matters (a restarted node lists every identity IDLE until it has
-    /// synced, and the runs must be kept), so an idle fleet costs the node nothing extra.
-    /// </summary>
-    private static async Task<bool?> ReadSyncedAsync(NodeSource node, IReadOnlyList<RuntimeInstance> runs, CancellationToken cancellationToken)
-    {
-        if (!runs.Any(r => r.Running))
-        {
-            return null;
-        }
-
-        try
-        {
-            return await node.Client.IsSyncedAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            return null;
-        }
-    }
-
-    private static async Task<(IReadOnlyDictionary<string, IdentityState>? States, string? Error)> ReadPostStatesAsync(NodeSource node, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var states = await node.Client.GetPostStatesAsync(cancellationToken);
-            return (states.ToDictionary(s => s.Name), null);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            return (null, ex.Message);
-        }
     }
 
     private async Task<NetworkClock?> ReadClockAsync(NodeSource node, CancellationToken cancellationToken)

@@ -14,7 +14,8 @@ internal sealed class LearnedEstimates(FleetHistory history, ILogger logger)
 {
     public PlannerMemory InitialMemory() => PlannerMemory.Empty with { Prior = history.Estimates() };
 
-    public void Observe(FleetSpec fleet, PlannerMemory before, PlannerMemory after, DateTimeOffset at)
+    /// <param name="known">The pass's estimates when the planner built them (<see cref="Plan.Estimates"/>), else combined here.</param>
+    public void Observe(FleetSpec fleet, PlannerMemory before, PlannerMemory after, DateTimeOffset at, ProvingEstimates? known = null)
     {
         if (!Learned(before, after))
         {
@@ -23,7 +24,7 @@ internal sealed class LearnedEstimates(FleetHistory history, ILogger logger)
 
         try
         {
-            history.RecordEstimates(at, ProvingEstimates.Combine(fleet, after.Services, after.Prior));
+            history.RecordEstimates(at, known ?? ProvingEstimates.Combine(fleet, after.Services, after.Prior));
         }
         catch (SqliteException ex)
         {
@@ -37,7 +38,7 @@ internal sealed class LearnedEstimates(FleetHistory history, ILogger logger)
         foreach (var (name, now) in after.Services)
         {
             var was = before.For(name);
-            if (was.LastK2Pow != now.LastK2Pow || was.LastReadRate != now.LastReadRate)
+            if (was.LastK2Pow != now.LastK2Pow || was.LastReadRate != now.LastReadRate || was.LastStartup != now.LastStartup)
             {
                 return true;
             }

@@ -28,6 +28,7 @@ public sealed class NodeEventPump(INodeClient node, TimeProvider time, ILogger l
     private readonly RecentSet<NodeEvent> _seen = new(RememberedEvents);
 
     private int _drops;
+    private long _streamChanges;
 
     // From the start: the first pass must not run ahead of the first replay.
     private volatile bool _replayPending = true;
@@ -46,6 +47,20 @@ public sealed class NodeEventPump(INodeClient node, TimeProvider time, ILogger l
     /// then with backoff): with all identities IDLE, one sign of a node restart.
     /// </summary>
     public bool TakeDropped() => Interlocked.Exchange(ref _drops, 0) > 0;
+
+    /// <summary>
+    /// Which stream the node's other answers were read under: whether its replay was read, and a count that moves
+    /// when it drops, subscribes again or finishes a replay. Equal marks mean no restart could have come between.
+    /// </summary>
+    public (bool ReplayRead, long Changes) StreamMark
+    {
+        get
+        {
+            // The count first: a change between the two reads makes the mark differ from any later one.
+            var changes = Interlocked.Read(ref _streamChanges);
+            return (ReplayRead, changes);
+        }
+    }
 
     /// <summary>Events received since the last call.</summary>
     public IReadOnlyList<NodeEvent> Drain()
@@ -79,6 +94,8 @@ public sealed class NodeEventPump(INodeClient node, TimeProvider time, ILogger l
 
             if (Connected)
             {
+                // The mark moves first: a pass that takes the drop then reads the node's states from after it.
+                Interlocked.Increment(ref _streamChanges);
                 Interlocked.Increment(ref _drops);
             }
 
@@ -104,6 +121,7 @@ public sealed class NodeEventPump(INodeClient node, TimeProvider time, ILogger l
     private async Task ReadStreamAsync(Action onConnected, CancellationToken cancellationToken)
     {
         _replayPending = true;
+        Interlocked.Increment(ref _streamChanges);
         var subscribedSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var attempt = time.GetUtcNow();
         await using var events = node.StreamEventsAsync(() => subscribedSignal.TrySetResult(), cancellationToken).GetAsyncEnumerator(cancellationToken);
@@ -152,6 +170,7 @@ public sealed class NodeEventPump(INodeClient node, TimeProvider time, ILogger l
         if (_replayPending)
         {
             _replayPending = false;
+            Interlocked.Increment(ref _streamChanges);
             onEvent();
         }
     }

@@ -15,6 +15,22 @@ public sealed record PassStages(
     IReadOnlyList<(string Listener, TimeSpan Took)> Listeners,
     TimeSpan Total)
 {
+    /// <summary>The observation's own parts (<see cref="FleetObservation.Took"/>): runtime list, the nodes' answers, log tails.</summary>
+    public (TimeSpan Runtime, TimeSpan Nodes, TimeSpan Logs) ObserveParts { get; init; }
+
+    /// <summary>The loop's own stages by name (what `postfleet_reconcile_pass_stage_seconds` labels them).</summary>
+    public IEnumerable<(string Stage, TimeSpan Took)> Own()
+    {
+        yield return ("observe", Observe);
+        yield return ("observe-runtime", ObserveParts.Runtime);
+        yield return ("observe-nodes", ObserveParts.Nodes);
+        yield return ("observe-logs", ObserveParts.Logs);
+        yield return ("decide", Decide);
+        yield return ("act", Act);
+        yield return ("history", HistoryWrite);
+        yield return ("run-ledger", RunLedger);
+    }
+
     /// <summary>Laps of one stopwatch: each call returns the time since the previous one.</summary>
     internal sealed class Timer(Stopwatch clock)
     {

@@ -4,13 +4,14 @@ namespace PostFleet.Daemon.Loop;
 /// "Something changed; look again": set by whatever can change what the loop would see (a node event, a run's
 /// /status phase, a user intent), waited on by the loop between passes. Built before all sides, so none needs the
 /// others. Coalesces: any number of sets before the loop wakes make one pass, and a set during a pass makes the next
-/// wait end. A <see cref="Set"/> (a run's /status phase changed) wakes the loop no sooner than
+/// wait end. A <see cref="Set"/> (a run's /status phase changed, a node event) wakes the loop no sooner than
 /// <see cref="DutyFactor"/> times the last pass's length after that pass began, and never later than
-/// <see cref="MaxPace"/> after it: with a hundred runs live their phase changes come several a second, and a
-/// pass for each cost a large fleet most of a core, so woken passes take at most a fifth of the loop's time.
-/// A small fleet's passes take milliseconds, so it still sees a short phase (a one-second read at a compressed time
-/// scale, whose rate the planner learns) as before; the answer keeps the time it was read either way. <see cref="SetNow"/> wakes it at once: a node event (the node asking for a proof,
-/// a delivery: what the node says is seen and recorded when it says it) and a user's intent (the page shows its
+/// <see cref="MaxPace"/> after it: with a hundred runs live their phase changes come several a second, and in an
+/// open gap at 1,000 identities the node's events (a request, a delivery) as many; a pass for each cost a large fleet
+/// most of a core, so woken passes take at most a fifth of the loop's time. A small fleet's passes take
+/// milliseconds, so it still sees a short phase (a one-second read at a compressed time scale, whose rate the
+/// planner learns) and a node event as before; an answer and an event keep their own times either way (the history
+/// records when the node said it). <see cref="SetNow"/> wakes it at once: a user's intent (the page shows its
 /// effect). The planner's own requeue (such as the gap's opening) is the wait's end and never paced.
 /// </summary>
 public sealed class PassTrigger(TimeProvider time, TimeSpan maxPace)
@@ -67,7 +68,7 @@ public sealed class PassTrigger(TimeProvider time, TimeSpan maxPace)
     /// <summary>Wakes the loop, but not sooner than <see cref="MaxPace"/> after the last pass began.</summary>
     public void Set() => Set(now: false);
 
-    /// <summary>Wakes the loop at once, ending a paced wait too (a node event, a user's intent).</summary>
+    /// <summary>Wakes the loop at once, ending a paced wait too (a user's intent).</summary>
     public void SetNow() => Set(now: true);
 
     private void Set(bool now)
@@ -132,13 +133,15 @@ public sealed class PassTrigger(TimeProvider time, TimeSpan maxPace)
                     timeout = next == DateTimeOffset.MaxValue ? Timeout.InfiniteTimeSpan : next - now;
                 }
 
-                try
+                // Not thrown: a timeout is this wait's normal end (and shutting down is checked by the loop).
+                var waited = signal.WaitAsync(timeout, time, cancellationToken);
+                await waited.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (waited.Exception?.InnerException is TimeoutException)
                 {
-                    await signal.WaitAsync(timeout, time, cancellationToken);
-                }
-                catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
-                {
-                    // The interval's end or the requeue time (or shutting down: the loop checks).
+                    // The interval's end or the requeue time. A timer counts whole milliseconds, so the clock may still
+                    // read a moment before it: waiting again for that moment spun, a zero-length wait at a time (600
+                    // thrown timeouts a second in an open gap at 1,000 identities).
+                    break;
                 }
             }
         }

@@ -33,6 +33,7 @@ public sealed class ReconcileLoop
     private readonly ILogger _logger;
     private readonly PassTrigger _trigger;
     private readonly LearnedEstimates _estimates;
+    private readonly DecisionRecorder _decisions = new();
     private PlannerMemory _memory;
     private RunLedger _runs = RunLedger.Empty;
     private long _lastPassId;
@@ -104,7 +105,7 @@ public sealed class ReconcileLoop
         var plan = Planner.Decide(fleet, snapshot, _memory, observation.At);
         var before = _memory;
         _memory = plan.Next;
-        _estimates.Observe(fleet, before, plan.Next, observation.At);
+        _estimates.Observe(fleet, before, plan.Next, observation.At, plan.Estimates);
         var decide = stages.Lap();
 
         _history.CurrentPass = passId;
@@ -125,8 +126,9 @@ public sealed class ReconcileLoop
         var flush = stages.Lap();
         Passes++;
         _runs = _runs.Fold(RunPassBuilder.Of(fleet, observation, before, plan, outcomes));
-        var pass = new PassReport(passId, fleet, observation, plan, outcomes, clock.Elapsed) { Runs = _runs, FirstSeenEvents = firstSeen };
         var fold = stages.Lap();
+        var ownStages = new PassStages(observe, decide, act, record + flush, fold, [], clock.Elapsed) { ObserveParts = observation.Took };
+        var pass = new PassReport(passId, fleet, observation, plan, outcomes, clock.Elapsed) { Runs = _runs, FirstSeenEvents = firstSeen, Stages = ownStages };
         var listeners = new (string, TimeSpan)[_listeners.Count];
         for (var i = 0; i < _listeners.Count; i++)
         {
@@ -135,19 +137,23 @@ public sealed class ReconcileLoop
         }
 
         FlushHistory();
-        LastStages = new PassStages(observe, decide, act, record + flush + stages.Lap(), fold, listeners, clock.Elapsed);
+
+        // The next pass's node states are read while the loop waits for it, not while that pass waits.
+        _observer.ReadAhead(observation.Runs.Any(r => r.Running) || plan.Actions.Any());
+        LastStages = ownStages with { HistoryWrite = record + flush + stages.Lap(), Listeners = listeners, Total = clock.Elapsed };
         return plan.RequeueAfter;
     }
 
     /// <summary>Queues the pass's decisions, node events and deliveries; returns the node events not recorded before.</summary>
     private List<NodeEvent> Record(FleetObservation observation, Plan plan)
     {
-        foreach (var decision in plan.Decisions)
+        foreach (var decision in plan.Decisions.Where(d => _decisions.ShouldStore(d, observation.At)))
         {
             _history.RecordDecision(observation.At, decision.ServiceName, decision.Code.ToString(), decision.Reason);
         }
 
-        var byId = observation.Identities.Values.ToDictionary(i => i.Id, i => i.Name);
+        // Made for the first delivery of the pass only: most passes have none (1,000 entries each time).
+        Dictionary<NodeId, string>? byId = null;
         var firstSeen = new List<NodeEvent>();
         foreach (var e in observation.Events)
         {
@@ -160,7 +166,7 @@ public sealed class ReconcileLoop
             }
 
             firstSeen.Add(e);
-            if (e is NodeEvent.PostCompleted completed && byId.TryGetValue(completed.Smesher, out var name) && observation.ClockOf(name) is { } clock && !IsInitialPost(completed.ChallengeHex))
+            if (e is NodeEvent.PostCompleted completed && (byId ??= observation.Identities.Values.ToDictionary(i => i.Id, i => i.Name)).TryGetValue(completed.Smesher, out var name) && observation.ClockOf(name) is { } clock && !IsInitialPost(completed.ChallengeHex))
             {
                 _history.RecordDelivery(e.Time, name, clock.EpochAt(e.Time), completed.ChallengeHex);
             }
@@ -241,6 +247,9 @@ public sealed record PassReport(long Number, FleetSpec Fleet, FleetObservation O
     /// daemon's first passes get the node's replay of events an earlier daemon already reported.
     /// </summary>
     public IReadOnlyList<NodeEvent> FirstSeenEvents { get; init; } = [];
+
+    /// <summary>Where <see cref="Duration"/> went (no listeners: they run after the report is made).</summary>
+    public PassStages? Stages { get; init; }
 
     public NetworkTimeline? Timeline => Observation.Clock is { } clock ? new NetworkTimeline(clock, Fleet.Node.Poet) : null;
 

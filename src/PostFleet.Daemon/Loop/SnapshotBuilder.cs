@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using PostFleet.Core.Configuration;
+using PostFleet.Core.Model;
 using PostFleet.Core.Planning;
 using PostFleet.Core.Timeline;
 
@@ -16,10 +17,7 @@ internal static class SnapshotBuilder
             observation.At,
             observation.NodeReachable,
             observation.Identities,
-            // The newest run per service wins: a runtime may still hold an exited run beside a fresh one.
-            observation.Runs
-                .GroupBy(r => r.ServiceName)
-                .ToDictionary(g => g.Key, g => g.OrderByDescending(r => r.Running).ThenByDescending(r => r.StartedAt).First()),
+            NewestRuns(observation.Runs),
             observation.Statuses,
             observation.Events,
             intents.ForPlanner(fleet.Services.Select(s => s.Name)))
@@ -33,6 +31,26 @@ internal static class SnapshotBuilder
             Window = timeline?.ProvingCycleGap(observation.At),
         };
         return fleet.HasSeveralNodes ? WithNodeSides(fleet, observation, snapshot) : snapshot;
+    }
+
+    /// <summary>
+    /// The newest run per service wins: a runtime may still hold an exited run beside a fresh one. A live run before an
+    /// ended one, then the latest started; the first listed of equals.
+    /// </summary>
+    private static Dictionary<string, RuntimeInstance> NewestRuns(IReadOnlyList<RuntimeInstance> runs)
+    {
+        var newest = new Dictionary<string, RuntimeInstance>(runs.Count);
+        foreach (var run in runs)
+        {
+            if (!newest.TryGetValue(run.ServiceName, out var other)
+                || (run.Running && !other.Running)
+                || (run.Running == other.Running && run.StartedAt > other.StartedAt))
+            {
+                newest[run.ServiceName] = run;
+            }
+        }
+
+        return newest;
     }
 
     /// <summary>

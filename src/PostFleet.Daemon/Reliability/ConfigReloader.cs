@@ -110,6 +110,11 @@ public sealed class ConfigReloader
             changed.Add("runtime");
         }
 
+        if (running.Process != edited.Process)
+        {
+            changed.Add("process.nice");
+        }
+
         if (!string.Equals(Path.GetFullPath(running.StateDirectory), Path.GetFullPath(edited.StateDirectory), StringComparison.Ordinal))
         {
             changed.Add("state-dir");

@@ -19,7 +19,7 @@ public static class RuntimeFactory
         {
             RuntimeKind.Docker => new DockerRuntime(DockerOptions(fleet) with { Logger = loggers.CreateLogger<DockerRuntime>() }, time),
             RuntimeKind.Kubernetes => KubernetesRuntime.FromDefaultConfig(KubernetesOptions(fleet) with { Logger = loggers.CreateLogger<KubernetesRuntime>() }, time),
-            _ => new ProcessRuntime(Path.Combine(fleet.StateDirectory, "runtime"), time, loggers.CreateLogger<ProcessRuntime>()),
+            _ => new ProcessRuntime(Path.Combine(fleet.StateDirectory, "runtime"), time, loggers.CreateLogger<ProcessRuntime>(), fleet.Process.Nice),
         };
     }
 

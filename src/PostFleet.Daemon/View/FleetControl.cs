@@ -20,6 +20,7 @@ public sealed class FleetControl(FleetIntents intents, FleetHistory history, ISe
     private volatile ForecastView? _forecast;
     private volatile PassReport? _pass;
     private readonly PassForecast.Cache _forecasts = new();
+    private readonly ForecastRows _forecastRows = new();
 
     public FleetView? Current => _current;
 
@@ -41,17 +42,17 @@ public sealed class FleetControl(FleetIntents intents, FleetHistory history, ISe
     public event Action<FleetView>? Updated;
 
     /// <summary>Called with each new view and the pass duration (metrics).</summary>
-    public Action<FleetView, TimeSpan>? PassObserved { get; set; }
+    public Action<FleetView, PassReport>? PassObserved { get; set; }
 
     public void OnPass(PassReport pass)
     {
         var forecast = _forecasts.Of(pass);
         var built = FleetViewBuilder.Build(pass, intents.Current.FleetPaused, history.LastDeliveredEpochs(), forecast);
         var view = built with { History = HistoryView.Of(history.Reader.Path, history.Health) };
-        _forecast = ForecastViewBuilder.Build(forecast.Forecast, forecast.Hardware, forecast.Gap, pass.Observation.At);
+        _forecast = ForecastViewBuilder.Build(forecast.Forecast, forecast.Hardware, forecast.Gap, pass.Observation.At, _forecastRows.For(forecast.Forecast, forecast.Gap));
         _current = view;
         _pass = pass;
-        PassObserved?.Invoke(view, pass.Duration);
+        PassObserved?.Invoke(view, pass);
         Updated?.Invoke(view);
     }
 

@@ -17,7 +17,7 @@ internal static class FleetViewBuilder
         var observation = pass.Observation;
         var timeline = pass.Timeline;
         // Each service's run and decision looked up, not searched for: a list scan per service is O(identities²).
-        var runs = new Dictionary<string, RuntimeInstance>(StringComparer.Ordinal);
+        var runs = new Dictionary<string, RuntimeInstance>(observation.Runs.Count, StringComparer.Ordinal);
         foreach (var run in observation.Runs)
         {
             if (!runs.TryGetValue(run.ServiceName, out var other) || Newer(run, other))
@@ -26,13 +26,13 @@ internal static class FleetViewBuilder
             }
         }
 
-        var decisions = new Dictionary<string, Decision>(StringComparer.Ordinal);
+        var decisions = new Dictionary<string, Decision>(pass.Plan.Decisions.Length, StringComparer.Ordinal);
         foreach (var decision in pass.Plan.Decisions)
         {
             decisions.TryAdd(decision.ServiceName, decision);
         }
 
-        var ledger = new Dictionary<string, RunRecord>(StringComparer.Ordinal);
+        var ledger = new Dictionary<string, RunRecord>(pass.Runs.Live.Count, StringComparer.Ordinal);
         foreach (var record in pass.Runs.Live.Values)
         {
             if (!ledger.TryGetValue(record.Service, out var other) || record.StartedAt > other.StartedAt)
@@ -41,10 +41,13 @@ internal static class FleetViewBuilder
             }
         }
 
-        var services = fleet.Services.Select(s => Service(s, pass, runs.GetValueOrDefault(s.Name), decisions.GetValueOrDefault(s.Name), ledger.GetValueOrDefault(s.Name), lastDelivered)).ToList();
-        if (forecast is not null)
+        // Each service's view is made once, with its finish estimate (a copy per service to add it was a quarter of
+        // the view's allocations at 1,000 identities).
+        var finish = forecast is null ? null : FinishEstimates(pass, runs, forecast);
+        var services = new List<ServiceView>(fleet.Services.Length);
+        foreach (var s in fleet.Services)
         {
-            services = WithFinishEstimates(services, pass, forecast);
+            services.Add(Service(Facts(s, pass, runs.GetValueOrDefault(s.Name)), pass, decisions.GetValueOrDefault(s.Name), ledger.GetValueOrDefault(s.Name), lastDelivered, finish));
         }
 
         return new FleetView(
@@ -117,31 +120,51 @@ internal static class FleetViewBuilder
     private static bool Newer(RuntimeInstance run, RuntimeInstance than) =>
         run.Running != than.Running ? run.Running : run.StartedAt > than.StartedAt;
 
-    private static ServiceView Service(ServiceSpec spec, PassReport pass, RuntimeInstance? run, Decision? decision, RunRecord? liveRun, IReadOnlyDictionary<string, uint> lastDelivered)
+    /// <summary>What a service's view is drawn from in this pass, and the proving DAG's state it follows.</summary>
+    private readonly record struct ServiceFacts(
+        ServiceSpec Spec, RuntimeInstance? Run, ServiceStatus? Status, ServiceMemory Memory, ServicePhase Phase, NodePostState? NodeState, ServiceRunFacts Runs)
+    {
+        public bool Running => Run is { Running: true };
+
+        public ServiceStatus.Proving? Proving => Status as ServiceStatus.Proving;
+
+        public DateTimeOffset? RunningSince => Running ? Run!.StartedAt : null;
+
+        public string DagState => FleetViewBuilder.DagState(Phase, NodeState, Memory.Delivered, Runs.Failed);
+    }
+
+    private static ServiceFacts Facts(ServiceSpec spec, PassReport pass, RuntimeInstance? run)
     {
         var observation = pass.Observation;
         var running = run is { Running: true };
         observation.Statuses.TryGetValue(spec.Name, out var status);
-        var phase = ServicePhases.Of(status, running);
-        var nodeState = observation.Identities.TryGetValue(spec.Name, out var identity) ? identity.State : (NodePostState?)null;
         var memory = pass.Plan.Next.For(spec.Name);
-        var proving = status as ServiceStatus.Proving;
-        var facts = pass.Runs.For(spec.Name);
+        var phase = ServicePhases.Of(status, running, RunStartup.IsStartingUp(run, status, memory, observation.At));
+        var nodeState = observation.Identities.TryGetValue(spec.Name, out var identity) ? identity.State : (NodePostState?)null;
+        return new ServiceFacts(spec, run, status, memory, phase, nodeState, pass.Runs.For(spec.Name));
+    }
+
+    private static ServiceView Service(
+        ServiceFacts f, PassReport pass, Decision? decision, RunRecord? liveRun, IReadOnlyDictionary<string, uint> lastDelivered, IReadOnlyDictionary<string, DateTimeOffset>? finish)
+    {
+        var (spec, run, status, memory) = (f.Spec, f.Run, f.Status, f.Memory);
+        var observation = pass.Observation;
+        var proving = f.Proving;
         return new ServiceView(
             spec.Name,
             spec.Disk,
             spec.NumUnits,
             spec.OperatorAddress,
-            spec.After,
-            NodeStateName(nodeState),
-            PhaseName(phase),
-            DagState(phase, nodeState, memory.Delivered, facts.Failed),
+            Layout.Of(pass.Fleet).After[spec.Name],
+            NodeStateName(f.NodeState),
+            PhaseName(f.Phase),
+            f.DagState,
             proving?.NonceStart,
             proving?.NonceEnd,
             proving?.Position,
             ServicePhases.DataBytes(spec, pass.Fleet.Post),
             ServicePhases.ReadFraction(status, spec, pass.Fleet.Post),
-            running ? run!.StartedAt : null,
+            f.RunningSince,
             run?.InstanceId,
             run?.LogPath,
             decision?.Code.ToString(),
@@ -151,10 +174,11 @@ internal static class FleetViewBuilder
             Restarts = memory.Restarts,
             K2PowSeconds = memory.LastK2Pow?.TotalSeconds,
             ReadRate = liveRun?.OpenPhase is { Kind: RunPhaseKind.Read, Rate: { } rate } ? rate : memory.LastReadRate,
-            LastProofSeconds = facts.LastProofSeconds,
-            LastDeliveredAt = facts.LastDeliveredAt,
+            LastProofSeconds = f.Runs.LastProofSeconds,
+            LastDeliveredAt = f.Runs.LastDeliveredAt,
             Problem = observation.Problems.TryGetValue(spec.Name, out var problem) ? Problem(problem) : null,
             Node = pass.Fleet.NodeOf(spec).Name,
+            EstimatedFinish = finish is not null && finish.TryGetValue(spec.Name, out var end) ? end : null,
         };
     }
 
@@ -170,31 +194,31 @@ internal static class FleetViewBuilder
         p.LogLine,
         p.Repeats);
 
-    /// <summary>Fills <see cref="ServiceView.EstimatedFinish"/> for every proof still to come (see <see cref="FinishEstimates"/>).</summary>
-    private static List<ServiceView> WithFinishEstimates(List<ServiceView> services, PassReport pass, PassForecast forecast)
+    /// <summary>The finish estimate of every proof still to come (see <see cref="Core.Forecast.FinishEstimates"/>).</summary>
+    private static IReadOnlyDictionary<string, DateTimeOffset> FinishEstimates(PassReport pass, Dictionary<string, RuntimeInstance> runs, PassForecast forecast)
     {
-        var stages = new Dictionary<string, ProofStage>(StringComparer.Ordinal);
-        foreach (var s in services)
+        var stages = new Dictionary<string, ProofStage>(pass.Fleet.Services.Length, StringComparer.Ordinal);
+        foreach (var s in pass.Fleet.Services)
         {
-            if (Stage(s, pass.Plan.Next.For(s.Name)) is { } stage)
+            var f = Facts(s, pass, runs.GetValueOrDefault(s.Name));
+            if (Stage(f.DagState, f.Proving?.Position, f.Proving?.NonceStart, f.RunningSince, f.Memory) is { } stage)
             {
                 stages[s.Name] = stage;
             }
         }
 
-        var finish = FinishEstimates.Of(pass.Fleet, stages, forecast.Known, forecast.Hardware, forecast.Forecast, forecast.Proving?.Opens, pass.Observation.At);
-        return [.. services.Select(s => finish.TryGetValue(s.Name, out var end) ? s with { EstimatedFinish = end } : s)];
+        return Core.Forecast.FinishEstimates.Of(pass.Fleet, stages, forecast.Known, forecast.Hardware, forecast.Forecast, forecast.Proving?.Opens, pass.Observation.At);
     }
 
     /// <summary>
     /// Only proofs the node still waits for: a run between start and its read, a read, or none yet. The loop
     /// times only a run's first read (nonces from 0); a later pass's read is not timed from then.
     /// </summary>
-    internal static ProofStage? Stage(ServiceView s, ServiceMemory memory) => s.DagState switch
+    internal static ProofStage? Stage(string dagState, ulong? position, ulong? nonceStart, DateTimeOffset? runningSince, ServiceMemory memory) => dagState switch
     {
-        "reading" => new ProofStage.Reading(s.Position ?? 0, s.NonceStart == 0 ? memory.ReadStartedAt : null),
-        "k2pow" or "waiting" when s.RunningSince is { } started => new ProofStage.InK2Pow(started),
-        "waiting" => new ProofStage.Waiting(),
+        "reading" => new ProofStage.Reading(position ?? 0, nonceStart == 0 ? memory.ReadStartedAt : null),
+        "k2pow" or "waiting" when runningSince is { } started => new ProofStage.InK2Pow(started),
+        "waiting" => ProofStage.Waiting.Now,
         _ => null,
     };
 
@@ -235,9 +259,15 @@ internal static class FleetViewBuilder
     {
         private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<FleetSpec, Layout> Built = [];
 
+        /// <summary>Each service's `after` as the view holds it: one list per config, not one boxed per service per pass.</summary>
+        public required IReadOnlyDictionary<string, IReadOnlyList<string>> After { get; init; }
+
         public static Layout Of(FleetSpec fleet) => Built.GetValue(fleet, f => new Layout(
             [.. f.Disks.Select(d => new DiskView(d.Name, [.. d.Services.Select(s => s.Name)]) { Host = d.Host })],
-            FleetViewBuilder.Edges(f)));
+            FleetViewBuilder.Edges(f))
+        {
+            After = f.ServicesByName.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)kv.Value.After, StringComparer.Ordinal),
+        });
     }
 
     /// <summary>The proving DAG's edges: the order on each disk, and the explicit `after` dependencies.</summary>

@@ -21,19 +21,20 @@ internal sealed record PassForecast(ProvingEstimates Known, HardwareAssumptions 
     /// <see cref="Drift"/> of those the schedule was drawn with keep it: it would move by less than that (the same
     /// tolerance as the finish estimates sent to dashboards, <c>FleetChanges</c>); beyond it, the schedule is drawn
     /// again in the background at most every <see cref="RedrawEvery"/>, and the passes meanwhile show the last one. A
-    /// real run at 1,000 identities spent 1.9 s of CPU a pass drawing it again on every pass.
+    /// real run at 1,000 identities spent 1.9 s of CPU a pass drawing it again on every pass, and, drawn every 10 s in
+    /// the background, still a quarter of a core in the open gap.
     /// </summary>
     internal sealed class Cache
     {
         /// <summary>At most one redraw for moved estimates this often (the view's other figures are live).</summary>
-        internal static readonly TimeSpan RedrawEvery = TimeSpan.FromSeconds(10);
+        internal static readonly TimeSpan RedrawEvery = TimeSpan.FromSeconds(30);
 
         private (FleetSpec Fleet, ProvingEstimates Known, TimeSpan? Span, ProvingForecast Forecast, DateTimeOffset At)? _last;
         private Task<(FleetSpec Fleet, ProvingEstimates Known, TimeSpan? Span, ProvingForecast Forecast, DateTimeOffset At)>? _redraw;
 
         public PassForecast Of(PassReport pass)
         {
-            var known = ProvingEstimates.Combine(pass.Fleet, pass.Plan.Next.Services, pass.Plan.Next.Prior);
+            var known = pass.Plan.Estimates ?? ProvingEstimates.Combine(pass.Fleet, pass.Plan.Next.Services, pass.Plan.Next.Prior);
             var hardware = HardwareAssumptions.Default;
             var now = pass.Observation.At;
             var gap = pass.Timeline?.CurrentOrNextCycleGap(now);
@@ -60,10 +61,11 @@ internal sealed record PassForecast(ProvingEstimates Known, HardwareAssumptions 
                 last = (pass.Fleet, known, span, ProvingForecast.Of(pass.Fleet, hardware, known, span), now);
                 _last = last;
             }
-            else if (!Same(last.Known, known) && _redraw is null && now - last.At >= RedrawEvery)
+            else if (_redraw is null && now - last.At >= RedrawEvery && !Same(last.Known, known))
             {
                 // Moved estimates: drawn off the loop (a pure function of its inputs) and taken by a later pass; at
-                // 1,000 identities a drawing costs more than a pass may take.
+                // 1,000 identities a drawing costs more than a pass may take. Compared only when a redraw may start:
+                // comparing every estimate was a tenth of the view's time on every pass.
                 var fleet = pass.Fleet;
                 _redraw = Task.Run(() => (fleet, known, span, ProvingForecast.Of(fleet, hardware, known, span), now));
             }
@@ -76,7 +78,7 @@ internal sealed record PassForecast(ProvingEstimates Known, HardwareAssumptions 
 
         private static bool Same(ProvingEstimates a, ProvingEstimates b) =>
             Same(a.K2Pow, b.K2Pow, k => k.TotalSeconds, Drift) && Same(a.DiskReadRate, b.DiskReadRate, r => r, Drift)
-            && Same(a.TwoReaderPenalty, b.TwoReaderPenalty, p => 1 + p, Drift);
+            && Same(a.TwoReaderPenalty, b.TwoReaderPenalty, p => 1 + p, Drift) && Same(a.Startup, b.Startup, s => s, Drift);
 
         /// <summary>The same keys, each value within <paramref name="drift"/> of the other (relative).</summary>
         internal static bool Same<T>(IReadOnlyDictionary<string, T> a, IReadOnlyDictionary<string, T> b, Func<T, double> value, double drift) =>

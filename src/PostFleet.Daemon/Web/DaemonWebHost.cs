@@ -22,6 +22,12 @@ namespace PostFleet.Daemon.Web;
 /// </summary>
 public static class DaemonWebHost
 {
+    /// <summary>
+    /// The host's default reloads appsettings.json on change, watching its content root recursively with inotify;
+    /// nothing here reads one, and a watched folder that proofs write to costs a thread woken on every write.
+    /// </summary>
+    internal const string NoConfigReload = "--hostBuilder:reloadConfigOnChange=false";
+
     public static async Task<RunningWebHost> StartAsync(IFleetControl control, WebOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         var listen = ListenAddressPolicy.Check(options);
@@ -29,7 +35,7 @@ public static class DaemonWebHost
         {
             ApplicationName = typeof(DaemonWebHost).Assembly.GetName().Name,
             ContentRootPath = AppContext.BaseDirectory,
-            Args = [],
+            Args = [NoConfigReload],
         });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggerFactory);
@@ -52,12 +58,12 @@ public static class DaemonWebHost
         var alerts = new AlertMonitor(control, new AlertEvaluator(options.AlertRules), sender, options.Time, loggerFactory.CreateLogger<AlertMonitor>());
         var hub = new FleetEventHub(control, alerts);
 
-        // Until the loop calls ObservePass itself, every published view still sets the gauges.
-        Action<FleetView> observe = metrics.ObserveView;
+        // Until the loop calls ObservePass itself, every published view is still the one the gauges show.
+        Action<FleetView> observe = metrics.Publish;
         control.Updated += observe;
         if (control.Current is { } current)
         {
-            metrics.ObserveView(current);
+            metrics.Publish(current);
         }
 
         var hosts = new HostGuard(listen, options.AllowedHosts);

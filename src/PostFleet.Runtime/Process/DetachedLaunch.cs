@@ -21,10 +21,11 @@ internal static class DetachedLaunch
 
     private static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
 
-    /// <summary>True for the launcher (setsid or the shell) before it has exec'd the program.</summary>
-    public static bool IsLauncher(IReadOnlyList<string> argv) => argv.Contains(Script, StringComparer.Ordinal);
+    /// <summary>coreutils nice(1): it execs the program, so the PID stays the program's, and every thread it starts inherits the niceness.</summary>
+    internal static readonly string? Nice = new[] { "/usr/bin/nice", "/bin/nice" }.FirstOrDefault(File.Exists);
 
-    public static ProcessStartInfo StartInfo(ServiceLaunch launch, string logPath)
+    /// <param name="nice">The niceness the program starts with (0: as the daemon's own); needs <see cref="Nice"/>.</param>
+    public static ProcessStartInfo StartInfo(ServiceLaunch launch, string logPath, int nice = 0)
     {
         var info = new ProcessStartInfo(Setsid ?? Shell)
         {
@@ -41,6 +42,14 @@ internal static class DetachedLaunch
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add(Script);
         info.ArgumentList.Add(logPath);
+        if (nice != 0 && Nice is not null)
+        {
+            // Set before the program runs a single instruction: a renice after the start would miss threads it had started.
+            info.ArgumentList.Add(Nice);
+            info.ArgumentList.Add("-n");
+            info.ArgumentList.Add(nice.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         info.ArgumentList.Add(launch.Executable);
         foreach (var argument in launch.Arguments)
         {

@@ -29,8 +29,10 @@ internal sealed record RunRecord(
     /// True when <paramref name="process"/> is this run, still running: same boot, same start time, not a zombie,
     /// and an argv that ends with the arguments we launched. Boot id and start time already rule out a recycled PID;
     /// the argv check only guards against reading the wrong record, so a wrapper that execs the real binary with the
-    /// same arguments (`exec nice post-service "$@"`, the demo's simulated binaries) is still recognised.
-    /// An empty argv is still this run: the kernel shows none while a wrapper's exec replaces the program (and while
+    /// same arguments (`exec nice post-service "$@"`, the demo's simulated binaries) is still recognised, and so is
+    /// our own launcher (setsid, then the shell) before it has exec'd the program: it is the same process, on its
+    /// way, and a start need not wait for the exec (on a loaded host it took a pass hundreds of milliseconds).
+    /// An empty argv is still this run: the kernel shows none while an exec replaces the program (and while
     /// the process exits, until it is a zombie). Reporting it ended there freed its disk for a second reader while
     /// the exec'd post-service went on to read (seen in a 100-identity run).
     /// </summary>
@@ -39,18 +41,10 @@ internal sealed record RunRecord(
         && process.Pid == Pid
         && process.StartTimeTicks == StartTimeTicks
         && BootId == currentBootId
-        && (process.CommandLine.Count == 0 || IsOurArgv(process.CommandLine));
+        && (process.CommandLine.Count == 0 || EndsWithOurArguments(process.CommandLine));
 
-    /// <summary>
-    /// This run, and the launcher has exec'd the program: what a start waits for. Stricter than
-    /// <see cref="IsRunningAs"/>, since the launcher's own exec also shows an empty argv for a moment.
-    /// </summary>
-    public bool HasExecdAs(ProcessSnapshot? process, string? currentBootId) =>
-        IsRunningAs(process, currentBootId) && process!.CommandLine.Count > 0;
-
-    private bool IsOurArgv(IReadOnlyList<string> argv) =>
-        !DetachedLaunch.IsLauncher(argv)
-        && argv.Count > Arguments.Count
+    private bool EndsWithOurArguments(IReadOnlyList<string> argv) =>
+        argv.Count > Arguments.Count
         && argv.TakeLast(Arguments.Count).SequenceEqual(Arguments, StringComparer.Ordinal);
 }
 

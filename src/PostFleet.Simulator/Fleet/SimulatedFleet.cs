@@ -305,7 +305,7 @@ public sealed class SimulatedFleet
         var host = Options.Host;
         var success = host.PassSuccessProbability is { } p ? string.Create(CultureInfo.InvariantCulture, $", \"passSuccessProbability\": {p}") : "";
         var profile = string.Create(CultureInfo.InvariantCulture,
-            $$"""{ "cores": {{host.Cores}}, "k2powSecondsPerUnitPerNonceGroup": {{host.K2powSecondsPerUnitPerNonceGroup}}{{success}} }""");
+            $$"""{ "cores": {{host.Cores}}, "k2powSecondsPerUnitPerNonceGroup": {{host.K2powSecondsPerUnitPerNonceGroup}}{{success}}, "randomxFastSetupSeconds": {{host.RandomXFastSetupSeconds}}, "randomxLightSetupSeconds": {{host.RandomXLightSetupSeconds}} }""");
         foreach (var hostDir in Options.Disks.Select(d => d.Host is { } h ? Path.Combine(DisksDir, h) : DisksDir).Distinct(StringComparer.Ordinal))
         {
             Directory.CreateDirectory(hostDir);

@@ -30,6 +30,9 @@ public sealed record SimulatedNetwork
     /// <summary>postcli's -maxFileSize, bytes per PoST file; null for post-service's default.</summary>
     public ulong? MaxFileSize { get; init; }
 
+    /// <summary>post.randomx-mode: light builds its prover at once; fast pays the host's dataset build per proof.</summary>
+    public string RandomXMode { get; init; } = "light";
+
     /// <summary>The simulator network's trivial k2pow difficulty (post.pow-difficulty), 32 bytes of hex.</summary>
     public static readonly string PowDifficulty = new('f', 64);
 
@@ -59,7 +62,7 @@ public sealed record SimulatedNetwork
             "  k1: 12",
             "  k2: 20",
             "  pow-difficulty: " + PowDifficulty,
-            "  randomx-mode: light",
+            "  randomx-mode: " + RandomXMode,
             "  threads: 1",
             $"  nonces: {Nonces.ToString(CultureInfo.InvariantCulture)}",
             $"  min-num-units: {MinNumUnits.ToString(CultureInfo.InvariantCulture)}",

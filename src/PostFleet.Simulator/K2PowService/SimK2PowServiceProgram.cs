@@ -74,7 +74,7 @@ public static class SimK2PowServiceProgram
 
     private static WebApplication Build(string bindAddress, K2PowJobManager jobs)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = QuietWebHost.CreateBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
         var endpoint = Bind(bindAddress);

@@ -20,7 +20,7 @@ public static class OperatorServer
         log.Info("post_service::operator", $"running operator service on {Display(address)}");
         try
         {
-            var builder = WebApplication.CreateSlimBuilder();
+            var builder = QuietWebHost.CreateBuilder();
             builder.Logging.ClearProviders();
             // No console lifetime: post-service has no signal handler, SIGTERM/SIGINT must kill it at once.
             builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
@@ -35,7 +35,7 @@ public static class OperatorServer
                     await Task.Delay(TimeSpan.FromMilliseconds(100), proving.Time, context.RequestAborted);
                 }
 
-                if (proving.StatusJson() is not { } body)
+                if (await proving.StatusJsonAsync(context.RequestAborted) is not { } body)
                 {
                     context.Abort();
                     return;

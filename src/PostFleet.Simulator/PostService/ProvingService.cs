@@ -13,6 +13,9 @@ public sealed class ProvingService(ServiceContext context)
     private readonly Lock _gate = new();
     private State _state = new Idle();
 
+    /// <summary>Set while GenProof builds the RandomX prover holding <see cref="_gate"/>: /status waits on it.</summary>
+    private volatile TaskCompletionSource? _building;
+
     private abstract record State;
 
     private sealed record Idle : State;
@@ -89,6 +92,21 @@ public sealed class ProvingService(ServiceContext context)
     public const int RustPanicExitCode = 101;
 
     /// <summary>
+    /// <see cref="StatusJson"/> as the operator handler gets it: while a GenProof builds the RandomX prover the real
+    /// handler blocks on the mutex it holds, so the answer comes only after the build. Waited here without holding a
+    /// thread, and given up when the caller hangs up (a real tokio worker would stay blocked).
+    /// </summary>
+    public async Task<string?> StatusJsonAsync(CancellationToken cancellationToken)
+    {
+        if (_building is { } building)
+        {
+            await building.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return StatusJson();
+    }
+
+    /// <summary>
     /// The operator API body, compact JSON as serde writes the externally tagged enum; null once the service is
     /// poisoned: the real handler panics and axum drops the connection without an answer.
     /// </summary>
@@ -120,6 +138,11 @@ public sealed class ProvingService(ServiceContext context)
         }
 
         context.Log.Info("post_service::service", $"starting proof generation for challenge {Hex(challenge)}");
+        if (RandomXSetup.Of(context.Options, context.Host) is { } setup)
+        {
+            BuildProver(setup, challenge);
+        }
+
         var progress = new ProvingProgress();
         var generator = new ProofGenerator(context, challenge, progress);
         // A background thread, as in post-rs: it outlives the request and the connection.
@@ -142,6 +165,29 @@ public sealed class ProvingService(ServiceContext context)
         });
         _state = new Running(challenge, proving, progress);
         return InProgress();
+    }
+
+    /// <summary>
+    /// Called holding <see cref="_gate"/>, as post-rs builds its prover inside the locked GenProof: this reply and
+    /// every /status wait for it. post-rs logs the build only at debug level, so only the record shows it.
+    /// </summary>
+    private void BuildProver(RandomXSetup setup, byte[] challenge)
+    {
+        var building = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _building = building;
+        var fields = new Dictionary<string, object?> { ["challenge"] = Convert.ToHexStringLower(challenge), ["mode"] = setup.Mode };
+        context.Record("randomx-setup-start", fields);
+        try
+        {
+            // Blocking on purpose: the GenProof thread is held for the build, as in the real service.
+            Task.Delay(setup.Duration, context.Time).Wait();
+        }
+        finally
+        {
+            context.Record("randomx-setup-end", fields);
+            _building = null;
+            building.SetResult();
+        }
     }
 
     private GenProofResponse HandOver(Done done, Proof proof, byte[] challenge)

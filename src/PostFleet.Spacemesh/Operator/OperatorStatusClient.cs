@@ -36,6 +36,9 @@ public sealed class OperatorStatusClient : IPostStatusClient, IDisposable
 
     public async Task<ServiceStatus> GetStatusAsync(string operatorAddress, CancellationToken cancellationToken)
     {
+        // On the thread pool from here: a request does much of its sending before its first wait, and the daemon
+        // starts a hundred at once (a live run each), which inline held its pass for milliseconds at 1,000 identities.
+        await Task.Yield();
         Uri url;
         try
         {

@@ -15,6 +15,7 @@ public class ConfigErrorTests
     [InlineData("schedule:\n  per-disk: 0", "schedule.per-disk", "1 to")]
     [InlineData("schedule:\n  idle-stop-grace: 10", "schedule.idle-stop-grace", "90s, 10m")]
     [InlineData("schedule:\n  on-shutdown: kill", "schedule.on-shutdown", "leave-running, stop-all")]
+    [InlineData("schedule:\n  mode: auto", "schedule.mode", "exclusive, pipelined")]
     [InlineData("schedule:\n  restart-backoff: { initial: 1m, max: 10s }", "schedule.restart-backoff.max", "≥ initial")]
     [InlineData("schedule:\n  per-disk: [1]", "schedule.per-disk", "single value")]
     [InlineData("runtime: podman", "runtime", "process, docker, kubernetes")]

@@ -26,6 +26,28 @@ public class PipelinedForecastTests
     }
 
     /// <summary>
+    /// A fresh start needs its start-up before its k2pow (learned apart: PassLearningTests), so the forecast, as the
+    /// planner, starts b its start-up and k2pow before a's read ends, and a's read begins after both.
+    /// </summary>
+    [Fact]
+    public void A_start_up_learned_apart_comes_before_the_k2pow_in_the_forecast_as_in_the_planner()
+    {
+        var spec = Spec(Limits(maxPow: 1), [("diskA", ["a", "b"])]);
+        spec = spec with { Post = spec.Post with { K1 = 26, K2 = 37, Nonces = 288 } };
+        var known = new ProvingEstimates(
+            ImmutableDictionary<string, TimeSpan>.Empty.Add("a", TimeSpan.FromSeconds(60)).Add("b", TimeSpan.FromSeconds(60)),
+            ImmutableDictionary<string, double>.Empty.Add("diskA", 400))
+        {
+            Startup = ImmutableDictionary<string, double>.Empty.Add("diskA", 90),
+        };
+
+        var rows = ProvingForecast.Of(spec, HardwareAssumptions.Default, known).Rows.OrderBy(r => r.K2PowStart).ToList();
+
+        Assert.Equal(150, rows[0].ReadStart - rows[0].K2PowStart, 6);
+        Assert.Equal(rows[0].End - 150, rows[1].K2PowStart, 6);
+    }
+
+    /// <summary>
     /// As the planner (ReentryOverlapTests): with a second disk, a's pass failing would add its re-read and a 164 s
     /// overlap to diskA (ends 388 s if read back to back); the k2pow hides behind a's read unless diskB ends within
     /// that overlap of diskA but more than the hidden 60 s after it, or so far after it that hiding saves nothing.

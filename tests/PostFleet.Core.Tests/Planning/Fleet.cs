@@ -43,6 +43,10 @@ internal static class Fleet
         {
             StartupGrace = TimeSpan.FromSeconds(30),
             Resync = TimeSpan.FromSeconds(5),
+
+            // The rule tests were written against exclusive mode's per-disk count (every started service); the
+            // config's default is pipelined, so the pipelined tests say so with `with { Mode = ... }`.
+            Mode = ScheduleMode.Exclusive,
         };
 
     public static FleetSpec Spec(ScheduleLimits limits, (string Disk, string[] Services)[] disks, IReadOnlyDictionary<string, string[]>? after = null)

@@ -89,6 +89,63 @@ public class PassLearningTests
     }
 
     /// <summary>
+    /// post-service answers no /status while it builds its RandomX dataset (service.rs holds the state lock through
+    /// it), then shows its first pass at position 0 while k2pow runs: the start-up and the k2pow are learned apart,
+    /// since a re-entry has no start-up and only k2pow scales with units.
+    /// </summary>
+    [Fact]
+    public void The_start_up_before_the_first_status_answer_is_learned_apart_from_the_k2pow()
+    {
+        var a = new Sequence();
+        a.Starting(0);
+        a.Starting(50); // still building the dataset: no answer
+        var k2pow = a.See(90, Proving(0));
+        Assert.Equal(TimeSpan.FromSeconds(90), k2pow.LastStartup);
+        Assert.Null(k2pow.LastK2Pow);
+
+        var reading = a.See(150, Proving(1_536));
+
+        Assert.Equal(TimeSpan.FromSeconds(60), reading.LastK2Pow); // not 150 s from the start
+        var estimates = ProvingEstimates.Combine(OneDisk, new Dictionary<string, ServiceMemory> { ["a"] = reading }, null);
+        Assert.Equal(TimeSpan.FromSeconds(90), estimates.StartupOf(OneDisk.Services.First()));
+        Assert.Equal(TimeSpan.FromSeconds(150), estimates.StartAndK2PowOf(OneDisk.Services.First()));
+    }
+
+    [Fact]
+    public void A_first_k2pow_never_seen_is_the_time_from_the_start_less_the_start_up_learned_before()
+    {
+        var a = new Sequence();
+        a.Starting(0);
+        a.See(90, Proving(0));
+        a.See(150, Proving(1_536));
+        a.Restart(1_000); // a new run of the same service, in the same round
+
+        var reading = a.See(1_200, Proving(4_000)); // its start-up and k2pow both fell between two looks
+
+        Assert.Equal(TimeSpan.FromSeconds(110), reading.LastK2Pow); // 200 s from its start less the 90 s start-up
+        Assert.Equal(TimeSpan.FromSeconds(90), reading.LastStartup);
+    }
+
+    [Fact]
+    public void Start_up_is_per_disk_and_a_disk_without_one_takes_the_mean_of_the_others()
+    {
+        var spec = Spec(Limits(), [("diskA", ["a"]), ("diskB", ["b"]), ("diskC", ["c"])]);
+        var memory = new Dictionary<string, ServiceMemory>
+        {
+            ["a"] = ServiceMemory.Initial with { LastStartup = TimeSpan.FromSeconds(60), LastK2Pow = TimeSpan.FromSeconds(100) },
+            ["b"] = ServiceMemory.Initial with { LastStartup = TimeSpan.FromSeconds(120) },
+        };
+
+        var estimates = ProvingEstimates.Combine(spec, memory, null);
+
+        Assert.Equal(TimeSpan.FromSeconds(60), estimates.StartupOf(spec.Services.ElementAt(0)));
+        Assert.Equal(TimeSpan.FromSeconds(90), estimates.StartupOf(spec.Services.ElementAt(2)));
+        Assert.Equal(TimeSpan.FromSeconds(160), estimates.StartAndK2PowOf(spec.Services.ElementAt(0)));
+        Assert.Null(estimates.StartAndK2PowOf(spec.Services.ElementAt(1))); // no k2pow learned
+        Assert.Equal(TimeSpan.Zero, ProvingEstimates.None.StartupOf(spec.Services.ElementAt(0))); // a prior from before: k2pow includes it
+    }
+
+    /// <summary>
     /// The two-reader penalty is learned from what the looks saw: a alone at 1,000 B/s, then a and b together at
     /// 300 B/s each: 1,000 = 2 × 300 × (1 + p), p = 2/3. A stretch whose two looks saw different readers (b began
     /// reading between them) teaches nothing.
@@ -130,6 +187,20 @@ public class PassLearningTests
         public Sequence() => _world.Proving("a").Running("a", T0);
 
         public ServiceMemory Memory => _memory.For("a");
+
+        /// <summary>A look while the run starts up: /status does not answer.</summary>
+        public ServiceMemory Starting(double seconds)
+        {
+            _world.Statuses.Remove("a");
+            return Pass(seconds);
+        }
+
+        /// <summary>The run exits and a new one starts at once (looked at while it starts up).</summary>
+        public ServiceMemory Restart(double seconds)
+        {
+            _world.Running("a", T0.AddSeconds(seconds));
+            return Starting(seconds);
+        }
 
         public ServiceMemory See(double seconds, ServiceStatus status)
         {

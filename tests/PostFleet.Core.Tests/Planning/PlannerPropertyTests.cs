@@ -52,10 +52,16 @@ public class PlannerPropertyTests
         string[] expected =
         [
             "StartService", "ForgetRun", "StopDelivered", "StopNotNeeded", "StopNoProgress", "StopUserForced", "StopProofFailed", "StopMissedDeadline",
-            .. Enum.GetNames<DecisionCode>(),
+            .. Enum.GetNames<DecisionCode>().Except(PipelinedOnly),
         ];
         Assert.Empty(expected.Except(seen));
     }
+
+    /// <summary>
+    /// The random cases are exclusive mode (their per-disk rule counts every started service); the pipelined yield
+    /// has its own random cases, which check its safety and that it fires (ReentryYieldTests).
+    /// </summary>
+    private static readonly string[] PipelinedOnly = [nameof(DecisionCode.YieldsDiskToReentry)];
 }
 
 /// <summary>The rules, each returning a description of how it was broken.</summary>
@@ -90,9 +96,15 @@ internal static class SafetyRules
                 yield return $"{stop.ServiceName}: forced stop without the user's intent";
             }
 
-            if (proving && !stop.Force && stop.Reason is not (StopReason.NoProgress or StopReason.ProofFailed or StopReason.MissedDeadline))
+            if (proving && !stop.Force && stop.Reason is not (StopReason.NoProgress or StopReason.ProofFailed or StopReason.MissedDeadline or StopReason.YieldsDiskToReentry))
             {
                 yield return $"{stop.ServiceName}: stopped ({stop.Reason}) while PROVING";
+            }
+
+            // The one stop of PROVING work the planner makes on its own: a first pass, beside a re-entry on its disk.
+            if (stop.Reason == StopReason.YieldsDiskToReentry && !YieldsToAReentry(input, stop.ServiceName))
+            {
+                yield return $"{stop.ServiceName}: yielded its disk without a first pass beside a re-entry in k2pow (pipelined)";
             }
 
             if (stop.Reason == StopReason.MissedDeadline && !DeadlinePassed(input, stop.ServiceName))
@@ -252,6 +264,17 @@ internal static class SafetyRules
         var since = before.LastNodeState == NodePostState.Proving || input.Snapshot.NodeStateOf(name) != NodePostState.Proving ? before.ProvingSince : null;
         return input.Snapshot.Timeline is { } timeline && since is { } at && challenge is not null && challenge.Any(c => c != '0')
             && input.Now >= timeline.ProvingCycleGap(at).ProofDeadline;
+    }
+
+    /// <summary>Pipelined; the run is in its first pass; another service of its disk is in a later pass's k2pow.</summary>
+    private static bool YieldsToAReentry(RandomCase input, string name)
+    {
+        var snapshot = input.Snapshot;
+        var service = input.Spec.Services.First(s => s.Name == name);
+        return input.Spec.Schedule.Mode == PostFleet.Core.Configuration.ScheduleMode.Pipelined
+            && snapshot.StatusOf(name) is ServiceStatus.Proving { NonceStart: 0 }
+            && input.Spec.Services.Any(s => s.Disk == service.Disk && s.Name != name && snapshot.LiveRun(s.Name) is not null
+                && snapshot.StatusOf(s.Name) is ServiceStatus.Proving { NonceStart: > 0, InK2Pow: true });
     }
 
     /// <summary>Evidence the node has the proof (or no longer wants it) for an IDLE stop of a run that holds work.</summary>

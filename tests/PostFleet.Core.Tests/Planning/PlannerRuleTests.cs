@@ -138,6 +138,54 @@ public class PlannerRuleTests
     }
 
     [Fact]
+    public void A_dependency_still_IDLE_with_a_round_the_node_announced_holds_its_dependent_until_it_delivers()
+    {
+        // The node turns each identity PROVING when it has fetched its PoET proof: diskA_post2 first, diskC_post2 a moment later.
+        var roundEnd = T0;
+        var loop = new Loop(Demo(Limits(perDisk: 3)));
+        loop.World.Idle("diskA_post2", "diskC_post2");
+        loop.World.Events.Add(new NodeEvent.PoetWaitProof(T0.AddMinutes(-20), IdOf("diskC_post2"), 2, 3, roundEnd));
+        loop.World.Events.Add(new NodeEvent.PoetWaitProof(T0.AddMinutes(-20), IdOf("diskA_post2"), 2, 3, roundEnd));
+        loop.Pass(T0.AddMinutes(-19));
+
+        loop.World.Proving("diskA_post2");
+        var first = loop.Pass(T0);
+        Assert.Empty(first.Started());
+        Assert.Equal(DecisionCode.WaitingForDependency, first.Code("diskA_post2"));
+        Assert.Equal("waiting: after diskC_post2, which has not delivered yet", first.DecisionFor("diskA_post2").Reason);
+
+        loop.World.Proving("diskC_post2");
+        var second = loop.Pass(T0.AddSeconds(1));
+        Assert.Equal(["diskC_post2"], second.Started());
+        Assert.Equal(DecisionCode.WaitingForDependency, second.Code("diskA_post2"));
+
+        loop.World.Running("diskC_post2", T0.AddSeconds(1), Proving(1 << 20));
+        loop.World.Events.Add(new NodeEvent.PostCompleted(T0.AddMinutes(2), IdOf("diskC_post2"), "00"));
+        loop.World.Idle("diskC_post2");
+        Assert.Equal(["diskA_post2"], loop.Pass(T0.AddMinutes(2)).Started());
+    }
+
+    [Fact]
+    public void An_announced_round_that_went_another_way_or_never_came_holds_no_one_up()
+    {
+        var cycleGap = Demo().Node.Poet.CycleGap;
+
+        // A new registration after the announcement: the round was missed (its PoET proof never came).
+        var missed = new Loop(Demo(Limits(perDisk: 3)));
+        missed.World.Idle("diskC_post2").Proving("diskA_post2");
+        missed.World.Events.Add(new NodeEvent.PoetWaitProof(T0.AddMinutes(-20), IdOf("diskC_post2"), 2, 3, T0));
+        missed.World.Events.Add(new NodeEvent.PoetWaitRound(T0.AddMinutes(-1), IdOf("diskC_post2"), 2, 3, T0.AddMinutes(5)));
+        Assert.Equal(["diskA_post2"], missed.Pass(T0).Started());
+
+        // Announced, but still IDLE a whole cycle gap after its PoET round ended: not waited for any longer.
+        var late = new Loop(Demo(Limits(perDisk: 3)));
+        late.World.Idle("diskC_post2").Proving("diskA_post2");
+        late.World.Events.Add(new NodeEvent.PoetWaitProof(T0.AddMinutes(-20), IdOf("diskC_post2"), 2, 3, T0));
+        Assert.Equal(DecisionCode.WaitingForDependency, late.Pass(T0 + cycleGap - TimeSpan.FromSeconds(1)).Code("diskA_post2"));
+        Assert.Equal(["diskA_post2"], late.Pass(T0 + cycleGap).Started());
+    }
+
+    [Fact]
     public void An_old_postComplete_replayed_by_the_event_stream_does_not_count()
     {
         var loop = new Loop(Demo(Limits(perDisk: 3)));

@@ -99,7 +99,7 @@ public class ReentryOverlapTests
         }
     }
 
-    private static ProvingEstimates Estimates((string Service, double Seconds) k2pow, (string Disk, double BytesPerSecond) rate) =>
+    internal static ProvingEstimates Estimates((string Service, double Seconds) k2pow, (string Disk, double BytesPerSecond) rate) =>
         new(
             ImmutableDictionary<string, TimeSpan>.Empty.Add(k2pow.Service, TimeSpan.FromSeconds(k2pow.Seconds)),
             ImmutableDictionary<string, double>.Empty.Add(rate.Disk, rate.BytesPerSecond));

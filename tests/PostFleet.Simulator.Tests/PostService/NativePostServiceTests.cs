@@ -32,7 +32,7 @@ public sealed partial class NativePostServiceTests(NativePostServiceTests.Native
         var jit = await ProveOnceAsync(host, dir, args => Jit(host, args));
         var aot = await ProveOnceAsync(host, dir, args => Native(native, host, args));
 
-        Assert.Equal(["started", "connected", "k2pow-start", "k2pow-end", "read-start", "read-end", "proof-found", "proof-handed-over"], jit.Events);
+        Assert.Equal(["started", "connected", "randomx-setup-start", "randomx-setup-end", "k2pow-start", "k2pow-end", "read-start", "read-end", "proof-found", "proof-handed-over"], jit.Events);
         Assert.Equal(jit.Records, aot.Records);
         Assert.Equal(jit.StatusStates, aot.StatusStates);
         Assert.Contains("{\"Proving\":{\"nonces\":{\"start\":0,\"end\":16},\"position\":0}}", aot.StatusBodies);

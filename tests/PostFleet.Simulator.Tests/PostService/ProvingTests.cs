@@ -91,7 +91,7 @@ public sealed partial class ProvingTests
         Assert.Null(again.GenProof.Proof);
 
         var events = host.Record().Where(e => e.GetProperty("pid").GetInt32() == service.Id).Select(e => e.GetProperty("event").GetString()).ToList();
-        Assert.Equal(["started", "connected", "k2pow-start", "k2pow-end", "read-start", "read-end", "proof-found", "proof-handed-over"], events.Take(8));
+        Assert.Equal(["started", "connected", "randomx-setup-start", "randomx-setup-end", "k2pow-start", "k2pow-end", "read-start", "read-end", "proof-found", "proof-handed-over"], events.Take(10));
         Assert.Contains("--labels-per-unit is deprecated", service.StandardError, StringComparison.Ordinal);
         Assert.Matches(LogLine(), service.StandardError.Split('\n')[0]);
 

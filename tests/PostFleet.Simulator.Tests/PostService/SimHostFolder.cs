@@ -12,11 +12,15 @@ public sealed class SimHostFolder : IDisposable
 {
     private readonly TempDirectory _temp = new("pf-simpost");
 
-    public SimHostFolder(double k2powSecondsPerUnitPerNonceGroup = 0.05, double? passSuccessProbability = 1, int cores = 4)
+    /// <param name="randomXSetup">The RandomX prover's build (fast, light) in seconds; null leaves the profile's defaults.</param>
+    public SimHostFolder(double k2powSecondsPerUnitPerNonceGroup = 0.05, double? passSuccessProbability = 1, int cores = 4, (double Fast, double Light)? randomXSetup = null)
     {
         var probability = passSuccessProbability is { } p ? p.ToString(CultureInfo.InvariantCulture) : "null";
+        var setup = randomXSetup is var (fast, light)
+            ? string.Create(CultureInfo.InvariantCulture, $", \"randomxFastSetupSeconds\": {fast}, \"randomxLightSetupSeconds\": {light}")
+            : "";
         File.WriteAllText(Path.Combine(Host, HostProfile.FileName),
-            $$"""{"cores": {{cores}}, "k2powSecondsPerUnitPerNonceGroup": {{k2powSecondsPerUnitPerNonceGroup.ToString(CultureInfo.InvariantCulture)}}, "passSuccessProbability": {{probability}}, "seed": 7}""");
+            $$"""{"cores": {{cores}}, "k2powSecondsPerUnitPerNonceGroup": {{k2powSecondsPerUnitPerNonceGroup.ToString(CultureInfo.InvariantCulture)}}, "passSuccessProbability": {{probability}}, "seed": 7{{setup}}}""");
     }
 
     public string Host => _temp.Path;

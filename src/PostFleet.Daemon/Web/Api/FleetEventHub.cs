@@ -81,14 +81,14 @@ public sealed class FleetEventHub : IDisposable
 
     private static string Id(FleetView view) => view.Pass.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>One SSE message whose JSON comes in pieces, encoded straight into the bytes every stream writes.</summary>
-    private static byte[] Message(string name, string id, IReadOnlyList<string> json)
+    /// <summary>One SSE message whose JSON comes in pieces of UTF-8, copied straight into the bytes every stream writes.</summary>
+    private static byte[] Message(string name, string id, IReadOnlyList<byte[]> json)
     {
         var head = Encoding.UTF8.GetBytes("event: " + name + "\nid: " + id + "\ndata: ");
         var length = head.Length + 2;
         foreach (var part in json)
         {
-            length += Encoding.UTF8.GetByteCount(part);
+            length += part.Length;
         }
 
         var message = new byte[length];
@@ -96,7 +96,8 @@ public sealed class FleetEventHub : IDisposable
         var at = head.Length;
         foreach (var part in json)
         {
-            at += Encoding.UTF8.GetBytes(part, message.AsSpan(at));
+            part.CopyTo(message, at);
+            at += part.Length;
         }
 
         message[^2] = (byte)'\n';

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PostFleet.Simulator.Common;
 
 namespace PostFleet.Simulator.Node;
 
@@ -20,7 +21,7 @@ public static class NodeHost
     public static WebApplication Build(SimNode node, NodeStateStore store, SimRecord record, PostStateTable states, TimeProvider time, ListenerDirectory listeners)
     {
         var settings = node.Settings;
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = QuietWebHost.CreateBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
         {
