@@ -222,7 +222,7 @@ public sealed class InProcessFleet : IAsyncDisposable
 
             if (clock.Elapsed > SettleTimeout)
             {
-                Assert.Fail($"the daemon did not settle within {SettleTimeout.TotalSeconds} s\n{Describe()}");
+                Assert.Fail($"the daemon did not settle within {SettleTimeout.TotalSeconds} s ({Unsettled()})\n{Describe()}");
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(1), TimeProvider.System);
@@ -235,6 +235,17 @@ public sealed class InProcessFleet : IAsyncDisposable
         && Daemon.Trigger is { Pending: false, WaitingUntil: { } until } && until > Now
         && Node.StreamsSettled()
         && Runtime.Stops == _passes.StopsAsked;
+
+    // What still keeps Settled() false, for a failure to name it.
+    private string Unsettled() => string.Join("; ", new[]
+    {
+        Daemon.NodeReadsSettled ? null : "node reads in flight",
+        Daemon.Trigger is { Pending: true } ? "loop woken, pass pending" : null,
+        Daemon.Trigger is { WaitingUntil: { } until } && until <= Now ? $"loop waits until {until:HH:mm:ss.fff}, not after now {Now:HH:mm:ss.fff}" : null,
+        Daemon.Trigger is { WaitingUntil: null } ? "loop not waiting" : null,
+        Node.StreamsSettled() ? null : "node event streams not settled",
+        Runtime.Stops == _passes.StopsAsked ? null : $"{Runtime.Stops} stops done of {_passes.StopsAsked} asked",
+    }.Where(s => s is not null));
 
     private (string Identity, string Disk, ulong DataBytes) DataOf(string dataDir)
     {

@@ -166,7 +166,7 @@ internal static class StartConstraints
     /// <c>after</c>: wait while a dependency's identity is PROVING and has not delivered in this round, or is IDLE
     /// with a round the node announced and has not asked for yet (each identity turns PROVING when it has fetched
     /// its PoET proof, so at the gap's opening a dependency may still read IDLE a moment after its dependent turned
-    /// PROVING; an announced round counts for at most a cycle gap after its PoET round ended). A dependency the node
+    /// PROVING; an announced round counts in its own gap only, at most a cycle gap after its PoET round ended). A dependency the node
     /// does not need (IDLE without a round to come, or unlisted), or that the user took out of the round, does not
     /// hold anyone up. "Prove now" skips this rule.
     /// </summary>
@@ -197,11 +197,16 @@ internal static class StartConstraints
         var needed = c.Snapshot.NodeStateOf(dependency) switch
         {
             NodePostState.Proving => !memory.Delivered,
-            NodePostState.Idle => memory.RoundAnnouncedUntil is { } until && c.ByName.TryGetValue(dependency, out var spec) && c.Now < until + c.Spec.NodeOf(spec).Poet.CycleGap,
+            NodePostState.Idle => memory.RoundAnnouncedUntil is { } until && c.ByName.TryGetValue(dependency, out var spec) && IsThisGap(until, c.Spec.NodeOf(spec).Poet.CycleGap, c.Now),
             _ => false,
         };
         return needed && !c.Snapshot.Intents.WillNotProve(dependency);
     }
+
+    // The round whose PoET round ended up to a cycle gap ago (half a gap ahead for clocks apart): the next round,
+    // announced once a dependency delivered this one, ends about an epoch later and is not this gap's.
+    private static bool IsThisGap(DateTimeOffset poetRoundEnd, TimeSpan cycleGap, DateTimeOffset now) =>
+        now >= poetRoundEnd - (cycleGap / 2) && now < poetRoundEnd + cycleGap;
 
     /// <summary>
     /// A proof predicted to land after the deadline is worth nothing: it starts last, once no identity that can still

@@ -183,6 +183,12 @@ public class PlannerRuleTests
         late.World.Events.Add(new NodeEvent.PoetWaitProof(T0.AddMinutes(-20), IdOf("diskC_post2"), 2, 3, T0));
         Assert.Equal(DecisionCode.WaitingForDependency, late.Pass(T0 + cycleGap - TimeSpan.FromSeconds(1)).Code("diskA_post2"));
         Assert.Equal(["diskA_post2"], late.Pass(T0 + cycleGap).Started());
+
+        // Delivered in this gap, and the next round already announced (its PoET round ends about an epoch later).
+        var next = new Loop(Demo(Limits(perDisk: 3)));
+        next.World.Idle("diskC_post2").Proving("diskA_post2");
+        next.World.Events.Add(new NodeEvent.PoetWaitProof(T0.AddMinutes(1), IdOf("diskC_post2"), 3, 4, T0.AddMinutes(20)));
+        Assert.Equal(["diskA_post2"], next.Pass(T0.AddMinutes(2)).Started());
     }
 
     [Fact]
