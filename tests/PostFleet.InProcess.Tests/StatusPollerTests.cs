@@ -82,6 +82,40 @@ public sealed class StatusPollerTests
         Assert.Equal(4, AfterRead(new ServiceStatus.DoneProving()));
     }
 
+    [Fact]
+    public void A_run_is_read_again_after_a_fiftieth_of_its_phases_age_at_most_a_second_and_at_once_in_a_new_phase()
+    {
+        var time = new FakeTimeProvider(Start);
+        var reader = new Reader();
+        using var poller = new StatusPoller(reader, time);
+        var fleet = Fleet();
+        var run = new RuntimeInstance("a1", "i1", Start, true, null, null);
+
+        int ReadsAt(TimeSpan sinceStart, ServiceStatus answer)
+        {
+            reader.Next = answer;
+            time.SetUtcNow(Start + sinceStart);
+            poller.Begin(fleet, [run]);
+            return reader.Reads;
+        }
+
+        var k2pow = new ServiceStatus.Proving(0, 16, 0);
+        Assert.Equal(1, ReadsAt(TimeSpan.Zero, k2pow));                        // the first answer: the phase begins
+        Assert.Equal(2, ReadsAt(TimeSpan.FromMilliseconds(1), k2pow));         // a phase 0 s old: read at every pass
+        Assert.Equal(3, ReadsAt(TimeSpan.FromSeconds(10), k2pow));             // 10 s into k2pow: next read 200 ms on
+        Assert.Equal(3, ReadsAt(TimeSpan.FromMilliseconds(10_199), k2pow));
+        Assert.Equal(4, ReadsAt(TimeSpan.FromMilliseconds(10_200), k2pow));
+        Assert.Equal(5, ReadsAt(TimeSpan.FromSeconds(200), k2pow));            // 200 s in: a fiftieth is 4 s, a second at most
+        Assert.Equal(5, ReadsAt(TimeSpan.FromMilliseconds(200_999), k2pow));
+        Assert.Equal(6, ReadsAt(TimeSpan.FromSeconds(201), new ServiceStatus.Proving(0, 16, 100))); // reading: a new phase
+        Assert.Equal(7, ReadsAt(TimeSpan.FromMilliseconds(201_001), new ServiceStatus.Proving(0, 16, 200)));
+
+        // A new run starts over: read at once.
+        reader.Next = k2pow;
+        poller.Begin(fleet, [run with { InstanceId = "i2" }]);
+        Assert.Equal(8, reader.Reads);
+    }
+
     private static FleetSpec Fleet() => OneDiskFleet.Of(["a1"], 19100, "poller test");
 
     /// <summary>Answers <see cref="Next"/> at once, or (null) never, not even to cancellation.</summary>
@@ -91,8 +125,11 @@ public sealed class StatusPollerTests
 
         public int Pending { get; private set; }
 
+        public int Reads { get; private set; }
+
         public Task<ServiceStatus> ReadStatusAsync(ServiceSpec service, RuntimeInstance run, CancellationToken cancellationToken)
         {
+            Reads++;
             if (Next is { } status)
             {
                 return Task.FromResult(status);

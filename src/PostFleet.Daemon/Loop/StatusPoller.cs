@@ -14,12 +14,22 @@ namespace PostFleet.Daemon.Loop;
 /// run's last (k2pow to reading, reading to done) calls <c>changed</c>, so the loop looks again within the trigger's
 /// pacing (five pass lengths, at most <see cref="PassTrigger.MaxPace"/>) instead of at its requeue time: a short
 /// phase is still seen, and its answer keeps the time it was read (<c>StatusReadAt</c>), while a hundred live runs
-/// changing phase cost the loop at most a fifth of its time, not a pass each.
+/// changing phase cost the loop at most a fifth of its time, not a pass each. A run is read again no sooner than
+/// <see cref="PhaseShare"/> of the time its phase has lasted (at most <see cref="MaxInterval"/>): a phase's end is
+/// then seen late by at most that share of its length, which is what the planner learns k2pow and read times from,
+/// while a run an hour into its read is not asked seven times a second (a thousand identities' open gap asked a
+/// hundred runs about 700 times a second).
 /// </summary>
 public sealed class StatusPoller(IRunStatusReader reader, TimeProvider time, Action? changed = null) : IDisposable
 {
     /// <summary>Reads in flight at once: a thousand starved services must not open a thousand connections.</summary>
     public const int Concurrency = 32;
+
+    /// <summary>The share of its phase's age a run waits before it is read again.</summary>
+    public const int PhaseShare = 50;
+
+    /// <summary>The longest a live run goes unread: progress on the dashboard, and far inside <see cref="StaleAfter"/>.</summary>
+    public static readonly TimeSpan MaxInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>Longer than the operator client's own (2 s): a runtime that reads through a proxy gets its own say first.</summary>
     public static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(5);
@@ -53,6 +63,7 @@ public sealed class StatusPoller(IRunStatusReader reader, TimeProvider time, Act
             }
         }
 
+        var now = time.GetUtcNow();
         var start = new List<(Entry Entry, ServiceSpec Service, RuntimeInstance Run)>();
         lock (_gate)
         {
@@ -69,7 +80,7 @@ public sealed class StatusPoller(IRunStatusReader reader, TimeProvider time, Act
                     _runs[name] = entry;
                 }
 
-                if (!entry.Reading)
+                if (!entry.Reading && entry.Due(now))
                 {
                     entry.Reading = true;
                     start.Add((entry, service, run));
@@ -152,6 +163,10 @@ public sealed class StatusPoller(IRunStatusReader reader, TimeProvider time, Act
             entry.Reading = false;
             entry.Status = status;
             entry.ReadAt = time.GetUtcNow();
+            if (another)
+            {
+                entry.PhaseSince = entry.ReadAt;
+            }
         }
 
         if (another)
@@ -185,5 +200,20 @@ public sealed class StatusPoller(IRunStatusReader reader, TimeProvider time, Act
         public ServiceStatus? Status { get; set; }
 
         public DateTimeOffset ReadAt { get; set; }
+
+        /// <summary>When the first answer of the current phase came.</summary>
+        public DateTimeOffset PhaseSince { get; set; }
+
+        /// <summary>Unanswered yet, or its phase's share of time since the last answer has passed.</summary>
+        public bool Due(DateTimeOffset now)
+        {
+            if (Status is null)
+            {
+                return true;
+            }
+
+            var interval = (ReadAt - PhaseSince) / PhaseShare;
+            return now - ReadAt >= (interval < MaxInterval ? interval : MaxInterval);
+        }
     }
 }
