@@ -83,37 +83,53 @@ public sealed class StatusPollerTests
     }
 
     [Fact]
-    public void A_run_is_read_again_after_a_fiftieth_of_its_phases_age_at_most_a_second_and_at_once_in_a_new_phase()
+    public void A_reading_run_is_read_again_after_a_fiftieth_of_its_reads_age_a_second_at_most_and_by_its_expected_end()
     {
         var time = new FakeTimeProvider(Start);
         var reader = new Reader();
         using var poller = new StatusPoller(reader, time);
         var fleet = Fleet();
+        var data = ServicePhases.DataBytes(fleet.Services.Single(), fleet.Post);
+        var rate = data / 100.0; // a read of 100 s
         var run = new RuntimeInstance("a1", "i1", Start, true, null, null);
 
-        int ReadsAt(TimeSpan sinceStart, ServiceStatus answer)
+        int ReadsAt(double seconds, ServiceStatus answer)
         {
             reader.Next = answer;
-            time.SetUtcNow(Start + sinceStart);
+            time.SetUtcNow(Start + TimeSpan.FromSeconds(seconds));
             poller.Begin(fleet, [run]);
             return reader.Reads;
         }
 
-        var k2pow = new ServiceStatus.Proving(0, 16, 0);
-        Assert.Equal(1, ReadsAt(TimeSpan.Zero, k2pow));                        // the first answer: the phase begins
-        Assert.Equal(2, ReadsAt(TimeSpan.FromMilliseconds(1), k2pow));         // a phase 0 s old: read at every pass
-        Assert.Equal(3, ReadsAt(TimeSpan.FromSeconds(10), k2pow));             // 10 s into k2pow: next read 200 ms on
-        Assert.Equal(3, ReadsAt(TimeSpan.FromMilliseconds(10_199), k2pow));
-        Assert.Equal(4, ReadsAt(TimeSpan.FromMilliseconds(10_200), k2pow));
-        Assert.Equal(5, ReadsAt(TimeSpan.FromSeconds(200), k2pow));            // 200 s in: a fiftieth is 4 s, a second at most
-        Assert.Equal(5, ReadsAt(TimeSpan.FromMilliseconds(200_999), k2pow));
-        Assert.Equal(6, ReadsAt(TimeSpan.FromSeconds(201), new ServiceStatus.Proving(0, 16, 100))); // reading: a new phase
-        Assert.Equal(7, ReadsAt(TimeSpan.FromMilliseconds(201_001), new ServiceStatus.Proving(0, 16, 200)));
+        ServiceStatus ReadAt(double secondsIntoRead) => new ServiceStatus.Proving(0, 16, Math.Max(1, (ulong)(secondsIntoRead * rate)));
 
-        // A new run starts over: read at once.
+        // Start-up and k2pow are read at every pass: what follows them may be short.
+        var k2pow = new ServiceStatus.Proving(0, 16, 0);
+        Assert.Equal(1, ReadsAt(0, k2pow));
+        Assert.Equal(2, ReadsAt(0.001, k2pow));
+        Assert.Equal(3, ReadsAt(5, k2pow));
+
+        // The read begins at 10 s: read at once while it is young, then after a fiftieth of its age, a second at most.
+        Assert.Equal(4, ReadsAt(10, ReadAt(0)));
+        Assert.Equal(5, ReadsAt(10.001, ReadAt(0.001)));
+        Assert.Equal(6, ReadsAt(20, ReadAt(10)));        // 10 s into the read: next after 200 ms
+        Assert.Equal(6, ReadsAt(20.199, ReadAt(10.199)));
+        Assert.Equal(7, ReadsAt(20.2, ReadAt(10.2)));
+        Assert.Equal(8, ReadsAt(60, ReadAt(50)));        // 50 s in: a second
+        Assert.Equal(8, ReadsAt(60.999, ReadAt(50.999)));
+        Assert.Equal(9, ReadsAt(61, ReadAt(51)));
+
+        // Half a second before its expected end, the next read is at that end, not a second later.
+        Assert.Equal(10, ReadsAt(109.5, ReadAt(99.5)));
+        Assert.Equal(10, ReadsAt(109.9, ReadAt(99.9)));
+        Assert.Equal(11, ReadsAt(110.01, ReadAt(100)));   // at its end (a little late): from now on, every pass
+        Assert.Equal(12, ReadsAt(110.011, ReadAt(100)));
+
+        // The next pass's k2pow, and a new run: read at once.
+        Assert.Equal(13, ReadsAt(110.012, new ServiceStatus.Proving(16, 32, 0)));
         reader.Next = k2pow;
         poller.Begin(fleet, [run with { InstanceId = "i2" }]);
-        Assert.Equal(8, reader.Reads);
+        Assert.Equal(14, reader.Reads);
     }
 
     private static FleetSpec Fleet() => OneDiskFleet.Of(["a1"], 19100, "poller test");

@@ -15,7 +15,9 @@ internal static class PassLearning
     /// </summary>
     public static ServiceMemory FoldStatus(ServiceStatus? status, ServiceMemory m, ulong dataBytes, DateTimeOffset now, int readers = 0)
     {
-        if (status is not ServiceStatus.Proving proving)
+        // Delivered, and the pass it was read in already learned from (FoldDelivery): an answer still proving was
+        // read before the proof was handed over (a run's /status is not read at every pass while it reads).
+        if (status is not ServiceStatus.Proving proving || (m.Delivered && m.PassRead is null))
         {
             return m;
         }

@@ -14,18 +14,20 @@ namespace PostFleet.Daemon.Loop;
 /// run's last (k2pow to reading, reading to done) calls <c>changed</c>, so the loop looks again within the trigger's
 /// pacing (five pass lengths, at most <see cref="PassTrigger.MaxPace"/>) instead of at its requeue time: a short
 /// phase is still seen, and its answer keeps the time it was read (<c>StatusReadAt</c>), while a hundred live runs
-/// changing phase cost the loop at most a fifth of its time, not a pass each. A run is read again no sooner than
-/// <see cref="PhaseShare"/> of the time its phase has lasted (at most <see cref="MaxInterval"/>): a phase's end is
-/// then seen late by at most that share of its length, which is what the planner learns k2pow and read times from,
-/// while a run an hour into its read is not asked seven times a second (a thousand identities' open gap asked a
-/// hundred runs about 700 times a second).
+/// changing phase cost the loop at most a fifth of its time, not a pass each. A reading run is read again no sooner
+/// than <see cref="PhaseShare"/> of the time its read has lasted (at most <see cref="MaxInterval"/>), and no later
+/// than its read is expected to end at the rate its answers show (the data's size is known): a read an hour long is
+/// not asked seven times a second (a thousand identities' open gap asked a hundred runs about 700 times a second),
+/// and its end, which the planner learns read and k2pow times from, is still seen in the pass it happens. Every
+/// other answer (start-up, k2pow, done) is read again at each pass: what comes after them may be short, and what is
+/// short is not known before it is seen.
 /// </summary>
 public sealed class StatusPoller(IRunStatusReader reader, TimeProvider time, Action? changed = null) : IDisposable
 {
     /// <summary>Reads in flight at once: a thousand starved services must not open a thousand connections.</summary>
     public const int Concurrency = 32;
 
-    /// <summary>The share of its phase's age a run waits before it is read again.</summary>
+    /// <summary>The share of its read's age a reading run waits before it is read again.</summary>
     public const int PhaseShare = 50;
 
     /// <summary>The longest a live run goes unread: progress on the dashboard, and far inside <see cref="StaleAfter"/>.</summary>
@@ -80,7 +82,7 @@ public sealed class StatusPoller(IRunStatusReader reader, TimeProvider time, Act
                     _runs[name] = entry;
                 }
 
-                if (!entry.Reading && entry.Due(now))
+                if (!entry.Reading && entry.Due(now, ServicePhases.DataBytes(service, fleet.Post)))
                 {
                     entry.Reading = true;
                     start.Add((entry, service, run));
@@ -161,12 +163,7 @@ public sealed class StatusPoller(IRunStatusReader reader, TimeProvider time, Act
         {
             another = entry.Status is not { } before || PhaseOf(before) != PhaseOf(status);
             entry.Reading = false;
-            entry.Status = status;
-            entry.ReadAt = time.GetUtcNow();
-            if (another)
-            {
-                entry.PhaseSince = entry.ReadAt;
-            }
+            entry.Observe(status, another, time.GetUtcNow());
         }
 
         if (another)
@@ -191,29 +188,58 @@ public sealed class StatusPoller(IRunStatusReader reader, TimeProvider time, Act
     /// <summary>One live run: its last answer, and whether a read is in flight.</summary>
     private sealed class Entry(string instanceId, DateTimeOffset since)
     {
+        // When the first answer of the current phase came.
+        private DateTimeOffset _phaseSince;
+
+        // Bytes a second of the current read, from its last two answers; null before two.
+        private double? _rate;
+
         public string InstanceId { get; } = instanceId;
 
         public DateTimeOffset Since { get; } = since;
 
         public bool Reading { get; set; }
 
-        public ServiceStatus? Status { get; set; }
+        public ServiceStatus? Status { get; private set; }
 
-        public DateTimeOffset ReadAt { get; set; }
+        public DateTimeOffset ReadAt { get; private set; }
 
-        /// <summary>When the first answer of the current phase came.</summary>
-        public DateTimeOffset PhaseSince { get; set; }
-
-        /// <summary>Unanswered yet, or its phase's share of time since the last answer has passed.</summary>
-        public bool Due(DateTimeOffset now)
+        /// <summary>Takes an answer just read; <paramref name="another"/>: of another phase than the last.</summary>
+        public void Observe(ServiceStatus status, bool another, DateTimeOffset now)
         {
-            if (Status is null)
+            _rate = !another && Status is ServiceStatus.Proving { Position: var before } && status is ServiceStatus.Proving { Position: var after }
+                && after > before && now > ReadAt
+                    ? (after - before) / (now - ReadAt).TotalSeconds
+                    : another ? null : _rate;
+            if (another)
+            {
+                _phaseSince = now;
+            }
+
+            Status = status;
+            ReadAt = now;
+        }
+
+        /// <summary>
+        /// Unanswered yet, not reading, or reading for longer than its share of the read's age (a second at most)
+        /// or than the read is expected to take yet.
+        /// </summary>
+        public bool Due(DateTimeOffset now, ulong dataBytes)
+        {
+            if (Status is not ServiceStatus.Proving { Position: > 0 and var position })
             {
                 return true;
             }
 
-            var interval = (ReadAt - PhaseSince) / PhaseShare;
-            return now - ReadAt >= (interval < MaxInterval ? interval : MaxInterval);
+            var wait = (ReadAt - _phaseSince) / PhaseShare;
+            wait = wait < MaxInterval ? wait : MaxInterval;
+            if (_rate is { } rate)
+            {
+                var left = TimeSpan.FromSeconds(((double)dataBytes - position) / rate);
+                wait = left < wait ? left : wait;
+            }
+
+            return now - ReadAt >= wait;
         }
     }
 }

@@ -51,6 +51,23 @@ public class PassLearningTests
     }
 
     [Fact]
+    public void A_reading_answer_read_before_the_delivery_and_taken_after_it_teaches_nothing()
+    {
+        var a = new Sequence();
+        a.See(0, Proving(0));
+        a.See(60, Proving(1_536));
+        a.See(100, Proving(41_536));
+        a.See(110, Proving(61_536));
+        var delivered = a.Deliver(112);
+
+        // The run's last /status answer, still reading, taken by a later pass (it is not read again at every pass).
+        var after = a.See(112.5, Proving(61_536));
+        Assert.Null(after.PassRead);
+        Assert.Equal(delivered.LastReadRate, after.LastReadRate);
+        Assert.Equal(delivered.Sharing, after.Sharing);
+    }
+
+    [Fact]
     public void A_k2pow_never_seen_between_two_passes_leaves_only_what_was_seen_of_the_read()
     {
         var a = new Sequence();
