@@ -19,7 +19,7 @@ public sealed class FleetMetrics
     /// Pass wall time, finest where the loop's goals lie (tens of milliseconds: a quantile is interpolated within a
     /// bucket, and doubling buckets put 40 and 80 ms in one), then doubling up to half a minute for a stuck pass.
     /// </summary>
-    public static readonly double[] PassBuckets =
+    private static readonly double[] PassBuckets =
         [0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.06, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2, 4, 8, 16, 32];
 
     private readonly Lock _gate = new();
