@@ -67,12 +67,15 @@ public sealed class MtlsEpochTests
         using var ca = X509Certificate2.CreateFromPem(File.ReadAllText(certs.CaCert));
         await PostStatesAsync(address, ca, X509Certificate2.CreateFromPemFile(certs.Clients["fleet"].Cert, certs.Clients["fleet"].Key));
 
-        // ...no certificate, or one from another CA, is refused.
+        // ...no certificate, or one from another CA, is refused. In TLS 1.3 the client's handshake ends before the
+        // server has judged the client's certificate, so the refusal reaches the client either as a failed connection
+        // (Unavailable) or as the server's alert on the call's first read (Internal); both are a call not served.
+        StatusCode[] refusal = [StatusCode.Unavailable, StatusCode.Internal];
         var none = await Assert.ThrowsAsync<RpcException>(() => PostStatesAsync(address, ca, null));
-        Assert.Equal(StatusCode.Unavailable, none.StatusCode);
+        Assert.Contains(none.StatusCode, refusal);
         var stranger = X509Certificate2.CreateFromPemFile(foreign.Clients["stranger"].Cert, foreign.Clients["stranger"].Key);
         var refused = await Assert.ThrowsAsync<RpcException>(() => PostStatesAsync(address, ca, stranger));
-        Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
+        Assert.Contains(refused.StatusCode, refusal);
 
         // The plaintext post listener keeps working next to it.
         using var plain = GrpcChannel.ForAddress($"http://127.0.0.1:{fleet.PostPort}");
