@@ -12,8 +12,6 @@ namespace PostFleet.Core.Tests.Planning;
 /// </summary>
 public class DefaultModeTests
 {
-    private const ulong Data = 4 * 1024 * 16;
-
     [Theory]
     [InlineData("", true)]
     [InlineData("schedule:\n  mode: pipelined", true)]

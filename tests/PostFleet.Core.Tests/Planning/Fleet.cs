@@ -9,6 +9,9 @@ namespace PostFleet.Core.Tests.Planning;
 /// <summary>Builds specs and snapshots for planner tests without any YAML.</summary>
 internal static class Fleet
 {
+    /// <summary>A 4-unit service's PoST data in bytes (1,024 labels a unit, 16 bytes a label): the planning tests' usual size.</summary>
+    public const ulong Data = 4 * 1024 * 16;
+
     public static readonly DateTimeOffset T0 = DateTimeOffset.Parse("2024-03-08T14:48:00Z", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>15-minute epochs from <see cref="T0"/>, with the PoET timings of <see cref="Spec"/>: gap 2 opens at T0+33m, its deadline is T0+45m.</summary>

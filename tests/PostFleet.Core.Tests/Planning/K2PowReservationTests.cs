@@ -12,7 +12,6 @@ namespace PostFleet.Core.Tests.Planning;
 /// </summary>
 public class K2PowReservationTests
 {
-    private const ulong Data = 4 * 1024 * 16;
     private static readonly (string, string[])[] TwoDisks = [("diskA", ["a"]), ("diskB", ["b"])];
 
     [Fact]

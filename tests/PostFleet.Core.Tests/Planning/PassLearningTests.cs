@@ -12,7 +12,6 @@ namespace PostFleet.Core.Tests.Planning;
 /// </summary>
 public class PassLearningTests
 {
-    private const ulong Data = 4 * 1024 * 16;
     private static readonly FleetSpec OneDisk = Spec(Limits(maxPow: 1), [("diskA", ["a"])]);
 
     [Fact]

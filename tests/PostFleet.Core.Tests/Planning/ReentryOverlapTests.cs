@@ -13,8 +13,6 @@ namespace PostFleet.Core.Tests.Planning;
 /// </summary>
 public class ReentryOverlapTests
 {
-    private const ulong Data = 4 * 1024 * 16;
-
     [Theory]
     [InlineData(288, 60, true)] // fails 0.08%: 0.13 s expected overlap < 60 s saved
     [InlineData(128, 60, true)] // 4.3%: 7 s < 57 s

@@ -15,8 +15,6 @@ namespace PostFleet.Core.Tests.Planning;
 /// </summary>
 public class ReentryYieldTests
 {
-    private const ulong Data = 4 * 1024 * 16;
-
     [Theory]
     [InlineData(0UL, 0.5, true)] // b in k2pow: 158 s of overlap against its 100 s start-up and 30 s k2pow
     [InlineData(8_000UL, 0.5, true)] // b read 19 s (first seen reading: 100 s of k2pow, no start-up seen): 139 s against 119 s
