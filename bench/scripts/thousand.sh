@@ -25,20 +25,7 @@ else
   pid=$ATTACH_PID
 fi
 samples="$dir.samples"; : > "$samples"
-start=$(date +%s)
-while kill -0 "$pid" 2>/dev/null; do
-  live=0; total=0; native=0; jit=0
-  for p in /proc/[0-9]*; do
-    cmd=$(tr '\0' ' ' 2>/dev/null < "$p/cmdline") || continue
-    case "$cmd" in */bin/sh*) continue;; *"$dir/"*"sim post-service"*|*"sim post-service"*"$dir/"*) ;; *) continue;; esac
-    r=$(awk '/^VmRSS/ {print $2}' "$p/status" 2>/dev/null); live=$((live + 1)); total=$((total + ${r:-0}))
-    # Which build: native postfleet-sim or the JIT one (dotnet's apphost postfleet); neither when it ended meanwhile.
-    case "$(readlink "$p/exe" 2>/dev/null)" in */postfleet-sim) native=$((native + 1));; */postfleet) jit=$((jit + 1));; esac
-  done
-  daemon=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null)
-  echo "$(($(date +%s) - start)) live=$live sim_rss_mean_kib=$([ $live -gt 0 ] && echo $((total / live)) || echo 0) daemon_rss_kib=${daemon:-0} load=$(cut -d' ' -f1 /proc/loadavg) native=$native jit=$jit" >> "$samples"
-  sleep 5
-done
+python3 "$here/sample_fleet.py" "$dir" "$pid" "$samples"
 if [ -z "${ATTACH_PID:-}" ]; then
   wait "$pid"; echo "demo exit code: $? (0: $epochs complete epoch(s), every proof delivered)"
 fi

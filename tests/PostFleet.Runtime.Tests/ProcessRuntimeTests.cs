@@ -197,6 +197,26 @@ public sealed class ProcessRuntimeTests : IDisposable
         await RuntimeHarness.ExecedAsync(run, "/bin/sleep");
         Assert.Equal(OwnNice() + nice, Nice(RuntimeHarness.Pid(run)));
         Assert.True(Assert.Single(await _harness.NewRuntime().ListAsync(CancellationToken.None)).Running);
+
+        // Its session's scheduling group too, where the kernel groups by session: a niced thread alone weighs only
+        // against its own group, and the program is alone in its session.
+        var group = $"/proc/{RuntimeHarness.Pid(run)}/autogroup";
+        if (nice != 0 && File.Exists(group))
+        {
+            Assert.Equal(Math.Min(DetachedLaunch.ReadGroupNice("/proc/self/autogroup") + nice, 19), DetachedLaunch.ReadGroupNice(group));
+        }
+    }
+
+    [Fact]
+    public async Task A_niced_program_starts_even_where_its_group_cannot_be_niced()
+    {
+        // The same script with a group niceness the kernel refuses (EINVAL): after its tries the program runs anyway.
+        var log = Path.Combine(Directory.CreateDirectory(_harness.StateDirectory).FullName, "refused.log");
+        var info = new System.Diagnostics.ProcessStartInfo("/bin/sh") { ArgumentList = { "-c", DetachedLaunch.NicedScript, log, "99", "/bin/echo", "started" } };
+        using var process = System.Diagnostics.Process.Start(info)!;
+        await process.WaitForExitAsync();
+        Assert.Equal(0, process.ExitCode);
+        Assert.Equal("started\n", await File.ReadAllTextAsync(log));
     }
 
     /// <summary>Field 19 of /proc/PID/stat, counted after the command name's closing parenthesis.</summary>
