@@ -81,6 +81,40 @@ public sealed class ConfigReloaderTests : IDisposable
         Assert.Contains(message, reloader.LastError, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("docker", "docker:\n  image: postfleet/post:1\n  labels:\n    team: a\n", "docker:\n  image: postfleet/post:2\n  labels:\n    team: a\n")]
+    [InlineData("docker", "docker:\n  image: postfleet/post:1\n  labels:\n    team: a\n", "docker:\n  image: postfleet/post:1\n  labels:\n    team: b\n")]
+    [InlineData("kubernetes", "kubernetes:\n  namespace: pf\n  host-network: true\n  labels:\n    team: a\n", "kubernetes:\n  namespace: pf\n  host-network: true\n  labels:\n    team: b\n")]
+    public void The_section_of_the_runtime_in_use_needs_a_restart_and_an_edit_elsewhere_applies(string runtime, string section, string edited)
+    {
+        // Pods and containers bind their operator port on every address of their own network.
+        var yaml = _yaml.Replace("runtime: process", "runtime: " + runtime, StringComparison.Ordinal).Replace("operator: 127.0.0.1:", "operator: 0.0.0.0:", StringComparison.Ordinal) + "\n" + section;
+        File.WriteAllText(_path, yaml);
+        var reloader = Reloader();
+        var first = reloader.Current;
+
+        // The same section read again (new collections, equal entries) is no change: the rest of the edit applies.
+        File.WriteAllText(_path, yaml.Replace("idle-stop-grace: 10s", "idle-stop-grace: 20s", StringComparison.Ordinal));
+        _time.Advance(TimeSpan.FromSeconds(2));
+        var applied = reloader.Poll();
+        Assert.Null(reloader.LastError);
+        Assert.NotSame(first, applied);
+
+        File.WriteAllText(_path, yaml.Replace(section, edited, StringComparison.Ordinal));
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Same(applied, reloader.Poll());
+        Assert.Contains(runtime + " changed: restart postfleet", reloader.LastError, StringComparison.Ordinal);
+
+        // The section of a runtime not in use is not read: its edit applies.
+        var other = runtime == "docker" ? "kubernetes" : "docker";
+        File.WriteAllText(_path, _yaml + "\n" + other + ":\n  image: postfleet/post:3\n");
+        var process = new ConfigReloader(FleetConfigLoader.LoadFile(_path).Spec!, _history, _time, NullLogger.Instance);
+        File.WriteAllText(_path, _yaml + "\n" + other + ":\n  image: postfleet/post:4\n");
+        _time.Advance(TimeSpan.FromSeconds(2));
+        process.Poll();
+        Assert.Null(process.LastError);
+    }
+
     [Fact]
     public void Alerts_and_retention_apply_at_once_and_are_handed_to_the_alert_side()
     {

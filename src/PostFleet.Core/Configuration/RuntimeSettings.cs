@@ -41,6 +41,15 @@ public sealed record DockerSettings(
     /// postfleet (packaging/Dockerfile), given <c>probe ...</c> as its command; null: doctor cannot check from there.
     /// </summary>
     public string? ProbeImage { get; init; }
+
+    // Value equality over the collections' entries too (a reloaded file makes new ones): the reloader compares the
+    // running section with the edited one.
+    public bool Equals(DockerSettings? other) =>
+        other is not null && Endpoints.SequenceEqual(other.Endpoints) && Image == other.Image && Network == other.Network &&
+        DataMountPath == other.DataMountPath && SameEntries.Of(DiskEndpoints, other.DiskEndpoints) && SameEntries.Of(Labels, other.Labels) &&
+        RequestTimeout == other.RequestTimeout && ProbeImage == other.ProbeImage;
+
+    public override int GetHashCode() => HashCode.Combine(Endpoints.Length, Image, Network, DataMountPath, DiskEndpoints.Count, Labels.Count, RequestTimeout, ProbeImage);
 }
 
 /// <summary>One engine: <c>unix:///var/run/docker.sock</c>, or <c>tcp://host:2376</c> with <see cref="Tls"/> (an engine started with --tlsverify).</summary>
@@ -89,6 +98,14 @@ public sealed record KubernetesSettings(
 
     /// <summary>The image of doctor's probe pod (<c>probe-image</c>), as <see cref="DockerSettings.ProbeImage"/>; null: no probe pod.</summary>
     public string? ProbeImage { get; init; }
+
+    public bool Equals(KubernetesSettings? other) =>
+        other is not null && Namespace == other.Namespace && ServiceAccount == other.ServiceAccount && Image == other.Image &&
+        DataMountPath == other.DataMountPath && HostNetwork == other.HostNetwork && SameEntries.Of(Labels, other.Labels) &&
+        SameEntries.Of(Disks, other.Disks) && RequestTimeout == other.RequestTimeout && TlsSecret == other.TlsSecret &&
+        NodeAddress == other.NodeAddress && StatusVia == other.StatusVia && ProbeImage == other.ProbeImage;
+
+    public override int GetHashCode() => HashCode.Combine(Namespace, Image, DataMountPath, HostNetwork, Labels.Count, Disks.Count, TlsSecret, StatusVia);
 }
 
 /// <summary>Where the daemon reads a pod's operator /status.</summary>
@@ -109,4 +126,16 @@ public sealed record KubernetesDiskSettings(ImmutableDictionary<string, string> 
 {
     /// <summary>The node's post listener as this disk's pods dial it; null: kubernetes.node-address, else node.post-listener.</summary>
     public Uri? NodeAddress { get; init; }
+
+    public bool Equals(KubernetesDiskSettings? other) =>
+        other is not null && SameEntries.Of(NodeSelector, other.NodeSelector) && Claim == other.Claim && MountRoot == other.MountRoot && NodeAddress == other.NodeAddress;
+
+    public override int GetHashCode() => HashCode.Combine(NodeSelector.Count, Claim, MountRoot, NodeAddress);
+}
+
+/// <summary>Two maps with the same keys, each with an equal value.</summary>
+internal static class SameEntries
+{
+    public static bool Of<TKey, TValue>(IReadOnlyDictionary<TKey, TValue> a, IReadOnlyDictionary<TKey, TValue> b) =>
+        a.Count == b.Count && a.All(e => b.TryGetValue(e.Key, out var v) && EqualityComparer<TValue>.Default.Equals(e.Value, v));
 }

@@ -115,6 +115,17 @@ public sealed class ConfigReloader
             changed.Add("process.nice");
         }
 
+        // The runtime in use was built from its section (engines, image, namespace, ...); the other one is not read.
+        if (running.Runtime == RuntimeKind.Docker && running.Docker != edited.Docker)
+        {
+            changed.Add("docker");
+        }
+
+        if (running.Runtime == RuntimeKind.Kubernetes && running.Kubernetes != edited.Kubernetes)
+        {
+            changed.Add("kubernetes");
+        }
+
         if (!string.Equals(Path.GetFullPath(running.StateDirectory), Path.GetFullPath(edited.StateDirectory), StringComparison.Ordinal))
         {
             changed.Add("state-dir");
