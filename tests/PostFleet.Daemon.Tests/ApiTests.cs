@@ -36,6 +36,24 @@ public sealed class ApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Fleet_and_forecast_are_the_views_json_made_once_per_view()
+    {
+        // Served as bytes made once per view: the same JSON as the view serialised, with the same header as any answer.
+        using var fleet = await Http.GetAsync("/api/v1/fleet");
+        Assert.Equal("application/json; charset=utf-8", fleet.Content.Headers.ContentType?.ToString());
+        var view = _daemon.Fleet.Current!;
+        Assert.Equal(JsonSerializer.Serialize(view, JsonSerializerOptions.Web), await fleet.Content.ReadAsStringAsync());
+
+        using var forecast = await Http.GetAsync("/api/v1/forecast");
+        Assert.Equal("application/json; charset=utf-8", forecast.Content.Headers.ContentType?.ToString());
+        Assert.True(JsonDocument.Parse(await forecast.Content.ReadAsStringAsync()).RootElement.TryGetProperty("rows", out _));
+
+        var json = new Web.Api.LatestJson<FleetView>();
+        Assert.Same(json.Of(view), json.Of(view));
+        Assert.NotSame(json.Of(view), json.Of(view with { Pass = view.Pass + 1 }));
+    }
+
+    [Fact]
     public async Task Services_list_and_one_service()
     {
         var services = await Http.GetFromJsonAsync<List<ServiceView>>("/api/v1/services", JsonSerializerOptions.Web);

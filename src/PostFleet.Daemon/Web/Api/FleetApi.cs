@@ -17,13 +17,17 @@ internal static class FleetApi
     public const int DefaultRunsLimit = 20;
     public const int MaxRunsLimit = 1000;
 
+    /// <summary>What Results.Ok says of its JSON, for the bodies served as bytes made once (<see cref="LatestJson{T}"/>).</summary>
+    private const string JsonContent = "application/json; charset=utf-8";
+
     private const string NoPassYet = "the daemon has not finished its first reconcile pass yet; try again in a moment";
 
     public static void Map(WebApplication app, IFleetControl control, FleetEventHub hub, AlertMonitor alerts, WebOptions options)
     {
         var api = app.MapGroup("/api/v1").WithTags("fleet");
 
-        api.MapGet("/fleet", () => control.Current is { } view ? Results.Ok(view) : ApiResults.Error(503, NoPassYet))
+        var forecasts = new LatestJson<ForecastView>();
+        api.MapGet("/fleet", () => control.Current is { } view ? Results.Bytes(hub.Json(view), JsonContent) : ApiResults.Error(503, NoPassYet))
             .WithName("GetFleet").WithSummary("The whole fleet as of the last reconcile pass.")
             .Produces<FleetView>().Produces<ApiError>(503);
 
@@ -102,7 +106,7 @@ internal static class FleetApi
             .WithName("GetHistory").WithSummary($"Decisions, actions and deliveries, newest first (service optional; limit=1..{MaxHistoryLimit}, default {DefaultHistoryLimit}).")
             .Produces<IReadOnlyList<HistoryEntryView>>().Produces<ApiError>(400).Produces<ApiError>(404).Produces<ApiError>(503);
 
-        api.MapGet("/forecast", () => control.Forecast is { } forecast ? Results.Ok(forecast) : ApiResults.Error(503, NoPassYet))
+        api.MapGet("/forecast", () => control.Forecast is { } forecast ? Results.Bytes(forecasts.Of(forecast), JsonContent) : ApiResults.Error(503, NoPassYet))
             .WithName("GetForecast").WithSummary("The predicted schedule of the open (else the next) cycle gap with the daemon's learned estimates: per service k2pow start, read start and end in seconds from the gap's opening (and as times), measured or assumed, window, deadline, makespan, warnings.")
             .Produces<ForecastView>().Produces<ApiError>(503);
 

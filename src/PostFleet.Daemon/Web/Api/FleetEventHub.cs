@@ -23,6 +23,7 @@ public sealed class FleetEventHub : IDisposable
     private readonly Lock _gate = new();
     private readonly List<(Channel<byte[]> Channel, bool Changes)> _subscribers = [];
     private readonly FleetChanges _changes = new();
+    private readonly LatestJson<FleetView> _json = new();
 
     public FleetEventHub(IFleetControl control, AlertMonitor alerts)
     {
@@ -62,7 +63,7 @@ public sealed class FleetEventHub : IDisposable
         {
             if (_control.Current is { } view)
             {
-                channel.Writer.TryWrite(FleetBytes(view));
+                channel.Writer.TryWrite(FleetBytes(view, Json(view)));
             }
 
             channel.Writer.TryWrite(AlertsMessage(_control.Current?.Pass, _alerts.Open));
@@ -72,9 +73,12 @@ public sealed class FleetEventHub : IDisposable
         return new Subscription(this, channel);
     }
 
-    public static string FleetMessage(FleetView view) => Encoding.UTF8.GetString(FleetBytes(view));
+    /// <summary>The view's JSON, made once per view for every stream and API read (<see cref="LatestJson{T}"/>).</summary>
+    public byte[] Json(FleetView view) => _json.Of(view);
 
-    private static byte[] FleetBytes(FleetView view) => Message("fleet", Id(view), JsonSerializer.SerializeToUtf8Bytes(view, JsonSerializerOptions.Web));
+    public static string FleetMessage(FleetView view) => Encoding.UTF8.GetString(FleetBytes(view, JsonSerializer.SerializeToUtf8Bytes(view, JsonSerializerOptions.Web)));
+
+    private static byte[] FleetBytes(FleetView view, byte[] json) => Message("fleet", Id(view), json);
 
     /// <param name="pass">The pass whose view the alerts were evaluated on (alert changes are raised from within it).</param>
     private static byte[] AlertsMessage(long? pass, IReadOnlyList<Alert> open) => Message("alerts", null, JsonSerializer.SerializeToUtf8Bytes(new { pass, open }, JsonSerializerOptions.Web));
@@ -126,7 +130,7 @@ public sealed class FleetEventHub : IDisposable
             var changes = _changes.NextParts(view) is { } parts
                 ? Message("fleet-changes", Id(view), parts)
                 : null;
-            var whole = changes is null || _subscribers.Any(s => !s.Changes) ? FleetBytes(view) : null;
+            var whole = changes is null || _subscribers.Any(s => !s.Changes) ? FleetBytes(view, Json(view)) : null;
             foreach (var (channel, wantsChanges) in _subscribers)
             {
                 Send(channel, wantsChanges ? changes ?? whole! : whole!);
