@@ -135,8 +135,10 @@ public sealed class FleetDaemon : IAsyncDisposable
 
         await StartWebAsync(cancellationToken);
         var pumps = _nodes.Select(n => n.Events.RunAsync(cancellationToken)).ToList();
+        var trim = new NativeHeapTrim(_adapters.Time, _logger).RunAsync(cancellationToken);
         await Loop.RunAsync(cancellationToken);
         await Task.WhenAll(pumps);
+        await trim;
         await _executor.DrainAsync();
         await ShutDownServicesAsync();
     }
