@@ -15,11 +15,14 @@ public readonly record struct NodeId
         Hex = hex.ToLowerInvariant();
     }
 
+    // Lower-case hex of exactly Length bytes by construction: the node's answers make a thousand of these a read.
+    private NodeId(string lowerHex, bool _) => Hex = lowerHex;
+
     public string Hex { get; }
 
     public static NodeId FromBytes(ReadOnlySpan<byte> bytes) =>
         bytes.Length == Length
-            ? new NodeId(Convert.ToHexStringLower(bytes))
+            ? new NodeId(Convert.ToHexStringLower(bytes), true)
             : throw new ArgumentException($"a node id is {Length} bytes, got {bytes.Length}", nameof(bytes));
 
     public byte[] ToBytes() => Convert.FromHexString(Hex);

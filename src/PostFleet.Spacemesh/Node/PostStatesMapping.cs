@@ -18,6 +18,38 @@ internal static class PostStatesMapping
     /// <exception cref="FormatException">An id is not a 32-byte key, or one identity is listed twice with different facts.</exception>
     public static IReadOnlyList<IdentityState> ToIdentityStates(PostStatesResponse response)
     {
+        // One walk with two maps: this runs on every answer (at 1,000 identities several a second in an open gap, where
+        // Distinct, a sort and two GroupBy over every row were 3% of the daemon's CPU). A conflict is rare and goes
+        // through Checked, which names it.
+        var byName = new Dictionary<string, IdentityState>(response.States.Count, StringComparer.Ordinal);
+        var ids = new HashSet<NodeId>(response.States.Count);
+        foreach (var state in response.States)
+        {
+            if (state.State is not (PostState.Types.State.Idle or PostState.Types.State.Proving))
+            {
+                continue;
+            }
+
+            var row = ToIdentityState(state);
+            if (row.Name.Length == 0 || (byName.TryGetValue(row.Name, out var seen) && seen == row))
+            {
+                continue;
+            }
+
+            if (!byName.TryAdd(row.Name, row) || !ids.Add(row.Id))
+            {
+                return Checked(response);
+            }
+        }
+
+        var rows = byName.Values.ToList();
+        rows.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return rows;
+    }
+
+    /// <summary>The rows when two of them conflict: the same name, or the same id, with different facts.</summary>
+    private static List<IdentityState> Checked(PostStatesResponse response)
+    {
         var rows = response.States
             .Where(s => s.State is PostState.Types.State.Idle or PostState.Types.State.Proving)
             .Select(ToIdentityState)
