@@ -17,8 +17,10 @@ public sealed class NativeHeapTrim(TimeProvider time, ILogger logger, Func<bool>
 
     private readonly Func<bool> _trim = trim ?? MallocTrim;
 
-    /// <summary>Trims passes so far (for tests and the log).</summary>
-    public int Trims { get; private set; }
+    private int _trims;
+
+    /// <summary>Trims done so far (read from any thread: tests).</summary>
+    public int Trims => Volatile.Read(ref _trims);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -41,7 +43,7 @@ public sealed class NativeHeapTrim(TimeProvider time, ILogger logger, Func<bool>
             try
             {
                 _trim();
-                Trims++;
+                Interlocked.Increment(ref _trims);
             }
             catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException)
             {

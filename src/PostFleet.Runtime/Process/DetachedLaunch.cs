@@ -22,8 +22,8 @@ internal static class DetachedLaunch
     /// program in a session of its own, and where the kernel groups the scheduler by session (autogroup, on by default
     /// in most distributions: /proc/sys/kernel/sched_autogroup_enabled) a thread's niceness only weighs against
     /// threads of its own session: a hundred niced post-services, each in its own autogroup at the group's niceness
-    /// 0, took the CPU as a hundred programs at the daemon's priority (measured at 1,000 identities: the loop got a
-    /// hundredth of the machine while they were runnable). So the group is niced too (sched(7), "The autogroup
+    /// 0, took the CPU as a hundred programs at the daemon's priority (measured at 1,000 identities: the loop's threads
+    /// waited 20-30 times longer for a core than they ran). So the group is niced too (sched(7), "The autogroup
     /// feature"), before the program runs. A kernel without autogroup has no such file and the loop ends at once;
     /// without CAP_SYS_ADMIN the kernel takes such a write at most once in 100 ms across the machine (EAGAIN), so
     /// starts at the same moment wait their turn, up to a second, then start anyway.
