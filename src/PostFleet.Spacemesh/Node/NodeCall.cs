@@ -39,6 +39,12 @@ internal sealed class NodeCall(NodeListener listener, Uri address, TimeProvider 
                 : $"failed: {ex.StatusCode} {ex.Status.Detail}".TrimEnd();
             throw Failure(method, what, ex, ex.StatusCode);
         }
+        catch (RpcException ex) when (cancellationToken.IsCancellationRequested)
+        {
+            // A cancellation that races the answer can surface as the aborted HTTP/2 stream (UNAVAILABLE): the
+            // caller asked to stop, so it is told it stopped, as it would have been a moment earlier.
+            throw new OperationCanceledException($"{method} was stopped", ex, cancellationToken);
+        }
     }
 
     public NodeUnavailableException Failure(string method, string what, Exception? inner = null, StatusCode? status = null) =>

@@ -160,6 +160,12 @@ public sealed class NodeGrpcClient : INodeClient, IDisposable
                 // CANCELLED status as a cancellation, but this one is the node's, not ours.
                 throw _private.Failure(Method, "was cancelled by the node (a client that lags 1000 events is cut off)", ex, StatusCode.Cancelled);
             }
+            catch (RpcException ex) when (cancellationToken.IsCancellationRequested)
+            {
+                // Our cancellation can race the read: HTTP/2 then reports the reset stream as an aborted request
+                // (UNAVAILABLE) instead of a cancellation. The caller asked to stop, so it is told it stopped.
+                throw new OperationCanceledException("the node's event stream was stopped", ex, cancellationToken);
+            }
 
             yield return NodeEventMapping.ToNodeEvent(next);
         }
