@@ -56,7 +56,7 @@ public static class DaemonWebHost
         // Always a sender, even with no webhook yet: a config reload may add some.
         var sender = new AlertSender(webhookClient, options.Webhooks, options.AlertSender, options.Time, loggerFactory.CreateLogger<AlertSender>());
         var alerts = new AlertMonitor(control, new AlertEvaluator(options.AlertRules), sender, options.Time, loggerFactory.CreateLogger<AlertMonitor>());
-        var hub = new FleetEventHub(control, alerts);
+        var hub = new FleetEventHub(control, alerts, options.Time, options.EventInterval);
 
         // Until the loop calls ObservePass itself, every published view is still the one the gauges show.
         Action<FleetView> observe = metrics.Publish;

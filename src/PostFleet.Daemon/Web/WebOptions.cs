@@ -35,6 +35,12 @@ public sealed record WebOptions
     /// <summary>How often an idle event stream gets a comment line, so proxies and browsers keep it open.</summary>
     public TimeSpan Heartbeat { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// The least time between two views on an event stream (<see cref="Api.FleetEventHub"/>): four frames a second
+    /// read as live, and in a gap the loop passes more often than that.
+    /// </summary>
+    public TimeSpan EventInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>The webhook client (tests inject one); null builds a plain HttpClient.</summary>

@@ -15,6 +15,13 @@ namespace PostFleet.Daemon.Web.Api;
 /// event is a whole state and a slow client only needs the latest. A subscriber that asks for changes (the
 /// dashboard) gets one whole view, then `fleet-changes` messages (<see cref="FleetChanges"/>); its queue cannot
 /// drop one, so when it is full the stream is ended and the client reconnects to a whole view again.
+/// Views go out at most once per interval (<see cref="WebOptions.EventInterval"/>): the loop may pass several times a
+/// second in a gap (at 1,000 identities about seven), and a page needs no more than a few frames a second. A view that
+/// comes sooner waits, and the newest of those is sent by a timer when the interval is up, so the last view always
+/// arrives; changes are told against the last view *sent*, and a new subscriber's whole view is that one too, so the
+/// changes that follow apply to what it has. With no subscriber no changes are worked out at all.
+/// Thread-safety: the loop (views), the alert monitor, the timer and request threads (subscribe, leave) all enter
+/// through one lock.
 /// </summary>
 public sealed class FleetEventHub : IDisposable
 {
@@ -24,15 +31,33 @@ public sealed class FleetEventHub : IDisposable
     private readonly List<(Channel<byte[]> Channel, bool Changes)> _subscribers = [];
     private readonly FleetChanges _changes = new();
     private readonly LatestJson<FleetView> _json = new();
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _interval;
+    private readonly ITimer _trailing;
 
-    public FleetEventHub(IFleetControl control, AlertMonitor alerts)
+    /// <summary>The view every stream has (whole or by changes), and so the base of the next changes.</summary>
+    private FleetView? _sent;
+
+    /// <summary>True when views went out while nobody listened: the changes' base is older than <see cref="_sent"/>.</summary>
+    private bool _baseBehind;
+
+    /// <summary>The newest view not sent yet, held until the interval since the last send is up.</summary>
+    private FleetView? _pending;
+
+    private long _sentAt;
+    private bool _armed;
+
+    public FleetEventHub(IFleetControl control, AlertMonitor alerts, TimeProvider time, TimeSpan interval)
     {
         _control = control;
         _alerts = alerts;
+        _time = time;
+        _interval = interval;
+        _trailing = time.CreateTimer(_ => SendPending(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         if (control.Current is { } current)
         {
-            // The base the first changes are told against.
-            _changes.Next(current);
+            _sent = current;
+            _baseBehind = true;
         }
 
         control.Updated += OnUpdated;
@@ -61,8 +86,14 @@ public sealed class FleetEventHub : IDisposable
             : Channel.CreateBounded<byte[]>(new BoundedChannelOptions(8) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
         lock (_gate)
         {
-            if (_control.Current is { } view)
+            if (_sent is { } view)
             {
+                if (changes && _baseBehind)
+                {
+                    _changes.NextParts(view);
+                    _baseBehind = false;
+                }
+
                 channel.Writer.TryWrite(FleetBytes(view, Json(view)));
             }
 
@@ -126,15 +157,59 @@ public sealed class FleetEventHub : IDisposable
     {
         lock (_gate)
         {
-            // Computed even with no subscriber, so the first one to ask for changes has a base to receive them against.
-            var changes = _changes.NextParts(view) is { } parts
-                ? Message("fleet-changes", Id(view), parts)
-                : null;
-            var whole = changes is null || _subscribers.Any(s => !s.Changes) ? FleetBytes(view, Json(view)) : null;
-            foreach (var (channel, wantsChanges) in _subscribers)
+            _pending = view;
+            var since = _time.GetElapsedTime(_sentAt);
+            if (_sent is null || since >= _interval)
             {
-                Send(channel, wantsChanges ? changes ?? whole! : whole!);
+                SendPendingLocked();
             }
+            else if (!_armed)
+            {
+                _armed = true;
+                _trailing.Change(_interval - since, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    private void SendPending()
+    {
+        lock (_gate)
+        {
+            _armed = false;
+            if (_pending is not null)
+            {
+                SendPendingLocked();
+            }
+        }
+    }
+
+    private void SendPendingLocked()
+    {
+        var view = _pending!;
+        _pending = null;
+        _sent = view;
+        _sentAt = _time.GetTimestamp();
+        if (_subscribers.Count == 0)
+        {
+            _baseBehind = true;
+            return;
+        }
+
+        byte[]? changes = null;
+        if (_subscribers.Any(s => s.Changes))
+        {
+            // Not behind: a changes subscriber rebased it when it came, and every send since has moved it on.
+            changes = _changes.NextParts(view) is { } parts ? Message("fleet-changes", Id(view), parts) : null;
+        }
+        else
+        {
+            _baseBehind = true;
+        }
+
+        var whole = changes is null ? FleetBytes(view, Json(view)) : null;
+        foreach (var (channel, wantsChanges) in _subscribers)
+        {
+            Send(channel, wantsChanges ? changes ?? whole! : whole!);
         }
     }
 
@@ -171,6 +246,7 @@ public sealed class FleetEventHub : IDisposable
     {
         _control.Updated -= OnUpdated;
         _alerts.Changed -= OnAlerts;
+        _trailing.Dispose();
     }
 
     public sealed class Subscription(FleetEventHub hub, Channel<byte[]> channel) : IDisposable
