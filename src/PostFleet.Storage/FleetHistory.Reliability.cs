@@ -53,10 +53,11 @@ public sealed partial class FleetHistory
         try
         {
             using var transaction = _connection.BeginTransaction();
+            using var statements = new PreparedRows(_connection, transaction);
             var removed = 0;
             foreach (var (table, column) in new[] { ("decisions", "at"), ("actions", "at"), ("node_events", "at"), ("deliveries", "at"), ("runs", "started_at"), ("run_phases", "started_at"), ("daemon_events", "at"), ("user_actions", "at") })
             {
-                removed += new PendingRow($"DELETE FROM {table} WHERE {column} < $cutoff", [("$cutoff", Text(before))]).Execute(_connection, transaction);
+                removed += statements.Execute(new PendingRow($"DELETE FROM {table} WHERE {column} < $cutoff", [("$cutoff", Text(before))]));
             }
 
             transaction.Commit();

@@ -154,12 +154,13 @@ public sealed partial class FleetHistory : IDisposable
         try
         {
             using (var transaction = _connection.BeginTransaction())
+            using (var statements = new PreparedRows(_connection, transaction))
             {
                 foreach (var row in _pending)
                 {
                     try
                     {
-                        row.Execute(_connection, transaction);
+                        statements.Execute(row);
                     }
                     catch (SqliteException ex) when (IsRowError(ex))
                     {
@@ -259,19 +260,64 @@ public sealed partial class FleetHistory : IDisposable
         Reader.Release();
     }
 
-    private sealed record PendingRow(string Sql, (string Name, object? Value)[] Parameters)
+    private sealed record PendingRow(string Sql, (string Name, object? Value)[] Parameters);
+
+    /// <summary>
+    /// One command per statement text for one transaction, prepared once and run with each row's values: a pass in
+    /// an open gap writes hundreds of rows of a handful of kinds, and a command per row parsed its SQL every time.
+    /// </summary>
+    private sealed class PreparedRows(SqliteConnection connection, SqliteTransaction transaction) : IDisposable
     {
-        public int Execute(SqliteConnection connection, SqliteTransaction transaction)
+        private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+
+        public int Execute(PendingRow row)
         {
-            using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = Sql;
-            foreach (var (name, value) in Parameters)
+            if (!_commands.TryGetValue(row.Sql, out var command) || !SameNames(command.Parameters, row.Parameters))
             {
-                command.Parameters.Add(new SqliteParameter(name, value ?? DBNull.Value));
+                command?.Dispose();
+                command = connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = row.Sql;
+                foreach (var (name, _) in row.Parameters)
+                {
+                    command.Parameters.Add(new SqliteParameter { ParameterName = name });
+                }
+
+                _commands[row.Sql] = command;
+            }
+
+            for (var i = 0; i < row.Parameters.Length; i++)
+            {
+                command.Parameters[i].Value = row.Parameters[i].Value ?? DBNull.Value;
             }
 
             return command.ExecuteNonQuery();
+        }
+
+        private static bool SameNames(SqliteParameterCollection prepared, (string Name, object? Value)[] row)
+        {
+            if (prepared.Count != row.Length)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < row.Length; i++)
+            {
+                if (prepared[i].ParameterName != row[i].Name)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public void Dispose()
+        {
+            foreach (var command in _commands.Values)
+            {
+                command.Dispose();
+            }
         }
     }
 }
