@@ -18,9 +18,12 @@ public static class Planner
 
         // 1. Fold what was observed into memory; exited runs are forgotten once their exit is accounted for.
         var readersByDisk = Observations.ReadersByDisk(desired, observed);
-        foreach (var service in desired.Services)
+        var last = new ServiceMemory?[desired.Services.Length];
+        for (var i = 0; i < desired.Services.Length; i++)
         {
-            var (m, exited) = Observations.Fold(service, observed.For(service.Name), memory.For(service.Name), desired.Schedule, desired.Post, now, readersByDisk.GetValueOrDefault(service.Disk));
+            var service = desired.Services[i];
+            last[i] = memory.Services.GetValueOrDefault(service.Name);
+            var (m, exited) = Observations.Fold(service, observed.For(service.Name), last[i] ?? ServiceMemory.Initial, desired.Schedule, desired.Post, now, readersByDisk.GetValueOrDefault(service.Disk));
             next[service.Name] = m;
             if (exited is not null)
             {
@@ -83,11 +86,48 @@ public static class Planner
         return new Plan(
             [.. actions],
             [.. ordered],
-            new PlannerMemory(next.ToImmutableDictionary(StringComparer.Ordinal)) { Prior = memory.Prior, NodeRestart = restart, NodeAway = !observed.NodeReachable },
+            new PlannerMemory(Remembered(desired, memory.Services, last, next)) { Prior = memory.Prior, NodeRestart = restart, NodeAway = !observed.NodeReachable },
             Requeue.After(desired, observed, next, actions, context.Wakes, now))
         {
             Estimates = context.EstimatesIfBuilt,
         };
+    }
+
+    /// <summary>
+    /// The next memory as a map: the last one with the services whose memory changed (a new record) set, and those no
+    /// longer in the config dropped. A pass changes few services' memory, and building the map of every service anew
+    /// was a tenth of a pass at 1,000 identities. <paramref name="last"/> is the last memory of each service in config
+    /// order (null: none).
+    /// </summary>
+    private static ImmutableDictionary<string, ServiceMemory> Remembered(FleetSpec desired, ImmutableDictionary<string, ServiceMemory> before, ServiceMemory?[] last, Dictionary<string, ServiceMemory> next)
+    {
+        if (before.KeyComparer != StringComparer.Ordinal || before.ValueComparer != EqualityComparer<ServiceMemory>.Default || next.Count != desired.Services.Length)
+        {
+            return next.ToImmutableDictionary(StringComparer.Ordinal);
+        }
+
+        var map = before.ToBuilder();
+        for (var i = 0; i < last.Length; i++)
+        {
+            var name = desired.Services[i].Name;
+            var m = next[name];
+            if (!ReferenceEquals(m, last[i]))
+            {
+                // Removed first: setting a record equal by value to the old one would keep the old one.
+                map.Remove(name);
+                map.Add(name, m);
+            }
+        }
+
+        if (map.Count != next.Count)
+        {
+            foreach (var name in before.Keys.Where(n => !next.ContainsKey(n)))
+            {
+                map.Remove(name);
+            }
+        }
+
+        return map.ToImmutable();
     }
 
     /// <summary>
