@@ -178,17 +178,19 @@ public static class Planner
     {
         var work = context.DiskWork.Seconds;
         var gap = GapOrder.Of(desired, observed, context);
-        var keys = new List<ExclusiveKey>(desired.Services.Length);
+        var keys = new List<StartKey>(desired.Services.Length);
         foreach (var (service, diskIndex) in WithDiskIndex(desired, observed))
         {
-            keys.Add(new ExclusiveKey(
+            keys.Add(new StartKey(
                 service,
                 ByOutlook(service, observed, context, byOutlook),
                 observed.Intents.ProveNow.Contains(service.Name) ? 0 : 1,
-                gap.DiskKey(service),
-                work[service.Disk],
-                gap.OnDiskKey(service),
-                diskIndex,
+                Lead: gap.DiskKey(service),
+                Work: work[service.Disk],
+                Then1: gap.OnDiskKey(service),
+                Then2: service.OrderOnDisk,
+                Then3: diskIndex,
+                Then4: 0,
                 keys.Count));
         }
 
@@ -262,19 +264,20 @@ public static class Planner
         double LargestFirst(ServiceSpec s) =>
             observed.For(s.Name).Window is not null && context.Outlook.WindowOf(s.Name) is { } w && GapStakes.MayOutlast(work[s.Disk], w.GapSecondsLeft) ? -s.NumUnits : 0;
 
-        var keys = new PipelinedKey[waiting.Count];
+        var keys = new StartKey[waiting.Count];
         for (var i = 0; i < waiting.Count; i++)
         {
             var (service, diskIndex) = waiting[i];
-            keys[i] = new PipelinedKey(
+            keys[i] = new StartKey(
                 service,
                 ByOutlook(service, observed, context, byOutlook),
                 observed.Intents.ProveNow.Contains(service.Name) ? 0 : 1,
-                cpuBound ? CpuBoundKey(service, k2pows[i]) : 0,
-                work[service.Disk],
-                diskIndex,
-                LargestFirst(service),
-                FitKey(service, k2pows[i]),
+                Lead: cpuBound ? CpuBoundKey(service, k2pows[i]) : 0,
+                Work: work[service.Disk],
+                Then1: diskIndex,
+                Then2: LargestFirst(service),
+                Then3: FitKey(service, k2pows[i]),
+                Then4: service.OrderOnDisk,
                 i);
         }
 
@@ -338,42 +341,23 @@ internal readonly record struct WindowKey(int Outlook, double DueInSeconds) : IC
 }
 
 /// <summary>
-/// Exclusive mode's sort keys of one service, in the order they decide (<see cref="Planner.StartOrder"/>); the disk's
-/// work left goes most first, and <see cref="Index"/>, its place in config order, keeps the sort stable.
+/// One service's sort keys in the order they decide: the window's, "prove now", the mode's lead key, its disk's work
+/// left (most first), the mode's further keys, and last <see cref="Index"/>, its place in config order, which keeps the
+/// sort stable. Ints among the mode's keys are held as doubles, which order them the same.
 /// </summary>
-internal readonly record struct ExclusiveKey(ServiceSpec Service, WindowKey Window, int ProveNow, double Disk, double Work, double OnDisk, int DiskIndex, int Index)
-    : IComparable<ExclusiveKey>
+internal readonly record struct StartKey(ServiceSpec Service, WindowKey Window, int ProveNow, double Lead, double Work, double Then1, double Then2, double Then3, double Then4, int Index)
+    : IComparable<StartKey>
 {
-    public int CompareTo(ExclusiveKey other)
+    public int CompareTo(StartKey other)
     {
         var c = Window.CompareTo(other.Window);
         c = c != 0 ? c : ProveNow.CompareTo(other.ProveNow);
-        c = c != 0 ? c : Disk.CompareTo(other.Disk);
+        c = c != 0 ? c : Lead.CompareTo(other.Lead);
         c = c != 0 ? c : other.Work.CompareTo(Work);
-        c = c != 0 ? c : OnDisk.CompareTo(other.OnDisk);
-        c = c != 0 ? c : Service.OrderOnDisk.CompareTo(other.Service.OrderOnDisk);
-        c = c != 0 ? c : DiskIndex.CompareTo(other.DiskIndex);
-        return c != 0 ? c : Index.CompareTo(other.Index);
-    }
-}
-
-/// <summary>
-/// Pipelined mode's sort keys of one service, in the order they decide (<see cref="Planner.PipelinedStartOrder"/>);
-/// the disk's work left goes most first, and <see cref="Index"/>, its place in config order, keeps the sort stable.
-/// </summary>
-internal readonly record struct PipelinedKey(ServiceSpec Service, WindowKey Window, int ProveNow, double CpuBound, double Work, int DiskIndex, double LargestFirst, double Fit, int Index)
-    : IComparable<PipelinedKey>
-{
-    public int CompareTo(PipelinedKey other)
-    {
-        var c = Window.CompareTo(other.Window);
-        c = c != 0 ? c : ProveNow.CompareTo(other.ProveNow);
-        c = c != 0 ? c : CpuBound.CompareTo(other.CpuBound);
-        c = c != 0 ? c : other.Work.CompareTo(Work);
-        c = c != 0 ? c : DiskIndex.CompareTo(other.DiskIndex);
-        c = c != 0 ? c : LargestFirst.CompareTo(other.LargestFirst);
-        c = c != 0 ? c : Fit.CompareTo(other.Fit);
-        c = c != 0 ? c : Service.OrderOnDisk.CompareTo(other.Service.OrderOnDisk);
+        c = c != 0 ? c : Then1.CompareTo(other.Then1);
+        c = c != 0 ? c : Then2.CompareTo(other.Then2);
+        c = c != 0 ? c : Then3.CompareTo(other.Then3);
+        c = c != 0 ? c : Then4.CompareTo(other.Then4);
         return c != 0 ? c : Index.CompareTo(other.Index);
     }
 }
