@@ -18,9 +18,12 @@ public static class Planner
 
         // 1. Fold what was observed into memory; exited runs are forgotten once their exit is accounted for.
         var readersByDisk = Observations.ReadersByDisk(desired, observed);
-        foreach (var service in desired.Services)
+        var last = new ServiceMemory?[desired.Services.Length];
+        for (var i = 0; i < desired.Services.Length; i++)
         {
-            var (m, exited) = Observations.Fold(service, observed.For(service.Name), memory.For(service.Name), desired.Schedule, desired.Post, now, readersByDisk.GetValueOrDefault(service.Disk));
+            var service = desired.Services[i];
+            last[i] = memory.Services.GetValueOrDefault(service.Name);
+            var (m, exited) = Observations.Fold(service, observed.For(service.Name), last[i] ?? ServiceMemory.Initial, desired.Schedule, desired.Post, now, readersByDisk.GetValueOrDefault(service.Disk));
             next[service.Name] = m;
             if (exited is not null)
             {
@@ -57,8 +60,10 @@ public static class Planner
             Prior = memory.Prior,
             ByName = byName,
         };
-        var order = desired.Schedule.Mode == ScheduleMode.Pipelined ? PipelinedStartOrder(desired, observed, context) : StartOrder(desired, observed, context);
-        foreach (var service in ByOutlook(order, observed, context).Where(s => observed.LiveRun(s.Name) is null))
+        // The window's order over the mode's, in one sort (ByOutlook).
+        var byOutlook = context.Snapshot.Window is not null;
+        var queue = desired.Schedule.Mode == ScheduleMode.Pipelined ? PipelinedStartOrder(desired, observed, context, byOutlook) : StartOrder(desired, observed, context, byOutlook);
+        foreach (var service in queue)
         {
             if (StartConstraints.FirstBlocker(service, context) is { } blocker)
             {
@@ -81,11 +86,48 @@ public static class Planner
         return new Plan(
             [.. actions],
             [.. ordered],
-            new PlannerMemory(next.ToImmutableDictionary(StringComparer.Ordinal)) { Prior = memory.Prior, NodeRestart = restart, NodeAway = !observed.NodeReachable },
+            new PlannerMemory(Remembered(desired, memory.Services, last, next)) { Prior = memory.Prior, NodeRestart = restart, NodeAway = !observed.NodeReachable },
             Requeue.After(desired, observed, next, actions, context.Wakes, now))
         {
             Estimates = context.EstimatesIfBuilt,
         };
+    }
+
+    /// <summary>
+    /// The next memory as a map: the last one with the services whose memory changed (a new record) set, and those no
+    /// longer in the config dropped. A pass changes few services' memory, and building the map of every service anew
+    /// was a tenth of a pass at 1,000 identities. <paramref name="last"/> is the last memory of each service in config
+    /// order (null: none).
+    /// </summary>
+    private static ImmutableDictionary<string, ServiceMemory> Remembered(FleetSpec desired, ImmutableDictionary<string, ServiceMemory> before, ServiceMemory?[] last, Dictionary<string, ServiceMemory> next)
+    {
+        if (before.KeyComparer != StringComparer.Ordinal || before.ValueComparer != EqualityComparer<ServiceMemory>.Default || next.Count != desired.Services.Length)
+        {
+            return next.ToImmutableDictionary(StringComparer.Ordinal);
+        }
+
+        var map = before.ToBuilder();
+        for (var i = 0; i < last.Length; i++)
+        {
+            var name = desired.Services[i].Name;
+            var m = next[name];
+            if (!ReferenceEquals(m, last[i]))
+            {
+                // Removed first: setting a record equal by value to the old one would keep the old one.
+                map.Remove(name);
+                map.Add(name, m);
+            }
+        }
+
+        if (map.Count != next.Count)
+        {
+            foreach (var name in before.Keys.Where(n => !next.ContainsKey(n)))
+            {
+                map.Remove(name);
+            }
+        }
+
+        return map.ToImmutable();
     }
 
     /// <summary>
@@ -115,35 +157,47 @@ public static class Planner
     }
 
     /// <summary>
-    /// The window's order (<see cref="ProvingOrder"/>): "prove now", then proofs that make the gap, then those that
-    /// make only the deadline, then those that will miss it; within each, the mode's order (a stable sort). When
-    /// everything fits, this is the mode's order unchanged.
+    /// The window's order (<see cref="ProvingOrder"/>), when <paramref name="byOutlook"/>: "prove now", then proofs
+    /// that make the gap, then those that make only the deadline, then those that will miss it (several nodes: the
+    /// proof due sooner first); within each, the mode's order. When everything fits, this is the mode's order unchanged.
     /// </summary>
-    internal static IEnumerable<ServiceSpec> ByOutlook(IEnumerable<ServiceSpec> order, FleetSnapshot observed, StartContext context) =>
-        context.Snapshot.Window is null
-            ? order
-            : order.OrderBy(s => observed.Intents.ProveNow.Contains(s.Name) ? -1 : (int)context.Outlook.Of(s.Name))
-                .ThenBy(s => observed.NodeSides.IsEmpty ? 0 : context.Outlook.DueInSeconds(s.Name));
+    private static WindowKey ByOutlook(ServiceSpec service, FleetSnapshot observed, StartContext context, bool byOutlook) =>
+        !byOutlook ? default
+            : new(observed.Intents.ProveNow.Contains(service.Name) ? -1 : (int)context.Outlook.Of(service.Name), observed.NodeSides.IsEmpty ? 0 : context.Outlook.DueInSeconds(service.Name));
 
     /// <summary>
-    /// "Prove now" first; then the disks whose reads outlast the cycle gap, the fastest first, and on them the largest
-    /// identity first (<see cref="GapOrder"/>); then the disk with the most estimated reads left (its last read ends
-    /// last, so it gets the k2pow slots first: with more disks than slots, a disk started late by the queue for slots
-    /// idles through it), then the order on each disk (earlier first), taking the first of every disk before the
-    /// second of any, so disks start in parallel; ties (no estimates yet) go by config order, which keeps plans stable.
+    /// The services without a live run, in the order a start is considered: "prove now" first; then the disks whose
+    /// reads outlast the cycle gap, the fastest first, and on them the largest identity first (<see cref="GapOrder"/>);
+    /// then the disk with the most estimated reads left (its last read ends last, so it gets the k2pow slots first:
+    /// with more disks than slots, a disk started late by the queue for slots idles through it), then the order on
+    /// each disk (earlier first), taking the first of every disk before the second of any, so disks start in
+    /// parallel; ties (no estimates yet) go by config order, which keeps plans stable. With
+    /// <paramref name="byOutlook"/> the window's order (<see cref="ByOutlook"/>) comes before all of it.
     /// </summary>
-    internal static IEnumerable<ServiceSpec> StartOrder(FleetSpec desired, FleetSnapshot observed, StartContext context)
+    internal static IEnumerable<ServiceSpec> StartOrder(FleetSpec desired, FleetSnapshot observed, StartContext context, bool byOutlook = false)
     {
         var work = context.DiskWork.Seconds;
         var gap = GapOrder.Of(desired, observed, context);
-        return WithDiskIndex(desired)
-            .OrderBy(x => observed.Intents.ProveNow.Contains(x.service.Name) ? 0 : 1)
-            .ThenBy(x => gap.DiskKey(x.service))
-            .ThenByDescending(x => work[x.service.Disk])
-            .ThenBy(x => gap.OnDiskKey(x.service))
-            .ThenBy(x => x.service.OrderOnDisk)
-            .ThenBy(x => x.diskIndex)
-            .Select(x => x.service);
+        var keys = new List<StartKey>(desired.Services.Length);
+        foreach (var (service, diskIndex) in WithDiskIndex(desired, observed))
+        {
+            keys.Add(new StartKey(
+                service,
+                ByOutlook(service, observed, context, byOutlook),
+                observed.Intents.ProveNow.Contains(service.Name) ? 0 : 1,
+                Lead: gap.DiskKey(service),
+                Work: work[service.Disk],
+                Then1: gap.OnDiskKey(service),
+                Then2: service.OrderOnDisk,
+                Then3: diskIndex,
+                Then4: 0,
+                keys.Count));
+        }
+
+        // Sorted once with keys made once: LINQ's chain of six keys, then the window's sort of its output, was a
+        // fifth of a pass at 1,000 identities.
+        keys.Sort();
+        return keys.ConvertAll(k => k.Service);
     }
 
     /// <summary>
@@ -153,17 +207,22 @@ public static class Planner
     /// else the shortest; on an idle disk the shortest k2pow (it starts reading sooner). Then the config order.
     /// When the k2pow left (over the max-pow slots) outweighs the busiest disk, the CPU is the bottleneck and the
     /// order is longest read first instead, so the last k2pow is followed by a short read (Johnson's rule when one
-    /// disk is left). Without estimates this is the exclusive order.
+    /// disk is left). Without estimates this is the exclusive order. Only services without a live run; with
+    /// <paramref name="byOutlook"/> the window's order (<see cref="ByOutlook"/>) comes before all of it.
     /// </summary>
-    internal static IEnumerable<ServiceSpec> PipelinedStartOrder(FleetSpec desired, FleetSnapshot observed, StartContext context)
+    internal static IEnumerable<ServiceSpec> PipelinedStartOrder(FleetSpec desired, FleetSnapshot observed, StartContext context, bool byOutlook = false)
     {
         var estimates = context.Estimates;
         var work = context.DiskWork.Seconds;
         var shadow = context.DiskWork.ReadingLeft;
+        var waiting = WithDiskIndex(desired, observed);
+        var k2pows = new TimeSpan?[waiting.Count];
         double cpuLeft = 0;
-        foreach (var service in desired.Services)
+        for (var i = 0; i < waiting.Count; i++)
         {
-            if (!context.Memory[service.Name].Delivered && observed.LiveRun(service.Name) is null && estimates.StartAndK2PowOf(service) is { } k)
+            var service = waiting[i].Service;
+            k2pows[i] = estimates.StartAndK2PowOf(service);
+            if (!context.Memory[service.Name].Delivered && k2pows[i] is { } k)
             {
                 cpuLeft += k.TotalSeconds;
             }
@@ -178,9 +237,9 @@ public static class Planner
         // With one disk left it is a two-machine flow shop, where Johnson's rule is optimal: k2pow shorter than its
         // read first by k2pow ascending, then the rest by read descending.
         var oneDisk = work.Values.Count(w => w > 0) <= 1;
-        double CpuBoundKey(ServiceSpec s)
+        double CpuBoundKey(ServiceSpec s, TimeSpan? startAndK2Pow)
         {
-            if (estimates.StartAndK2PowOf(s) is not { } k)
+            if (startAndK2Pow is not { } k)
             {
                 return double.MaxValue / 4;
             }
@@ -189,9 +248,9 @@ public static class Planner
             return oneDisk && k.TotalSeconds < r ? k.TotalSeconds - 1e12 : -r;
         }
 
-        double FitKey(ServiceSpec s)
+        double FitKey(ServiceSpec s, TimeSpan? startAndK2Pow)
         {
-            if (estimates.StartAndK2PowOf(s) is not { } k)
+            if (startAndK2Pow is not { } k)
             {
                 return double.MaxValue;
             }
@@ -205,26 +264,44 @@ public static class Planner
         double LargestFirst(ServiceSpec s) =>
             observed.For(s.Name).Window is not null && context.Outlook.WindowOf(s.Name) is { } w && GapStakes.MayOutlast(work[s.Disk], w.GapSecondsLeft) ? -s.NumUnits : 0;
 
-        return WithDiskIndex(desired)
-            .OrderBy(x => observed.Intents.ProveNow.Contains(x.service.Name) ? 0 : 1)
-            .ThenBy(x => cpuBound ? CpuBoundKey(x.service) : 0)
-            .ThenByDescending(x => work[x.service.Disk])
-            .ThenBy(x => x.diskIndex)
-            .ThenBy(x => LargestFirst(x.service))
-            .ThenBy(x => FitKey(x.service))
-            .ThenBy(x => x.service.OrderOnDisk)
-            .Select(x => x.service);
+        var keys = new StartKey[waiting.Count];
+        for (var i = 0; i < waiting.Count; i++)
+        {
+            var (service, diskIndex) = waiting[i];
+            keys[i] = new StartKey(
+                service,
+                ByOutlook(service, observed, context, byOutlook),
+                observed.Intents.ProveNow.Contains(service.Name) ? 0 : 1,
+                Lead: cpuBound ? CpuBoundKey(service, k2pows[i]) : 0,
+                Work: work[service.Disk],
+                Then1: diskIndex,
+                Then2: LargestFirst(service),
+                Then3: FitKey(service, k2pows[i]),
+                Then4: service.OrderOnDisk,
+                i);
+        }
+
+        // Sorted once with keys made once: LINQ's chain of seven keys, then the window's sort of its output, was a
+        // fifth of a pass at 1,000 identities.
+        Array.Sort(keys);
+        return Array.ConvertAll(keys, k => k.Service);
     }
 
-    /// <summary>Every service with its disk's place in the config, in config order (the sorts' input, made without a closure per disk).</summary>
-    private static List<(ServiceSpec service, int diskIndex)> WithDiskIndex(FleetSpec desired)
+    /// <summary>
+    /// Every service without a live run with its disk's place in the config, in config order (the sorts' input, made
+    /// without a closure per disk). A live run is not started again, so it is not sorted either.
+    /// </summary>
+    private static List<(ServiceSpec Service, int DiskIndex)> WithDiskIndex(FleetSpec desired, FleetSnapshot observed)
     {
         var all = new List<(ServiceSpec, int)>(desired.Services.Length);
         for (var d = 0; d < desired.Disks.Length; d++)
         {
             foreach (var service in desired.Disks[d].Services)
             {
-                all.Add((service, d));
+                if (observed.LiveRun(service.Name) is null)
+                {
+                    all.Add((service, d));
+                }
             }
         }
 
@@ -254,4 +331,33 @@ public static class Planner
         (0, _) => "start: the identity is PROVING; predicted to miss the proof deadline, started last as nothing that can make it is waiting",
         (var n, _) => $"start: the identity is PROVING; restart {n} after a failed run",
     };
+}
+
+/// <summary>The window's sort keys of one service (<see cref="Planner"/>'s ByOutlook): all 0 when no window is judged.</summary>
+internal readonly record struct WindowKey(int Outlook, double DueInSeconds) : IComparable<WindowKey>
+{
+    public int CompareTo(WindowKey other) =>
+        Outlook != other.Outlook ? Outlook.CompareTo(other.Outlook) : DueInSeconds.CompareTo(other.DueInSeconds);
+}
+
+/// <summary>
+/// One service's sort keys in the order they decide: the window's, "prove now", the mode's lead key, its disk's work
+/// left (most first), the mode's further keys, and last <see cref="Index"/>, its place in config order, which keeps the
+/// sort stable. Ints among the mode's keys are held as doubles, which order them the same.
+/// </summary>
+internal readonly record struct StartKey(ServiceSpec Service, WindowKey Window, int ProveNow, double Lead, double Work, double Then1, double Then2, double Then3, double Then4, int Index)
+    : IComparable<StartKey>
+{
+    public int CompareTo(StartKey other)
+    {
+        var c = Window.CompareTo(other.Window);
+        c = c != 0 ? c : ProveNow.CompareTo(other.ProveNow);
+        c = c != 0 ? c : Lead.CompareTo(other.Lead);
+        c = c != 0 ? c : other.Work.CompareTo(Work);
+        c = c != 0 ? c : Then1.CompareTo(other.Then1);
+        c = c != 0 ? c : Then2.CompareTo(other.Then2);
+        c = c != 0 ? c : Then3.CompareTo(other.Then3);
+        c = c != 0 ? c : Then4.CompareTo(other.Then4);
+        return c != 0 ? c : Index.CompareTo(other.Index);
+    }
 }
