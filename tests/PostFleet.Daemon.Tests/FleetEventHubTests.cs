@@ -102,6 +102,19 @@ public sealed class FleetEventHubTests : IAsyncDisposable
         Assert.Equal([("fleet", p1.Pass, null), ("fleet", p2.Pass, null)], Passes(Fleet(whole)));
     }
 
+    [Fact]
+    public void Streams_of_both_kinds_at_once_each_get_their_own_message_for_the_same_view()
+    {
+        using var whole = _hub.Subscribe();
+        using var dashboard = _hub.Subscribe(changes: true);
+        var first = Assert.Single(Fleet(dashboard), m => m.Event == "fleet");
+        Fleet(whole);
+
+        var p1 = Change("diskA_post1", "k2pow");
+        Assert.Equal([("fleet", p1.Pass, null)], Passes(Fleet(whole)));
+        Assert.Equal([("fleet-changes", p1.Pass, first.Pass)], Passes(Fleet(dashboard)));
+    }
+
     private FleetView Change(string service, string state) => _control.Change(service, s => s with { Phase = state, DagState = state });
 
     /// <summary>The fleet messages queued on a stream so far (alerts left out), read off it.</summary>

@@ -206,7 +206,7 @@ public sealed class FleetEventHub : IDisposable
             _baseBehind = true;
         }
 
-        var whole = changes is null ? FleetBytes(view, Json(view)) : null;
+        var whole = changes is null || _subscribers.Any(s => !s.Changes) ? FleetBytes(view, Json(view)) : null;
         foreach (var (channel, wantsChanges) in _subscribers)
         {
             Send(channel, wantsChanges ? changes ?? whole! : whole!);
