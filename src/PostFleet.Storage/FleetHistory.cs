@@ -273,44 +273,28 @@ public sealed partial class FleetHistory : IDisposable
 
         public int Execute(PendingRow row)
         {
-            if (!_commands.TryGetValue(row.Sql, out var command) || !SameNames(command.Parameters, row.Parameters))
+            // A statement's text names its parameters, so one text always comes with the same ones.
+            if (!_commands.TryGetValue(row.Sql, out var command))
             {
-                command?.Dispose();
                 command = connection.CreateCommand();
                 command.Transaction = transaction;
                 command.CommandText = row.Sql;
-                foreach (var (name, _) in row.Parameters)
-                {
-                    command.Parameters.Add(new SqliteParameter { ParameterName = name });
-                }
-
                 _commands[row.Sql] = command;
             }
 
-            for (var i = 0; i < row.Parameters.Length; i++)
+            foreach (var (name, value) in row.Parameters)
             {
-                command.Parameters[i].Value = row.Parameters[i].Value ?? DBNull.Value;
-            }
-
-            return command.ExecuteNonQuery();
-        }
-
-        private static bool SameNames(SqliteParameterCollection prepared, (string Name, object? Value)[] row)
-        {
-            if (prepared.Count != row.Length)
-            {
-                return false;
-            }
-
-            for (var i = 0; i < row.Length; i++)
-            {
-                if (prepared[i].ParameterName != row[i].Name)
+                if (command.Parameters.Contains(name))
                 {
-                    return false;
+                    command.Parameters[name].Value = value ?? DBNull.Value;
+                }
+                else
+                {
+                    command.Parameters.Add(new SqliteParameter(name, value ?? DBNull.Value));
                 }
             }
 
-            return true;
+            return command.ExecuteNonQuery();
         }
 
         public void Dispose()

@@ -12,7 +12,7 @@ public sealed class NativeHeapTrimTests
     {
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         var calls = 0;
-        var trim = new NativeHeapTrim(time, NullLogger.Instance, () => Interlocked.Increment(ref calls) > 0);
+        var trim = new NativeHeapTrim(time, NullLogger.Instance, () => Interlocked.Increment(ref calls));
         using var stop = new CancellationTokenSource();
         var running = trim.RunAsync(stop.Token);
 

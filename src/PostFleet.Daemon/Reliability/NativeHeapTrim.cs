@@ -11,11 +11,11 @@ namespace PostFleet.Daemon.Reliability;
 /// bench/timing-goals.md session 12). A C library without malloc_trim (musl) turns it off at the first try.
 /// Thread-safety: one <see cref="RunAsync"/> at a time; malloc_trim itself takes each arena's lock.
 /// </summary>
-public sealed class NativeHeapTrim(TimeProvider time, ILogger logger, Func<bool>? trim = null)
+public sealed class NativeHeapTrim(TimeProvider time, ILogger logger, Action? trim = null)
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(15);
 
-    private readonly Func<bool> _trim = trim ?? MallocTrim;
+    private readonly Action _trim = trim ?? MallocTrim;
 
     private int _trims;
 
@@ -53,8 +53,8 @@ public sealed class NativeHeapTrim(TimeProvider time, ILogger logger, Func<bool>
         }
     }
 
-    /// <summary>True when pages were returned.</summary>
-    private static bool MallocTrim() => NativeMethods.malloc_trim(0) != 0;
+    // Its result (whether pages went back) is not needed: nothing is done differently either way.
+    private static void MallocTrim() => NativeMethods.malloc_trim(0);
 
     private static class NativeMethods
     {

@@ -20,6 +20,9 @@ internal sealed class FleetChanges
     private Dictionary<string, (ServiceView View, byte[] Json)> _services = new(StringComparer.Ordinal);
     private List<string> _order = [];
     private long? _pass;
+
+    /// <summary>The view the next changes are told against (the last one given to <see cref="NextParts"/>).</summary>
+    public FleetView? Base { get; private set; }
     private object? _disks;
     private object? _edges;
     private DateTimeOffset _progressSentAt = DateTimeOffset.MinValue;
@@ -83,7 +86,7 @@ internal sealed class FleetChanges
             changes = Describe(previous, view.Pass, members, byName);
         }
 
-        (_members, _services, _order, _pass) = (members, byName, order, view.Pass);
+        (_members, _services, _order, _pass, Base) = (members, byName, order, view.Pass, view);
         return changes;
     }
 

@@ -38,9 +38,6 @@ public sealed class FleetEventHub : IDisposable
     /// <summary>The view every stream has (whole or by changes), and so the base of the next changes.</summary>
     private FleetView? _sent;
 
-    /// <summary>True when views went out while nobody listened: the changes' base is older than <see cref="_sent"/>.</summary>
-    private bool _baseBehind;
-
     /// <summary>The newest view not sent yet, held until the interval since the last send is up.</summary>
     private FleetView? _pending;
 
@@ -54,11 +51,7 @@ public sealed class FleetEventHub : IDisposable
         _time = time;
         _interval = interval;
         _trailing = time.CreateTimer(_ => SendPending(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        if (control.Current is { } current)
-        {
-            _sent = current;
-            _baseBehind = true;
-        }
+        _sent = control.Current;
 
         control.Updated += OnUpdated;
         alerts.Changed += OnAlerts;
@@ -88,10 +81,10 @@ public sealed class FleetEventHub : IDisposable
         {
             if (_sent is { } view)
             {
-                if (changes && _baseBehind)
+                // Views sent while no changes stream listened were not diffed: the base moves to what this one gets.
+                if (changes && !ReferenceEquals(_changes.Base, view))
                 {
                     _changes.NextParts(view);
-                    _baseBehind = false;
                 }
 
                 channel.Writer.TryWrite(FleetBytes(view, Json(view)));
@@ -191,20 +184,11 @@ public sealed class FleetEventHub : IDisposable
         _sentAt = _time.GetTimestamp();
         if (_subscribers.Count == 0)
         {
-            _baseBehind = true;
             return;
         }
 
-        byte[]? changes = null;
-        if (_subscribers.Any(s => s.Changes))
-        {
-            // Not behind: a changes subscriber rebased it when it came, and every send since has moved it on.
-            changes = _changes.NextParts(view) is { } parts ? Message("fleet-changes", Id(view), parts) : null;
-        }
-        else
-        {
-            _baseBehind = true;
-        }
+        // The base is the last view sent: a changes stream moved it there when it came, and every send since has.
+        var changes = _subscribers.Any(s => s.Changes) && _changes.NextParts(view) is { } parts ? Message("fleet-changes", Id(view), parts) : null;
 
         var whole = changes is null || _subscribers.Any(s => !s.Changes) ? FleetBytes(view, Json(view)) : null;
         foreach (var (channel, wantsChanges) in _subscribers)
