@@ -50,6 +50,24 @@ def cpu_seconds(pid):
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+def sched_ns(pid):
+    """Each of the daemon's threads' time on a core and time runnable but waiting for one (schedstat, nanoseconds):
+    how much of a pass's wall time is the machine's contention rather than the daemon's own work."""
+    threads = {}
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            fields = open(f"/proc/{pid}/task/{task}/schedstat").read().split()
+        except OSError:
+            continue  # a thread that ended meanwhile
+        threads[task] = (int(fields[0]), int(fields[1]))
+    return threads
+
+def sched_delta(before, after):
+    """Run and wait time over the window: a thread's whole count if it started in it; one that ended is not counted."""
+    run = sum(r - before.get(t, (0, 0))[0] for t, (r, _) in after.items())
+    wait = sum(w - before.get(t, (0, 0))[1] for t, (_, w) in after.items())
+    return run, wait
+
 def rss_mib(pid):
     for line in open(f"/proc/{pid}/status"):
         if line.startswith("VmRSS:"):
@@ -118,7 +136,7 @@ def main():
     with lock:
         sse_bytes[0] = 0
     passes0, buckets0, stages0 = metrics(url)
-    cpu0, t0 = cpu_seconds(a.pid), time.monotonic()
+    cpu0, sched0, t0 = cpu_seconds(a.pid), sched_ns(a.pid), time.monotonic()
     pollers = [threading.Thread(target=poll, args=(url, paths, stop, latencies, errors, lock), daemon=True) for _ in range(a.api_clients)]
     for t in pollers:
         t.start()
@@ -127,7 +145,7 @@ def main():
         rss.append(rss_mib(a.pid))
         time.sleep(1)
     elapsed = time.monotonic() - t0
-    cpu1 = cpu_seconds(a.pid)
+    cpu1, sched1 = cpu_seconds(a.pid), sched_ns(a.pid)
     passes1, buckets1, stages1 = metrics(url)
     with lock:
         streamed = sse_bytes[0]
@@ -144,6 +162,8 @@ def main():
         "passes": passes,
         "daemon_cpu_ms_per_pass": round((cpu1 - cpu0) * 1000 / passes, 1) if passes else None,
         "daemon_cpu_share": round((cpu1 - cpu0) / elapsed, 3),
+        # Waiting for a core per unit of time on one, over the daemon's threads (schedstat).
+        "daemon_runqueue_wait_per_run": round(sched_delta(sched0, sched1)[1] / max(sched_delta(sched0, sched1)[0], 1), 2),
         "pass_p50_ms": round(quantile(0.5, buckets0, buckets1) * 1000, 1) if passes else None,
         "pass_p99_ms": round(quantile(0.99, buckets0, buckets1) * 1000, 1) if passes else None,
         "stage_p50_p99_ms": {name: [round((quantile(q, stages0.get(name, {}), b) or 0) * 1000, 1) for q in (0.5, 0.99)] for name, b in stages1.items()} if passes else None,

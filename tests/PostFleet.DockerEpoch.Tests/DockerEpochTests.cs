@@ -26,6 +26,8 @@ public sealed class DockerEpochTests(SimImageFixture docker)
             DockerImage = SimImageFixture.Image,
             FleetId = fleetId,
             OnShutdown = "leave-running",
+            // An epoch here is 9 s, less than the default 10 s of IDLE before a stop: a run would rarely be stopped.
+            Schedule = ["idle-stop-grace: 1s"],
         });
         await fleet.InitAsync();
         await fleet.StartNodeAsync();
@@ -34,7 +36,7 @@ public sealed class DockerEpochTests(SimImageFixture docker)
         var first = fleet.StartRun("run-1.log");
         await Eventually.UntilAsync(
             async () => (await docker.ContainersAsync(fleetId)).Any(c => c.State == "running"),
-            $"a running container of fleet {fleetId}; daemon output:\n{first.StandardOutput}\n{first.StandardError}",
+            () => $"a running container of fleet {fleetId}; daemon output:\n{first.StandardOutput}\n{first.StandardError}",
             TimeSpan.FromSeconds(60));
         first.Signal(Posix.SigTerm);
         Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromSeconds(30)));
@@ -54,7 +56,7 @@ public sealed class DockerEpochTests(SimImageFixture docker)
         await second.WaitForOutputAsync("node reachable", TimeSpan.FromSeconds(30));
         await Eventually.UntilAsync(
             () => FourIdentities.All(i => LastDecisionPass(history, i.Name) > firstDaemonsLastPass),
-            $"daemon 2's first pass decided for every service; daemon 2 output:\n{second.StandardOutput}",
+            () => $"daemon 2's first pass decided for every service; daemon 2 output:\n{second.StandardOutput}",
             TimeSpan.FromSeconds(60));
         var afterAdoption = await docker.ContainersAsync(fleetId);
         foreach (var adopted in left)
@@ -65,7 +67,7 @@ public sealed class DockerEpochTests(SimImageFixture docker)
             Assert.True(now.Count == 0 || now[0].ID == adopted.ID, $"{service}: the adopted container {adopted.ID} was replaced by {now[0].ID}");
         }
 
-        await fleet.WaitForEpochProofsAsync(TimeSpan.FromSeconds(120));
+        await fleet.WaitForEpochProofsAsync(TimeSpan.FromSeconds(300));
         Assert.False(second.HasExited, $"daemon 2 exited:\n{second.StandardOutput}\n{second.StandardError}");
 
         // Proofs were made inside containers: their logs (collected by the runtime) show the node's metadata request (a registration).
@@ -85,7 +87,7 @@ public sealed class DockerEpochTests(SimImageFixture docker)
 
                 return gone.Count > 0;
             },
-            $"a container the daemon stopped to disappear; daemon 2 output:\n{second.StandardOutput}",
+            () => $"a container the daemon stopped to disappear; daemon 2 output:\n{second.StandardOutput}",
             TimeSpan.FromSeconds(240));
         await watching.CancelAsync();
         Assert.Equal(1, await maxPerService);
@@ -111,7 +113,7 @@ public sealed class DockerEpochTests(SimImageFixture docker)
         await fleet.StartNodeAsync();
 
         var run = fleet.StartRun();
-        await fleet.WaitForEpochProofsAsync(TimeSpan.FromSeconds(150));
+        await fleet.WaitForEpochProofsAsync(TimeSpan.FromSeconds(300));
         Assert.False(run.HasExited, $"postfleet run exited:\n{run.StandardOutput}\n{run.StandardError}");
 
         // The files were bind-mounted read-only at the host's paths, and the services inside used them over https.

@@ -62,7 +62,7 @@ public sealed class MultiHostEpochTests(SimImageFixture docker)
         await fleet.WaitForEpochProofsAsync(TimeSpan.FromSeconds(240), run);
         await Eventually.UntilAsync(
             () => fleet.OperatorPorts.Keys.All(readProving.ContainsKey),
-            $"the daemon to have read a Proving /status of every service (read: {string.Join(", ", readProving.Keys)}); daemon output:\n{run.StandardOutput}\n{run.StandardError}",
+            () => $"the daemon to have read a Proving /status of every service (read: {string.Join(", ", readProving.Keys)}); daemon output:\n{run.StandardOutput}\n{run.StandardError}",
             TimeSpan.FromSeconds(30));
         await watching.CancelAsync();
         await watcher;

@@ -14,7 +14,7 @@ public static partial class DaemonApi
 
     public static async Task<HttpClient> ConnectAsync(ChildProcess daemon)
     {
-        var url = await Eventually.UntilAsync(() => Task.FromResult(ListeningAt().Match(daemon.StandardOutput) is { Success: true } m ? m.Groups[1].Value : null), "the daemon's API address; " + daemon.StandardError);
+        var url = await Eventually.UntilAsync(() => Task.FromResult(ListeningAt().Match(daemon.StandardOutput) is { Success: true } m ? m.Groups[1].Value : null), () => "the daemon's API address; " + daemon.StandardError);
         return new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(30) };
     }
 

@@ -160,7 +160,13 @@ public sealed class KeyMaterialTests
             .Append(fleet.DaemonLog).Append(Path.Combine(fleet.Root, "init.log"));
         foreach (var file in places)
         {
-            var text = System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(file));
+            // The daemon goes on while this reads: a run's file listed above can be gone by now (its run stopped).
+            if (TryReadAllBytes(file) is not { } bytes)
+            {
+                continue;
+            }
+
+            var text = System.Text.Encoding.Latin1.GetString(bytes);
             foreach (var secret in secrets)
             {
                 Assert.False(text.Contains(secret, StringComparison.OrdinalIgnoreCase), $"{file} holds a secret");
@@ -183,6 +189,18 @@ public sealed class KeyMaterialTests
         var lines = keys.SelectMany(k => File.ReadAllLines(k).Where(l => l.Length > 0 && !l.StartsWith("-----", StringComparison.Ordinal))).ToList();
         Assert.True(lines.Count >= keys.Count, "the key PEMs have base64 bodies");
         return lines;
+    }
+
+    private static byte[]? TryReadAllBytes(string file)
+    {
+        try
+        {
+            return File.ReadAllBytes(file);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
     }
 
     private static async Task<long> PassAsync(HttpClient http)

@@ -64,7 +64,7 @@ public sealed class ServiceLogAlertTests
         await using var second = ChildProcess.StartPostfleet(arguments, fleet.Root);
         await Eventually.UntilAsync(
             () => second.StandardError.Split('\n').Count(l => l.Contains("disconnected: Err(status: Unknown, message: \"post service already registered\"", StringComparison.Ordinal)) >= 3,
-            "three refused registrations in the second service's log; got:\n" + second.StandardError,
+            () => "three refused registrations in the second service's log; got:\n" + second.StandardError,
             TimeSpan.FromSeconds(60));
 
         var lines = second.StandardError.Replace("\r", "", StringComparison.Ordinal).Split('\n');

@@ -102,7 +102,7 @@ public sealed class ChildProcess : IAsyncDisposable
     }
 
     public Task WaitForOutputAsync(string fragment, TimeSpan? timeout = null) =>
-        Eventually.UntilAsync(() => StandardOutput.Contains(fragment, StringComparison.Ordinal) || StandardError.Contains(fragment, StringComparison.Ordinal), $"output containing '{fragment}'; got:\n{StandardOutput}\n{StandardError}", timeout);
+        Eventually.UntilAsync(() => StandardOutput.Contains(fragment, StringComparison.Ordinal) || StandardError.Contains(fragment, StringComparison.Ordinal), () => $"output containing '{fragment}'; got:\n{StandardOutput}\n{StandardError}", timeout);
 
     public async Task<int> WaitForExitAsync(TimeSpan? timeout = null)
     {

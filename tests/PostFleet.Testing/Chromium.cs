@@ -54,7 +54,7 @@ public sealed class Chromium : IAsyncDisposable
                     var list = JsonNode.Parse(await http.GetStringAsync($"http://127.0.0.1:{port}/json/list"))!.AsArray();
                     return list.FirstOrDefault(t => (string?)t!["type"] == "page" && ((string?)t["url"])!.StartsWith(url.GetLeftPart(UriPartial.Authority), StringComparison.Ordinal))
                         ?["webSocketDebuggerUrl"]?.GetValue<string>();
-                }, $"chromium page target on port {port}; stderr: {process.StandardError}", TimeSpan.FromSeconds(30));
+                }, () => $"chromium page target on port {port}; stderr: {process.StandardError}", TimeSpan.FromSeconds(30));
                 await browser.AttachAsync(new Uri(target));
                 try
                 {

@@ -12,7 +12,14 @@ public static class Eventually
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
 
-    public static async Task<T> UntilAsync<T>(Func<Task<T?>> probe, string what, TimeSpan? timeout = null, TimeSpan? interval = null)
+    public static Task<T> UntilAsync<T>(Func<Task<T?>> probe, string what, TimeSpan? timeout = null, TimeSpan? interval = null) =>
+        UntilAsync(probe, () => what, timeout, interval);
+
+    /// <summary>
+    /// As above, with the description made when the wait times out: a message that shows a process's output or a
+    /// record must show it as it was at the end of the wait, not at its start.
+    /// </summary>
+    public static async Task<T> UntilAsync<T>(Func<Task<T?>> probe, Func<string> what, TimeSpan? timeout = null, TimeSpan? interval = null)
     {
         var limit = timeout ?? DefaultTimeout;
         var step = interval ?? TimeSpan.FromMilliseconds(100);
@@ -36,13 +43,19 @@ public static class Eventually
             await Task.Delay(step);
         }
 
-        throw new TimeoutException($"timed out after {limit.TotalSeconds:0}s waiting for {what}" + (last is null ? "" : $"; last error: {last.Message}"), last);
+        throw new TimeoutException($"timed out after {limit.TotalSeconds:0}s waiting for {what()}" + (last is null ? "" : $"; last error: {last.Message}"), last);
     }
 
     public static Task UntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
         UntilAsync<object>(() => Task.FromResult<object?>(condition() ? true : null), what, timeout);
 
     public static Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null) =>
+        UntilAsync<object>(async () => await condition() ? true : null, what, timeout);
+
+    public static Task UntilAsync(Func<bool> condition, Func<string> what, TimeSpan? timeout = null) =>
+        UntilAsync<object>(() => Task.FromResult<object?>(condition() ? true : null), what, timeout);
+
+    public static Task UntilAsync(Func<Task<bool>> condition, Func<string> what, TimeSpan? timeout = null) =>
         UntilAsync<object>(async () => await condition() ? true : null, what, timeout);
 
     /// <summary>

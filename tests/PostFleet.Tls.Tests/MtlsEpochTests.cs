@@ -106,7 +106,7 @@ public sealed class MtlsEpochTests
         var service = fleet.Start([.. common, "--ca-cert", foreign.CaCert], "wrong-ca.log");
         await Eventually.UntilAsync(
             () => service.StandardError.Split('\n').Count(l => l.Contains("could not connect to the node: tonic::transport::Error(Transport, ConnectError(Custom { kind: InvalidData, error: InvalidCertificate(UnknownIssuer) }))", StringComparison.Ordinal)) >= 3,
-            $"three failed connects that name the certificate problem; stderr:\n{service.StandardError}");
+            () => $"three failed connects that name the certificate problem; stderr:\n{service.StandardError}");
         Assert.False(service.HasExited);
         Assert.DoesNotContain("obtained metadata", service.StandardError, StringComparison.Ordinal);
 

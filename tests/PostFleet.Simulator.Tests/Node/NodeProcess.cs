@@ -135,7 +135,7 @@ public sealed class NodeProcess : IAsyncDisposable
     public Task<JsonElement> WaitForRecordAsync(string @event, string? identity = null, Func<JsonElement, bool>? match = null, TimeSpan? timeout = null) =>
         Eventually.UntilAsync<object>(
             () => Task.FromResult<object?>(Record().Where(l => Is(l, @event, identity) && (match?.Invoke(l) ?? true)).Cast<object>().FirstOrDefault()),
-            $"record event '{@event}' for {identity ?? "any identity"}; record:\n{string.Join('\n', Record())}\nstderr:\n{Process.StandardError}",
+            () => $"record event '{@event}' for {identity ?? "any identity"}; record:\n{string.Join('\n', Record())}\nstderr:\n{Process.StandardError}",
             timeout ?? TimeSpan.FromSeconds(40)).ContinueWith(t => (JsonElement)t.Result, TaskScheduler.Default);
 
     public static bool Is(JsonElement line, string @event, string? identity = null) =>

@@ -27,6 +27,9 @@ public sealed record SimFleetOptions
 
     public string OnShutdown { get; init; } = "stop-all";
 
+    /// <summary>More lines of the <c>schedule:</c> section (e.g. <c>idle-stop-grace: 1s</c>).</summary>
+    public IReadOnlyList<string> Schedule { get; init; } = [];
+
     /// <summary>Disks whose services get <c>disks[].tls.ca-cert</c> of a foreign CA: they can never connect.</summary>
     public IReadOnlySet<string> WrongCaDisks { get; init; } = new HashSet<string>();
 }
@@ -43,6 +46,7 @@ public sealed class SimFleet : IAsyncDisposable
 
     private readonly List<ChildProcess> _processes = [];
     private readonly SimulatedFleet _layout;
+    private ChildProcess? _run;
 
     private SimFleet(TempDirectory folder, IReadOnlyList<SimIdentity> identities, SimFleetOptions options)
     {
@@ -74,7 +78,7 @@ public sealed class SimFleet : IAsyncDisposable
             NodeLines = Certs is { } c ? [$"tls: {{ ca-cert: {c.CaCert}, cert: {c.Clients["fleet"].Cert}, key: {c.Clients["fleet"].Key} }}"] : [],
             Runtime = options.Runtime,
             RuntimeLines = [$"fleet-id: {options.FleetId}", .. options.Runtime == "docker" ? DockerSection(options, identities) : []],
-            Schedule = ["per-disk: 1", "max-pow: 2", "stop-grace: 5s", $"on-shutdown: {options.OnShutdown}"],
+            Schedule = ["per-disk: 1", "max-pow: 2", "stop-grace: 5s", $"on-shutdown: {options.OnShutdown}", .. options.Schedule],
             FreePort = FreePorts.Next,
         });
     }
@@ -139,7 +143,7 @@ public sealed class SimFleet : IAsyncDisposable
         return new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
     }
 
-    public ChildProcess StartRun(string log = "run.log") => Start(["run", "-c", FleetConfig], log);
+    public ChildProcess StartRun(string log = "run.log") => _run = Start(["run", "-c", FleetConfig], log);
 
     public ChildProcess Start(IEnumerable<string> arguments, string log)
     {
@@ -179,7 +183,8 @@ public sealed class SimFleet : IAsyncDisposable
         var wanted = (names ?? Identities.Select(i => i.Name)).ToList();
         return Eventually.UntilAsync(
             () => wanted.All(n => NodeEvents().Any(e => (string?)e["event"] == "proof-delivered" && (string?)e["identity"] == n && (string?)e["kind"] == "nipost")),
-            $"a delivered NiPoST proof from each of {string.Join(", ", wanted)}; node record:\n{Tail(NodeRecord, 20)}",
+            () => $"a delivered NiPoST proof from each of {string.Join(", ", wanted)}; node record:\n{Tail(NodeRecord, 20)}"
+                + (_run is null ? "" : $"\nthe last postfleet run's output:\n{string.Join('\n', (_run.StandardOutput + _run.StandardError).Split('\n').TakeLast(40))}"),
             timeout);
     }
 
