@@ -188,8 +188,8 @@ public sealed class HistorySnapshot
     /// <summary>The stored estimates (none in a new file).</summary>
     public ProvingEstimates Estimates()
     {
-        var k2pow = ProvingEstimates.None.K2Pow.ToBuilder();
-        var rates = ProvingEstimates.None.DiskReadRate.ToBuilder();
+        var k2pow = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+        var rates = new Dictionary<string, double>(StringComparer.Ordinal);
         var penalties = ProvingEstimates.None.TwoReaderPenalty.ToBuilder();
         var startups = ProvingEstimates.None.Startup.ToBuilder();
         using var command = _connection.CreateCommand();
@@ -216,7 +216,7 @@ public sealed class HistorySnapshot
             }
         }
 
-        return new ProvingEstimates(k2pow.ToImmutable(), rates.ToImmutable()) { TwoReaderPenalty = penalties.ToImmutable(), Startup = startups.ToImmutable() };
+        return new ProvingEstimates(k2pow.AsReadOnly(), rates.AsReadOnly()) { TwoReaderPenalty = penalties.ToImmutable(), Startup = startups.ToImmutable() };
     }
 
     private IReadOnlyList<HistoryRow> Query(string select, string? service, int limit)

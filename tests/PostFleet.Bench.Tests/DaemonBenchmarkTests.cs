@@ -19,6 +19,13 @@ public sealed class DaemonBenchmarkTests
         Assert.Contains(r.Stages, s => s.Stage == "observe");
         Assert.Contains(r.Stages, s => s.Stage == "event stream");
         Assert.True(r.WholeViewBytes > r.ChangesBytes);
+
+        // The slowest passes are the tail of the same walls the percentiles come from, slowest first, with their stages.
+        Assert.Equal(3, r.Slowest.Count);
+        Assert.Equal(r.WallMaxMs, r.Slowest[0].WallMs);
+        Assert.True(r.Slowest[0].WallMs >= r.Slowest[1].WallMs && r.Slowest[1].WallMs >= r.Slowest[2].WallMs);
+        Assert.All(r.Slowest, p => Assert.Contains(p.Stages, s => s.Stage == "decide"));
+        Assert.True(r.GcPauseMsPerPass >= 0 && r.Collections.Gen0 >= r.Collections.Gen1);
     }
 
     [Fact]

@@ -53,6 +53,15 @@ public sealed record DaemonBenchmarkResult(
 
     /// <summary>Dashboards subscribed to the event stream's changes, each read after every pass.</summary>
     public int Dashboards { get; init; }
+
+    /// <summary>Collections of generation 0 and 1 during the timed passes (a gen-1 one counts in both).</summary>
+    public (int Gen0, int Gen1) Collections { get; init; }
+
+    /// <summary>The runtime's pauses for collections during the timed passes, per pass.</summary>
+    public double GcPauseMsPerPass { get; init; }
+
+    /// <summary>The slowest timed passes (at most three), each with its wall time and its stages.</summary>
+    public IReadOnlyList<(double WallMs, IReadOnlyList<(string Stage, double Ms)> Stages)> Slowest { get; init; } = [];
 }
 
 /// <summary>
@@ -140,8 +149,9 @@ public static class DaemonBenchmark
             var stages = new Dictionary<string, double>(StringComparer.Ordinal);
             var (statusBefore, statesBefore, passesBefore) = (runtime.StatusReads, node.PostStatesAsked, daemon.Loop.Passes);
             var changesBytes = 0L;
+            var slowest = new List<(double WallMs, IReadOnlyList<(string Stage, double Ms)> Stages)>();
             GC.Collect();
-            var gen2 = GC.CollectionCount(2);
+            var (gen0, gen1, gen2, paused) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var allocated = GC.GetTotalAllocatedBytes(precise: true);
             for (var i = 0; i < passes; i++)
@@ -150,11 +160,12 @@ public static class DaemonBenchmark
                 var last = daemon.Loop.LastStages!;
                 walls.Add(last.Total.TotalMilliseconds);
                 Add(stages, last);
+                KeepSlowest(slowest, last);
                 changesBytes += Drain(changes);
                 dashboards.Skip(1).ToList().ForEach(d => Drain(d));
             }
 
-            var gen2After = GC.CollectionCount(2);
+            var (gen0After, gen1After, gen2After, pausedAfter) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
             var memory = GC.GetGCMemoryInfo(GCKind.Any);
             using var self = Process.GetCurrentProcess();
 
@@ -189,6 +200,9 @@ public static class DaemonBenchmark
                 Gen2Collections = gen2After - gen2,
                 PeakWorkingSetBytes = self.PeakWorkingSet64,
                 Dashboards = Dashboards,
+                Collections = (gen0After - gen0, gen1After - gen1),
+                GcPauseMsPerPass = (pausedAfter - paused).TotalMilliseconds / ran,
+                Slowest = slowest,
             };
         }
         finally
@@ -201,15 +215,40 @@ public static class DaemonBenchmark
 
     private static void Add(Dictionary<string, double> stages, PassStages last)
     {
-        void Sum(string name, TimeSpan t) => stages[name] = stages.GetValueOrDefault(name) + t.TotalMilliseconds;
-        Sum("observe", last.Observe);
-        Sum("decide", last.Decide);
-        Sum("act", last.Act);
-        Sum("history write", last.HistoryWrite);
-        Sum("run ledger", last.RunLedger);
+        foreach (var (stage, ms) in StagesOf(last))
+        {
+            stages[stage] = stages.GetValueOrDefault(stage) + ms;
+        }
+    }
+
+    /// <summary>Keeps the three slowest passes so far, slowest first: a p99 is a few passes, and this says where they went.</summary>
+    private static void KeepSlowest(List<(double WallMs, IReadOnlyList<(string Stage, double Ms)> Stages)> slowest, PassStages last)
+    {
+        const int kept = 3;
+        var wall = last.Total.TotalMilliseconds;
+        if (slowest.Count == kept && slowest[^1].WallMs >= wall)
+        {
+            return;
+        }
+
+        slowest.Add((wall, [.. StagesOf(last)]));
+        slowest.Sort((a, b) => b.WallMs.CompareTo(a.WallMs));
+        if (slowest.Count > kept)
+        {
+            slowest.RemoveAt(kept);
+        }
+    }
+
+    private static IEnumerable<(string Stage, double Ms)> StagesOf(PassStages last)
+    {
+        yield return ("observe", last.Observe.TotalMilliseconds);
+        yield return ("decide", last.Decide.TotalMilliseconds);
+        yield return ("act", last.Act.TotalMilliseconds);
+        yield return ("history write", last.HistoryWrite.TotalMilliseconds);
+        yield return ("run ledger", last.RunLedger.TotalMilliseconds);
         foreach (var (listener, took) in last.Listeners)
         {
-            Sum(listener, took);
+            yield return (listener, took.TotalMilliseconds);
         }
     }
 

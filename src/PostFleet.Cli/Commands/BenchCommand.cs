@@ -219,8 +219,10 @@ internal static class BenchCommand
 
         static string Describe(DaemonBenchmarkResult r) => string.Create(CultureInfo.InvariantCulture, $"{r.Identities} identities ({r.Disks} disks, {r.Hosts} hosts), {Name(r.Scenario)}, {r.LiveRuns} runs live: {r.Passes} passes; CPU {r.CpuMs:0.00} ms/pass; wall p50 {r.WallP50Ms:0.00} ms, p99 {r.WallP99Ms:0.00} ms, max {r.WallMaxMs:0.00} ms; {r.AllocatedBytes:N0} bytes allocated/pass; ")
             + string.Create(CultureInfo.InvariantCulture, $"/status reads {r.StatusReads:0.0}/pass, PostStates {r.PostStatesCalls:0.0}/pass; SSE {r.ChangesBytes:N0} bytes/pass as changes to each of {r.Dashboards} dashboards (the whole view: {r.WholeViewBytes:N0}); ")
-            + string.Create(CultureInfo.InvariantCulture, $"working set {r.WorkingSetBytes / 1048576.0:0} MiB (peak {r.PeakWorkingSetBytes / 1048576.0:0}), managed heap {r.HeapBytes / 1048576.0:0} MiB of which large objects {r.LargeObjectHeapBytes / 1048576.0:0.0} MiB, {r.Gen2Collections} full GCs\n")
-            + "  stages (mean ms/pass): " + string.Join(", ", r.Stages.OrderByDescending(s => s.MeanMs).Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Stage} {s.MeanMs:0.000}")));
+            + string.Create(CultureInfo.InvariantCulture, $"working set {r.WorkingSetBytes / 1048576.0:0} MiB (peak {r.PeakWorkingSetBytes / 1048576.0:0}), managed heap {r.HeapBytes / 1048576.0:0} MiB of which large objects {r.LargeObjectHeapBytes / 1048576.0:0.0} MiB, {r.Gen2Collections} full GCs; ")
+            + string.Create(CultureInfo.InvariantCulture, $"{r.Collections.Gen0} gen-0 and {r.Collections.Gen1} gen-1 collections, GC pauses {r.GcPauseMsPerPass:0.000} ms/pass\n")
+            + "  stages (mean ms/pass): " + string.Join(", ", r.Stages.OrderByDescending(s => s.MeanMs).Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Stage} {s.MeanMs:0.000}")))
+            + string.Concat(r.Slowest.Select(p => string.Create(CultureInfo.InvariantCulture, $"\n  a slowest pass, {p.WallMs:0.0} ms: ") + string.Join(", ", p.Stages.Where(s => s.Ms >= 0.05).OrderByDescending(s => s.Ms).Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Stage} {s.Ms:0.0}")))));
     }
 
     private static IEnumerable<string> Expand(IEnumerable<FileInfo> files) =>

@@ -8,9 +8,13 @@ namespace PostFleet.Core.Planning;
 /// data; the planner combines what it measured itself (<see cref="ServiceMemory"/>) with a prior (this record in
 /// <see cref="PlannerMemory.Prior"/>), measured values first.
 /// </summary>
+/// <remarks>
+/// The maps are read-only views that nobody changes once made: <see cref="Combine"/> builds a thousand services'
+/// k2pow times every pass, and an immutable dictionary's tree took most of its time to build.
+/// </remarks>
 public sealed record ProvingEstimates(
-    ImmutableDictionary<string, TimeSpan> K2Pow,
-    ImmutableDictionary<string, double> DiskReadRate)
+    IReadOnlyDictionary<string, TimeSpan> K2Pow,
+    IReadOnlyDictionary<string, double> DiskReadRate)
 {
     public static readonly ProvingEstimates None = new(
         ImmutableDictionary<string, TimeSpan>.Empty.WithComparers(StringComparer.Ordinal),
@@ -97,7 +101,7 @@ public sealed record ProvingEstimates(
         }
 
         PoolK2PowPerUnit(spec, k2pow);
-        return new ProvingEstimates(k2pow.ToImmutableDictionary(StringComparer.Ordinal), rates.ToImmutableDictionary(StringComparer.Ordinal)) { TwoReaderPenalty = penalties.ToImmutable(), Startup = startups.ToImmutable(), MeanStartup = startups.Count > 0 ? startups.Values.Average() : null };
+        return new ProvingEstimates(k2pow.AsReadOnly(), rates.AsReadOnly()) { TwoReaderPenalty = penalties.ToImmutable(), Startup = startups.ToImmutable(), MeanStartup = startups.Count > 0 ? startups.Values.Average() : null };
     }
 
     /// <summary>p from a disk's reads alone and with two readers; null until both were seen for long enough to tell.</summary>

@@ -195,10 +195,10 @@ public class K2PowReservationTests
         var e = ProvingEstimates.None;
         if (k2pow is { } k)
         {
-            e = e with { K2Pow = e.K2Pow.Add(k.Service, TimeSpan.FromSeconds(k.Seconds)) };
+            e = e with { K2Pow = new Dictionary<string, TimeSpan> { [k.Service] = TimeSpan.FromSeconds(k.Seconds) } };
         }
 
-        return rate is { } r ? e with { DiskReadRate = e.DiskReadRate.Add(r.Disk, r.BytesPerSecond) } : e;
+        return rate is { } r ? e with { DiskReadRate = new Dictionary<string, double> { [r.Disk] = r.BytesPerSecond } } : e;
     }
 
     private static FleetSpec WithUnits(FleetSpec spec, string service, uint units) => spec with
