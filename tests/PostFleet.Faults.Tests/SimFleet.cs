@@ -355,13 +355,26 @@ public sealed class SimFleet : IAsyncDisposable
         // So do managed k2pow workers; theirs is the host folder in their environment, not their command line.
         foreach (var pid in K2PowRecord().Where(e => e.Event == "started").Select(e => e.Pid).Distinct())
         {
-            if (IsAlive(pid) && File.Exists($"/proc/{pid}/environ") && File.ReadAllText($"/proc/{pid}/environ").Contains(Root, StringComparison.Ordinal))
+            if (HasOurFolderInItsEnvironment(pid))
             {
                 _ = Posix.Kill(pid, Posix.SigKill);
             }
         }
 
         _temp.Dispose();
+    }
+
+    /// <summary>A live pid whose environment names this fleet's folder; a worker that exits while this reads is not.</summary>
+    private bool HasOurFolderInItsEnvironment(int pid)
+    {
+        try
+        {
+            return IsAlive(pid) && File.ReadAllText($"/proc/{pid}/environ").Contains(Root, StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false; // gone (ENOENT, or ESRCH while it was being reaped)
+        }
     }
 
     /// <summary>Only a live pid whose command line names this fleet's folder (pids are reused).</summary>

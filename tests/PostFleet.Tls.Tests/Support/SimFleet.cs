@@ -27,9 +27,6 @@ public sealed record SimFleetOptions
 
     public string OnShutdown { get; init; } = "stop-all";
 
-    /// <summary>More lines of the <c>schedule:</c> section (e.g. <c>idle-stop-grace: 1s</c>).</summary>
-    public IReadOnlyList<string> Schedule { get; init; } = [];
-
     /// <summary>Disks whose services get <c>disks[].tls.ca-cert</c> of a foreign CA: they can never connect.</summary>
     public IReadOnlySet<string> WrongCaDisks { get; init; } = new HashSet<string>();
 }
@@ -78,7 +75,7 @@ public sealed class SimFleet : IAsyncDisposable
             NodeLines = Certs is { } c ? [$"tls: {{ ca-cert: {c.CaCert}, cert: {c.Clients["fleet"].Cert}, key: {c.Clients["fleet"].Key} }}"] : [],
             Runtime = options.Runtime,
             RuntimeLines = [$"fleet-id: {options.FleetId}", .. options.Runtime == "docker" ? DockerSection(options, identities) : []],
-            Schedule = ["per-disk: 1", "max-pow: 2", "stop-grace: 5s", $"on-shutdown: {options.OnShutdown}", .. options.Schedule],
+            Schedule = ["per-disk: 1", "max-pow: 2", "stop-grace: 5s", $"on-shutdown: {options.OnShutdown}"],
             FreePort = FreePorts.Next,
         });
     }
