@@ -146,6 +146,7 @@ def main():
         time.sleep(1)
     elapsed = time.monotonic() - t0
     cpu1, sched1 = cpu_seconds(a.pid), sched_ns(a.pid)
+    ran_ns, waited_ns = sched_delta(sched0, sched1)
     passes1, buckets1, stages1 = metrics(url)
     with lock:
         streamed = sse_bytes[0]
@@ -163,7 +164,7 @@ def main():
         "daemon_cpu_ms_per_pass": round((cpu1 - cpu0) * 1000 / passes, 1) if passes else None,
         "daemon_cpu_share": round((cpu1 - cpu0) / elapsed, 3),
         # Waiting for a core per unit of time on one, over the daemon's threads (schedstat).
-        "daemon_runqueue_wait_per_run": round(sched_delta(sched0, sched1)[1] / max(sched_delta(sched0, sched1)[0], 1), 2),
+        "daemon_runqueue_wait_per_run": round(waited_ns / max(ran_ns, 1), 2),
         "pass_p50_ms": round(quantile(0.5, buckets0, buckets1) * 1000, 1) if passes else None,
         "pass_p99_ms": round(quantile(0.99, buckets0, buckets1) * 1000, 1) if passes else None,
         "stage_p50_p99_ms": {name: [round((quantile(q, stages0.get(name, {}), b) or 0) * 1000, 1) for q in (0.5, 0.99)] for name, b in stages1.items()} if passes else None,

@@ -25,7 +25,6 @@ public sealed class DaemonBenchmarkTests
         Assert.Equal(r.WallMaxMs, r.Slowest[0].WallMs);
         Assert.True(r.Slowest[0].WallMs >= r.Slowest[1].WallMs && r.Slowest[1].WallMs >= r.Slowest[2].WallMs);
         Assert.All(r.Slowest, p => Assert.Contains(p.Stages, s => s.Stage == "decide"));
-        Assert.True(r.GcPauseMsPerPass >= 0 && r.Collections.Gen0 >= r.Collections.Gen1);
     }
 
     [Fact]
