@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using System.Text.RegularExpressions;
 using PostFleet.Testing;
 
@@ -54,6 +55,34 @@ public sealed partial class DemoRun : IAsyncLifetime
         Output = demo.StandardOutput + demo.StandardError;
         Node = RecordLine.Read(Path.Combine(Root, "node", "sim-record.jsonl"));
         Host = RecordLine.Read(Path.Combine(Root, "disks", ".postfleet-sim", "record.jsonl"));
+    }
+
+    /// <summary>The daemon's decisions about <paramref name="service"/> from <paramref name="from"/> to <paramref name="to"/>, oldest first.</summary>
+    public IReadOnlyList<string> Decisions(string service, DateTimeOffset from, DateTimeOffset to)
+    {
+        var path = Path.Combine(Root, "state", "history.db");
+        if (!File.Exists(path))
+        {
+            return [$"(no history at {path})"];
+        }
+
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT at, code, message FROM decisions WHERE service = $s ORDER BY id";
+        command.Parameters.AddWithValue("$s", service);
+        using var reader = command.ExecuteReader();
+        var lines = new List<string>();
+        while (reader.Read())
+        {
+            var at = DateTimeOffset.Parse(reader.GetString(0), System.Globalization.CultureInfo.InvariantCulture);
+            if (at >= from && at <= to)
+            {
+                lines.Add($"{at:HH:mm:ss.fff} {reader.GetString(1)}: {reader.GetString(2)}");
+            }
+        }
+
+        return lines;
     }
 
     public Task DisposeAsync()

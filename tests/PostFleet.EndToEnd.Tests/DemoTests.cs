@@ -58,9 +58,19 @@ public sealed class DemoTests(DemoRun run)
             foreach (var identity in missed)
             {
                 report.AppendLine($"publish epoch {e}: {identity} delivered no proof; the node's record of it in epochs {e - 1} to {e + 1} (a proof after its cycle gap skips the next PoET round):");
-                foreach (var line in run.Node.Where(l => l.Text("identity") == identity && (l.Number("publishEpoch") is { } p && Math.Abs(p - e) <= 1)))
+                var lines = run.Node.Where(l => l.Text("identity") == identity && (l.Number("publishEpoch") is { } p && Math.Abs(p - e) <= 1)).ToList();
+                foreach (var line in lines)
                 {
                     report.AppendLine("  " + line.Json.GetRawText());
+                }
+
+                if (lines.Count > 0)
+                {
+                    report.AppendLine("the daemon's decisions about it meanwhile:");
+                    foreach (var decision in run.Decisions(identity, lines.Min(l => l.Time), lines.Max(l => l.Time)))
+                    {
+                        report.AppendLine("  " + decision);
+                    }
                 }
 
                 report.AppendLine("the demo's lines about it:");

@@ -13,7 +13,12 @@ public sealed class NodeEventPump(INodeClient node, TimeProvider time, ILogger l
 {
     private const int RememberedEvents = 4096;
     private static readonly TimeSpan InitialBackoff = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Small: a node that comes back from a restart replays its last events, and a stream subscribed again is one of
+    /// the signs that tell its restart from a delivery while it syncs; a subscribe to a node that is down costs nothing.
+    /// </summary>
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(4);
 
     /// <summary>
     /// go-spacemesh sends the whole replay right after its header, in one loop, before any live event; a stream quiet

@@ -11,6 +11,9 @@ public static class NodeChannels
 
     private const int StreamWindow = 4 * 1024 * 1024;
 
+    /// <summary>How long a channel whose node refused a connect waits before it dials again (every time).</summary>
+    public static readonly TimeSpan ReconnectBackoff = TimeSpan.FromMilliseconds(500);
+
     /// <summary>
     /// The address a listener is dialled at. A listener is TLS when its URI says https; with mTLS configured the
     /// post listener is the node's grpc-tls-listener and always TLS (the TLS listener serves only post+postInfo by
@@ -63,6 +66,13 @@ public static class NodeChannels
             MaxReceiveMessageSize = MaxMessageSize,
             MaxSendMessageSize = MaxMessageSize,
             ThrowOperationCanceledOnCancellation = true,
+
+            // A node that went away (restart, upgrade) is dialled again at most this long after it listens: it lists
+            // every identity IDLE only while it syncs, and a restart told from a delivery needs a pass in that time.
+            // grpc-dotnet's own backoff grows to 120 s, and the node is ours, on loopback or the LAN, where a refused
+            // connect costs nothing.
+            InitialReconnectBackoff = ReconnectBackoff,
+            MaxReconnectBackoff = ReconnectBackoff,
         });
     }
 }
