@@ -1,5 +1,5 @@
-using Microsoft.Data.Sqlite;
 using System.Text.RegularExpressions;
+using Microsoft.Data.Sqlite;
 using PostFleet.Testing;
 
 namespace PostFleet.EndToEnd.Tests;
