@@ -83,7 +83,7 @@ public sealed class StatusPollerTests
     }
 
     [Fact]
-    public void A_reading_run_is_read_again_after_a_fiftieth_of_its_reads_age_a_second_at_most_and_by_its_expected_end()
+    public void A_proving_run_is_read_again_after_a_fiftieth_of_its_phases_age_a_second_at_most_and_a_read_by_its_expected_end()
     {
         var time = new FakeTimeProvider(Start);
         var reader = new Reader();
@@ -103,33 +103,43 @@ public sealed class StatusPollerTests
 
         ServiceStatus ReadAt(double secondsIntoRead) => new ServiceStatus.Proving(0, 16, Math.Max(1, (ulong)(secondsIntoRead * rate)));
 
-        // Start-up and k2pow are read at every pass: what follows them may be short.
+        // Start-up is read at every pass: what follows it may be short.
+        var startingUp = new ServiceStatus.Unreachable("connection refused");
+        Assert.Equal(1, ReadsAt(0, startingUp));
+        Assert.Equal(2, ReadsAt(0.001, startingUp));
+
+        // k2pow from 1 s: read at once while it is young, then after a fiftieth of its age, a second at most (its
+        // end frees a k2pow slot, and a hundred runs in k2pow were read at every pass, 8 times a second).
         var k2pow = new ServiceStatus.Proving(0, 16, 0);
-        Assert.Equal(1, ReadsAt(0, k2pow));
-        Assert.Equal(2, ReadsAt(0.001, k2pow));
-        Assert.Equal(3, ReadsAt(5, k2pow));
+        Assert.Equal(3, ReadsAt(1, k2pow));
+        Assert.Equal(4, ReadsAt(1.001, k2pow));
+        Assert.Equal(5, ReadsAt(6, k2pow));              // 5 s into k2pow: next after 100 ms
+        Assert.Equal(5, ReadsAt(6.099, k2pow));
+        Assert.Equal(6, ReadsAt(6.1, k2pow));
 
         // The read begins at 10 s: read at once while it is young, then after a fiftieth of its age, a second at most.
-        Assert.Equal(4, ReadsAt(10, ReadAt(0)));
-        Assert.Equal(5, ReadsAt(10.001, ReadAt(0.001)));
-        Assert.Equal(6, ReadsAt(20, ReadAt(10)));        // 10 s into the read: next after 200 ms
-        Assert.Equal(6, ReadsAt(20.199, ReadAt(10.199)));
-        Assert.Equal(7, ReadsAt(20.2, ReadAt(10.2)));
-        Assert.Equal(8, ReadsAt(60, ReadAt(50)));        // 50 s in: a second
-        Assert.Equal(8, ReadsAt(60.999, ReadAt(50.999)));
-        Assert.Equal(9, ReadsAt(61, ReadAt(51)));
+        Assert.Equal(7, ReadsAt(10, ReadAt(0)));
+        Assert.Equal(8, ReadsAt(10.001, ReadAt(0.001)));
+        Assert.Equal(9, ReadsAt(20, ReadAt(10)));        // 10 s into the read: next after 200 ms
+        Assert.Equal(9, ReadsAt(20.199, ReadAt(10.199)));
+        Assert.Equal(10, ReadsAt(20.2, ReadAt(10.2)));
+        Assert.Equal(11, ReadsAt(60, ReadAt(50)));       // 50 s in: a second
+        Assert.Equal(11, ReadsAt(60.999, ReadAt(50.999)));
+        Assert.Equal(12, ReadsAt(61, ReadAt(51)));
 
         // Half a second before its expected end, the next read is at that end, not a second later.
-        Assert.Equal(10, ReadsAt(109.5, ReadAt(99.5)));
-        Assert.Equal(10, ReadsAt(109.9, ReadAt(99.9)));
-        Assert.Equal(11, ReadsAt(110.01, ReadAt(100)));   // at its end (a little late): from now on, every pass
-        Assert.Equal(12, ReadsAt(110.011, ReadAt(100)));
+        Assert.Equal(13, ReadsAt(109.5, ReadAt(99.5)));
+        Assert.Equal(13, ReadsAt(109.9, ReadAt(99.9)));
+        Assert.Equal(14, ReadsAt(110.01, ReadAt(100)));   // at its end (a little late): from now on, every pass
+        Assert.Equal(15, ReadsAt(110.011, ReadAt(100)));
 
-        // The next pass's k2pow, and a new run: read at once.
-        Assert.Equal(13, ReadsAt(110.012, new ServiceStatus.Proving(16, 32, 0)));
+        // The next pass's k2pow (another phase: young again), a proof done (every pass), and a new run: read at once.
+        Assert.Equal(16, ReadsAt(110.012, new ServiceStatus.Proving(16, 32, 0)));
+        Assert.Equal(17, ReadsAt(110.013, new ServiceStatus.DoneProving()));
+        Assert.Equal(18, ReadsAt(110.014, new ServiceStatus.DoneProving()));
         reader.Next = k2pow;
         poller.Begin(fleet, [run with { InstanceId = "i2" }]);
-        Assert.Equal(14, reader.Reads);
+        Assert.Equal(19, reader.Reads);
     }
 
     private static FleetSpec Fleet() => OneDiskFleet.Of(["a1"], 19100, "poller test");

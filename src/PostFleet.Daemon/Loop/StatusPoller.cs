@@ -14,13 +14,14 @@ namespace PostFleet.Daemon.Loop;
 /// run's last (k2pow to reading, reading to done) calls <c>changed</c>, so the loop looks again within the trigger's
 /// pacing (five pass lengths, at most <see cref="PassTrigger.MaxPace"/>) instead of at its requeue time: a short
 /// phase is still seen, and its answer keeps the time it was read (<c>StatusReadAt</c>), while a hundred live runs
-/// changing phase cost the loop at most a fifth of its time, not a pass each. A reading run is read again no sooner
-/// than <see cref="PhaseShare"/> of the time its read has lasted (at most <see cref="MaxInterval"/>), and no later
-/// than its read is expected to end at the rate its answers show (the data's size is known): a read an hour long is
-/// not asked seven times a second (a thousand identities' open gap asked a hundred runs about 700 times a second),
-/// and its end, which the planner learns read and k2pow times from, is still seen in the pass it happens. Every
-/// other answer (start-up, k2pow, done) is read again at each pass: what comes after them may be short, and what is
-/// short is not known before it is seen.
+/// changing phase cost the loop at most a fifth of its time, not a pass each. A proving run (k2pow or reading) is
+/// read again no sooner than <see cref="PhaseShare"/> of the time its phase has lasted (at most
+/// <see cref="MaxInterval"/>), and a reading one no later than its read is expected to end at the rate its answers
+/// show (the data's size is known): a read an hour long is not asked seven times a second (a thousand identities'
+/// open gap asked a hundred runs about 700 times a second), nor is a k2pow of minutes (sixteen of them, read at every
+/// pass, were 130 requests a second, each waking a post-service and the daemon's threads); a phase's end, which the
+/// planner learns read and k2pow times from, is seen within a fiftieth of its length. Start-up and done are read
+/// again at each pass: what comes after them may be short, and what is short is not known before it is seen.
 /// </summary>
 public sealed class StatusPoller(IRunStatusReader reader, TimeProvider time, Action? changed = null) : IDisposable
 {
@@ -221,19 +222,19 @@ public sealed class StatusPoller(IRunStatusReader reader, TimeProvider time, Act
         }
 
         /// <summary>
-        /// Unanswered yet, not reading, or reading for longer than its share of the read's age (a second at most)
-        /// or than the read is expected to take yet.
+        /// Unanswered yet, not proving (starting up, done), or proving (k2pow or reading) for longer than its share of
+        /// the phase's age (a second at most), or reading for longer than the read is expected to take yet.
         /// </summary>
         public bool Due(DateTimeOffset now, ulong dataBytes)
         {
-            if (Status is not ServiceStatus.Proving { Position: > 0 and var position })
+            if (Status is not ServiceStatus.Proving { Position: var position })
             {
                 return true;
             }
 
             var wait = (ReadAt - _phaseSince) / PhaseShare;
             wait = wait < MaxInterval ? wait : MaxInterval;
-            if (_rate is { } rate)
+            if (position > 0 && _rate is { } rate)
             {
                 var left = TimeSpan.FromSeconds(((double)dataBytes - position) / rate);
                 wait = left < wait ? left : wait;

@@ -72,7 +72,7 @@ public sealed class K2PowJobManager(K2PowServiceOptions options, HostProfile hos
             }
 
             var coreMilliseconds = Math.Max(1, (long)Math.Round(units * host.K2powSecondsPerUnitPerNonceGroup * 1000));
-            var pacer = new SharedThroughput(new LeaseFolder(places.K2powLeases), weights => host.CoresFor(threads, weights.Sum()) * 1000, time);
+            var pacer = new SharedThroughput(new LeaseFolder(places.K2powLeases, time), weights => host.CoresFor(threads, weights.Sum()) * 1000, time);
             await pacer.RunAsync(coreMilliseconds, coreMilliseconds, threads, (_, _) => ValueTask.FromResult(true), CancellationToken.None).ConfigureAwait(false);
             Record("k2pow-job-end", job, nonce);
             return nonce;

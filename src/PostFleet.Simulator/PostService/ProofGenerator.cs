@@ -61,7 +61,7 @@ public sealed class ProofGenerator(ServiceContext context, byte[] challenge, Pro
         var groups = (long)(end - start) / 16;
         // Work in core-milliseconds so the shared pacer can hand it out in whole groups.
         var perGroup = Math.Max(1, (long)Math.Round(Meta.NumUnits * context.Host.K2powSecondsPerUnitPerNonceGroup * 1000));
-        var leases = new LeaseFolder(context.Places.K2powLeases);
+        var leases = new LeaseFolder(context.Places.K2powLeases, context.Time);
         var pacer = new SharedThroughput(leases, weights => context.Host.CoresFor(threads, weights.Sum()) * 1000, context.Time);
         var clock = context.Time.GetTimestamp();
         context.Log.Info("post::prove", $"calculating proof of work for nonces {start}..{end}");
@@ -91,7 +91,7 @@ public sealed class ProofGenerator(ServiceContext context, byte[] challenge, Pro
         var total = Meta.TotalBytes;
         // Real post-rs reports 1 MiB batches; tiny test data would then jump from 0 to done, so use ~1/50 of it.
         var step = Math.Clamp(total / 50 / DataLayout.LabelSize * DataLayout.LabelSize, DataLayout.LabelSize, MaxReadStep);
-        var leases = new LeaseFolder(context.Places.ReaderLeases);
+        var leases = new LeaseFolder(context.Places.ReaderLeases, context.Time);
         var pacer = new SharedThroughput(leases, weights => context.Disk.ShareOf(context.Disk.ReadBytesPerSecond, weights.Count), context.Time);
         var clock = context.Time.GetTimestamp();
         var found = false;

@@ -82,7 +82,7 @@ public sealed class Initializer(InitPlan plan, CliOutput output, SimPlaces place
 
         file.Seek(0, SeekOrigin.End);
         var buffer = new byte[step];
-        var pacer = new SharedThroughput(new LeaseFolder(places.WriterLeases), weights => disk.ShareOf(disk.WriteBytesPerSecond, weights.Count), output.Time);
+        var pacer = new SharedThroughput(new LeaseFolder(places.WriterLeases, output.Time), weights => disk.ShareOf(disk.WriteBytesPerSecond, weights.Count), output.Time);
         var remainingBytes = (long)((target - current) * DataLayout.LabelSize);
         var written = 0UL;
         try
