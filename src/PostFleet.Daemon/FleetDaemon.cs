@@ -72,7 +72,7 @@ public sealed class FleetDaemon : IAsyncDisposable
             var client = adapters.NodeClient(n.Name, fleet.Node.Name);
             return new NodeSource(n.Name, client, new NodeEventPump(client, time, _logger, Trigger.Set), time, Trigger.Set);
         })];
-        _executor = new ActionExecutor(adapters.Runtime, _logger);
+        _executor = new ActionExecutor(adapters.Runtime, _logger, time, Trigger.Set);
         _observer = new FleetObserver(_nodes, StatusReaders.For(adapters.Runtime, adapters.Operators), adapters.Runtime, time, Trigger.Set);
         Loop = new ReconcileLoop(() => _config?.Poll() ?? _fleet, _observer, _executor, History, Intents, listeners, Trigger, time, _logger);
     }

@@ -4,7 +4,10 @@ using PostFleet.Daemon.Tests.Fakes;
 
 namespace PostFleet.Daemon.Tests;
 
-/// <summary>The planner sees one run per service: a runtime may still hold an exited run beside a fresh one.</summary>
+/// <summary>
+/// The planner sees one run per service: a runtime may still hold an exited run beside a fresh one, and a start the
+/// runtime has not finished is the service's live run, starting up, unless the runtime already lists a live one.
+/// </summary>
 public class SnapshotRunsTests
 {
     private static readonly DateTimeOffset Now = DateTimeOffset.Parse("2026-01-01T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
@@ -32,5 +35,29 @@ public class SnapshotRunsTests
         Assert.Equal("b-new-live", snapshot.Runs["b"].InstanceId);
         Assert.Equal("c-first", snapshot.Runs["c"].InstanceId);
         Assert.Equal("d-only", snapshot.Runs["d"].InstanceId);
+    }
+
+    [Fact]
+    public void A_start_under_way_is_the_services_live_run_answering_no_status_unless_a_live_run_is_listed()
+    {
+        RuntimeInstance Run(string service, string id, bool running) => new(service, id, Now.AddMinutes(-1), running, running ? null : 0, null);
+        RuntimeInstance Starting(string service) => new(service, ActionExecutor.StartingPrefix + service, Now, true, null, null);
+        var listed = new[] { Run("a", "a-live", running: true), Run("b", "b-ended", running: false) };
+        var statuses = new Dictionary<string, ServiceStatus> { ["a"] = new ServiceStatus.Idle() };
+        var observation = new FleetObservation(Now, true, null, null, new Dictionary<string, IdentityState>(), listed, statuses, []);
+
+        var snapshot = SnapshotBuilder.Build(DemoForecast.Spec(), observation, FleetIntentState.None, [Starting("a"), Starting("b"), Starting("c")]);
+
+        Assert.Equal("a-live", snapshot.Runs["a"].InstanceId);
+        Assert.IsType<ServiceStatus.Idle>(snapshot.Statuses["a"]);
+        foreach (var service in new[] { "b", "c" })
+        {
+            Assert.Equal((ActionExecutor.StartingPrefix + service, true), (snapshot.Runs[service].InstanceId, snapshot.Runs[service].Running));
+            Assert.Contains("the runtime is starting it", Assert.IsType<ServiceStatus.Unreachable>(snapshot.Statuses[service]).Reason, StringComparison.Ordinal);
+        }
+
+        // What the runtime observed is not changed for the others (the run ledger and the view read it).
+        Assert.Equal(2, observation.Runs.Count);
+        Assert.Single(observation.Statuses);
     }
 }

@@ -10,7 +10,8 @@ namespace PostFleet.InProcess.Tests;
 
 /// <summary>
 /// The executor's order and overlap: forgets before starts (a forget of a service's ended run must not race its
-/// new start), the starts side by side up to the limit, outcomes in plan order; and the log reader reads a live
+/// new start), the starts in the background side by side up to the limit, each a live stand-in until it is done,
+/// outcomes in the order asked; and the log reader reads a live
 /// run's tail in the background at most every two seconds, an ended one's once, in its pass.
 /// </summary>
 public sealed class ActionExecutorTests
@@ -20,27 +21,68 @@ public sealed class ActionExecutorTests
     private const string Refused = "tonic::transport::Error(Transport, ConnectError(ConnectError(\"tcp connect error\", Os { code: 111, kind: ConnectionRefused, message: \"Connection refused\" })))";
 
     [Fact]
-    public async Task Starts_run_side_by_side_after_the_forgets_and_outcomes_keep_the_plans_order()
+    public async Task Starts_run_in_the_background_side_by_side_after_the_forgets_and_are_reported_once_done_in_the_order_asked()
     {
         var fleet = OneDiskFleet.Of([.. Enumerable.Range(0, 12).Select(i => $"s{i}")], 19200, "executor test");
         var runtime = new GatedRuntime();
-        var executor = new ActionExecutor(runtime, NullLogger.Instance);
+        var finished = 0;
+        var executor = new ActionExecutor(runtime, NullLogger.Instance, startFinished: () => Interlocked.Increment(ref finished));
         var ended = new RuntimeInstance("s0", "old", Start, false, 0, null);
-        PlannedAction[] actions = [.. Enumerable.Range(0, 12).Select(i => (PlannedAction)new PlannedAction.StartService($"s{i}")), new PlannedAction.ForgetRun(ended)];
+        PlannedAction[] starts = [.. Enumerable.Range(0, 12).Select(i => (PlannedAction)new PlannedAction.StartService($"s{i}"))];
 
-        var execute = executor.ExecuteAsync(fleet, actions, [ended], CancellationToken.None);
-
-        // The first eight starts are in the runtime at once (each waits for the gate), the rest wait for a slot.
-        await Eventually.UntilAsync(() => runtime.InFlight == ActionExecutor.StartConcurrency, "as many starts in flight as the executor allows");
+        // The pass does not wait for its starts: only the forget is done when it returns.
+        var first = await executor.ExecuteAsync(fleet, [.. starts, new PlannedAction.ForgetRun(ended)], [ended], CancellationToken.None);
+        Assert.Equal([("s0", "forgotten")], first.Select(o => (o.Service, o.Detail)));
         Assert.Equal(["forget s0"], runtime.Calls.Take(1));
-        Assert.False(execute.IsCompleted);
-        runtime.Open();
-        var outcomes = await execute;
 
-        Assert.Equal(actions.Select(a => a.ServiceName), outcomes.Select(o => o.Service));
-        Assert.All(outcomes.Take(12), o => Assert.StartsWith("started (", o.Detail, StringComparison.Ordinal));
+        // The first eight starts are in the runtime at once (each waits for the gate), the rest wait for a slot; every
+        // one is a live stand-in meanwhile, and a plan that asks again starts none twice.
+        await Eventually.UntilAsync(() => runtime.InFlight == ActionExecutor.StartConcurrency, "as many starts in flight as the executor allows");
+        Assert.Equal(starts.Select(a => a.ServiceName).ToHashSet(), executor.StartsUnderWay().Select(r => r.ServiceName).ToHashSet());
+        Assert.All(executor.StartsUnderWay(), r => Assert.True(r.Running && r.InstanceId == ActionExecutor.StartingPrefix + r.ServiceName, r.ToString()));
+        var again = await executor.ExecuteAsync(fleet, starts, [], CancellationToken.None);
+        Assert.All(again, o => Assert.Equal("start already under way", o.Detail));
+        Assert.Equal(12, again.Count);
+
+        runtime.Open();
+        await Eventually.UntilAsync(() => executor.StartsUnderWay().Count == 0, "every start done");
+        await Eventually.UntilAsync(() => Volatile.Read(ref finished) == 12, "every finished start woke the loop");
+        var outcomes = await executor.ExecuteAsync(fleet, [], [], CancellationToken.None);
+
+        Assert.Equal(starts.Select(a => a.ServiceName), outcomes.Select(o => o.Service));
+        Assert.All(outcomes, o => Assert.StartsWith("started (", o.Detail, StringComparison.Ordinal));
+        Assert.All(outcomes, o => Assert.Equal(o.Service + "-1", o.Started?.InstanceId));
+        Assert.Empty(await executor.ExecuteAsync(fleet, [], [], CancellationToken.None));
         Assert.Equal(ActionExecutor.StartConcurrency, runtime.MostInFlight);
         Assert.Equal(13, runtime.Calls.Count);
+    }
+
+    [Fact]
+    public async Task A_stop_of_a_starts_stand_in_stops_the_run_that_start_makes_and_a_failed_start_is_reported_and_may_be_asked_again()
+    {
+        var fleet = OneDiskFleet.Of(["a", "b"], 19210, "executor test");
+        var runtime = new GatedRuntime { Fail = "b" };
+        var executor = new ActionExecutor(runtime, NullLogger.Instance);
+        Assert.Empty(await executor.ExecuteAsync(fleet, [new PlannedAction.StartService("a")], [], CancellationToken.None));
+        var standIn = Assert.Single(executor.StartsUnderWay());
+
+        var stopping = await executor.ExecuteAsync(fleet, [new PlannedAction.StopService("a", StopReason.NotNeeded, false, standIn)], [], CancellationToken.None);
+        Assert.Equal("stopping once its start is done", Assert.Single(stopping).Detail);
+        Assert.True(executor.IsStopping("a"));
+        Assert.Empty(runtime.Stopped);
+
+        runtime.Open();
+        await Eventually.UntilAsync(() => !executor.IsStopping("a"), "the stop carried out");
+        Assert.Equal(["a-1"], runtime.Stopped);
+        Assert.StartsWith("started (", Assert.Single(await executor.ExecuteAsync(fleet, [], [], CancellationToken.None)).Detail, StringComparison.Ordinal);
+
+        // A start that fails is a start done (here at once: reported by the pass that asked), with its reason, and
+        // the service may be started again.
+        var failed = Assert.Single(await executor.ExecuteAsync(fleet, [new PlannedAction.StartService("b")], [], CancellationToken.None));
+        Assert.Equal(("start failed: b refused", false), (failed.Detail, failed.Succeeded));
+        Assert.Empty(executor.StartsUnderWay());
+        Assert.Equal("start failed: b refused", Assert.Single(await executor.ExecuteAsync(fleet, [new PlannedAction.StartService("b")], [], CancellationToken.None)).Detail);
+        Assert.Equal(["start a", "start b", "start b"], runtime.Calls);
     }
 
     [Fact]
@@ -90,6 +132,11 @@ public sealed class ActionExecutorTests
 
         public List<string> Calls { get; } = [];
 
+        public List<string> Stopped { get; } = [];
+
+        /// <summary>The service whose start throws.</summary>
+        public string? Fail { get; init; }
+
         /// <summary>When the log's line is written: a reason older than the reconnect interval is no longer one.</summary>
         public Func<DateTimeOffset> Clock { get; set; } = () => Start;
 
@@ -121,10 +168,20 @@ public sealed class ActionExecutorTests
                 _inFlight--;
             }
 
-            return new RuntimeInstance(launch.ServiceName, launch.ServiceName + "-1", Start, true, null, null);
+            return launch.ServiceName == Fail
+                ? throw new InvalidOperationException(launch.ServiceName + " refused")
+                : new RuntimeInstance(launch.ServiceName, launch.ServiceName + "-1", Start, true, null, null);
         }
 
-        public Task StopAsync(RuntimeInstance instance, TimeSpan grace, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(RuntimeInstance instance, TimeSpan grace, CancellationToken cancellationToken)
+        {
+            lock (_lock)
+            {
+                Stopped.Add(instance.InstanceId);
+            }
+
+            return Task.CompletedTask;
+        }
 
         public Task<IReadOnlyList<RuntimeInstance>> ListAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<RuntimeInstance>>([]);
 

@@ -99,9 +99,11 @@ public sealed class ReconcileLoop
         using var passTimeout = new CancellationTokenSource(PassTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, passTimeout.Token);
 
+        // Before the runtime's list: a start that finishes in between is in that list or still under way, never neither.
+        var startsUnderWay = _executor.StartsUnderWay();
         var observation = await _observer.ObserveAsync(fleet, linked.Token);
         var observe = stages.Lap();
-        var snapshot = SnapshotBuilder.Build(fleet, observation, _intents.Current);
+        var snapshot = SnapshotBuilder.Build(fleet, observation, _intents.Current, startsUnderWay);
         var plan = Planner.Decide(fleet, snapshot, _memory, observation.At);
         var before = _memory;
         _memory = plan.Next;

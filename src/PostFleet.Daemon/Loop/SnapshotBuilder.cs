@@ -9,16 +9,19 @@ namespace PostFleet.Daemon.Loop;
 /// <summary>Turns what the observer gathered into the planner's snapshot.</summary>
 internal static class SnapshotBuilder
 {
-    public static FleetSnapshot Build(FleetSpec fleet, FleetObservation observation, FleetIntentState intents)
+    /// <param name="startsUnderWay">Starts the runtime had not finished before it listed its runs (<see cref="ActionExecutor.StartsUnderWay"/>).</param>
+    public static FleetSnapshot Build(FleetSpec fleet, FleetObservation observation, FleetIntentState intents, IReadOnlyList<RuntimeInstance>? startsUnderWay = null)
     {
         var timeline = observation.Clock is { } clock ? new NetworkTimeline(clock, fleet.Node.Poet) : null;
         var current = timeline?.CurrentOrNextCycleGap(observation.At);
+        var runs = NewestRuns(observation.Runs);
+        var statuses = WithStartsUnderWay(runs, observation.Statuses, startsUnderWay ?? []);
         var snapshot = new FleetSnapshot(
             observation.At,
             observation.NodeReachable,
             observation.Identities,
-            NewestRuns(observation.Runs),
-            observation.Statuses,
+            runs,
+            statuses,
             observation.Events,
             intents.ForPlanner(fleet.Services.Select(s => s.Name)))
         {
@@ -31,6 +34,28 @@ internal static class SnapshotBuilder
             Window = timeline?.ProvingCycleGap(observation.At),
         };
         return fleet.HasSeveralNodes ? WithNodeSides(fleet, observation, snapshot) : snapshot;
+    }
+
+    /// <summary>
+    /// A start under way is the service's live run for the planner (it starts nothing twice and counts it against every
+    /// cap) unless the runtime listed a live run of it already, and it answers no /status yet: it is starting up.
+    /// </summary>
+    private static IReadOnlyDictionary<string, ServiceStatus> WithStartsUnderWay(Dictionary<string, RuntimeInstance> runs, IReadOnlyDictionary<string, ServiceStatus> statuses, IReadOnlyList<RuntimeInstance> startsUnderWay)
+    {
+        Dictionary<string, ServiceStatus>? withStarts = null;
+        foreach (var start in startsUnderWay)
+        {
+            if (runs.TryGetValue(start.ServiceName, out var listed) && listed.Running)
+            {
+                continue;
+            }
+
+            runs[start.ServiceName] = start;
+            withStarts ??= new Dictionary<string, ServiceStatus>(statuses, StringComparer.Ordinal);
+            withStarts[start.ServiceName] = new ServiceStatus.Unreachable($"the runtime is starting it (asked at {start.StartedAt.UtcDateTime:HH:mm:ss})");
+        }
+
+        return withStarts ?? statuses;
     }
 
     /// <summary>
