@@ -7,9 +7,8 @@ namespace PostFleet.Simulator.Common;
 /// file named after its PID whose content is its weight; everyone recomputes its share from the live leases.
 /// A lease of a dead PID is stale (the process was killed) and is removed by whoever sees it. A lease's weight is
 /// read once, and whether its PID lives at most every <see cref="LivenessInterval"/>: a hundred sharers, each
-/// looking ten times a second, read other processes' /proc entries thousands of times a second, and a process's
-/// exit then had its reaper (the daemon) wait on the kernel's /proc cache against those reads (an eighth of a
-/// two-core host in a thousand identities' open gap).
+/// looking ten times a second, read other processes' /proc entries and lease files thousands of times a second on a
+/// host whose two cores the daemon needs too.
 /// Thread safety: one sharer (a pacer's loop) at a time.
 /// </summary>
 public sealed class LeaseFolder(string folder, TimeProvider? time = null)
