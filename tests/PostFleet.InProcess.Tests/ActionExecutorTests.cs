@@ -76,6 +76,18 @@ public sealed class ActionExecutorTests
         Assert.Equal(["a-1"], runtime.Stopped);
         Assert.StartsWith("started (", Assert.Single(await executor.ExecuteAsync(fleet, [], [], CancellationToken.None)).Detail, StringComparison.Ordinal);
 
+        // A start that finished after the pass took its stand-in, stopped in that pass: the run it made is stopped.
+        var gate = new GatedRuntime();
+        var late = new ActionExecutor(gate, NullLogger.Instance);
+        await late.ExecuteAsync(fleet, [new PlannedAction.StartService("a")], [], CancellationToken.None);
+        var lateStandIn = Assert.Single(late.StartsUnderWay());
+        gate.Open();
+        await Eventually.UntilAsync(() => late.StartsUnderWay().Count == 0, "a's start done");
+        var outcomes = await late.ExecuteAsync(fleet, [new PlannedAction.StopService("a", StopReason.NotNeeded, false, lateStandIn)], [], CancellationToken.None);
+        Assert.Equal(["started (a-1)", "stopping once its start is done"], outcomes.Select(o => o.Detail));
+        await Eventually.UntilAsync(() => !late.IsStopping("a"), "the stop carried out");
+        Assert.Equal(["a-1"], gate.Stopped);
+
         // A start that fails is a start done (here at once: reported by the pass that asked), with its reason, and
         // the service may be started again.
         var failed = Assert.Single(await executor.ExecuteAsync(fleet, [new PlannedAction.StartService("b")], [], CancellationToken.None));

@@ -54,14 +54,6 @@ public sealed class ActionExecutor(IServiceRuntime runtime, ILogger logger, Time
     /// </summary>
     public async Task<IReadOnlyList<ActionOutcome>> ExecuteAsync(FleetSpec fleet, IReadOnlyList<PlannedAction> actions, IReadOnlyList<RuntimeInstance> runs, CancellationToken cancellationToken)
     {
-        // Earlier starts that finished are reported first (and a service whose start failed may be started again).
-        var finished = new List<ActionOutcome>();
-        foreach (var start in _starting.Values.Where(s => s.Task.IsCompleted).OrderBy(s => s.Order).ToList())
-        {
-            _starting.TryRemove(new KeyValuePair<string, StartUnderWay>(start.Action.ServiceName, start));
-            finished.Add(await start.Task);
-        }
-
         var outcomes = new ActionOutcome?[actions.Count];
         var starts = new List<(int Index, PlannedAction.StartService Start)>();
         for (var i = 0; i < actions.Count; i++)
@@ -81,6 +73,15 @@ public sealed class ActionExecutor(IServiceRuntime runtime, ILogger logger, Time
                     outcomes[i] = new ActionOutcome(actions[i], "?", "unknown action", Succeeded: false);
                     break;
             }
+        }
+
+        // Earlier starts that finished are reported first, once the stops had them (a stop of a stand-in stops the
+        // run its start made), and before this plan's starts (a service whose start failed may be started again).
+        var finished = new List<ActionOutcome>();
+        foreach (var start in _starting.Values.Where(s => s.Task.IsCompleted).OrderBy(s => s.Order).ToList())
+        {
+            _starting.TryRemove(new KeyValuePair<string, StartUnderWay>(start.Action.ServiceName, start));
+            finished.Add(await start.Task);
         }
 
         var begun = new List<(int Index, StartUnderWay Start)>();
