@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Microsoft.Data.Sqlite;
+using PostFleet.Storage;
 using PostFleet.Testing;
 
 namespace PostFleet.EndToEnd.Tests;
@@ -61,28 +61,12 @@ public sealed partial class DemoRun : IAsyncLifetime
     public IReadOnlyList<string> Decisions(string service, DateTimeOffset from, DateTimeOffset to)
     {
         var path = Path.Combine(Root, "state", "history.db");
-        if (!File.Exists(path))
-        {
-            return [$"(no history at {path})"];
-        }
-
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT at, code, message FROM decisions WHERE service = $s ORDER BY id";
-        command.Parameters.AddWithValue("$s", service);
-        using var reader = command.ExecuteReader();
-        var lines = new List<string>();
-        while (reader.Read())
-        {
-            var at = DateTimeOffset.Parse(reader.GetString(0), System.Globalization.CultureInfo.InvariantCulture);
-            if (at >= from && at <= to)
-            {
-                lines.Add($"{at:HH:mm:ss.fff} {reader.GetString(1)}: {reader.GetString(2)}");
-            }
-        }
-
-        return lines;
+        return File.Exists(path)
+            ? [.. new HistoryReader(path).Read(h => h.Decisions(service, int.MaxValue))
+                .Where(d => d.At >= from && d.At <= to)
+                .OrderBy(d => d.At)
+                .Select(d => $"{d.At:HH:mm:ss.fff} {d.What}: {d.Detail}")]
+            : [$"(no history at {path})"];
     }
 
     public Task DisposeAsync()

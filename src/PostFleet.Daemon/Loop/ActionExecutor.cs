@@ -80,28 +80,14 @@ public sealed class ActionExecutor(IServiceRuntime runtime, ILogger logger, Time
         var finished = new List<ActionOutcome>();
         foreach (var start in _starting.Values.Where(s => s.Task.IsCompleted).OrderBy(s => s.Order).ToList())
         {
-            _starting.TryRemove(new KeyValuePair<string, StartUnderWay>(start.Action.ServiceName, start));
+            _starting.TryRemove(new KeyValuePair<string, StartUnderWay>(start.StandIn.ServiceName, start));
             finished.Add(await start.Task);
         }
 
-        var begun = new List<(int Index, StartUnderWay Start)>();
+        // This plan's starts: each reported here when there was nothing to wait for, else by a later pass.
         foreach (var (index, start) in starts)
         {
-            if (Begin(fleet, start, runs) is { } done)
-            {
-                outcomes[index] = done;
-            }
-            else
-            {
-                begun.Add((index, _starting[start.ServiceName]));
-            }
-        }
-
-        // This pass's starts that finished at once take their place in plan order; the rest are reported later.
-        foreach (var (index, start) in begun.Where(b => b.Start.Task.IsCompleted))
-        {
-            _starting.TryRemove(new KeyValuePair<string, StartUnderWay>(start.Action.ServiceName, start));
-            outcomes[index] = await start.Task;
+            outcomes[index] = Begin(fleet, start, runs);
         }
 
         return [.. finished, .. outcomes.OfType<ActionOutcome>()];
@@ -128,15 +114,17 @@ public sealed class ActionExecutor(IServiceRuntime runtime, ILogger logger, Time
             return new ActionOutcome(start, start.ServiceName, "not in the configuration", Succeeded: false);
         }
 
-        var standIn = new RuntimeInstance(start.ServiceName, StartingPrefix + start.ServiceName, _time.GetUtcNow(), Running: true, ExitCode: null, LogPath: null);
         var task = StartAsync(fleet, service, start);
-        _starting[start.ServiceName] = new StartUnderWay(Interlocked.Increment(ref _startsAsked), start, standIn, task);
-        if (!task.IsCompleted)
+        if (task.IsCompleted)
         {
-            // The pass after it finished reports it and sees the run in the runtime's list.
-            _ = task.ContinueWith(_ => startFinished?.Invoke(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return task.Result; // finished at once (a runtime that did not have to wait, or a failure before it did)
         }
 
+        var standIn = new RuntimeInstance(start.ServiceName, StartingPrefix + start.ServiceName, _time.GetUtcNow(), Running: true, ExitCode: null, LogPath: null);
+        _starting[start.ServiceName] = new StartUnderWay(Interlocked.Increment(ref _startsAsked), standIn, task);
+
+        // The pass after it finished reports it and sees the run in the runtime's list.
+        _ = task.ContinueWith(_ => startFinished?.Invoke(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return null;
     }
 
@@ -216,7 +204,7 @@ public sealed class ActionExecutor(IServiceRuntime runtime, ILogger logger, Time
     }
 
     /// <summary>A start the runtime is carrying out, and the run the planner counts meanwhile.</summary>
-    private sealed record StartUnderWay(long Order, PlannedAction.StartService Action, RuntimeInstance StandIn, Task<ActionOutcome> Task);
+    private sealed record StartUnderWay(long Order, RuntimeInstance StandIn, Task<ActionOutcome> Task);
 }
 
 /// <param name="Detail">What happened, for people: "started (ID)", "stopping", "start failed: …".</param>
