@@ -44,6 +44,7 @@ public sealed class BenchCommandTests
     [InlineData("daemon|--identities|10|0", 2, "--identities 0: expected one or more sizes of 1 or more")]
     [InlineData("daemon|--passes|0", 2, "--passes 0: expected 1 or more")]
     [InlineData("daemon|--scenario|mid-epoch", 1, "mid-epoch")]
+    [InlineData("daemon|--mode|fifo", 1, "fifo")]
     [InlineData("api-load|--clients|0", 2, "--clients 0: use a whole number from 1 to 2000")]
     [InlineData("api-load|--seconds|3601", 2, "--seconds 3601: use a whole number from 1 to 3600")]
     [InlineData("api-load|--sse-share|1.5", 2, "--sse-share 1.5: use a fraction from 0 to 1")]

@@ -1,4 +1,5 @@
 using PostFleet.Bench.Daemon;
+using PostFleet.Core.Configuration;
 
 namespace PostFleet.Bench.Tests;
 
@@ -25,6 +26,17 @@ public sealed class DaemonBenchmarkTests
         Assert.Equal(r.WallMaxMs, r.Slowest[0].WallMs);
         Assert.True(r.Slowest[0].WallMs >= r.Slowest[1].WallMs && r.Slowest[1].WallMs >= r.Slowest[2].WallMs);
         Assert.All(r.Slowest, p => Assert.Contains(p.Stages, s => s.Stage == "decide"));
+    }
+
+    [Fact]
+    public async Task The_demos_exclusive_fleet_is_measured_as_its_own_mode()
+    {
+        var r = await DaemonBenchmark.RunAsync(10, DaemonScenario.OpenGap, 5, ScheduleMode.Exclusive, CancellationToken.None);
+
+        Assert.Equal(ScheduleMode.Exclusive, r.Mode);
+        Assert.Equal(2, r.LiveRuns); // every started service counts against per-disk 1
+        Assert.Equal(r.LiveRuns, r.StatusReads);
+        Assert.Contains(r.Stages, s => s.Stage == "decide");
     }
 
     [Fact]

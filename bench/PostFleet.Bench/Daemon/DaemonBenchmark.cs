@@ -60,6 +60,9 @@ public sealed record DaemonBenchmarkResult(
     /// <summary>The runtime's pauses for collections during the timed passes, per pass.</summary>
     public double GcPauseMsPerPass { get; init; }
 
+    /// <summary>The schedule's mode (`postfleet demo --identities N` generates exclusive; the config's default is pipelined).</summary>
+    public ScheduleMode Mode { get; init; } = ScheduleMode.Pipelined;
+
     /// <summary>The slowest timed passes (at most three), each with its wall time and its stages.</summary>
     public IReadOnlyList<(double WallMs, IReadOnlyList<(string Stage, double Ms)> Stages)> Slowest { get; init; } = [];
 }
@@ -86,12 +89,16 @@ public static class DaemonBenchmark
         return (disks, Math.Min(4, disks));
     }
 
-    public static async Task<DaemonBenchmarkResult> RunAsync(int identities, DaemonScenario scenario, int passes, CancellationToken cancellationToken)
+    public static Task<DaemonBenchmarkResult> RunAsync(int identities, DaemonScenario scenario, int passes, CancellationToken cancellationToken) =>
+        RunAsync(identities, scenario, passes, ScheduleMode.Pipelined, cancellationToken);
+
+    /// <param name="mode">The schedule's mode: its start order and per-disk rule are the planner's largest difference in cost.</param>
+    public static async Task<DaemonBenchmarkResult> RunAsync(int identities, DaemonScenario scenario, int passes, ScheduleMode mode, CancellationToken cancellationToken)
     {
         var root = Directory.CreateTempSubdirectory("pf-bench-daemon-").FullName;
         try
         {
-            return await MeasureAsync(root, identities, scenario, passes, cancellationToken);
+            return await MeasureAsync(root, identities, scenario, passes, mode, cancellationToken);
         }
         finally
         {
@@ -99,10 +106,10 @@ public static class DaemonBenchmark
         }
     }
 
-    private static async Task<DaemonBenchmarkResult> MeasureAsync(string root, int identities, DaemonScenario scenario, int passes, CancellationToken cancellationToken)
+    private static async Task<DaemonBenchmarkResult> MeasureAsync(string root, int identities, DaemonScenario scenario, int passes, ScheduleMode mode, CancellationToken cancellationToken)
     {
         var (disks, hosts) = Layout(identities);
-        var spec = Fleet(root, identities, disks, hosts);
+        var spec = Fleet(root, identities, disks, hosts, mode);
 
         // Publish epoch 2's gap opens at epoch 2's start and closes an hour later; its proofs are due by epoch 3.
         var epoch = Clock.EpochStart(2);
@@ -200,6 +207,7 @@ public static class DaemonBenchmark
                 Gen2Collections = gen2After - gen2,
                 PeakWorkingSetBytes = self.PeakWorkingSet64,
                 Dashboards = Dashboards,
+                Mode = mode,
                 Collections = (gen0After - gen0, gen1After - gen1),
                 GcPauseMsPerPass = (pausedAfter - paused).TotalMilliseconds / ran,
                 Slowest = slowest,
@@ -298,7 +306,7 @@ public static class DaemonBenchmark
 
     private static double Percentile(List<double> sorted, double q) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)];
 
-    private static FleetSpec Fleet(string root, int identities, int disks, int hosts)
+    private static FleetSpec Fleet(string root, int identities, int disks, int hosts, ScheduleMode mode)
     {
         var yaml = new StringBuilder();
         yaml.AppendLine("node:");
@@ -309,7 +317,7 @@ public static class DaemonBenchmark
         yaml.AppendLine("  poet: { phase-shift: 1h, cycle-gap: 1h, grace-period: 10m }");
         yaml.AppendLine("post: { labels-per-unit: 1024, nonces: 16, min-num-units: 1 }");
         yaml.AppendLine("state-dir: state");
-        yaml.AppendLine("schedule: { per-disk: 1, max-pow: 100, max-running: 100 }");
+        yaml.AppendLine(CultureInfo.InvariantCulture, $"schedule: {{ mode: {(mode == ScheduleMode.Exclusive ? "exclusive" : "pipelined")}, per-disk: 1, max-pow: 100, max-running: 100 }}");
         yaml.AppendLine("disks:");
         var port = 20000;
         for (var d = 0; d < disks; d++)

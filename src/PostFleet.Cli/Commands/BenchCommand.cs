@@ -171,7 +171,9 @@ internal static class BenchCommand
         var passes = new Option<int>("--passes") { Description = "Timed passes per size and scenario", DefaultValueFactory = _ => 200 };
         var scenario = new Option<string>("--scenario") { Description = "between-gaps, open-gap or both", DefaultValueFactory = _ => "both" };
         scenario.AcceptOnlyFromAmong("between-gaps", "open-gap", "both");
-        var command = new Command("daemon", "CPU, wall time, allocations and stages of one daemon pass (loop, observer, planner, history, view, event stream) on in-memory fakes") { identities, passes, scenario };
+        var mode = new Option<string>("--mode") { Description = "The schedule's mode: pipelined (the config's default) or exclusive (what `postfleet demo --identities N` generates)", DefaultValueFactory = _ => "pipelined" };
+        mode.AcceptOnlyFromAmong("pipelined", "exclusive");
+        var command = new Command("daemon", "CPU, wall time, allocations and stages of one daemon pass (loop, observer, planner, history, view, event stream) on in-memory fakes") { identities, passes, scenario, mode };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -201,7 +203,7 @@ internal static class BenchCommand
                     foreach (var s in scenarios)
                     {
                         Console.Error.WriteLine($"bench daemon: {n} identities, {Name(s)}…");
-                        output.WriteLine(Describe(await Bench.Daemon.DaemonBenchmark.RunAsync(n, s, p, cancellationToken)));
+                        output.WriteLine(Describe(await Bench.Daemon.DaemonBenchmark.RunAsync(n, s, p, parse.GetValue(mode) == "exclusive" ? ScheduleMode.Exclusive : ScheduleMode.Pipelined, cancellationToken)));
                     }
                 }
             }
@@ -217,7 +219,7 @@ internal static class BenchCommand
 
         static string Name(DaemonScenario s) => s == DaemonScenario.OpenGap ? "open gap" : "between gaps";
 
-        static string Describe(DaemonBenchmarkResult r) => string.Create(CultureInfo.InvariantCulture, $"{r.Identities} identities ({r.Disks} disks, {r.Hosts} hosts), {Name(r.Scenario)}, {r.LiveRuns} runs live: {r.Passes} passes; CPU {r.CpuMs:0.00} ms/pass; wall p50 {r.WallP50Ms:0.00} ms, p99 {r.WallP99Ms:0.00} ms, max {r.WallMaxMs:0.00} ms; {r.AllocatedBytes:N0} bytes allocated/pass; ")
+        static string Describe(DaemonBenchmarkResult r) => string.Create(CultureInfo.InvariantCulture, $"{r.Identities} identities ({r.Disks} disks, {r.Hosts} hosts), {Name(r.Scenario)}, {r.Mode.ToString().ToLowerInvariant()}, {r.LiveRuns} runs live: {r.Passes} passes; CPU {r.CpuMs:0.00} ms/pass; wall p50 {r.WallP50Ms:0.00} ms, p99 {r.WallP99Ms:0.00} ms, max {r.WallMaxMs:0.00} ms; {r.AllocatedBytes:N0} bytes allocated/pass; ")
             + string.Create(CultureInfo.InvariantCulture, $"/status reads {r.StatusReads:0.0}/pass, PostStates {r.PostStatesCalls:0.0}/pass; SSE {r.ChangesBytes:N0} bytes/pass as changes to each of {r.Dashboards} dashboards (the whole view: {r.WholeViewBytes:N0}); ")
             + string.Create(CultureInfo.InvariantCulture, $"working set {r.WorkingSetBytes / 1048576.0:0} MiB (peak {r.PeakWorkingSetBytes / 1048576.0:0}), managed heap {r.HeapBytes / 1048576.0:0} MiB of which large objects {r.LargeObjectHeapBytes / 1048576.0:0.0} MiB, {r.Gen2Collections} full GCs; ")
             + string.Create(CultureInfo.InvariantCulture, $"{r.Collections.Gen0} gen-0 and {r.Collections.Gen1} gen-1 collections, GC pauses {r.GcPauseMsPerPass:0.000} ms/pass\n")

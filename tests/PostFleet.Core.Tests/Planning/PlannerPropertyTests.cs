@@ -1,3 +1,4 @@
+using PostFleet.Core.Configuration;
 using PostFleet.Core.Model;
 using PostFleet.Core.Planning;
 
@@ -56,6 +57,39 @@ public class PlannerPropertyTests
         ];
         Assert.Empty(expected.Except(seen));
     }
+
+    /// <summary>
+    /// While every running slot is taken the planner skips ordering the waiting services (nothing can start, so no
+    /// blocker depends on the order): its plan must be the one the ordered queue gives, action for action, decision
+    /// for decision (code and text), memory and requeue, in both modes; and the full case must come up.
+    /// </summary>
+    [Theory]
+    [InlineData(4, ScheduleMode.Exclusive)]
+    [InlineData(5, ScheduleMode.Pipelined)]
+    public void With_every_running_slot_taken_the_unordered_queue_plans_as_the_ordered_one(int seed, ScheduleMode mode)
+    {
+        var random = new Random(seed);
+        var full = 0;
+        for (var i = 0; i < CasesPerSeed; i++)
+        {
+            var input = RandomCase.Draw(random);
+            var spec = input.Spec with { Schedule = input.Spec.Schedule with { Mode = mode } };
+            var plan = Planner.Decide(spec, input.Snapshot, input.Memory, input.Now);
+            var ordered = Planner.Decide(spec, input.Snapshot, input.Memory, input.Now, orderWhenFull: true);
+            Assert.True(Describe(ordered) == Describe(plan), $"seed {seed}, case {i}:\nordered:\n{Describe(ordered)}\nunordered:\n{Describe(plan)}");
+            full += plan.Decisions.Any(d => d.Code == DecisionCode.WaitingForRunningSlot) ? 1 : 0;
+        }
+
+        Assert.True(full >= CasesPerSeed / 20, $"only {full} of {CasesPerSeed} cases had every running slot taken");
+    }
+
+    private static string Describe(Plan plan) => string.Join('\n',
+    [
+        .. plan.Actions.Select(a => a.ToString()),
+        .. plan.Decisions.Select(d => $"{d.ServiceName} {d.Code} {d.Reason}"),
+        .. plan.Next.Services.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key} {m.Value}"),
+        $"restart {plan.Next.NodeRestart} away {plan.Next.NodeAway} requeue {plan.RequeueAfter}",
+    ]);
 
     /// <summary>
     /// The random cases are exclusive mode (their per-disk rule counts every started service); the pipelined yield
