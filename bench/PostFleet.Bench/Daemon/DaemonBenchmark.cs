@@ -207,7 +207,7 @@ public static class DaemonBenchmark
                 Gen2Collections = gen2After - gen2,
                 PeakWorkingSetBytes = self.PeakWorkingSet64,
                 Dashboards = Dashboards,
-                Mode = mode,
+                Mode = spec.Schedule.Mode, // as the config loader read it from the generated fleet
                 Collections = (gen0After - gen0, gen1After - gen1),
                 GcPauseMsPerPass = (pausedAfter - paused).TotalMilliseconds / ran,
                 Slowest = slowest,
