@@ -26,7 +26,7 @@ public sealed class ActionExecutorTests
         var fleet = OneDiskFleet.Of([.. Enumerable.Range(0, 12).Select(i => $"s{i}")], 19200, "executor test");
         var runtime = new GatedRuntime();
         var finished = 0;
-        var executor = new ActionExecutor(runtime, NullLogger.Instance, startFinished: () => Interlocked.Increment(ref finished));
+        var executor = new ActionExecutor(runtime, NullLogger.Instance, TimeProvider.System, startFinished: () => Interlocked.Increment(ref finished));
         var ended = new RuntimeInstance("s0", "old", Start, false, 0, null);
         PlannedAction[] starts = [.. Enumerable.Range(0, 12).Select(i => (PlannedAction)new PlannedAction.StartService($"s{i}"))];
 
@@ -62,7 +62,7 @@ public sealed class ActionExecutorTests
     {
         var fleet = OneDiskFleet.Of(["a", "b"], 19210, "executor test");
         var runtime = new GatedRuntime { Fail = "b" };
-        var executor = new ActionExecutor(runtime, NullLogger.Instance);
+        var executor = new ActionExecutor(runtime, NullLogger.Instance, TimeProvider.System);
         Assert.Empty(await executor.ExecuteAsync(fleet, [new PlannedAction.StartService("a")], [], CancellationToken.None));
         var standIn = Assert.Single(executor.StartsUnderWay());
 
@@ -78,7 +78,7 @@ public sealed class ActionExecutorTests
 
         // A start that finished after the pass took its stand-in, stopped in that pass: the run it made is stopped.
         var gate = new GatedRuntime();
-        var late = new ActionExecutor(gate, NullLogger.Instance);
+        var late = new ActionExecutor(gate, NullLogger.Instance, TimeProvider.System);
         await late.ExecuteAsync(fleet, [new PlannedAction.StartService("a")], [], CancellationToken.None);
         var lateStandIn = Assert.Single(late.StartsUnderWay());
         gate.Open();

@@ -98,18 +98,22 @@ public static class Planner
     /// The services without a live run, in the order a start is considered: the window's order over the mode's, in
     /// one sort (<see cref="ByOutlook"/>). While every running slot is taken (max-running) nothing can start in this
     /// pass whatever the order: each service gets its first blocker, the running cap at the latest, and no blocker
-    /// depends on the order while nothing starts (no start takes a slot). Then the services are taken in config
-    /// order and the sort is skipped. At 1,000 identities with max-running full (most of an open gap) the order was
-    /// half of the planner's samples in exclusive mode; skipping it took the decide stage from 3.3 to 2.7-2.9 ms
-    /// (`postfleet bench daemon --mode exclusive`), not to half: the window's outlook, which the rules read, is
-    /// still built.
+    /// depends on the order while nothing starts (no start takes a slot). Then the services are taken as the disks
+    /// list them and the sort is skipped. At 1,000 identities with max-running full (most of an open gap) the order
+    /// was half of the planner's samples in exclusive mode; skipping it took the decide stage from 3.3 to 2.5-3.0 ms
+    /// (`postfleet bench daemon --mode exclusive`), not to half: the window's outlook and the pass's estimates, which
+    /// the rules and the listeners read, are still built.
     /// </summary>
     private static IEnumerable<ServiceSpec> StartQueue(FleetSpec desired, FleetSnapshot observed, StartContext context, bool orderWhenFull)
     {
         var maxRunning = desired.Schedule.MaxRunning;
         if (!orderWhenFull && maxRunning > 0 && context.Occupancy.Running.Count >= maxRunning)
         {
-            return desired.Services.Where(s => observed.LiveRun(s.Name) is null);
+            // The loop's listeners take the pass's estimates from the plan (Plan.Estimates); the order built them
+            // before, so without them each listener would combine its own (the view every pass, the learned ones
+            // whenever they change): built once here instead.
+            _ = context.Estimates;
+            return WithDiskIndex(desired, observed).Select(w => w.Service);
         }
 
         var byOutlook = context.Snapshot.Window is not null;

@@ -19,7 +19,7 @@ namespace PostFleet.Daemon.Loop;
 /// Thread safety: <see cref="ExecuteAsync"/> is called by one loop at a time; <see cref="StartsUnderWay"/>,
 /// <see cref="IsStopping"/> and <see cref="DrainAsync"/> from any thread.
 /// </summary>
-public sealed class ActionExecutor(IServiceRuntime runtime, ILogger logger, TimeProvider? time = null, Action? startFinished = null)
+public sealed class ActionExecutor(IServiceRuntime runtime, ILogger logger, TimeProvider time, Action? startFinished = null)
 {
     /// <summary>Starts carried out at once at most (each waits for its process to be forked and recorded, or its container created).</summary>
     public const int StartConcurrency = 8;
@@ -30,7 +30,6 @@ public sealed class ActionExecutor(IServiceRuntime runtime, ILogger logger, Time
     /// <summary>The instance id of a start's stand-in: no runtime's id looks like it.</summary>
     public const string StartingPrefix = "starting:";
 
-    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly ConcurrentDictionary<string, Task> _stopping = new();
     private readonly ConcurrentDictionary<string, StartUnderWay> _starting = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _startSlots = new(StartConcurrency);
@@ -120,7 +119,7 @@ public sealed class ActionExecutor(IServiceRuntime runtime, ILogger logger, Time
             return task.Result; // finished at once (a runtime that did not have to wait, or a failure before it did)
         }
 
-        var standIn = new RuntimeInstance(start.ServiceName, StartingPrefix + start.ServiceName, _time.GetUtcNow(), Running: true, ExitCode: null, LogPath: null);
+        var standIn = new RuntimeInstance(start.ServiceName, StartingPrefix + start.ServiceName, time.GetUtcNow(), Running: true, ExitCode: null, LogPath: null);
         _starting[start.ServiceName] = new StartUnderWay(Interlocked.Increment(ref _startsAsked), standIn, task);
 
         // The pass after it finished reports it and sees the run in the runtime's list.
@@ -132,7 +131,7 @@ public sealed class ActionExecutor(IServiceRuntime runtime, ILogger logger, Time
     private async Task<ActionOutcome> StartAsync(FleetSpec fleet, ServiceSpec service, PlannedAction.StartService start)
     {
         // Not the pass's token: the pass ends long before a start may; the daemon's exit waits for it (DrainAsync).
-        using var timeout = new CancellationTokenSource(StartTimeout, _time);
+        using var timeout = new CancellationTokenSource(StartTimeout, time);
         try
         {
             await _startSlots.WaitAsync(timeout.Token).ConfigureAwait(false);

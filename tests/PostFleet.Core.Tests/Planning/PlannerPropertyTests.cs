@@ -61,7 +61,8 @@ public class PlannerPropertyTests
     /// <summary>
     /// While every running slot is taken the planner skips ordering the waiting services (nothing can start, so no
     /// blocker depends on the order): its plan must be the one the ordered queue gives, action for action, decision
-    /// for decision (code and text), memory and requeue, in both modes; and the full case must come up.
+    /// for decision (code and text), memory, requeue and the estimates handed to the listeners, in both modes; and
+    /// the full case must come up.
     /// </summary>
     [Theory]
     [InlineData(4, ScheduleMode.Exclusive)]
@@ -88,7 +89,7 @@ public class PlannerPropertyTests
         .. plan.Actions.Select(a => a.ToString()),
         .. plan.Decisions.Select(d => $"{d.ServiceName} {d.Code} {d.Reason}"),
         .. plan.Next.Services.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key} {m.Value}"),
-        $"restart {plan.Next.NodeRestart} away {plan.Next.NodeAway} requeue {plan.RequeueAfter}",
+        $"restart {plan.Next.NodeRestart} away {plan.Next.NodeAway} requeue {plan.RequeueAfter} estimates handed on {plan.Estimates is not null}",
     ]);
 
     /// <summary>
