@@ -20,7 +20,6 @@ public sealed class HistoryFullDiskTests
 
         // The daemon runs in a mount namespace of its own with its history on a 4 MiB tmpfs there: a disk that
         // really fills up (root ignores file modes, not ENOSPC), seen by nobody else and gone with the process.
-        // 4 MiB also keeps the WAL below its 1000-page checkpoint, so every commit needs new space.
         await using var daemon = ChildProcess.Start(
             "unshare",
             ["--mount", "--propagation", "private", "sh", "-c", "mount -t tmpfs -o size=4m postfleet-history \"$0\" && exec \"$1\" run -c \"$2\" --listen \"$3\"", historyDir, RepoPaths.PostfleetExecutable, fleet.FleetConfig, DaemonApi.ListenArgument],
@@ -65,12 +64,19 @@ public sealed class HistoryFullDiskTests
         Assert.True((int?)stillFull["rowsPending"] > 0);
         Assert.Contains("history: writes fail", FleetLog(fleet), StringComparison.Ordinal);
 
+        // While the disk is full the file may still take a commit now and then: once the WAL has been copied into
+        // the file (WalCheckpointer, every 10 s) SQLite writes the next commits over the WAL's old frames, which needs
+        // no new space, so the alert may truthfully resolve and fire again. What may not happen: a firing without a
+        // resolve between, or any firing once the space is back.
+        var firedWhileFull = HistoryFaultChanges(await Alerts(http)).Count(resolved => !resolved);
         File.Delete(filler);
 
         await Eventually.UntilAsync(async () => (bool?)(await HistoryView(http))!["writable"] == true, "the history to take writes again; " + fleet.Describe(), Eventually.DefaultTimeout);
-        var changes = await Eventually.UntilAsync(async () => (await Alerts(http))["recent"]!.AsArray().Any(c => (string?)c!["alert"]!["kind"] == "history-fault" && (bool?)c["resolved"] == true) ? await Alerts(http) : null, "the history-fault alert to resolve");
+        var changes = await Eventually.UntilAsync(async () => await Alerts(http) is var a && HistoryFaultChanges(a) is [.., true] ? a : null, "the history-fault alert to resolve");
         Assert.DoesNotContain(changes["open"]!.AsArray(), a => (string?)a!["kind"] == "history-fault");
-        Assert.Single(changes["recent"]!.AsArray(), c => (string?)c!["alert"]!["kind"] == "history-fault" && (bool?)c["resolved"] == false);
+        var sequence = HistoryFaultChanges(changes);
+        Assert.True(sequence.Select((resolved, i) => resolved == (i % 2 == 1)).All(alternates => alternates), $"history-fault changes, oldest first (true: resolved): {string.Join(", ", sequence)}");
+        Assert.True(firedWhileFull >= 1 && sequence.Count(resolved => !resolved) == firedWhileFull, $"fired while the disk was full: {firedWhileFull}; in all: {string.Join(", ", sequence)}");
         var resumed = (await HistoryView(http))!;
         Assert.Equal(0, (long?)resumed["rowsLost"]);
 
@@ -83,6 +89,10 @@ public sealed class HistoryFullDiskTests
     }
 
     private static async Task<JsonNode?> HistoryView(HttpClient http) => (await DaemonApi.FleetAsync(http))?["history"];
+
+    /// <summary>The history-fault alert's changes, oldest first: true for a resolve, false for a firing.</summary>
+    private static List<bool> HistoryFaultChanges(JsonNode alerts) =>
+        [.. alerts["recent"]!.AsArray().Where(c => (string?)c!["alert"]!["kind"] == "history-fault").Select(c => (bool)c!["resolved"]!).Reverse()];
 
     private static async Task<JsonNode> Alerts(HttpClient http) => JsonNode.Parse(await http.GetStringAsync("/api/v1/alerts"))!;
 
