@@ -29,11 +29,17 @@ public sealed class NativeHeapTrim(TimeProvider time, ILogger logger, Action? tr
             return;
         }
 
-        while (!cancellationToken.IsCancellationRequested)
+        // One timer for the whole run: each interval is counted from the last one's end, not from when the loop came
+        // back to wait (a Task.Delay made after a trim lost an interval that ended while the trim ran).
+        using var timer = new PeriodicTimer(Interval, time);
+        while (true)
         {
             try
             {
-                await Task.Delay(Interval, time, cancellationToken).ConfigureAwait(false);
+                if (!await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
             }
             catch (OperationCanceledException)
             {
