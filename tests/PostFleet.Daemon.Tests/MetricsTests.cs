@@ -10,7 +10,7 @@ public sealed class MetricsTests
     {
         await using var daemon = await TestDaemon.StartAsync();
         var view = daemon.Fleet.Change("diskD_post1", s => s with { LastProofSeconds = 5400, Restarts = 1, K2PowSeconds = 612.5, ReadRate = 1048576 });
-        var stages = new PassStages(TimeSpan.FromMilliseconds(30), TimeSpan.FromMilliseconds(7), TimeSpan.Zero, TimeSpan.FromMilliseconds(4), TimeSpan.FromMilliseconds(1), [], TimeSpan.FromMilliseconds(42));
+        var stages = new PassStages(TimeSpan.FromMilliseconds(30), TimeSpan.FromMilliseconds(7), TimeSpan.Zero, TimeSpan.FromMilliseconds(4), TimeSpan.FromMilliseconds(1), [], TimeSpan.FromMilliseconds(42)) { GcPause = TimeSpan.FromMilliseconds(2) };
         daemon.Host.Metrics.ObservePass(view, TimeSpan.FromMilliseconds(42), stages);
 
         var text = await daemon.Http.GetStringAsync("/metrics");
@@ -18,6 +18,7 @@ public sealed class MetricsTests
         Assert.Contains("postfleet_reconcile_pass_duration_seconds_count 1", text, StringComparison.Ordinal);
         Assert.Contains("postfleet_reconcile_pass_stage_seconds_sum{stage=\"observe\"} 0.03", text, StringComparison.Ordinal);
         Assert.Contains("postfleet_reconcile_pass_stage_seconds_count{stage=\"run-ledger\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("postfleet_reconcile_pass_stage_seconds_sum{stage=\"gc-pause\"} 0.002", text, StringComparison.Ordinal);
         Assert.Contains("postfleet_node_reachable 1", text, StringComparison.Ordinal);
         Assert.Contains($"postfleet_node_current_epoch {view.Network!.CurrentEpoch}", text, StringComparison.Ordinal);
         Assert.Contains("postfleet_service_node_state{service=\"diskC_post3\",disk=\"diskC\"} 0", text, StringComparison.Ordinal);

@@ -23,7 +23,7 @@ internal static class K2PowReservation
         var k2pow = CandidateK2Pow(candidate, c);
         var timedSuccessor = IsTimedSuccessor(candidate, c);
         var held = new List<ReservedSlot>();
-        HashSet<string>? sameResource = c.Spec.K2Pow is null ? null : [.. K2PowResource.Sharing(candidate, c.Readers.Select(r => r.Service), c)];
+        HashSet<string>? sameResource = c.Spec.K2Pow is null ? null : [.. K2PowResource.Sharing(candidate, [.. c.Readers.Select(r => r.Service)], c)];
         foreach (var reader in c.Readers)
         {
             // A reader that re-enters k2pow elsewhere (local CPU against the pool) takes no slot of the candidate's.

@@ -21,12 +21,15 @@ internal readonly record struct K2PowResource(string Key, int Cap, string CapNam
             : new("direct " + url, 1, $"its own k2pow worker {url.Authority}");
     }
 
-    /// <summary>Services of <paramref name="names"/> whose k2pow runs on the same resource as <paramref name="service"/>.</summary>
-    public static List<string> Sharing(ServiceSpec service, IEnumerable<string> names, StartContext c)
+    /// <summary>
+    /// Services of <paramref name="names"/> whose k2pow runs on the same resource as <paramref name="service"/>:
+    /// without a pool, <paramref name="names"/> itself (every k2pow is local; asked once per waiting service in a pass).
+    /// </summary>
+    public static IReadOnlyList<string> Sharing(ServiceSpec service, IReadOnlyList<string> names, StartContext c)
     {
         if (c.Spec.K2Pow is null)
         {
-            return [.. names]; // the common case: every k2pow is local
+            return names;
         }
 
         var resource = Of(service, c.Spec);

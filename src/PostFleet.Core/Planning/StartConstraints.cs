@@ -59,6 +59,12 @@ internal sealed record StartContext(
     /// </summary>
     public Dictionary<(HeldKey Held, int InK2Pow), Blocker> ReserveBlockers { get; } = [];
 
+    /// <summary>
+    /// The k2pow-full blocker said in this pass, by resource and the count in k2pow on it (which only grows during a
+    /// pass): the same services in k2pow give the same reason.
+    /// </summary>
+    public Dictionary<(string Resource, int InK2Pow), Blocker> FullPowBlockers { get; } = [];
+
     /// <summary>The max-running blocker last said in this pass, with the count of running services it says.</summary>
     public (int Running, Blocker Blocker)? RunningSlotBlocker { get; set; }
 
@@ -342,7 +348,14 @@ internal static class StartConstraints
 
         if (inK2Pow.Count >= cap)
         {
-            return new(DecisionCode.WaitingForPow, $"waiting: k2pow slots full with {NameList.Brief(inK2Pow)} ({resource.CapName} {cap})");
+            // Every service still waiting on this resource is told the same: the text is made once per count.
+            if (!c.FullPowBlockers.TryGetValue((resource.Key, inK2Pow.Count), out var full))
+            {
+                full = new(DecisionCode.WaitingForPow, $"waiting: k2pow slots full with {NameList.Brief(inK2Pow)} ({resource.CapName} {cap})");
+                c.FullPowBlockers[(resource.Key, inK2Pow.Count)] = full;
+            }
+
+            return full;
         }
 
         var (held, key) = K2PowReservation.CountAgainst(s, c);

@@ -18,6 +18,12 @@ public sealed record PassStages(
     /// <summary>The observation's own parts (<see cref="FleetObservation.Took"/>): runtime list, the nodes' answers, log tails.</summary>
     public (TimeSpan Runtime, TimeSpan Nodes, TimeSpan Logs) ObserveParts { get; init; }
 
+    /// <summary>
+    /// How long the runtime held every thread for garbage collection while the pass ran (part of the stages above,
+    /// not one of its own): a pass slow only under load is then told apart from one the collector stopped.
+    /// </summary>
+    public TimeSpan GcPause { get; init; }
+
     /// <summary>The loop's own stages by name (what `postfleet_reconcile_pass_stage_seconds` labels them).</summary>
     public IEnumerable<(string Stage, TimeSpan Took)> Own()
     {
@@ -29,6 +35,7 @@ public sealed record PassStages(
         yield return ("act", Act);
         yield return ("history", HistoryWrite);
         yield return ("run-ledger", RunLedger);
+        yield return ("gc-pause", GcPause);
     }
 
     /// <summary>Laps of one stopwatch: each call returns the time since the previous one.</summary>

@@ -95,6 +95,7 @@ public sealed class ReconcileLoop
     {
         var clock = Stopwatch.StartNew();
         var stages = new PassStages.Timer(clock);
+        var gcPaused = GC.GetTotalPauseDuration();
         var fleet = _spec();
         using var passTimeout = new CancellationTokenSource(PassTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, passTimeout.Token);
@@ -129,7 +130,7 @@ public sealed class ReconcileLoop
         Passes++;
         _runs = _runs.Fold(RunPassBuilder.Of(fleet, observation, before, plan, outcomes));
         var fold = stages.Lap();
-        var ownStages = new PassStages(observe, decide, act, record + flush, fold, [], clock.Elapsed) { ObserveParts = observation.Took };
+        var ownStages = new PassStages(observe, decide, act, record + flush, fold, [], clock.Elapsed) { ObserveParts = observation.Took, GcPause = GC.GetTotalPauseDuration() - gcPaused };
         var pass = new PassReport(passId, fleet, observation, plan, outcomes, clock.Elapsed) { Runs = _runs, FirstSeenEvents = firstSeen, Stages = ownStages };
         var listeners = new (string, TimeSpan)[_listeners.Count];
         for (var i = 0; i < _listeners.Count; i++)

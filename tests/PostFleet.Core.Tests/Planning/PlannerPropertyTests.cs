@@ -59,29 +59,31 @@ public class PlannerPropertyTests
     }
 
     /// <summary>
-    /// While every running slot is taken the planner skips ordering the waiting services (nothing can start, so no
-    /// blocker depends on the order): its plan must be the one the ordered queue gives, action for action, decision
-    /// for decision (code and text), memory, requeue and the estimates handed to the listeners, in both modes; and
-    /// the full case must come up.
+    /// While every running slot, or every (local) k2pow slot, is taken the planner skips ordering the waiting services
+    /// (nothing can start, so no blocker depends on the order): its plan must be the one the ordered queue gives, action
+    /// for action, decision for decision (code and text), memory, requeue and the estimates handed to the listeners,
+    /// in both modes; and both full cases must come up.
     /// </summary>
     [Theory]
     [InlineData(4, ScheduleMode.Exclusive)]
     [InlineData(5, ScheduleMode.Pipelined)]
-    public void With_every_running_slot_taken_the_unordered_queue_plans_as_the_ordered_one(int seed, ScheduleMode mode)
+    public void While_no_start_can_happen_the_unordered_queue_plans_as_the_ordered_one(int seed, ScheduleMode mode)
     {
         var random = new Random(seed);
-        var full = 0;
+        var (runningFull, powFull) = (0, 0);
         for (var i = 0; i < CasesPerSeed; i++)
         {
             var input = RandomCase.Draw(random);
             var spec = input.Spec with { Schedule = input.Spec.Schedule with { Mode = mode } };
             var plan = Planner.Decide(spec, input.Snapshot, input.Memory, input.Now);
-            var ordered = Planner.Decide(spec, input.Snapshot, input.Memory, input.Now, orderWhenFull: true);
+            var ordered = Planner.Decide(spec, input.Snapshot, input.Memory, input.Now, alwaysOrder: true);
             Assert.True(Describe(ordered) == Describe(plan), $"seed {seed}, case {i}:\nordered:\n{Describe(ordered)}\nunordered:\n{Describe(plan)}");
-            full += plan.Decisions.Any(d => d.Code == DecisionCode.WaitingForRunningSlot) ? 1 : 0;
+            runningFull += plan.Decisions.Any(d => d.Code == DecisionCode.WaitingForRunningSlot) ? 1 : 0;
+            powFull += plan.Decisions.Any(d => d.Code == DecisionCode.WaitingForPow) && !plan.Decisions.Any(d => d.Code == DecisionCode.WaitingForRunningSlot) ? 1 : 0;
         }
 
-        Assert.True(full >= CasesPerSeed / 20, $"only {full} of {CasesPerSeed} cases had every running slot taken");
+        Assert.True(runningFull >= CasesPerSeed / 20, $"only {runningFull} of {CasesPerSeed} cases had every running slot taken");
+        Assert.True(powFull >= CasesPerSeed / 40, $"only {powFull} of {CasesPerSeed} cases had every k2pow slot taken and a running slot free");
     }
 
     private static string Describe(Plan plan) => string.Join('\n',

@@ -97,7 +97,7 @@ public sealed class FleetMetrics
         _passDuration = f.CreateHistogram("postfleet_reconcile_pass_duration_seconds", "Wall time of one reconcile pass.",
             new HistogramConfiguration { Buckets = PassBuckets });
         Registry.AddBeforeCollectCallback(ApplyLatest);
-        _passStage = f.CreateHistogram("postfleet_reconcile_pass_stage_seconds", "Wall time of one stage of a reconcile pass: observe (of it: observe-runtime, observe-nodes, observe-logs), decide, act, history, run-ledger.",
+        _passStage = f.CreateHistogram("postfleet_reconcile_pass_stage_seconds", "Wall time of one stage of a reconcile pass: observe (of it: observe-runtime, observe-nodes, observe-logs), decide, act, history, run-ledger; gc-pause is the garbage collector's share of the pass, inside the others.",
             new HistogramConfiguration { LabelNames = ["stage"], Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) });
     }
 
