@@ -77,6 +77,7 @@ public static class SimNodeProgram
         }
 
         ReportListeners(settings, listeners, record);
+        var watch = settings.WatchPid is { } pid ? StopWhenGoneAsync(pid, time, stop) : Task.CompletedTask;
         try
         {
             await Task.Delay(Timeout.Infinite, stop.Token);
@@ -86,6 +87,7 @@ public static class SimNodeProgram
         }
 
         Console.WriteLine("shutting down");
+        await watch;
         await app.StopAsync(CancellationToken.None);
         record.Write("node-stopped", null);
         return 0;
@@ -95,6 +97,30 @@ public static class SimNodeProgram
             // Graceful: streams end, state is already persisted, exit 0.
             context.Cancel = true;
             stop.Cancel();
+        }
+    }
+
+    /// <summary>
+    /// `--sim-watch-pid`: a node in a session of its own gets no hang-up from its starter's terminal, so it looks
+    /// every second whether the starter is still there and shuts down as on SIGTERM when it is not.
+    /// </summary>
+    private static async Task StopWhenGoneAsync(int pid, TimeProvider time, CancellationTokenSource stop)
+    {
+        using var every = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+        try
+        {
+            while (await every.WaitForNextTickAsync(stop.Token))
+            {
+                if (ProcessLiveness.Of(pid) != ProcessLiveness.State.Alive)
+                {
+                    Console.WriteLine($"process {pid} is gone");
+                    await stop.CancelAsync();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 

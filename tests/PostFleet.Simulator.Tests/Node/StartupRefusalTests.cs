@@ -71,6 +71,14 @@ public sealed class StartupRefusalTests
     }
 
     [Fact]
+    public async Task A_watch_pid_that_is_not_a_process_id_is_refused_by_its_flag()
+    {
+        var (code, stderr) = await RunAsync(dir => Key(dir, "a.key"), "--sim-watch-pid", "-3");
+        Assert.Equal(1, code);
+        Assert.Contains("invalid --sim-watch-pid \"-3\": expected a process id", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Bad_flag_exits_2()
     {
         var (code, stderr) = await RunAsync(_ => { }, "--no-such-flag");

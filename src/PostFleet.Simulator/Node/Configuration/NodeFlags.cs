@@ -15,7 +15,7 @@ public static class NodeFlags
     private static readonly HashSet<string> ValueFlags = new(StringComparer.Ordinal)
     {
         "data-folder", "config", "preset", "genesis-time", "grpc-public-listener", "grpc-private-listener",
-        "grpc-post-listener", "grpc-json-listener", "smeshing-coinbase", "time-scale", "sim-record", "sync-time",
+        "grpc-post-listener", "grpc-json-listener", "smeshing-coinbase", "time-scale", "sim-record", "sync-time", "sim-watch-pid",
         "grpc-tls-listener", "grpc-tls-cert", "grpc-tls-key", "gprc-tls-ca-cert",
     };
 
@@ -52,6 +52,8 @@ public static class NodeFlags
               --sync-time DURATION        sim only: after each start the node is not synced for this long (Go
                                           duration, network time, divided by --time-scale; default 5s); every
                                           identity stays IDLE until then
+              --sim-watch-pid PID         sim only: shut down as on SIGTERM once process PID is gone (a node started
+                                          in a session of its own, as the demo's is, outlives its terminal otherwise)
         """;
 
     /// <summary>Returns canonical long name → value, or an error message (pflag wording).</summary>

@@ -28,6 +28,9 @@ public sealed record NodeSettings(
     /// <summary>A standalone network syncs in seconds; mainnet takes minutes to hours.</summary>
     public static readonly TimeSpan DefaultSyncTime = TimeSpan.FromSeconds(5);
 
+    /// <summary>`--sim-watch-pid`: the process whose end shuts the node down (null: none).</summary>
+    public int? WatchPid { get; init; }
+
     /// <summary>
     /// The 2 s `queryInterval` between GenProof polls and between connection look-ups (real node constants),
     /// scaled like every other network duration.
@@ -101,6 +104,14 @@ public sealed record NodeSettings(
             throw new StartupException($"invalid --sync-time \"{syncText}\": expected a Go duration such as 5s, 2m or 0s");
         }
 
+        int? watchPid = null;
+        if (flags.TryGetValue("sim-watch-pid", out var pidText))
+        {
+            watchPid = int.TryParse(pidText, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid > 0
+                ? pid
+                : throw new StartupException($"invalid --sim-watch-pid \"{pidText}\": expected a process id (a positive whole number)");
+        }
+
         return new NodeSettings(
             dataFolder,
             network,
@@ -117,6 +128,7 @@ public sealed record NodeSettings(
             tls)
         {
             SyncTime = syncTime / scale,
+            WatchPid = watchPid,
         };
     }
 
