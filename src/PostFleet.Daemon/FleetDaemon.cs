@@ -136,7 +136,7 @@ public sealed class FleetDaemon : IAsyncDisposable
         await StartWebAsync(cancellationToken);
         var pumps = _nodes.Select(n => n.Events.RunAsync(cancellationToken)).ToList();
         var trim = new NativeHeapTrim(_adapters.Time, _logger).RunAsync(cancellationToken);
-        await Loop.RunAsync(cancellationToken);
+        await LoopThread.RunAsync("postfleet reconcile loop", () => Loop.RunAsync(cancellationToken), _logger);
         await Task.WhenAll(pumps);
         await trim;
         await _executor.DrainAsync();

@@ -105,8 +105,9 @@ public sealed class NodeStateReader(INodeClient client, NodeEventPump events, Ti
 
     private async Task<NodeStates> ReadAsync(Read read, CancellationToken token)
     {
-        // Off the caller's stack: a pass or the loop's end never runs the node's answer parsing inline.
-        await Task.Yield();
+        // Off the caller's stack and onto the thread pool (Task.Yield would go back to the loop's own thread): a pass
+        // or the loop's end never runs the node's answer parsing inline.
+        await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         var synced = read.NeedSynced ? ReadSyncedAsync(token) : Task.FromResult<bool?>(null);
         NodeStates answer;
         try

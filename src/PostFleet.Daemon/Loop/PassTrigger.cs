@@ -133,9 +133,10 @@ public sealed class PassTrigger(TimeProvider time, TimeSpan maxPace)
                     timeout = next == DateTimeOffset.MaxValue ? Timeout.InfiniteTimeSpan : next - now;
                 }
 
-                // Not thrown: a timeout is this wait's normal end (and shutting down is checked by the loop).
+                // Not thrown: a timeout is this wait's normal end (and shutting down is checked by the loop). Back on
+                // the caller's context: the loop's next pass runs on the loop's own thread (LoopThread).
                 var waited = signal.WaitAsync(timeout, time, cancellationToken);
-                await waited.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await waited.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
                 if (waited.Exception?.InnerException is TimeoutException)
                 {
                     // The interval's end or the requeue time. A timer counts whole milliseconds, so the clock may still

@@ -73,7 +73,8 @@ public sealed class ServiceLogReader(IServiceRuntime runtime, TimeProvider time)
 
     private async Task<ServiceProblem?> ReadAsync(RuntimeInstance run, CancellationToken cancellationToken)
     {
-        await Task.Yield();
+        // On the thread pool, not the loop's own thread (where Task.Yield would go back to): a pass never reads a log.
+        await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         try
         {
             var tail = await runtime.ReadLogTailAsync(run, TailLines, cancellationToken);

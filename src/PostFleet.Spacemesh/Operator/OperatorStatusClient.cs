@@ -38,7 +38,8 @@ public sealed class OperatorStatusClient : IPostStatusClient, IDisposable
     {
         // On the thread pool from here: a request does much of its sending before its first wait, and the daemon
         // starts a hundred at once (a live run each), which inline held its pass for milliseconds at 1,000 identities.
-        await Task.Yield();
+        // Not Task.Yield: that goes back to the caller's synchronization context (the daemon's loop thread).
+        await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         Uri url;
         try
         {
