@@ -12,19 +12,40 @@ public static class LogTail
     private const long MaxBytes = 8L * 1024 * 1024;
 
     /// <summary>The tail of a run's log file; empty when the run has no log (yet).</summary>
-    public static async Task<IReadOnlyList<string>> ReadIfPresentAsync(string? path, int lines, CancellationToken cancellationToken)
+    public static Task<IReadOnlyList<string>> ReadIfPresentAsync(string? path, int lines, CancellationToken cancellationToken)
     {
         try
         {
-            return path is null ? [] : await ReadAsync(path, lines, cancellationToken).ConfigureAwait(false);
+            return Task.FromResult(path is null ? [] : Read(path, lines, cancellationToken));
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            return [];
+            return Task.FromResult<IReadOnlyList<string>>([]);
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<IReadOnlyList<string>>(ex);
         }
     }
 
-    public static async Task<IReadOnlyList<string>> ReadAsync(string path, int lines, CancellationToken cancellationToken)
+    public static Task<IReadOnlyList<string>> ReadAsync(string path, int lines, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Task.FromResult(Read(path, lines, cancellationToken));
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<IReadOnlyList<string>>(ex);
+        }
+    }
+
+    /// <summary>
+    /// Read where it is called: on Linux an asynchronous read of a regular file is this same read queued to the thread
+    /// pool, a wait in its queue (behind every dashboard's requests) for a tail the page cache mostly holds. The
+    /// reconcile loop reads an ended run's tail in its pass; a web request reads on its own pool thread.
+    /// </summary>
+    private static IReadOnlyList<string> Read(string path, int lines, CancellationToken cancellationToken)
     {
         using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         var end = RandomAccess.GetLength(file);
@@ -43,7 +64,8 @@ public static class LogTail
             var read = 0;
             while (read < chunk.Length)
             {
-                var n = await RandomAccess.ReadAsync(file, chunk.AsMemory(read), start + read, cancellationToken).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                var n = RandomAccess.Read(file, chunk.AsSpan(read), start + read);
                 if (n == 0)
                 {
                     throw new EndOfStreamException($"{path} shrank while its tail was read");
