@@ -100,9 +100,9 @@ public static class Planner
     /// cref="NoStartCanHappen"/>) nothing can start in this pass whatever the order: each service gets its first
     /// blocker, that cap at the latest, and no blocker depends on the order while nothing starts (no start takes a
     /// slot). Then the services are taken as the disks list them and the sort is skipped. At 1,000 identities with
-    /// max-running full (most of an open gap in exclusive mode) the order was half of the planner's samples; skipping it
-    /// took the decide stage from 3.3 to 2.5-3.0 ms (`postfleet bench daemon --mode exclusive`), not to half: the
-    /// window's outlook and the pass's estimates, which the rules and the listeners read, are still built.
+    /// max-running full (`postfleet bench daemon --mode exclusive`'s open gap) the order was half of the planner's
+    /// samples; skipping it took the decide stage from 3.3 to 2.5-3.0 ms, not to half: the window's outlook and the
+    /// pass's estimates, which the rules and the listeners read, are still built.
     /// </summary>
     private static IEnumerable<ServiceSpec> StartQueue(FleetSpec desired, FleetSnapshot observed, StartContext context, bool alwaysOrder)
     {
