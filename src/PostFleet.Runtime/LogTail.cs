@@ -12,27 +12,32 @@ public static class LogTail
     private const long MaxBytes = 8L * 1024 * 1024;
 
     /// <summary>The tail of a run's log file; empty when the run has no log (yet).</summary>
-    public static Task<IReadOnlyList<string>> ReadIfPresentAsync(string? path, int lines, CancellationToken cancellationToken)
-    {
-        try
+    public static Task<IReadOnlyList<string>> ReadIfPresentAsync(string? path, int lines, CancellationToken cancellationToken) =>
+        Completed(() =>
         {
-            return Task.FromResult(path is null ? [] : Read(path, lines, cancellationToken));
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return Task.FromResult<IReadOnlyList<string>>([]);
-        }
-        catch (Exception ex)
-        {
-            return Task.FromException<IReadOnlyList<string>>(ex);
-        }
-    }
+            try
+            {
+                return path is null ? [] : Read(path, lines, cancellationToken);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                return [];
+            }
+        });
 
-    public static Task<IReadOnlyList<string>> ReadAsync(string path, int lines, CancellationToken cancellationToken)
+    public static Task<IReadOnlyList<string>> ReadAsync(string path, int lines, CancellationToken cancellationToken) =>
+        Completed(() => Read(path, lines, cancellationToken));
+
+    /// <summary>A read done here as a completed task: canceled when it was, faulted when it failed (never thrown).</summary>
+    private static Task<IReadOnlyList<string>> Completed(Func<IReadOnlyList<string>> read)
     {
         try
         {
-            return Task.FromResult(Read(path, lines, cancellationToken));
+            return Task.FromResult(read());
+        }
+        catch (OperationCanceledException ex) when (ex.CancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<IReadOnlyList<string>>(ex.CancellationToken);
         }
         catch (Exception ex)
         {
