@@ -26,4 +26,20 @@ public static class ProcessLiveness
     }
 
     public static bool IsAlive(int pid) => Of(pid) == State.Alive;
+
+    /// <summary>
+    /// Looks every second (post-service's `--watch-pid` interval) and returns how <paramref name="pid"/> ended:
+    /// <see cref="State.Missing"/> or <see cref="State.Zombie"/>.
+    /// </summary>
+    public static async Task<State> GoneAsync(int pid, TimeProvider time, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
+            if (Of(pid) is not State.Alive and var gone)
+            {
+                return gone;
+            }
+        }
+    }
 }

@@ -106,18 +106,11 @@ public static class SimNodeProgram
     /// </summary>
     private static async Task StopWhenGoneAsync(int pid, TimeProvider time, CancellationTokenSource stop)
     {
-        using var every = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         try
         {
-            while (await every.WaitForNextTickAsync(stop.Token))
-            {
-                if (ProcessLiveness.Of(pid) != ProcessLiveness.State.Alive)
-                {
-                    Console.WriteLine($"process {pid} is gone");
-                    await stop.CancelAsync();
-                    return;
-                }
-            }
+            await ProcessLiveness.GoneAsync(pid, time, stop.Token);
+            Console.WriteLine($"process {pid} is gone");
+            await stop.CancelAsync();
         }
         catch (OperationCanceledException)
         {
