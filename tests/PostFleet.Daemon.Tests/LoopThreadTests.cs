@@ -6,7 +6,8 @@ namespace PostFleet.Daemon.Tests;
 
 /// <summary>
 /// The reconcile loop's own thread: every await of the loop comes back to it (never to the thread pool's queue), its
-/// failures reach the daemon, and the thread runs above the daemon's other threads, or says why not.
+/// failures reach the daemon, and the thread runs at real-time priority or above the daemon's other threads, or says
+/// why not, without passing either on to the programs it starts.
 /// </summary>
 public sealed class LoopThreadTests
 {
@@ -55,34 +56,75 @@ public sealed class LoopThreadTests
     }
 
     [Fact]
-    public async Task The_loop_thread_runs_above_the_daemons_other_threads_or_says_why_not()
+    public async Task The_loop_thread_runs_at_real_time_priority_or_above_the_daemons_other_threads_or_says_why_not()
     {
         var logs = new Logs();
-        var own = 0;
+        Scheduling own = default;
         await LoopThread.RunAsync("test loop", () =>
         {
-            own = ThreadNice("thread-self");
+            own = Scheduling.Of("thread-self");
             return Task.CompletedTask;
         }, logs).WaitAsync(TimeSpan.FromSeconds(60));
 
-        var process = ThreadNice("self");
-        if (own == Math.Max(-20, process - LoopThread.Boost))
+        var process = Scheduling.Of("self");
+        var messages = string.Join('\n', logs.Messages);
+        if (own.Policy == SchedRoundRobin)
         {
-            Assert.DoesNotContain(logs.Messages, m => m.Contains("own priority", StringComparison.Ordinal));
+            Assert.Equal(LoopThread.RealTimePriority, own.RealTimePriority);
+            Assert.DoesNotContain("own priority", messages, StringComparison.Ordinal);
+        }
+        else if (own.Nice == Math.Max(-20, process.Nice - LoopThread.Boost))
+        {
+            Assert.Equal(SchedOther, own.Policy);
+            Assert.Contains("LimitRTPRIO=1", messages, StringComparison.Ordinal);
         }
         else
         {
-            Assert.Equal(process, own);
-            Assert.Contains(logs.Messages, m => m.Contains("the reconcile loop runs at the daemon's own priority", StringComparison.Ordinal) && m.Contains("CAP_SYS_NICE", StringComparison.Ordinal));
+            Assert.Equal(process.Nice, own.Nice);
+            Assert.Contains("the reconcile loop runs at the daemon's own priority", messages, StringComparison.Ordinal);
+            Assert.Contains("CAP_SYS_NICE", messages, StringComparison.Ordinal);
         }
     }
 
-    /// <summary>Field 19 of /proc/…/stat (after the parenthesised name): the thread's nice value.</summary>
-    private static int ThreadNice(string which)
+    /// <summary>
+    /// A program started from the loop's thread (a post-service, a k2pow worker) runs as the daemon does, not at the
+    /// loop's real-time priority or boosted niceness: a proof's hours of CPU must never outrank the machine.
+    /// </summary>
+    [Fact]
+    public async Task A_program_started_from_the_loop_thread_does_not_inherit_its_priority()
     {
-        var stat = File.ReadAllText($"/proc/{which}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return int.Parse(fields[16], CultureInfo.InvariantCulture);
+        string? child = null;
+        await LoopThread.RunAsync("test loop", async () =>
+        {
+            // The fork happens on this thread: Process.Start forks from the thread that calls it.
+            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("/bin/cat", "/proc/self/stat") { RedirectStandardOutput = true })!;
+            child = process.StandardOutput.ReadToEnd();
+            await process.WaitForExitAsync();
+        }, new Logs()).WaitAsync(TimeSpan.FromSeconds(60));
+
+        var started = Scheduling.Parse(child!);
+        var daemon = Scheduling.Of("self");
+        Assert.Equal(SchedOther, started.Policy);
+        Assert.Equal(0, started.RealTimePriority);
+        // Never above the daemon; the kernel resets a negative niceness to 0 (sched(7), SCHED_RESET_ON_FORK).
+        Assert.InRange(started.Nice, daemon.Nice, Math.Max(0, daemon.Nice));
+    }
+
+    private const int SchedOther = 0;
+    private const int SchedRoundRobin = 2;
+
+    /// <summary>proc(5) stat fields 19 (nice), 40 (rt_priority) and 41 (policy), counted after the parenthesised name.</summary>
+    private readonly record struct Scheduling(int Nice, int RealTimePriority, int Policy)
+    {
+        public static Scheduling Of(string which) => Parse(File.ReadAllText($"/proc/{which}/stat"));
+
+        public static Scheduling Parse(string stat)
+        {
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return new Scheduling(Field(16), Field(37), Field(38));
+
+            int Field(int at) => int.Parse(fields[at], CultureInfo.InvariantCulture);
+        }
     }
 
     private sealed class Logs : ILogger

@@ -253,7 +253,8 @@ public sealed class SimFleet : IAsyncDisposable
 
     public string Describe() =>
         "node record tail:\n" + string.Join('\n', File.Exists(NodeRecordPath) ? File.ReadLines(NodeRecordPath).TakeLast(12) : []) +
-        "\ndaemon log tail:\n" + string.Join('\n', File.Exists(DaemonLog) ? ReadShared(DaemonLog).Split('\n').TakeLast(25) : []);
+        "\ndaemon log tail:\n" + string.Join('\n', File.Exists(DaemonLog) ? ReadShared(DaemonLog).Split('\n').TakeLast(25) : []) +
+        "\nprocesses: " + string.Join("; ", _nodes.Select(n => "node " + n.Condition).Append("daemon " + (Daemon?.Condition ?? "not started")));
 
     private static IReadOnlyList<SimEvent> ReadRecord(string path)
     {

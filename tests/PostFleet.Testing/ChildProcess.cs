@@ -30,6 +30,34 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>
+    /// What the process is doing now, for a timeout's message: its exit code once it has exited, else the kernel's
+    /// state letter (R running, S sleeping, D in I/O, T stopped) and when it last ran on a CPU, so a stall reads as a
+    /// stopped, exited or waiting process rather than as silence.
+    /// </summary>
+    public string Condition
+    {
+        get
+        {
+            if (_process.HasExited)
+            {
+                return $"pid {Id} exited with {_process.ExitCode}";
+            }
+
+            try
+            {
+                // "pid (comm) state ...": comm may hold spaces, so the fields are counted from its closing parenthesis.
+                var stat = File.ReadAllText($"/proc/{Id}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                return $"pid {Id} state {fields[0]}, {fields[17]} threads, CPU {(long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) * 10} ms";
+            }
+            catch (IOException ex)
+            {
+                return $"pid {Id}: {ex.Message}";
+            }
+        }
+    }
+
     public string StandardOutput
     {
         get
