@@ -87,6 +87,11 @@ internal sealed class ConsoleReporter(IAnsiConsole console) : IPassListener
 
     private void AnnounceEvents(PassReport pass, string at)
     {
+        if (pass.FirstSeenEvents.Count == 0)
+        {
+            return;
+        }
+
         var names = pass.Observation.Identities.Values.ToDictionary(i => i.Id, i => i.Name);
         foreach (var e in pass.FirstSeenEvents)
         {

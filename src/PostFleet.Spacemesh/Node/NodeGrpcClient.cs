@@ -35,6 +35,7 @@ public sealed class NodeGrpcClient : INodeClient, IDisposable
     private readonly ActivationService.ActivationServiceClient _activation;
     private readonly NodeServiceV1.NodeServiceClient _node;
     private readonly AdminService.AdminServiceClient _admin;
+    private readonly IdentityRows _identityRows = new();
     private readonly ILogger _logger;
 
     public NodeGrpcClient(NodeSpec node, NodeClientOptions? options = null, TimeProvider? timeProvider = null, ILogger<NodeGrpcClient>? logger = null)
@@ -70,7 +71,7 @@ public sealed class NodeGrpcClient : INodeClient, IDisposable
         var response = await _post.RunAsync(Method, o => _postInfo.PostStatesAsync(new PostStatesRequest(), o), cancellationToken).ConfigureAwait(false);
         try
         {
-            return PostStatesMapping.ToIdentityStates(response);
+            return PostStatesMapping.ToIdentityStates(response, _identityRows);
         }
         catch (FormatException ex)
         {
