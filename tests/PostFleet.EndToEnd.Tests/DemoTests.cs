@@ -23,6 +23,20 @@ public sealed class DemoTests(DemoRun run)
         Assert.Contains($"demo finished: {DemoRun.Epochs} epoch(s) with every proof delivered", run.Output, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Redirected output keeps each line whole: a start with its reason runs past the 200 columns other commands lay
+    /// out to, and once came out as two lines, the second without its time.
+    /// </summary>
+    [Fact]
+    public void Every_line_the_orchestrator_prints_is_whole()
+    {
+        var lines = run.Output.Split('\n');
+        var starts = lines.Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\d\d:\d\d:\d\d start ")).ToList();
+        Assert.NotEmpty(starts);
+        Assert.True(starts.Any(l => l.Length > 200), "no start line longer than 200 characters (have the reasons become shorter?):\n" + string.Join('\n', starts.Take(5)));
+        Assert.DoesNotContain(lines, l => l.StartsWith('('));
+    }
+
     [Fact]
     public void Every_identity_delivers_its_proof_in_three_consecutive_epochs()
     {

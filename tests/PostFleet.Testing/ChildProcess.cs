@@ -14,6 +14,7 @@ public sealed class ChildProcess : IAsyncDisposable
     private readonly StringBuilder _stderr = new();
     private readonly Lock _gate = new();
     private readonly StreamWriter? _log;
+    private int _pid;
 
     private ChildProcess(Process process, string? logPath)
     {
@@ -39,21 +40,28 @@ public sealed class ChildProcess : IAsyncDisposable
     {
         get
         {
-            if (_process.HasExited)
+            try
             {
-                return $"pid {Id} exited with {_process.ExitCode}";
+                if (_process.HasExited)
+                {
+                    return $"pid {Id} exited with {_process.ExitCode}";
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                return $"pid {_pid}: ended and disposed";
             }
 
             try
             {
                 // "pid (comm) state ...": comm may hold spaces, so the fields are counted from its closing parenthesis.
-                var stat = File.ReadAllText($"/proc/{Id}/stat");
+                var stat = File.ReadAllText($"/proc/{_pid}/stat");
                 var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                return $"pid {Id} state {fields[0]}, {fields[17]} threads, CPU {(long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) * 10} ms";
+                return $"pid {_pid} state {fields[0]}, {fields[17]} threads, CPU {(long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) * 10} ms";
             }
             catch (IOException ex)
             {
-                return $"pid {Id}: {ex.Message}";
+                return $"pid {_pid}: {ex.Message}";
             }
         }
     }
@@ -109,6 +117,7 @@ public sealed class ChildProcess : IAsyncDisposable
         process.OutputDataReceived += (_, e) => child.Append(child._stdout, e.Data, "out");
         process.ErrorDataReceived += (_, e) => child.Append(child._stderr, e.Data, "err");
         process.Start();
+        child._pid = process.Id;
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

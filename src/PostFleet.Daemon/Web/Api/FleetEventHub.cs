@@ -16,7 +16,7 @@ namespace PostFleet.Daemon.Web.Api;
 /// dashboard) gets one whole view, then `fleet-changes` messages (<see cref="FleetChanges"/>); its queue cannot
 /// drop one, so when it is full the stream is ended and the client reconnects to a whole view again.
 /// Views go out at most once per interval (<see cref="WebOptions.EventInterval"/>): the loop may pass several times a
-/// second in a gap (at 1,000 identities about seven), and a page needs no more than a few frames a second. A view that
+/// second in a gap (at 1,000 identities 13 to 19), and a page needs no more than a few frames a second. A view that
 /// comes sooner waits, and the newest of those is sent by a timer when the interval is up, so the last view always
 /// arrives; changes are told against the last view *sent*, and a new subscriber's whole view is that one too, so the
 /// changes that follow apply to what it has. With no subscriber no changes are worked out at all.
