@@ -33,8 +33,8 @@ public sealed class ChildProcess : IAsyncDisposable
 
     /// <summary>
     /// What the process is doing now, for a timeout's message: its exit code once it has exited, else the kernel's
-    /// state letter (R running, S sleeping, D in I/O, T stopped) and when it last ran on a CPU, so a stall reads as a
-    /// stopped, exited or waiting process rather than as silence.
+    /// state letter (R running, S sleeping, D in I/O, T stopped), its threads and the CPU time it has used, so a stall
+    /// reads as a stopped, exited or waiting process rather than as silence.
     /// </summary>
     public string Condition
     {
@@ -44,7 +44,7 @@ public sealed class ChildProcess : IAsyncDisposable
             {
                 if (_process.HasExited)
                 {
-                    return $"pid {Id} exited with {_process.ExitCode}";
+                    return $"pid {_pid} exited with {_process.ExitCode}";
                 }
             }
             catch (InvalidOperationException)

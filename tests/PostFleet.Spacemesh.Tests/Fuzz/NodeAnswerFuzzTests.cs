@@ -74,8 +74,6 @@ public sealed class NodeAnswerFuzzTests
             }
         }
 
-        Assert.Contains("reused", seen);
-
         Assert.Equal(["made", "mapped", "refused", "reused", "undecodable"], seen.Order());
     }
 
