@@ -16,11 +16,7 @@ public static class Program
         }
 
         using var shutdown = new ConsoleShutdown();
-        if (Console.IsOutputRedirected)
-        {
-            // Logs and CI output: do not wrap lines at the default 80 columns.
-            Spectre.Console.AnsiConsole.Profile.Width = 200;
-        }
+        Output.ConsoleWidth.ForTables(Spectre.Console.AnsiConsole.Console);
 
         var root = new RootCommand("PostFleet: prove every identity of a go-spacemesh 1:N node, every epoch, unattended.");
         foreach (var command in Commands())

@@ -1,6 +1,6 @@
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using PostFleet.Daemon.Loop;
+using PostFleet.Testing;
 
 namespace PostFleet.Daemon.Tests;
 
@@ -102,7 +102,7 @@ public sealed class LoopThreadTests
             await process.WaitForExitAsync();
         }, new Logs()).WaitAsync(TimeSpan.FromSeconds(60));
 
-        var started = Scheduling.Parse(child!);
+        var started = Scheduling.Of(ProcStat.Parse(child!));
         var daemon = Scheduling.Of("self");
         Assert.Equal(SchedOther, started.Policy);
         Assert.Equal(0, started.RealTimePriority);
@@ -113,18 +113,11 @@ public sealed class LoopThreadTests
     private const int SchedOther = 0;
     private const int SchedRoundRobin = 2;
 
-    /// <summary>proc(5) stat fields 19 (nice), 40 (rt_priority) and 41 (policy), counted after the parenthesised name.</summary>
     private readonly record struct Scheduling(int Nice, int RealTimePriority, int Policy)
     {
-        public static Scheduling Of(string which) => Parse(File.ReadAllText($"/proc/{which}/stat"));
+        public static Scheduling Of(string which) => Of(ProcStat.Of(which));
 
-        public static Scheduling Parse(string stat)
-        {
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return new Scheduling(Field(16), Field(37), Field(38));
-
-            int Field(int at) => int.Parse(fields[at], CultureInfo.InvariantCulture);
-        }
+        public static Scheduling Of(ProcStat stat) => new(stat.Nice, (int)stat.Number(40), (int)stat.Number(41));
     }
 
     private sealed class Logs : ILogger

@@ -395,8 +395,7 @@ public sealed class SimFleet : IAsyncDisposable
     {
         try
         {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var state = stat[(stat.LastIndexOf(')') + 2)..][0];
+            var state = ProcStat.Of(pid).State;
             return state != 'Z' && state != 'X';
         }
         catch (IOException)

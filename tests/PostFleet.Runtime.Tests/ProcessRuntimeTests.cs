@@ -79,9 +79,7 @@ public sealed class ProcessRuntimeTests : IDisposable
         Assert.Equal("/dev/null", File.ResolveLinkTarget($"/proc/{pid}/fd/0", returnFinalTarget: false)!.FullName);
 
         // Its own session: Ctrl+C in the daemon's terminal or the terminal closing does not reach it.
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var session = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[3];
-        Assert.Equal(pid.ToString(System.Globalization.CultureInfo.InvariantCulture), session);
+        Assert.Equal(pid, ProcStat.Of(pid).Number(6));
     }
 
     [Fact]
@@ -219,8 +217,7 @@ public sealed class ProcessRuntimeTests : IDisposable
         Assert.Equal("started\n", await File.ReadAllTextAsync(log));
     }
 
-    /// <summary>Field 19 of /proc/PID/stat, counted after the command name's closing parenthesis.</summary>
-    private static int Nice(int pid) => int.Parse(File.ReadAllText($"/proc/{pid}/stat").Split(')')[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[19 - 3], System.Globalization.CultureInfo.InvariantCulture);
+    private static int Nice(int pid) => ProcStat.Of(pid).Nice;
 
     private static int OwnNice() => Nice(Environment.ProcessId);
 }

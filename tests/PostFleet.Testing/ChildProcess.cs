@@ -54,10 +54,8 @@ public sealed class ChildProcess : IAsyncDisposable
 
             try
             {
-                // "pid (comm) state ...": comm may hold spaces, so the fields are counted from its closing parenthesis.
-                var stat = File.ReadAllText($"/proc/{_pid}/stat");
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                return $"pid {_pid} state {fields[0]}, {fields[17]} threads, CPU {(long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) * 10} ms";
+                var stat = ProcStat.Of(_pid);
+                return $"pid {_pid} state {stat.State}, {stat.Field(20)} threads, CPU {(stat.Number(14) + stat.Number(15)) * 10} ms";
             }
             catch (IOException ex)
             {

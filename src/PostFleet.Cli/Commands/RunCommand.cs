@@ -43,7 +43,7 @@ internal static class RunCommand
             }
 
             using var loggers = ConsoleLogging.Create();
-            await using var daemon = new FleetDaemon(fleet, DaemonAdapters.Connect(fleet, TimeProvider.System, loggers), [new ConsoleReporter(LogLines.Unwrapped(AnsiConsole.Console))], loggers, webOptions);
+            await using var daemon = new FleetDaemon(fleet, DaemonAdapters.Connect(fleet, TimeProvider.System, loggers), [new ConsoleReporter(ConsoleWidth.ForLogLines(AnsiConsole.Console))], loggers, webOptions);
             try
             {
                 await daemon.StartWebAsync(cancellationToken);

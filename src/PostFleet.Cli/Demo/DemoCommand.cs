@@ -123,7 +123,7 @@ internal static class DemoCommand
             return 1;
         }
 
-        var console = LogLines.Unwrapped(AnsiConsole.Console);
+        var console = ConsoleWidth.ForLogLines(AnsiConsole.Console);
         var size = $"{fleet.Services.Count()} identities on {fleet.Disks.Length} disks";
         var epoch = TimeSpan.FromMinutes(15) / timeScale;
         console.MarkupLine($"[bold]PostFleet demo[/] in [blue]{Markup.Escape(root)}[/]: {size}, time x{timeScale} (an epoch takes {epoch:m\\:ss})");

@@ -12,7 +12,7 @@ namespace PostFleet.Daemon.Loop;
 /// (SCHED_RR 1, <see cref="RealTimePriority"/>): a pass that can run then runs, ahead of every ordinary thread on the
 /// machine. At 1,000 identities on two busy cores its thread waited 11 s a minute for a core at 5 nice steps above
 /// the daemon (pass p50/p99 15.5/56.2 ms) and 0.05 s at real-time priority (6.5/16.9 ms), in one run. It cannot take the
-/// machine: a pass is about 10 ms of CPU at 1,000 identities, and woken passes are paced to a fifth of the time at most
+/// machine: a pass is 10-13 ms of CPU at 1,000 identities, and woken passes are paced to a fifth of the time at most
 /// (<see cref="PassTrigger"/>), and the kernel keeps 5% of every second for ordinary threads
 /// (/proc/sys/kernel/sched_rt_runtime_us). That needs CAP_SYS_NICE or an RLIMIT_RTPRIO of 1 (systemd:
 /// LimitRTPRIO=1); without either the thread asks for <see cref="Boost"/> nice steps above the daemon's other threads
@@ -126,9 +126,15 @@ internal sealed class LoopThread : SynchronizationContext
                 return;
             }
 
-            // The flag alone needs no privilege; it keeps a boosted niceness from the programs this thread starts.
+            // The flag alone needs no privilege; it keeps a boosted niceness from the programs this thread starts, so
+            // without it (a filter that refuses the call) there is no boost either.
             var other = 0;
-            _ = NativeMethods.sched_setscheduler(tid, NativeMethods.SchedOther | NativeMethods.SchedResetOnFork, ref other);
+            if (NativeMethods.sched_setscheduler(tid, NativeMethods.SchedOther | NativeMethods.SchedResetOnFork, ref other) != 0)
+            {
+                logger.LogInformation("the reconcile loop runs at the daemon's own priority: real-time priority needs CAP_SYS_NICE or a real-time limit (systemd: LimitRTPRIO={Priority}), and a raised niceness SCHED_RESET_ON_FORK, which was refused", RealTimePriority);
+                return;
+            }
+
             Marshal.SetLastPInvokeError(0);
             var nice = NativeMethods.getpriority(NativeMethods.PrioProcess, tid);
             if (nice == -1 && Marshal.GetLastPInvokeError() != 0)

@@ -20,7 +20,7 @@ internal sealed class IdentityRows
     {
         lock (_gate)
         {
-            var wanted = state.State == PostState.Types.State.Proving ? NodePostState.Proving : NodePostState.Idle;
+            var wanted = PostStatesMapping.StateOf(state);
             if (_byRawName.TryGetValue(state.Name, out var entry) && state.Id.Span.SequenceEqual(entry.Id))
             {
                 return wanted == entry.Row.State ? entry.Row : entry.Other ??= entry.Row with { State = wanted };

@@ -80,7 +80,10 @@ internal static class PostStatesMapping
         }
 
         var name = state.Name.EndsWith(KeySuffix, StringComparison.Ordinal) ? state.Name[..^KeySuffix.Length] : state.Name;
-        var wanted = state.State == PostState.Types.State.Proving ? NodePostState.Proving : NodePostState.Idle;
-        return new IdentityState(name, NodeId.FromBytes(state.Id.Span), wanted);
+        return new IdentityState(name, NodeId.FromBytes(state.Id.Span), StateOf(state));
     }
+
+    /// <summary>The core's state of a row already known to be IDLE or PROVING.</summary>
+    internal static NodePostState StateOf(PostState state) =>
+        state.State == PostState.Types.State.Proving ? NodePostState.Proving : NodePostState.Idle;
 }
