@@ -19,7 +19,7 @@ public sealed partial class CrashLoopTests
         await fleet.StartAsync();
 
         await fleet.WaitForDeliveriesAsync(["b1"], 1);
-        await Eventually.UntilAsync(() => fleet.History("SELECT id FROM runs WHERE service = 'a1' AND outcome = 'crashed'").Count >= 5, "five crashed runs of a1; " + fleet.Describe(), TimeSpan.FromSeconds(60));
+        await Eventually.UntilAsync(() => fleet.History("SELECT id FROM runs WHERE service = 'a1' AND outcome = 'crashed'").Count >= 5, () => "five crashed runs of a1; " + fleet.Describe(), TimeSpan.FromSeconds(60));
 
         Assert.Empty(fleet.Delivered("a1"));
         var crashed = fleet.History("SELECT started_at, exit_code, stderr_tail FROM runs WHERE service = 'a1' ORDER BY id");
@@ -59,7 +59,7 @@ public sealed class CorruptedMetadataTests
         await fleet.StartAsync();
 
         await fleet.WaitForDeliveriesAsync(["b1"], 1);
-        await Eventually.UntilAsync(() => fleet.History("SELECT id FROM runs WHERE service = 'a1' AND outcome = 'crashed' AND exit_code = 1").Count >= 2, "a1's crashed runs; " + fleet.Describe());
+        await Eventually.UntilAsync(() => fleet.History("SELECT id FROM runs WHERE service = 'a1' AND outcome = 'crashed' AND exit_code = 1").Count >= 2, () => "a1's crashed runs; " + fleet.Describe());
 
         var run = fleet.History("SELECT stderr_tail FROM runs WHERE service = 'a1' AND outcome = 'crashed'")[0];
         Assert.Contains("loading POST metadata", run["stderr_tail"], StringComparison.Ordinal);
@@ -79,7 +79,7 @@ public sealed class MissingDataDirTests
         await fleet.StartAsync();
 
         await fleet.WaitForDeliveriesAsync(["b1"], 1);
-        await Eventually.UntilAsync(() => fleet.History("SELECT id FROM runs WHERE service = 'a1' AND outcome = 'crashed' AND exit_code = 1").Count >= 2, "a1's crashed runs; " + fleet.Describe());
+        await Eventually.UntilAsync(() => fleet.History("SELECT id FROM runs WHERE service = 'a1' AND outcome = 'crashed' AND exit_code = 1").Count >= 2, () => "a1's crashed runs; " + fleet.Describe());
 
         var run = fleet.History("SELECT stderr_tail FROM runs WHERE service = 'a1' AND outcome = 'crashed'")[0];
         Assert.Contains("No such file or directory", run["stderr_tail"], StringComparison.Ordinal);

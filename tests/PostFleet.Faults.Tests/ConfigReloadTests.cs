@@ -19,14 +19,14 @@ public sealed class ConfigReloadTests
 
         // An invalid edit: refused, reported in the log and the history; the daemon goes on.
         File.WriteAllText(fleet.FleetConfig, full.Replace("per-disk: 1", "per-disk: -3", StringComparison.Ordinal));
-        await Eventually.UntilAsync(() => fleet.History("SELECT kind FROM daemon_events WHERE kind = 'config-rejected'").Count == 1, "config-rejected in the history; " + fleet.Describe());
+        await Eventually.UntilAsync(() => fleet.History("SELECT kind FROM daemon_events WHERE kind = 'config-rejected'").Count == 1, () => "config-rejected in the history; " + fleet.Describe());
         await fleet.Daemon!.WaitForOutputAsync("keeping the last good configuration");
         Assert.False(fleet.Daemon.HasExited);
         Assert.Empty(fleet.Delivered("b1"));
 
         // A valid edit (b1 added back): applied, and b1 is proved.
         File.WriteAllText(fleet.FleetConfig, full);
-        await Eventually.UntilAsync(() => fleet.History("SELECT kind FROM daemon_events WHERE kind = 'config-applied'").Count == 1, "config-applied in the history; " + fleet.Describe());
+        await Eventually.UntilAsync(() => fleet.History("SELECT kind FROM daemon_events WHERE kind = 'config-applied'").Count == 1, () => "config-applied in the history; " + fleet.Describe());
         await fleet.WaitForDeliveriesAsync(["b1"], 1);
     }
 }

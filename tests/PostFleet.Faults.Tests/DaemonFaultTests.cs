@@ -10,7 +10,7 @@ public sealed class ShutdownStopAllTests
     {
         await using var fleet = await SimFleet.CreateAsync(new SimFleetOptions { Services = [("a1", "diskA"), ("b1", "diskB")], OnShutdown = "stop-all", K2PowSeconds = 3 });
         await fleet.StartAsync();
-        await Eventually.UntilAsync(() => fleet.ServiceEvents("a1").Any(e => e.Event == "k2pow-start") && fleet.ServiceEvents("b1").Any(e => e.Event == "k2pow-start"), "both proving; " + fleet.Describe());
+        await Eventually.UntilAsync(() => fleet.ServiceEvents("a1").Any(e => e.Event == "k2pow-start") && fleet.ServiceEvents("b1").Any(e => e.Event == "k2pow-start"), () => "both proving; " + fleet.Describe());
         var pids = fleet.ServiceRecord().Where(e => e.Event == "started").Select(e => e.Pid).Distinct().Where(fleet.IsOurs).ToList();
         Assert.NotEmpty(pids);
 
@@ -29,7 +29,7 @@ public sealed class ShutdownLeaveRunningTests
     {
         await using var fleet = await SimFleet.CreateAsync(new SimFleetOptions { Services = [("a1", "diskA"), ("b1", "diskB")], OnShutdown = "leave-running", K2PowSeconds = 3 });
         await fleet.StartAsync();
-        await Eventually.UntilAsync(() => fleet.ServiceEvents("a1").Any(e => e.Event == "k2pow-start") && fleet.ServiceEvents("b1").Any(e => e.Event == "k2pow-start"), "both proving; " + fleet.Describe());
+        await Eventually.UntilAsync(() => fleet.ServiceEvents("a1").Any(e => e.Event == "k2pow-start") && fleet.ServiceEvents("b1").Any(e => e.Event == "k2pow-start"), () => "both proving; " + fleet.Describe());
         var pids = fleet.ServiceRecord().Where(e => e.Event == "started").Select(e => e.Pid).Distinct().Where(fleet.IsOurs).ToList();
 
         fleet.Daemon!.Signal(Posix.SigTerm);
@@ -53,7 +53,7 @@ public sealed class DaemonKillTests
     {
         await using var fleet = await SimFleet.CreateAsync(new SimFleetOptions { Services = [("a1", "diskA"), ("a2", "diskA"), ("b1", "diskB")] });
         await fleet.StartAsync();
-        await Eventually.UntilAsync(() => fleet.ServiceEvents("a1").Any(e => e.Event == "k2pow-start") && fleet.ServiceEvents("b1").Any(e => e.Event == "k2pow-start"), "a1 and b1 proving; " + fleet.Describe());
+        await Eventually.UntilAsync(() => fleet.ServiceEvents("a1").Any(e => e.Event == "k2pow-start") && fleet.ServiceEvents("b1").Any(e => e.Event == "k2pow-start"), () => "a1 and b1 proving; " + fleet.Describe());
 
         fleet.Daemon!.Signal(Posix.SigKill);
         await fleet.Daemon.WaitForExitAsync(TimeSpan.FromSeconds(10));

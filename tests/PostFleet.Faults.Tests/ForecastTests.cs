@@ -49,7 +49,7 @@ public sealed class PredictedMissTests
             {
                 return false; // not listening yet, or no pass yet
             }
-        }, "a predicted-miss alert for the service reading in an open gap, the other waiting; " + fleet.Describe(), TimeSpan.FromSeconds(300));
+        }, () => "a predicted-miss alert for the service reading in an open gap, the other waiting; " + fleet.Describe(), TimeSpan.FromSeconds(300));
 
         var gap = view!.Network!.CycleGap;
         Assert.True(missed!.Since < gap.ProofDeadline, $"raised at {missed.Since:O}, deadline {gap.ProofDeadline:O}");
@@ -63,7 +63,7 @@ public sealed class PredictedMissTests
         Assert.Equal("waiting", waiting.DagState);
         Assert.True(waiting.EstimatedFinish > reading.EstimatedFinish, $"{waiting.Name} estimated {waiting.EstimatedFinish:O}, {reading.Name} {reading.EstimatedFinish:O}");
         await Eventually.UntilAsync(async () => (await client.GetAlertsAsync()).Open.Any(a => a.Key == $"predicted-miss:{waiting.Name}:{gap.PublishEpoch}"),
-            "the waiting service's alert; " + fleet.Describe(), TimeSpan.FromSeconds(30));
+            () => "the waiting service's alert; " + fleet.Describe(), TimeSpan.FromSeconds(30));
 
         // The gap closes 15 s before its deadline; the node still takes its proofs until then, so the alert stays
         // open (against this deadline, not the next gap's) and resolves only once the deadline has passed.
@@ -72,7 +72,7 @@ public sealed class PredictedMissTests
         {
             resolved = (await client.GetAlertsAsync()).Recent.FirstOrDefault(c => c.Resolved && c.Alert.Key == missed.Key);
             return resolved is not null;
-        }, "the alert to resolve after the deadline; " + fleet.Describe(), TimeSpan.FromSeconds(120));
+        }, () => "the alert to resolve after the deadline; " + fleet.Describe(), TimeSpan.FromSeconds(120));
         Assert.True(resolved!.At >= gap.ProofDeadline, $"resolved at {resolved.At:O}, before the deadline {gap.ProofDeadline:O} (gap closed {gap.Closes:O})");
     }
 }
@@ -93,7 +93,7 @@ public sealed class LearnedEstimatesRestartTests
         // A k2pow time and a read rate (and the start-up, learned apart from the k2pow, beside them).
         await Eventually.UntilAsync(
             () => fleet.History("SELECT kind FROM estimates").Select(r => r["kind"]).ToHashSet().IsSupersetOf(["k2pow-seconds", "read-bytes-per-second"]),
-            "a k2pow time and a read rate in the history; " + fleet.Describe());
+            () => "a k2pow time and a read rate in the history; " + fleet.Describe());
 
         // Stop everything that could learn more, so the numbers compared below cannot move.
         fleet.Daemon!.Signal(Posix.SigTerm);
@@ -128,7 +128,7 @@ public sealed class LearnedEstimatesRestartTests
             {
                 return false;
             }
-        }, "the restarted daemon's forecast; " + fleet.Describe(), TimeSpan.FromSeconds(60));
+        }, () => "the restarted daemon's forecast; " + fleet.Describe(), TimeSpan.FromSeconds(60));
 
         var a1 = Assert.Single(forecast!.Rows);
         Assert.Equal("measured", a1.Source);

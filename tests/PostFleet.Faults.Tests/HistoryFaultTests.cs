@@ -28,7 +28,7 @@ public sealed class HistoryFullDiskTests
         int Proofs(string service) => fleet.Delivered(service).Count(d => d.Kind == "nipost");
         using var http = await DaemonApi.ConnectAsync(daemon);
         var history = $"/proc/{daemon.Id}/root{historyDir}";
-        await Eventually.UntilAsync(async () => (await HistoryView(http))?["lastWrite"] is not null, "a first history write; " + fleet.Describe(), Eventually.DefaultTimeout);
+        await Eventually.UntilAsync(async () => (await HistoryView(http))?["lastWrite"] is not null, () => "a first history write; " + fleet.Describe(), Eventually.DefaultTimeout);
 
         // Fill the disk.
         var filler = Path.Combine(history, "filler");
@@ -49,7 +49,7 @@ public sealed class HistoryFullDiskTests
             }
         }
 
-        var fault = await Eventually.UntilAsync(async () => await HistoryView(http) is { } h && (bool?)h["writable"] == false ? h : null, "the fleet view to report the history fault; " + fleet.Describe());
+        var fault = await Eventually.UntilAsync(async () => await HistoryView(http) is { } h && (bool?)h["writable"] == false ? h : null, () => "the fleet view to report the history fault; " + fleet.Describe());
         Assert.Contains("full", (string?)fault["fault"], StringComparison.OrdinalIgnoreCase);
         var alert = await Eventually.UntilAsync(async () => (await Alerts(http))["open"]!.AsArray().FirstOrDefault(a => (string?)a!["kind"] == "history-fault"), "a history-fault alert");
         Assert.Equal("warning", (string?)alert!["severity"]);
@@ -57,7 +57,7 @@ public sealed class HistoryFullDiskTests
 
         // Proving goes on: both identities deliver another proof while nothing can be written.
         var before = new[] { "a1", "b1" }.ToDictionary(s => s, Proofs);
-        await Eventually.UntilAsync(() => before.All(b => Proofs(b.Key) > b.Value), "a delivery of a1 and of b1 during the fault; " + fleet.Describe(), TimeSpan.FromSeconds(120));
+        await Eventually.UntilAsync(() => before.All(b => Proofs(b.Key) > b.Value), () => "a delivery of a1 and of b1 during the fault; " + fleet.Describe(), TimeSpan.FromSeconds(120));
         var faultSince = DateTimeOffset.Parse((string)fault["faultSince"]!, System.Globalization.CultureInfo.InvariantCulture);
         var stillFull = await HistoryView(http);
         Assert.False((bool?)stillFull!["writable"]);
@@ -71,7 +71,7 @@ public sealed class HistoryFullDiskTests
         var firedWhileFull = HistoryFaultChanges(await Alerts(http)).Count(resolved => !resolved);
         File.Delete(filler);
 
-        await Eventually.UntilAsync(async () => (bool?)(await HistoryView(http))!["writable"] == true, "the history to take writes again; " + fleet.Describe(), Eventually.DefaultTimeout);
+        await Eventually.UntilAsync(async () => (bool?)(await HistoryView(http))!["writable"] == true, () => "the history to take writes again; " + fleet.Describe(), Eventually.DefaultTimeout);
         var changes = await Eventually.UntilAsync(async () => await Alerts(http) is var a && HistoryFaultChanges(a) is [.., true] ? a : null, "the history-fault alert to resolve");
         Assert.DoesNotContain(changes["open"]!.AsArray(), a => (string?)a!["kind"] == "history-fault");
         var sequence = HistoryFaultChanges(changes);
@@ -85,7 +85,7 @@ public sealed class HistoryFullDiskTests
         var delivered = JsonNode.Parse(await http.GetStringAsync("/api/v1/history?service=a1&limit=1000"))!.AsArray().Where(e => (string?)e!["kind"] == "delivery");
         Assert.Contains(delivered, d => DateTimeOffset.Parse((string)d!["at"]!, System.Globalization.CultureInfo.InvariantCulture) >= faultSince);
         // Said by the loop's next flush after the file took a write (which may have been an API read's flush).
-        await Eventually.UntilAsync(() => FleetLog(fleet).Contains("history: writes work again", StringComparison.Ordinal), "the daemon to log that history writes work again; " + fleet.Describe(), Eventually.DefaultTimeout);
+        await Eventually.UntilAsync(() => FleetLog(fleet).Contains("history: writes work again", StringComparison.Ordinal), () => "the daemon to log that history writes work again; " + fleet.Describe(), Eventually.DefaultTimeout);
     }
 
     private static async Task<JsonNode?> HistoryView(HttpClient http) => (await DaemonApi.FleetAsync(http))?["history"];

@@ -114,7 +114,7 @@ public sealed class K2PowPoolTests
                 return fleet.K2PowRecord().FirstOrDefault(e => e.Event == "k2pow-job-start"
                     && running.Any(j => j!["miner"]!.GetValue<string>() == e.NodeId && j["group"]!.GetValue<int>() == Group(e)));
             },
-            "the router to see a worker running a job; " + fleet.Describe(), TimeSpan.FromSeconds(120));
+            () => "the router to see a worker running a job; " + fleet.Describe(), TimeSpan.FromSeconds(120));
         Assert.Equal(0, Posix.Kill(victim.Pid, Posix.SigKill));
 
         var owner = fleet.NodeIdOf("a1") == victim.NodeId ? "a1" : "b1";
@@ -155,7 +155,7 @@ public sealed class K2PowPoolTests
             // Both workers took jobs the router dispatched (2 services × 4 groups), and the router still holds some.
             await Eventually.UntilAsync(
                 () => fleet.K2PowRecord().Where(e => e.Event == "k2pow-job-start").Select(e => e.Pid).Distinct().Count() == 2,
-                "both workers to take a job; " + fleet.Describe(), TimeSpan.FromSeconds(120));
+                () => "both workers to take a job; " + fleet.Describe(), TimeSpan.FromSeconds(120));
             var router = (await PoolAsync(api))["router"]!;
             var held = router["queue"]!.AsArray().Count + router["workers"]!.AsArray().Count(w => w!["job"] is not null);
             Assert.True(held >= 1, router.ToJsonString());

@@ -13,7 +13,7 @@ public sealed class NodeRestartTests
         await fleet.WaitForDeliveriesAsync(["a1", "b1"], 1);
 
         // The first NiPoST round: wait until both services run for it, then restart the node under them.
-        await Eventually.UntilAsync(() => fleet.NodeRecord().Count(e => e.Event == "proof-requested" && e.Kind == "nipost") >= 2, "the nipost proof requests; " + fleet.Describe());
+        await Eventually.UntilAsync(() => fleet.NodeRecord().Count(e => e.Event == "proof-requested" && e.Kind == "nipost") >= 2, () => "the nipost proof requests; " + fleet.Describe());
         await Eventually.UntilAsync(() => fleet.ServiceRecord().Count(e => e.Event == "k2pow-start" && e.Challenge != new string('0', 64)) >= 1, "a nipost proof under way");
         var before = fleet.ServiceRecord().Where(e => e.Event == "started").Select(e => e.Pid).ToHashSet();
         var nodeDown = DateTimeOffset.UtcNow;
@@ -22,7 +22,7 @@ public sealed class NodeRestartTests
         var stopped = fleet.NodeRecord().Last(e => e.Event == "node-stopped").Time;
 
         // Observe the daemon while the node is away: until it has decided, after the node went, that it is away.
-        await Eventually.UntilAsync(() => fleet.History("SELECT id FROM decisions WHERE code = 'NodeUnreachable' AND at >= '" + nodeDown.UtcDateTime.ToString("O") + "'").Count > 0, "a NodeUnreachable decision while the node is down; " + fleet.Describe());
+        await Eventually.UntilAsync(() => fleet.History("SELECT id FROM decisions WHERE code = 'NodeUnreachable' AND at >= '" + nodeDown.UtcDateTime.ToString("O") + "'").Count > 0, () => "a NodeUnreachable decision while the node is down; " + fleet.Describe());
         var actionsWhileDown = fleet.History("SELECT action FROM actions WHERE action = 'StopService' AND at >= '" + nodeDown.UtcDateTime.ToString("O") + "'").Count;
         await fleet.StartNodeAsync();
 
@@ -51,17 +51,17 @@ public sealed class NodeUnreachableTests
         await fleet.StartNodeAsync();
         using var http = await DaemonApi.ConnectAsync(fleet.StartDaemon("--listen", DaemonApi.ListenArgument));
 
-        await Eventually.UntilAsync(() => fleet.ServiceEvents("a1").Any(e => e.Event == "k2pow-start") && fleet.ServiceEvents("b1").Any(e => e.Event == "k2pow-start"), "both services proving; " + fleet.Describe());
+        await Eventually.UntilAsync(() => fleet.ServiceEvents("a1").Any(e => e.Event == "k2pow-start") && fleet.ServiceEvents("b1").Any(e => e.Event == "k2pow-start"), () => "both services proving; " + fleet.Describe());
         var runsBefore = RunFiles(fleet);
         var frozenAt = DateTimeOffset.UtcNow;
         Assert.Equal(0, Posix.Kill(fleet.Node!.Id, 19)); // SIGSTOP
         try
         {
-            await Eventually.UntilAsync(() => fleet.Decisions("a1").Any(d => d.Code == "NodeUnreachable"), "NodeUnreachable in the history; " + fleet.Describe(), TimeSpan.FromSeconds(40));
+            await Eventually.UntilAsync(() => fleet.Decisions("a1").Any(d => d.Code == "NodeUnreachable"), () => "NodeUnreachable in the history; " + fleet.Describe(), TimeSpan.FromSeconds(40));
 
             // Watch three more passes of the daemon with the node frozen (not a fixed time: a pass waits on timeouts).
             var seenAt = (long)(await DaemonApi.FleetAsync(http))!["pass"]!;
-            await Eventually.UntilAsync(async () => (long?)(await DaemonApi.FleetAsync(http))?["pass"] >= seenAt + 3, "three passes with the node frozen; " + fleet.Describe(), TimeSpan.FromSeconds(120));
+            await Eventually.UntilAsync(async () => (long?)(await DaemonApi.FleetAsync(http))?["pass"] >= seenAt + 3, () => "three passes with the node frozen; " + fleet.Describe(), TimeSpan.FromSeconds(120));
 
             // The runtime's list of runs is what it was, and every service process is still alive.
             Assert.Equal(runsBefore, RunFiles(fleet));

@@ -29,7 +29,7 @@ public sealed class NodeRestartMidGapTests
         List<SimEvent> asked = [];
         await Eventually.UntilAsync(
             () => (asked = Niposts(fleet, "proof-requested").GroupBy(PublishEpoch).Select(g => g.ToList()).FirstOrDefault(g => g.Select(e => e.Identity).Distinct().Count() == 2) ?? []).Count > 0,
-            "both NiPoSTs asked for in one round; " + fleet.Describe());
+            () => "both NiPoSTs asked for in one round; " + fleet.Describe());
         var round = PublishEpoch(asked[0]);
         var challenge = asked[0].Challenge!;
         var gapOpened = asked.Min(e => e.Time);
@@ -50,7 +50,7 @@ public sealed class NodeRestartMidGapTests
         var delivered = new List<SimEvent>();
         await Eventually.UntilAsync(
             () => (delivered = [.. Niposts(fleet, "proof-delivered").Where(e => PublishEpoch(e) == round)]).Select(e => e.Identity).Distinct().Count() == 2,
-            $"a1 and b1 delivered publish epoch {round}; " + fleet.Describe(), TimeSpan.FromSeconds(90));
+            () => $"a1 and b1 delivered publish epoch {round}; " + fleet.Describe(), TimeSpan.FromSeconds(90));
         Assert.Equal(2, delivered.Count);
         Assert.All(delivered, e => Assert.Equal(challenge, e.Challenge));
         Assert.All(delivered, e => Assert.True(e.Time > restartedAt, "delivered before the restart"));
@@ -86,7 +86,7 @@ public sealed class NodeRestartMidGapTests
             + string.Join("\n", decisions.Select(d => $"  {d.Code}: {d.Message}")) + "\n" + fleet.Describe());
         var restart = Assert.Single(fleet.History("SELECT detail FROM daemon_events WHERE kind = 'node-restarted'"));
         Assert.StartsWith("node restarted / syncing: keeping 2 proofs in progress", restart["detail"], StringComparison.Ordinal);
-        await Eventually.UntilAsync(() => fleet.History("SELECT detail FROM daemon_events WHERE kind = 'node-resumed'").Count == 1, "node-resumed in the history; " + fleet.Describe());
+        await Eventually.UntilAsync(() => fleet.History("SELECT detail FROM daemon_events WHERE kind = 'node-resumed'").Count == 1, () => "node-resumed in the history; " + fleet.Describe());
         Assert.DoesNotContain(fleet.NodeRecord(), e => e.Event == "service-rejected");
     }
 

@@ -56,7 +56,7 @@ public sealed class RandomXStartupTests(ITestOutputHelper output)
             }
 
             return services.All(s => fleet.Delivered(s).Count >= 1);
-        }, "both proofs delivered; " + fleet.Describe(), TimeSpan.FromSeconds(150));
+        }, () => "both proofs delivered; " + fleet.Describe(), TimeSpan.FromSeconds(150));
 
         foreach (var name in services)
         {

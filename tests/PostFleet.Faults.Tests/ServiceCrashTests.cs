@@ -19,7 +19,7 @@ public sealed class ServiceCrashTests
         // The first proof the node asks for: kill a1's service as soon as it enters the phase.
         var victim = await Eventually.UntilAsync(
             () => Task.FromResult(fleet.ServiceEvents("a1").FirstOrDefault(e => e.Event == phase)),
-            $"a1 to reach {phase}; {fleet.Describe()}");
+            () => $"a1 to reach {phase}; {fleet.Describe()}");
         Assert.Equal(0, Posix.Kill(victim.Pid, Posix.SigKill));
         var requested = fleet.NodeRecord().Last(e => e.Event == "proof-requested" && e.Identity == "a1");
 

@@ -34,10 +34,10 @@ public sealed class HungOperatorTests
         await Eventually.UntilAsync(() => held.Count > 0, "the daemon to connect to the silent operator");
         // The decision naming the silent /status is written once a status read has timed out, which on a loaded
         // machine can come after the first delivery: wait for it rather than read the history at this instant.
-        await Eventually.UntilAsync(() => fleet.Decisions("a1").Any(d => d.Message.Contains("/status does not answer", StringComparison.Ordinal)), "a decision of a1 naming the silent /status; " + fleet.Describe());
+        await Eventually.UntilAsync(() => fleet.Decisions("a1").Any(d => d.Message.Contains("/status does not answer", StringComparison.Ordinal)), () => "a decision of a1 naming the silent /status; " + fleet.Describe());
 
         // The loop keeps going through a whole round: both are stopped once IDLE, and the next round proves again.
-        await Eventually.UntilAsync(() => fleet.Actions("a1").Any(a => a.Action == "StopService") && fleet.Actions("b1").Any(a => a.Action == "StopService"), "both stopped after delivery; " + fleet.Describe());
+        await Eventually.UntilAsync(() => fleet.Actions("a1").Any(a => a.Action == "StopService") && fleet.Actions("b1").Any(a => a.Action == "StopService"), () => "both stopped after delivery; " + fleet.Describe());
         await fleet.WaitForDeliveriesAsync(["a1", "b1"], 2);
         accepting.Cancel();
         held.ForEach(c => c.Dispose());
@@ -61,7 +61,7 @@ public sealed class StickyProofErrorTests
         File.WriteAllBytes(bin, good[..(good.Length / 4)]);
         await fleet.StartAsync();
 
-        await Eventually.UntilAsync(() => fleet.NodeRecord().Any(e => e.Event == "proof-failed" && e.Identity == "a1"), "the node to see a1's proof fail; " + fleet.Describe());
+        await Eventually.UntilAsync(() => fleet.NodeRecord().Any(e => e.Event == "proof-failed" && e.Identity == "a1"), () => "the node to see a1's proof fail; " + fleet.Describe());
         var failedRun = fleet.ServiceEvents("a1").First(e => e.Event == "proof-failed");
         File.WriteAllBytes(bin, good); // repaired; the stuck run still holds its error
 

@@ -39,7 +39,7 @@ public sealed class ServiceLogAlertTests
         await fleet.WaitForDeliveriesAsync(["a1"], 1, TimeSpan.FromSeconds(180));
         await Eventually.UntilAsync(
             async () => !(await OpenAlertsAsync(http)).Any(a => (string?)a["kind"] == "service-problem"),
-            "the service-problem alert to close after a1 registered and proved; " + fleet.Describe(),
+            () => "the service-problem alert to close after a1 registered and proved; " + fleet.Describe(),
             TimeSpan.FromSeconds(60));
 
         var log = ServiceLog(fleet);

@@ -248,7 +248,7 @@ public sealed class SimFleet : IAsyncDisposable
     public Task WaitForDeliveriesAsync(IEnumerable<string> services, int count, TimeSpan? timeout = null)
     {
         var names = services.ToList();
-        return Eventually.UntilAsync(() => names.All(n => Delivered(n).Count >= count), $"{count} deliveries of {string.Join(", ", names)}; {Describe()}", timeout ?? TimeSpan.FromSeconds(90));
+        return Eventually.UntilAsync(() => names.All(n => Delivered(n).Count >= count), () => $"{count} deliveries of {string.Join(", ", names)}; {Describe()}", timeout ?? TimeSpan.FromSeconds(90));
     }
 
     public string Describe() =>

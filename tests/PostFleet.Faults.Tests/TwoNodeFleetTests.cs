@@ -50,7 +50,7 @@ public sealed class TwoNodeFleetTests
             fleet.NodeRecordOf(node).Count(e => e.Event == "proof-delivered" && e.Identity == service && e.Kind == "nipost");
         await Eventually.UntilAsync(
             () => nodeA.All(s => Delivered("node-a", s) >= Epochs) && nodeB.All(s => Delivered("node-b", s) >= Epochs),
-            $"{Epochs} deliveries of every identity of both nodes; {fleet.Describe()}",
+            () => $"{Epochs} deliveries of every identity of both nodes; {fleet.Describe()}",
             TimeSpan.FromMinutes(8));
 
         var now = DateTimeOffset.UtcNow;

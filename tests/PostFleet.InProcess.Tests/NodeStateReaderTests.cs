@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using PostFleet.Core.Model;
@@ -154,6 +155,44 @@ public sealed class NodeStateReaderTests : IAsyncDisposable
         await Eventually.UntilAsync(() => _changes == 1, "the changed states to wake the loop");
     }
 
+    /// <summary>
+    /// A pass that drained a postStart takes it as the node's PROVING; a later pass must not take states asked for
+    /// before that postStart came, or their IDLE would undo it (and a run's hand-over would count as delivered before
+    /// the node took the proof). Here the read on its way when that pass ended was asked before the postStart.
+    /// </summary>
+    [Fact]
+    public async Task States_asked_before_a_postStart_an_earlier_pass_drained_do_not_serve_a_later_pass()
+    {
+        await ReplayReadAsync();
+        Reader.ReadAhead(needSynced: false);
+        await Eventually.UntilAsync(() => Reader.Settled, "the first read ahead");
+
+        // Pass N takes that answer (IDLE) while the next read (still IDLE at the node) is on its way.
+        var before = _node.Hold();
+        Reader.ReadAhead(needSynced: false);
+        await Eventually.UntilAsync(() => _node.StateReads == 2, "the second read to reach the node");
+        Assert.Equal(NodePostState.Idle, (await Reader.TakeAsync(needSynced: false, CancellationToken.None)).Identities!["a1.key"].State);
+
+        // The node asks for a proof: its postStart comes and pass N drains it, with the replayed one.
+        _node.Send(new NodeEvent.PostStarted(Start.AddSeconds(5), NodeId.FromBytes(new byte[32]), new string('1', 64)));
+        await Eventually.UntilAsync(() => _pump.PostStarts.Received == 2, "the pump to receive the postStart");
+        Assert.Equal(2, _pump.Drain().Count);
+
+        // Pass N ends and reads ahead: the read on its way was asked before that postStart, so another is asked.
+        var after = _node.Hold();
+        Reader.ReadAhead(needSynced: false);
+        await Eventually.UntilAsync(() => _node.StateReads == 3, "a read asked after the postStart");
+        before.SetResult();
+        await Eventually.UntilAsync(() => _node.Answers == 1, "the read asked before the postStart to answer (IDLE)");
+        _node.State = NodePostState.Proving;
+        after.SetResult();
+
+        // Pass N+1 acts on the states from after the postStart.
+        var taken = await Reader.TakeAsync(needSynced: false, CancellationToken.None);
+        Assert.Equal(NodePostState.Proving, taken.Identities!["a1.key"].State);
+        Assert.Equal(3, _node.StateReads);
+    }
+
     /// <summary>The pump subscribed and, after its quiet time, marked the replay read: answers may be read ahead.</summary>
     private async Task ReplayReadAsync()
     {
@@ -167,13 +206,18 @@ public sealed class NodeStateReaderTests : IAsyncDisposable
             "the replay to be read");
     }
 
-    /// <summary>One identity, its state and is_synced as set, reads counted, one replayed event, a stream the test can drop.</summary>
+    /// <summary>
+    /// One identity, its state and is_synced as set, reads counted, one replayed event and those the test sends, a
+    /// stream the test can drop.
+    /// </summary>
     private sealed class ScriptedNode : INodeClient
     {
         private readonly TaskCompletionSource _streamEnd = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly Channel<NodeEvent> _live = Channel.CreateUnbounded<NodeEvent>();
         private TaskCompletionSource? _held;
         private int _stateReads;
         private int _syncedReads;
+        private int _answers;
 
         public volatile NodePostState State = NodePostState.Idle;
         public volatile bool Synced = true;
@@ -183,6 +227,11 @@ public sealed class NodeStateReaderTests : IAsyncDisposable
         public int StateReads => Volatile.Read(ref _stateReads);
 
         public int SyncedReads => Volatile.Read(ref _syncedReads);
+
+        /// <summary>PostStates reads that have answered.</summary>
+        public int Answers => Volatile.Read(ref _answers);
+
+        public void Send(NodeEvent e) => _live.Writer.TryWrite(e);
 
         public TaskCompletionSource Hold() => _held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -196,7 +245,9 @@ public sealed class NodeStateReaderTests : IAsyncDisposable
                 await held.Task.WaitAsync(cancellationToken);
             }
 
-            return Failing ? throw new IOException("connection refused") : [new IdentityState("a1.key", NodeId.FromBytes(new byte[32]), State)];
+            var answer = Failing ? throw new IOException("connection refused") : new IdentityState("a1.key", NodeId.FromBytes(new byte[32]), State);
+            Interlocked.Increment(ref _answers);
+            return [answer];
         }
 
         public Task<bool> IsSyncedAsync(CancellationToken cancellationToken)
@@ -216,7 +267,17 @@ public sealed class NodeStateReaderTests : IAsyncDisposable
             subscribed();
             Subscribed = true;
             yield return new NodeEvent.PostStarted(Start, NodeId.FromBytes(new byte[32]), new string('0', 64));
-            await _streamEnd.Task.WaitAsync(cancellationToken);
+            while (true)
+            {
+                var next = _live.Reader.ReadAsync(cancellationToken).AsTask();
+                if (await Task.WhenAny(next, _streamEnd.Task.WaitAsync(cancellationToken)) != next)
+                {
+                    await _streamEnd.Task.WaitAsync(cancellationToken);
+                    yield break;
+                }
+
+                yield return await next;
+            }
         }
 
         public Task<NetworkClock> GetNetworkClockAsync(CancellationToken cancellationToken) => throw new NotSupportedException();

@@ -14,7 +14,7 @@ internal static class Observations
         ServiceSpec service, FleetSnapshot snapshot, ServiceMemory memory, ScheduleLimits limits, PostSettings post, DateTimeOffset now, int readersOnDisk = 0)
     {
         var m = FoldNodeState(service.Name, snapshot, memory, now);
-        m = FoldEvents(service.Name, snapshot, m);
+        m = FoldEvents(service.Name, snapshot, m, now);
         m = FoldAnnouncedRound(snapshot, m);
 
         RuntimeInstance? exited = null;
@@ -88,7 +88,7 @@ internal static class Observations
     private static bool ResumesRound(ServiceMemory m, FleetSnapshot snapshot, DateTimeOffset now) =>
         !m.Delivered && m.LastNodeState == NodePostState.Idle && ProofRound.Window(m, snapshot.Timeline) is { } window && now < window.ProofDeadline;
 
-    private static ServiceMemory FoldEvents(string name, FleetSnapshot snapshot, ServiceMemory m)
+    private static ServiceMemory FoldEvents(string name, FleetSnapshot snapshot, ServiceMemory m, DateTimeOffset now)
     {
         // The event stream replays old events on subscribe; only those of this round count, IDLE or PROVING (a
         // postComplete may arrive a pass after the IDLE).
@@ -129,7 +129,8 @@ internal static class Observations
             }
         }
 
-        if (started is not null && started.ChallengeHex != m.RoundChallengeHex)
+        var askedAgain = started is not null && started.ChallengeHex == m.RoundChallengeHex;
+        if (started is not null && !askedAgain)
         {
             m = m with { RoundChallengeHex = started.ChallengeHex };
         }
@@ -142,6 +143,14 @@ internal static class Observations
         if (completed is not null)
         {
             return m with { Delivered = true, DeliveredBy = DeliveryEvidence.PostComplete, RoundChallengeHex = completed.ChallengeHex };
+        }
+
+        // The node asks for this round again (a restarted node, once synced): it is PROVING, whatever the states this
+        // pass took say, since they can be read before its postStart came. On that older IDLE, a run that hands its
+        // held proof over at once would count as delivered and be stopped before the node has taken the proof.
+        if (askedAgain && m.LastNodeState == NodePostState.Idle && ResumesRound(m, snapshot, now))
+        {
+            m = m with { LastNodeState = NodePostState.Proving, IdleSince = null };
         }
 
         // A failed proof while a run is live: remember the run (its start is before the event), see StopRules. A

@@ -34,6 +34,8 @@ public sealed class NodeEventPump(INodeClient node, TimeProvider time, ILogger l
 
     private int _drops;
     private long _streamChanges;
+    private long _postStartsReceived;
+    private long _postStartsDrained;
 
     // From the start: the first pass must not run ahead of the first replay.
     private volatile bool _replayPending = true;
@@ -67,13 +69,27 @@ public sealed class NodeEventPump(INodeClient node, TimeProvider time, ILogger l
         }
     }
 
+    /// <summary>
+    /// How many postStarts the pump has received, and how many of them passes have drained. A postStart is the one
+    /// event that makes an IDLE read before it stale (the node asks, PROVING): states asked for while fewer had been
+    /// received than a pass has since drained must not serve a later pass (<see cref="NodeStateReader"/>).
+    /// </summary>
+    public (long Received, long Drained) PostStarts => (Interlocked.Read(ref _postStartsReceived), Interlocked.Read(ref _postStartsDrained));
+
     /// <summary>Events received since the last call.</summary>
     public IReadOnlyList<NodeEvent> Drain()
     {
         var drained = new List<NodeEvent>();
+        var postStarts = 0;
         while (_pending.TryDequeue(out var e))
         {
             drained.Add(e);
+            postStarts += e is NodeEvent.PostStarted ? 1 : 0;
+        }
+
+        if (postStarts > 0)
+        {
+            Interlocked.Add(ref _postStartsDrained, postStarts);
         }
 
         return drained;
@@ -164,6 +180,12 @@ public sealed class NodeEventPump(INodeClient node, TimeProvider time, ILogger l
             onConnected();
             if (_seen.Add(e))
             {
+                // Counted before it can be drained, so a drained count never runs ahead of the received one.
+                if (e is NodeEvent.PostStarted)
+                {
+                    Interlocked.Increment(ref _postStartsReceived);
+                }
+
                 _pending.Enqueue(e);
                 onEvent();
             }

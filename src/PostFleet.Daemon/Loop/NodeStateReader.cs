@@ -14,6 +14,10 @@ namespace PostFleet.Daemon.Loop;
 /// <item>the node's event stream is the one it was asked under (<see cref="NodeEventPump.StreamMark"/>): a node
 /// that restarted lists every identity IDLE while it syncs, and a pass that takes the stream's drop must see the
 /// states and <c>is_synced</c> from after it, or it would read "all IDLE" as "all delivered";</item>
+/// <item>it was asked after every postStart an earlier pass drained had come (<see cref="NodeEventPump.PostStarts"/>):
+/// the planner takes a postStart as the node's PROVING, and an IDLE read before it would undo that a pass later
+/// and count a run's hand-over as delivered before the node took the proof (the postStarts the taking pass drains
+/// itself are newer than its states; the planner lets them overrule an IDLE);</item>
 /// <item>it carries <c>is_synced</c> when the pass has live runs, and the node answered it.</item>
 /// </list>
 /// Passes never go back in time: the answer taken is always the newest asked for. A state read ahead that no pass
@@ -54,13 +58,14 @@ public sealed class NodeStateReader(INodeClient client, NodeEventPump events, Ti
         {
             var now = time.GetUtcNow();
             var mark = events.StreamMark;
-            if (_answered is { Answer: { Error: null } answer } done && done.Serves(needSynced, mark, now) && (!needSynced || answer.Synced is not null))
+            var drained = events.PostStarts.Drained;
+            if (_answered is { Answer: { Error: null } answer } done && done.Serves(needSynced, mark, drained, now) && (!needSynced || answer.Synced is not null))
             {
                 _taken = answer;
                 return answer;
             }
 
-            read = _newest is { Task.IsCompleted: false } newest && newest.Serves(needSynced, mark, now) ? newest : Start(needSynced);
+            read = _newest is { Task.IsCompleted: false } newest && newest.Serves(needSynced, mark, drained, now) ? newest : Start(needSynced);
             read.Taken = true;
         }
 
@@ -78,7 +83,7 @@ public sealed class NodeStateReader(INodeClient client, NodeEventPump events, Ti
     {
         lock (_gate)
         {
-            if (_newest is { Task.IsCompleted: false } newest && (newest.NeedSynced || !needSynced))
+            if (_newest is { Task.IsCompleted: false } newest && (newest.NeedSynced || !needSynced) && newest.PostStartsReceived >= events.PostStarts.Drained)
             {
                 return;
             }
@@ -96,7 +101,7 @@ public sealed class NodeStateReader(INodeClient client, NodeEventPump events, Ti
     /// <summary>Under the gate.</summary>
     private Read Start(bool needSynced)
     {
-        var read = new Read(++_started, time.GetUtcNow(), events.StreamMark, needSynced);
+        var read = new Read(++_started, time.GetUtcNow(), events.StreamMark, events.PostStarts.Received, needSynced);
         _newest = read;
         _reading++;
         read.Task = ReadAsync(read, _stopped.Token);
@@ -159,10 +164,12 @@ public sealed class NodeStateReader(INodeClient client, NodeEventPump events, Ti
         }
     }
 
-    /// <summary>One read: when it was asked for, under which stream, whether with <c>is_synced</c>; its answer once in.</summary>
-    private sealed class Read(long sequence, DateTimeOffset at, (bool ReplayRead, long Changes) mark, bool needSynced)
+    /// <summary>One read: when it was asked for, under which stream and after how many postStarts, whether with <c>is_synced</c>; its answer once in.</summary>
+    private sealed class Read(long sequence, DateTimeOffset at, (bool ReplayRead, long Changes) mark, long postStartsReceived, bool needSynced)
     {
         public long Sequence { get; } = sequence;
+
+        public long PostStartsReceived { get; } = postStartsReceived;
 
         public DateTimeOffset At { get; } = at;
 
@@ -175,8 +182,8 @@ public sealed class NodeStateReader(INodeClient client, NodeEventPump events, Ti
         /// <summary>A pass waits for (or took) it: its answer wakes nobody.</summary>
         public bool Taken { get; set; }
 
-        public bool Serves(bool needSynced, (bool ReplayRead, long Changes) now, DateTimeOffset at) =>
-            (NeedSynced || !needSynced) && mark.ReplayRead && mark == now && at - At <= FreshFor;
+        public bool Serves(bool needSynced, (bool ReplayRead, long Changes) now, long postStartsDrained, DateTimeOffset at) =>
+            (NeedSynced || !needSynced) && mark.ReplayRead && mark == now && PostStartsReceived >= postStartsDrained && at - At <= FreshFor;
     }
 }
 

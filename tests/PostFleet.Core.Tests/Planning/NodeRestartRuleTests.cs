@@ -140,6 +140,56 @@ public class NodeRestartRuleTests
         Assert.True(loop.Pass(Gap.At(311)).Next.For("a1").Delivered);
     }
 
+    /// <summary>
+    /// The node, synced, asks again for the round it was not given, and its postStart arrives before a PostStates
+    /// read shows PROVING (the read a pass takes can be asked before the event came). The run hands its held proof
+    /// over at once: that is not a delivery while the IDLE it would count on is older than the node's question.
+    /// </summary>
+    [Fact]
+    public void A_postStart_after_a_restart_overrules_the_IDLE_read_before_it_and_the_hand_over_waits_for_the_node()
+    {
+        var loop = ProvingBoth();
+        loop.World.Statuses["a1"] = new ServiceStatus.DoneProving();
+        loop.World.NodeReachable = false;
+        loop.Pass(Gap.At(25));
+        loop.World.NodeReachable = true;
+        loop.World.Idle("a1", "b1");
+        loop.World.Node = new NodeCondition(Synced: false, StreamResubscribed: true);
+        Assert.Equal(DecisionCode.NodeRestarting, loop.Pass(Gap.At(30)).Code("a1"));
+
+        // Synced; the states this pass takes were read before the node asked; its postStart (same challenge) is new,
+        // and the service has already given the node the proof it held.
+        loop.World.Node = new NodeCondition(Synced: true, StreamResubscribed: false);
+        loop.World.Events.Add(new NodeEvent.PostStarted(Gap.At(40), IdOf("a1"), NipostChallenge));
+        loop.World.Statuses["a1"] = new ServiceStatus.Idle();
+        var asked = loop.Pass(Gap.At(41));
+        Assert.DoesNotContain(asked.Stops(), s => s.ServiceName == "a1");
+        Assert.False(asked.Next.For("a1").Delivered);
+        Assert.Equal(NodePostState.Proving, asked.Next.For("a1").LastNodeState);
+        Assert.Equal(Gap.At(0), asked.Next.For("a1").ProvingSince);
+
+        // The node verifies, then lists a1 IDLE: now the hand-over is a delivery, and the run stops after the grace.
+        loop.World.Proving("a1");
+        Assert.Empty(loop.Pass(Gap.At(42)).Stops());
+        loop.World.Idle("a1");
+        Assert.True(loop.Pass(Gap.At(43)).Next.For("a1").Delivered);
+        var stop = Assert.Single(loop.Pass(Gap.At(55)).Stops(), s => s.ServiceName == "a1");
+        Assert.Equal(StopReason.Delivered, stop.Reason);
+    }
+
+    [Fact]
+    public void A_postStart_of_another_challenge_while_IDLE_leaves_the_new_round_to_the_node_s_PROVING()
+    {
+        var loop = ProvingBoth();
+        loop.World.Idle("a1", "b1");
+        loop.Pass(Gap.At(30));
+
+        loop.World.Events.Add(new NodeEvent.PostStarted(Gap.At(40), IdOf("a1"), new string('7', 64)));
+        var plan = loop.Pass(Gap.At(41));
+
+        Assert.Equal(NodePostState.Idle, plan.Next.For("a1").LastNodeState);
+    }
+
     [Fact]
     public void All_IDLE_without_a_sign_of_a_restart_keeps_the_runs_without_calling_it_one()
     {

@@ -105,7 +105,7 @@ public sealed class SecondDockerEngine : IAsyncDisposable
                         return false;
                     }
                 },
-                $"dockerd of host B to answer on {engine.Socket}; its log:\n{LogTail(engine.LogPath)}",
+                () => $"dockerd of host B to answer on {engine.Socket}; its log:\n{LogTail(engine.LogPath)}",
                 TimeSpan.FromSeconds(60));
         }
         catch
