@@ -67,7 +67,7 @@ internal static class Observations
             // A restarted node asks again for the round it had not been given (same challenge): the same round.
             return ResumesRound(m, snapshot, now)
                 ? m with { LastNodeState = NodePostState.Proving, IdleSince = null }
-                : m.NewRound(now) with { LastNodeState = NodePostState.Proving, RoundInherited = m.LastNodeState is null };
+                : m.NewRound(now) with { LastNodeState = NodePostState.Proving, RoundInherited = m.LastNodeState is null, RoundPublishEpoch = m.RoundAnnouncedEpoch };
         }
 
         if (m.LastNodeState == NodePostState.Idle && m.IdleSince is not null)
@@ -196,8 +196,8 @@ internal static class Observations
             return m;
         }
 
-        DateTimeOffset? until = last is NodeEvent.PoetWaitProof wait ? wait.Until : null;
-        return until == m.RoundAnnouncedUntil ? m : m with { RoundAnnouncedUntil = until };
+        var (until, epoch) = last is NodeEvent.PoetWaitProof wait ? (wait.Until, wait.Publish) : ((DateTimeOffset?)null, (uint?)null);
+        return until == m.RoundAnnouncedUntil && epoch == m.RoundAnnouncedEpoch ? m : m with { RoundAnnouncedUntil = until, RoundAnnouncedEpoch = epoch };
     }
 
     /// <summary>

@@ -60,6 +60,12 @@ public sealed record ServiceMemory
     /// </summary>
     public DateTimeOffset? RoundAnnouncedUntil { get; init; }
 
+    /// <summary>
+    /// The publish epoch of the announced round (its poetWaitProof). The PROVING that follows is that epoch's NiPoST,
+    /// with that epoch's deadline, even before a postStart names its challenge: a service that never connected has none.
+    /// </summary>
+    public uint? RoundAnnouncedEpoch { get; init; }
+
     /// <summary>This round's challenge (hex) from the node's postStart; all zeros for the initial PoST, which has no deadline.</summary>
     public string? RoundChallengeHex { get; init; }
 
@@ -70,8 +76,9 @@ public sealed record ServiceMemory
     public bool RoundInherited { get; init; }
 
     /// <summary>
-    /// The publish epoch of an inherited round, from the node's replayed poetWaitRound/poetWaitProof when no postStart
-    /// of it was replayed (its service never connected): the NiPoST of that epoch, whose deadline is then known.
+    /// The publish epoch of this round when no postStart named it (its service never connected): the announced round's
+    /// (<see cref="RoundAnnouncedEpoch"/>), or for an inherited round the node's replayed poetWaitRound/poetWaitProof.
+    /// The NiPoST of that epoch, whose deadline is then known.
     /// </summary>
     public uint? RoundPublishEpoch { get; init; }
 
@@ -177,6 +184,7 @@ public sealed record ServiceMemory
             RoundInherited = false,
             RoundPublishEpoch = null,
             RoundAnnouncedUntil = null,
+            RoundAnnouncedEpoch = null,
             HandedOver = false,
         };
 }

@@ -409,6 +409,45 @@ public class PlannerRuleTests
         Assert.Equal(DecisionCode.Missed, after.Code("diskC_post3"));
     }
 
+    /// <summary>
+    /// go-spacemesh lists an identity PROVING until about a layer after its deadline. One that waited the whole gap
+    /// for its disk has no postStart (its service never connected), yet its round is the one its poetWaitProof
+    /// announced: a disk freed at the deadline does not start a service for a round the node has given up.
+    /// </summary>
+    [Fact]
+    public void An_identity_that_waited_the_gap_for_its_disk_is_not_started_for_its_round_after_the_deadline()
+    {
+        var loop = new Loop(Spec(Limits(perDisk: 1), [("diskC", ["diskC_post3", "diskC_post2"])]));
+        loop.World.Timeline = Epochs;
+        var gap = Epochs.CycleGap(2);
+        loop.World.Events.Add(new NodeEvent.PoetWaitProof(gap.Opens.AddMinutes(-20), IdOf("diskC_post2"), 2, 3, gap.Opens));
+        loop.World.Events.Add(new NodeEvent.PoetWaitProof(gap.Opens.AddMinutes(-20), IdOf("diskC_post3"), 2, 3, gap.Opens));
+        loop.World.Idle("diskC_post3", "diskC_post2");
+        loop.Pass(gap.Opens.AddMinutes(-1));
+
+        loop.World.Proving("diskC_post3", "diskC_post2").Running("diskC_post3", gap.Opens, Proving(1 << 20));
+        Assert.Equal(DecisionCode.WaitingForDisk, loop.Pass(gap.Opens.AddSeconds(1)).Code("diskC_post2"));
+        Assert.Equal(2u, loop.Memory.For("diskC_post2").RoundPublishEpoch);
+
+        // The reader is stopped at the deadline; the disk is free, the node still says PROVING.
+        loop.World.Runs.Clear();
+        loop.World.Statuses.Clear();
+        var after = loop.Pass(gap.ProofDeadline.AddSeconds(1));
+
+        Assert.Empty(after.Started());
+        Assert.Equal(DecisionCode.Missed, after.Code("diskC_post2"));
+        Assert.Contains("publish epoch 2's proof was not delivered", after.DecisionFor("diskC_post2").Reason, StringComparison.Ordinal);
+
+        // The next round, announced and asked for, starts as usual.
+        loop.World.Events.Add(new NodeEvent.PoetWaitProof(gap.ProofDeadline.AddMinutes(1), IdOf("diskC_post2"), 3, 4, Epochs.CycleGap(3).Opens));
+        loop.World.Idle("diskC_post2");
+        loop.Pass(gap.ProofDeadline.AddMinutes(2));
+        loop.World.Proving("diskC_post2");
+        var next = loop.Pass(Epochs.CycleGap(3).Opens.AddSeconds(1));
+        Assert.Contains("diskC_post2", next.Started());
+        Assert.Equal(3u, next.Next.For("diskC_post2").RoundPublishEpoch);
+    }
+
     [Fact]
     public void A_failure_before_the_deadline_on_a_DoneProving_run_is_still_the_sticky_error()
     {
