@@ -35,6 +35,7 @@ public sealed class PredictedMissTests
         // them read at the old speed and deliver: only a gap where the other still waits is the case under test.
         Alert? missed = null;
         FleetView? view = null;
+        var lastLook = "no answer yet";
         await Eventually.UntilAsync(async () =>
         {
             try
@@ -42,6 +43,8 @@ public sealed class PredictedMissTests
                 view = await client.GetFleetAsync();
                 var reader = view.Services.FirstOrDefault(s => s.DagState == "reading");
                 var open = (await client.GetAlertsAsync()).Open;
+                lastLook = $"at {view.At:HH:mm:ss.fff} (pass {view.Pass}): gap {view.Network?.CycleGap.PublishEpoch} open {view.Network?.CycleGap.IsOpen}, deadline {view.Network?.CycleGap.ProofDeadline:HH:mm:ss}; "
+                    + string.Join(", ", view.Services.Select(s => $"{s.Name} {s.DagState} est. {s.EstimatedFinish:HH:mm:ss}")) + "; open alerts: " + string.Join(", ", open.Select(a => a.Key));
                 missed = open.FirstOrDefault(a => view.Network?.CycleGap is { IsOpen: true } gap && a.Key == $"predicted-miss:{reader?.Name}:{gap.PublishEpoch}");
                 return missed is not null && view.Services.Any(s => s.Name != reader!.Name && s.DagState == "waiting");
             }
@@ -49,7 +52,7 @@ public sealed class PredictedMissTests
             {
                 return false; // not listening yet, or no pass yet
             }
-        }, () => "a predicted-miss alert for the service reading in an open gap, the other waiting; " + fleet.Describe(), TimeSpan.FromSeconds(300));
+        }, () => $"a predicted-miss alert for the service reading in an open gap, the other waiting; the last look {lastLook}; " + fleet.Describe(), TimeSpan.FromSeconds(300));
 
         var gap = view!.Network!.CycleGap;
         Assert.True(missed!.Since < gap.ProofDeadline, $"raised at {missed.Since:O}, deadline {gap.ProofDeadline:O}");
