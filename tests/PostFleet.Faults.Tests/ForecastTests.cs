@@ -27,12 +27,17 @@ public sealed class PredictedMissTests
         // The initial PoSTs (no deadline) at the fixture's speed; post-services started from now on read diskA at
         // 300 B/s: one 32 KiB read takes ~110 s.
         await fleet.WaitForDeliveriesAsync(["a1", "a2"], 1);
+
+        // Both in one round before the disk slows down. An initial PoST that ends after the first PoET round began (a
+        // loaded machine) waits for the next round; and once one of them misses, two identities on one disk take turns
+        // for good (a miss costs the next epoch too), so one reading while the other waits would never come.
+        var round = await Eventually.UntilAsync(
+            () => Task.FromResult(OneRoundOfBoth(fleet, ["a1", "a2"])),
+            () => "a1 and a2 to wait for the same PoET round, its gap still to open; " + fleet.Describe(), TimeSpan.FromSeconds(150));
         File.WriteAllText(Path.Combine(fleet.Root, "disks", "diskA", "postfleet-sim-disk.json"),
             """{ "readBytesPerSecond": 300, "writeBytesPerSecond": 1048576, "concurrencyPenalty": 0.25 }""");
 
-        // Whichever of the two the planner starts first reads; the other waits for the disk. A gap that opened
-        // before the file was written (the initial PoSTs can end late on a loaded machine) may already have one of
-        // them read at the old speed and deliver: only a gap where the other still waits is the case under test.
+        // In that round's gap, whichever of the two the planner starts first reads; the other waits for the disk.
         Alert? missed = null;
         FleetView? view = null;
         var lastLook = "no answer yet";
@@ -55,6 +60,7 @@ public sealed class PredictedMissTests
         }, () => $"a predicted-miss alert for the service reading in an open gap, the other waiting; the last look {lastLook}; " + fleet.Describe(), TimeSpan.FromSeconds(300));
 
         var gap = view!.Network!.CycleGap;
+        Assert.Equal(round, gap.PublishEpoch);
         Assert.True(missed!.Since < gap.ProofDeadline, $"raised at {missed.Since:O}, deadline {gap.ProofDeadline:O}");
         Assert.Contains("after the proof deadline", missed.Summary, StringComparison.Ordinal);
         var reading = view.Services.Single(s => s.Name == missed.Service);
@@ -77,6 +83,23 @@ public sealed class PredictedMissTests
             return resolved is not null;
         }, () => "the alert to resolve after the deadline; " + fleet.Describe(), TimeSpan.FromSeconds(120));
         Assert.True(resolved!.At >= gap.ProofDeadline, $"resolved at {resolved.At:O}, before the deadline {gap.ProofDeadline:O} (gap closed {gap.Closes:O})");
+    }
+
+    /// <summary>
+    /// The publish epoch whose PoET proof every named identity waits for (each one's last poet-wait-proof), while its
+    /// gap is at least 5 s away; null until then.
+    /// </summary>
+    private static uint? OneRoundOfBoth(SimFleet fleet, string[] names)
+    {
+        var waits = names.Select(n => fleet.NodeRecord().LastOrDefault(e => e.Event == "poet-wait-proof" && e.Identity == n)).ToList();
+        if (waits.Any(w => w is null))
+        {
+            return null;
+        }
+
+        var epochs = waits.Select(w => w!.Raw.GetProperty("publishEpoch").GetUInt32()).Distinct().ToList();
+        var until = waits.Min(w => w!.Raw.GetProperty("until").GetDateTimeOffset());
+        return epochs.Count == 1 && until > DateTimeOffset.UtcNow.AddSeconds(5) ? epochs[0] : null;
     }
 }
 
