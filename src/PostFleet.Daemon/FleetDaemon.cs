@@ -25,6 +25,7 @@ public sealed class FleetDaemon : IAsyncDisposable
     private readonly WebOptions? _web;
     private RunningWebHost? _webHost;
     private bool _webTried;
+    private bool _poolTried;
     private readonly FleetSpec _fleet;
 
     // Reliability: config reload (keeps the last good one), the run journal, shutdown/user actions in history.
@@ -125,14 +126,25 @@ public sealed class FleetDaemon : IAsyncDisposable
         _webHost?.Alerts.Reconfigure(Alerts.AlertRules.From(fleet.Alerts), _web!.WebhooksFollowConfig ? ConfiguredWebOptions.Webhooks(fleet.Alerts) : null);
     }
 
+    /// <summary>
+    /// Starts the k2pow pool and binds its router, when the config has a <c>k2pow:</c> section; an address that cannot
+    /// be bound throws <see cref="IOException"/> for the caller to report. Once: <see cref="RunAsync"/> calls it too.
+    /// </summary>
+    public async Task StartK2PowPoolAsync(CancellationToken cancellationToken)
+    {
+        if (_pool is null || _poolTried)
+        {
+            return;
+        }
+
+        _poolTried = true;
+        await _pool.StartAsync(cancellationToken);
+    }
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         // First: post-services retry their k2pow forever, so the router must answer again as soon as we are back.
-        if (_pool is not null)
-        {
-            await _pool.StartAsync(cancellationToken);
-        }
-
+        await StartK2PowPoolAsync(cancellationToken);
         await StartWebAsync(cancellationToken);
         var pumps = _nodes.Select(n => n.Events.RunAsync(cancellationToken)).ToList();
         var trim = new NativeHeapTrim(_adapters.Time, _logger).RunAsync(cancellationToken);

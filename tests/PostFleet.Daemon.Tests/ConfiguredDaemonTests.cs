@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using PostFleet.Daemon.Tests.Fakes;
 using PostFleet.Storage;
 using PostFleet.Testing;
@@ -159,6 +160,23 @@ public sealed class ConfiguredDaemonTests
         Assert.Equal(["recent -> ok"], history.Actions().Select(a => a.Detail));
         Assert.DoesNotContain(history.DaemonEvents(), e => e.Detail == "old");
         Assert.False(File.Exists(dir.Combine("state", "history.db")));
+    }
+
+    [Fact]
+    public async Task A_k2pow_router_address_another_program_holds_is_a_clear_error_not_a_stack_trace()
+    {
+        using var dir = new TempDirectory("pf-yaml");
+        using var holder = new TcpListener(IPAddress.Loopback, FreePorts.Next());
+        holder.Start();
+        var taken = ((IPEndPoint)holder.LocalEndpoint).Port;
+        var config = Write(dir, $"k2pow:\n  listen: 127.0.0.1:{taken}\n  workers: [{{ url: \"http://127.0.0.1:{FreePorts.Next()}\" }}]\n");
+        await using var daemon = Start(config);
+
+        Assert.Equal(2, await daemon.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains($"{config}: k2pow.listen:", daemon.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"127.0.0.1:{taken}", daemon.StandardError, StringComparison.Ordinal);
+        Assert.Contains("already in use", daemon.StandardError, StringComparison.Ordinal);
+        Assert.False(daemon.StandardError.Contains("   at ", StringComparison.Ordinal), daemon.StandardError);
     }
 
     private static async Task AnswersAsync(Uri api, string what)

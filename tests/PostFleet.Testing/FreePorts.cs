@@ -8,12 +8,18 @@ namespace PostFleet.Testing;
 /// told their port before they bind it; a server in this process binds port 0 and reports its address instead.
 /// A port handed out is bound here first (so no program holds it) and claimed for the whole machine: a lock file
 /// per port, held until this process exits, so test assemblies running in parallel never get the same one.
+/// Ports come from below the kernel's ephemeral range (ip_local_port_range) where there is room: the kernel gives
+/// ports of that range to every outgoing connection and every bind to port 0, so one handed out from it could be
+/// taken by any program between this check and the test's program binding it (seen: a daemon's k2pow router
+/// found its port in use).
 /// </summary>
 public static class FreePorts
 {
+    private const int LowestPort = 10000;
     private static readonly string ClaimDirectory = Path.Combine(Path.GetTempPath(), "postfleet-test-ports");
     private static readonly List<FileStream> Claims = [];
     private static readonly Lock Gate = new();
+    private static readonly Lazy<int?> EphemeralStart = new(ReadEphemeralStart);
 
     public static int Next()
     {
@@ -22,10 +28,16 @@ public static class FreePorts
             Directory.CreateDirectory(ClaimDirectory);
             for (var attempt = 0; attempt < 1000; attempt++)
             {
-                var port = BindAny();
+                var port = Candidate(1);
+                var claimed = Claims.Count;
                 if (Claim(port))
                 {
-                    return port;
+                    if (IsFree(port))
+                    {
+                        return port;
+                    }
+
+                    Release(claimed);
                 }
             }
 
@@ -44,27 +56,52 @@ public static class FreePorts
             Directory.CreateDirectory(ClaimDirectory);
             for (var attempt = 0; attempt < 1000; attempt++)
             {
-                var first = BindAny();
-                if (first + count > 65535 || !Enumerable.Range(first, count).All(IsFree))
+                var first = Candidate(count);
+                if (first + count > 65535)
                 {
                     continue;
                 }
 
                 var claimed = Claims.Count;
-                if (Enumerable.Range(first, count).All(Claim))
+                if (Enumerable.Range(first, count).All(Claim) && Enumerable.Range(first, count).All(IsFree))
                 {
                     return first;
                 }
 
-                // Another process holds one of them: give back what this attempt took.
-                foreach (var claim in Claims.Skip(claimed).ToList())
-                {
-                    claim.Dispose();
-                    Claims.Remove(claim);
-                }
+                // Another process claimed or holds one of them: give back what this attempt took.
+                Release(claimed);
             }
 
             throw new InvalidOperationException($"no run of {count} loopback ports could be claimed in {ClaimDirectory} after 1000 tries");
+        }
+    }
+
+    /// <summary>A first port for a run of <paramref name="count"/>: below the ephemeral range where it has room, else one the kernel picks.</summary>
+    private static int Candidate(int count) =>
+        EphemeralStart.Value is { } start && start - count > LowestPort + 1000
+            ? Random.Shared.Next(LowestPort, start - count + 1)
+            : BindAny();
+
+    private static int? ReadEphemeralStart()
+    {
+        try
+        {
+            var fields = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+            return int.TryParse(fields[0], out var start) ? start : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Gives back the claims taken after the first <paramref name="keep"/>.</summary>
+    private static void Release(int keep)
+    {
+        foreach (var claim in Claims.Skip(keep).ToList())
+        {
+            claim.Dispose();
+            Claims.Remove(claim);
         }
     }
 

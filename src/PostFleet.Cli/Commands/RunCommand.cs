@@ -46,6 +46,16 @@ internal static class RunCommand
             await using var daemon = new FleetDaemon(fleet, DaemonAdapters.Connect(fleet, TimeProvider.System, loggers), [new ConsoleReporter(ConsoleWidth.ForLogLines(AnsiConsole.Console))], loggers, webOptions);
             try
             {
+                await daemon.StartK2PowPoolAsync(cancellationToken);
+            }
+            catch (IOException ex)
+            {
+                Console.Error.WriteLine($"{fleet.Source}: k2pow.listen: {ex.Message} Choose a free address for the k2pow router (or stop the program that holds it).");
+                return 2;
+            }
+
+            try
+            {
                 await daemon.StartWebAsync(cancellationToken);
             }
             catch (IOException ex) when (!web.ListenGiven(parseResult) && fleet.Api.Listen is null)
