@@ -131,7 +131,7 @@ public sealed class ReconcileLoop
         _runs = _runs.Fold(RunPassBuilder.Of(fleet, observation, before, plan, outcomes));
         var fold = stages.Lap();
         var ownStages = new PassStages(observe, decide, act, record + flush, fold, [], clock.Elapsed) { ObserveParts = observation.Took, GcPause = GC.GetTotalPauseDuration() - gcPaused };
-        var pass = new PassReport(passId, fleet, observation, plan, outcomes, clock.Elapsed) { Runs = _runs, FirstSeenEvents = firstSeen, Stages = ownStages };
+        var pass = new PassReport(passId, fleet, observation, plan, outcomes, clock.Elapsed) { Runs = _runs, FirstSeenEvents = firstSeen, Stages = ownStages, StartsUnderWay = startsUnderWay };
         var listeners = new (string, TimeSpan)[_listeners.Count];
         for (var i = 0; i < _listeners.Count; i++)
         {
@@ -250,6 +250,9 @@ public sealed record PassReport(long Number, FleetSpec Fleet, FleetObservation O
     /// daemon's first passes get the node's replay of events an earlier daemon already reported.
     /// </summary>
     public IReadOnlyList<NodeEvent> FirstSeenEvents { get; init; } = [];
+
+    /// <summary>Starts the runtime had not finished when it listed its runs (<see cref="ActionExecutor.StartsUnderWay"/>): stand-ins the view shows as starting.</summary>
+    public IReadOnlyList<RuntimeInstance> StartsUnderWay { get; init; } = [];
 
     /// <summary>Where <see cref="Duration"/> went (no listeners: they run after the report is made).</summary>
     public PassStages? Stages { get; init; }

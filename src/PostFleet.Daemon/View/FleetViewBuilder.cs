@@ -26,6 +26,16 @@ internal static class FleetViewBuilder
             }
         }
 
+        // A start the runtime had not finished when it listed its runs is the service's run, starting, as the planner
+        // counts it: without it a pass showed "not-running" while the new process was already building its prover.
+        foreach (var start in pass.StartsUnderWay)
+        {
+            if (!runs.TryGetValue(start.ServiceName, out var listed) || !listed.Running)
+            {
+                runs[start.ServiceName] = start;
+            }
+        }
+
         var decisions = new Dictionary<string, Decision>(pass.Plan.Decisions.Length, StringComparer.Ordinal);
         foreach (var decision in pass.Plan.Decisions)
         {
