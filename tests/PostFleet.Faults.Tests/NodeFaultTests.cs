@@ -8,12 +8,15 @@ public sealed class NodeRestartTests
     [Fact]
     public async Task Node_restart_in_the_cycle_gap_services_reconnect_deliver_and_nothing_is_stopped_while_it_is_down()
     {
-        await using var fleet = await SimFleet.CreateAsync(new SimFleetOptions { Services = [("a1", "diskA"), ("b1", "diskB")] });
+        // Scale 20: the proofs are due 36 s after the gap opens. The node's stop, the daemon's look at it and its start
+        // again (a process start, seconds on a loaded machine) must fit before the deadline with room for the services
+        // to reconnect; at scale 60 the 12 s did not always (the runs of before were then stopped at the deadline).
+        await using var fleet = await SimFleet.CreateAsync(new SimFleetOptions { Services = [("a1", "diskA"), ("b1", "diskB")], TimeScale = 20 });
         await fleet.StartAsync();
         await fleet.WaitForDeliveriesAsync(["a1", "b1"], 1);
 
         // The first NiPoST round: wait until both services run for it, then restart the node under them.
-        await Eventually.UntilAsync(() => fleet.NodeRecord().Count(e => e.Event == "proof-requested" && e.Kind == "nipost") >= 2, () => "the nipost proof requests; " + fleet.Describe());
+        await Eventually.UntilAsync(() => fleet.NodeRecord().Count(e => e.Event == "proof-requested" && e.Kind == "nipost") >= 2, () => "the nipost proof requests; " + fleet.Describe(), TimeSpan.FromSeconds(120));
         await Eventually.UntilAsync(() => fleet.ServiceRecord().Count(e => e.Event == "k2pow-start" && e.Challenge != new string('0', 64)) >= 1, "a nipost proof under way");
         var before = fleet.ServiceRecord().Where(e => e.Event == "started").Select(e => e.Pid).ToHashSet();
         var nodeDown = DateTimeOffset.UtcNow;
@@ -26,7 +29,7 @@ public sealed class NodeRestartTests
         var actionsWhileDown = fleet.History("SELECT action FROM actions WHERE action = 'StopService' AND at >= '" + nodeDown.UtcDateTime.ToString("O") + "'").Count;
         await fleet.StartNodeAsync();
 
-        await fleet.WaitForDeliveriesAsync(["a1", "b1"], 2, TimeSpan.FromSeconds(60));
+        await fleet.WaitForDeliveriesAsync(["a1", "b1"], 2, TimeSpan.FromSeconds(120));
 
         // Nothing stopped while the node was away, and the services that ran before reconnected by themselves.
         Assert.Equal(0, actionsWhileDown);
@@ -34,7 +37,12 @@ public sealed class NodeRestartTests
         // After the first node recorded its stop, every registration is with the new one.
         var reconnected = fleet.NodeRecord().Where(e => e.Event == "service-registered" && e.Time > stopped).ToList();
         Assert.NotEmpty(reconnected);
-        Assert.True(fleet.ServiceRecord().Any(e => e.Event == "connected" && before.Contains(e.Pid) && e.Time > stopped), "no service of before the restart reconnected");
+        Assert.True(
+            fleet.ServiceRecord().Any(e => e.Event == "connected" && before.Contains(e.Pid) && e.Time > stopped),
+            $"no service of before the restart (pids {string.Join(", ", before)}) reconnected after {stopped:HH:mm:ss.fff}; the daemon's actions since:\n"
+            + string.Join("\n", fleet.History($"SELECT at, service, action, reason, outcome FROM actions WHERE at >= '{nodeDown.UtcDateTime:O}'").Select(r => $"  {r["at"]} {r["service"]} {r["action"]} {r["reason"]} {r["outcome"]}"))
+            + "\nthe services' record since:\n" + string.Join("\n", fleet.ServiceRecord().Where(e => e.Time > nodeDown).Select(e => "  " + e.Raw))
+            + "\n" + fleet.Describe());
         var nipost = fleet.NodeRecord().Where(e => e.Event == "proof-delivered" && e.Kind == "nipost").ToList();
         Assert.Equal(2, nipost.Select(e => e.Identity).Distinct().Count());
         Assert.DoesNotContain(fleet.NodeRecord(), e => e.Event == "service-rejected");
