@@ -183,7 +183,7 @@ public sealed class NodeStateReaderTests : IAsyncDisposable
         Reader.ReadAhead(needSynced: false);
         await Eventually.UntilAsync(() => _node.StateReads == 3, "a read asked after the postStart");
         before.SetResult();
-        await Eventually.UntilAsync(() => _node.Answers == 1, "the read asked before the postStart to answer (IDLE)");
+        await Eventually.UntilAsync(() => _node.Answers == 2, "the read asked before the postStart to answer (IDLE), after the first");
         _node.State = NodePostState.Proving;
         after.SetResult();
 

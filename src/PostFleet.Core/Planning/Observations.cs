@@ -66,7 +66,7 @@ internal static class Observations
 
             // A restarted node asks again for the round it had not been given (same challenge): the same round.
             return ResumesRound(m, snapshot, now)
-                ? m with { LastNodeState = NodePostState.Proving, IdleSince = null }
+                ? Resumed(m)
                 : m.NewRound(now) with { LastNodeState = NodePostState.Proving, RoundInherited = m.LastNodeState is null, RoundPublishEpoch = m.RoundAnnouncedEpoch };
         }
 
@@ -87,6 +87,9 @@ internal static class Observations
     /// </summary>
     private static bool ResumesRound(ServiceMemory m, FleetSnapshot snapshot, DateTimeOffset now) =>
         !m.Delivered && m.LastNodeState == NodePostState.Idle && ProofRound.Window(m, snapshot.Timeline) is { } window && now < window.ProofDeadline;
+
+    /// <summary>The round the node asks for again: PROVING, with what was done for it kept.</summary>
+    private static ServiceMemory Resumed(ServiceMemory m) => m with { LastNodeState = NodePostState.Proving, IdleSince = null };
 
     private static ServiceMemory FoldEvents(string name, FleetSnapshot snapshot, ServiceMemory m, DateTimeOffset now)
     {
@@ -148,9 +151,9 @@ internal static class Observations
         // The node asks for this round again (a restarted node, once synced): it is PROVING, whatever the states this
         // pass took say, since they can be read before its postStart came. On that older IDLE, a run that hands its
         // held proof over at once would count as delivered and be stopped before the node has taken the proof.
-        if (askedAgain && m.LastNodeState == NodePostState.Idle && ResumesRound(m, snapshot, now))
+        if (askedAgain && ResumesRound(m, snapshot, now))
         {
-            m = m with { LastNodeState = NodePostState.Proving, IdleSince = null };
+            m = Resumed(m);
         }
 
         // A failed proof while a run is live: remember the run (its start is before the event), see StopRules. A

@@ -83,7 +83,7 @@ public sealed class NodeStateReader(INodeClient client, NodeEventPump events, Ti
     {
         lock (_gate)
         {
-            if (_newest is { Task.IsCompleted: false } newest && (newest.NeedSynced || !needSynced) && newest.PostStartsReceived >= events.PostStarts.Drained)
+            if (_newest is { Task.IsCompleted: false } newest && newest.Covers(needSynced, events.PostStarts.Drained))
             {
                 return;
             }
@@ -182,8 +182,11 @@ public sealed class NodeStateReader(INodeClient client, NodeEventPump events, Ti
         /// <summary>A pass waits for (or took) it: its answer wakes nobody.</summary>
         public bool Taken { get; set; }
 
+        /// <summary>It asks what a pass needs (is_synced when wanted) and was asked after every postStart passes drained.</summary>
+        public bool Covers(bool needSynced, long postStartsDrained) => (NeedSynced || !needSynced) && PostStartsReceived >= postStartsDrained;
+
         public bool Serves(bool needSynced, (bool ReplayRead, long Changes) now, long postStartsDrained, DateTimeOffset at) =>
-            (NeedSynced || !needSynced) && mark.ReplayRead && mark == now && PostStartsReceived >= postStartsDrained && at - At <= FreshFor;
+            Covers(needSynced, postStartsDrained) && mark.ReplayRead && mark == now && at - At <= FreshFor;
     }
 }
 
